@@ -1,0 +1,50 @@
+# `make run` sets up everything and serves the app; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+USWDS := static/vendor/uswds
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test index check serve bench bench-quick clean
+
+setup: $(VENV)/.installed $(USWDS)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "The venv module is missing: apt-get install python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(USWDS)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the USWDS assets: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	rm -rf $(USWDS) && mkdir -p $(USWDS)
+	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
+	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img $(USWDS)/
+	touch $@
+
+index: setup
+	$(BIN)/flask --app app kb index
+
+check: setup
+	$(BIN)/flask --app app kb check
+
+run: index
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+serve: index
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) node_modules $(USWDS) instance

@@ -1,0 +1,108 @@
+"""The loaded content with its cross-references resolved and checked.
+
+The catalog answers "does this area, person or article exist?" for the renderer and the
+checker; it never touches the disk or the index.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from .content import Content, Document, GlossaryEntry, Problem
+from .render import Rendered, line_of, render_markdown
+
+
+@dataclass(frozen=True)
+class Catalog:
+    content: Content
+
+    @cached_property
+    def _by_kind(self) -> dict[str, dict[str, Document]]:
+        table: dict[str, dict[str, Document]] = {"area": {}, "article": {}, "person": {}, "path": {}}
+        for doc in self.content.documents:
+            table[doc.kind][doc.id] = doc
+        return table
+
+    def get(self, kind: str, doc_id: str) -> Document | None:
+        return self._by_kind[kind].get(doc_id)
+
+    def ids(self, kind: str) -> set[str]:
+        return set(self._by_kind[kind])
+
+    def article_title(self, slug: str) -> str | None:
+        """The renderer's resolver: a slug's title, or None for a missing article."""
+        doc = self._by_kind["article"].get(slug)
+        return doc.title if doc else None
+
+    def areas_of(self, doc: Document) -> tuple[str, ...]:
+        """An article's areas: as written, else the first folder when it names an area."""
+        written = doc.get("areas")
+        if written:
+            return written
+        folder = doc.id.split("/", 1)[0] if doc.kind == "article" and "/" in doc.id else None
+        return (folder,) if folder in self._by_kind["area"] else ()
+
+    @cached_property
+    def glossary_expansions(self) -> dict[str, str]:
+        """Term -> expansions joined with '; ' (a term may have several), for tooltips."""
+        merged: dict[str, list[str]] = {}
+        for entry in self.content.glossary:
+            if entry.expansion and entry.expansion not in merged.setdefault(entry.term, []):
+                merged[entry.term].append(entry.expansion)
+        return {term: "; ".join(expansions) for term, expansions in merged.items() if expansions}
+
+    def glossary_terms(self) -> dict[str, list[GlossaryEntry]]:
+        grouped: dict[str, list[GlossaryEntry]] = {}
+        for entry in self.content.glossary:
+            grouped.setdefault(entry.term, []).append(entry)
+        return grouped
+
+    def render(self, doc: Document) -> Rendered:
+        return render_markdown(doc.body, source_path=doc.path, resolve=self.article_title,
+                               glossary=self.glossary_expansions)
+
+
+def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> list[Problem]:
+    return [Problem(doc.path, doc.line_of(key), "error", f"unknown {what} '{value}' in '{key}'")
+            for value in values if value not in known]
+
+
+def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
+    """Problems between files: unknown areas, people and slugs, overdue reviews."""
+    areas, people, articles = catalog.ids("area"), catalog.ids("person"), catalog.ids("article")
+    problems: list[Problem] = []
+    for doc in catalog.content.documents:
+        problems += _unknown(doc, "areas", doc.get("areas", ()), areas, "area")
+        if doc.kind == "article":
+            problems += _unknown(doc, "experts", doc.get("experts", ()), people, "person")
+            problems += _unknown(doc, "related", doc.get("related", ()), articles, "article")
+            review_by = doc.get("review_by")
+            if review_by and review_by < today:
+                problems.append(Problem(doc.path, doc.line_of("review_by"), "warning",
+                                        f"review date {review_by.isoformat()} has passed"))
+        for step in doc.get("steps", ()):
+            if step.article not in articles:
+                problems.append(Problem(doc.path, step.line, "error", f"step names unknown article '{step.article}'"))
+    for entry in catalog.content.glossary:
+        if entry.see and entry.see not in articles:
+            problems.append(Problem("glossary.yml", entry.line, "error",
+                                    f"'{entry.term}' sees unknown article '{entry.see}'"))
+        if not entry.expansion and not entry.definition:
+            problems.append(Problem("glossary.yml", entry.line, "warning",
+                                    f"'{entry.term}' has neither expansion nor definition"))
+    return problems
+
+
+def link_problems(catalog: Catalog, doc: Document, rendered: Rendered) -> list[Problem]:
+    return [Problem(doc.path, line_of(doc.body, slug, doc.body_line), "error", f"link to missing article '{slug}'")
+            for slug in rendered.missing]
+
+
+def check(content: Content, today: dt.date) -> list[Problem]:
+    """Every problem in the content: loading, references and links (renders every document)."""
+    catalog = Catalog(content)
+    problems = list(content.problems) + reference_problems(catalog, today)
+    for doc in content.documents:
+        problems += link_problems(catalog, doc, catalog.render(doc))
+    return sorted(problems, key=lambda p: (p.path, p.line, p.severity, p.message))

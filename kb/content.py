@@ -1,0 +1,413 @@
+"""Read a content folder into typed records, collecting problems instead of stopping.
+
+Tolerant reader: a broken file is skipped (unreadable) or loaded with safe defaults
+(bad metadata); every problem is reported with the file and, where known, the line.
+``parse_document`` and ``parse_glossary`` are pure: they take text, not paths on disk.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+KINDS = {"areas": "area", "articles": "article", "people": "person", "paths": "path"}
+GLOSSARY_FILE = "glossary.yml"
+ACCESS_LEVELS = ("public", "staff")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    severity: str  # "error" or "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Step:
+    article: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """An area, article, person or path. ``title`` is a person's name."""
+
+    kind: str
+    id: str
+    path: str
+    title: str
+    body: str
+    body_line: int
+    digest: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    meta_lines: dict[str, int] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.meta.get(key, default)
+
+    def line_of(self, key: str) -> int:
+        return self.meta_lines.get(key, 1)
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    expansion: str
+    definition: str
+    see: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Content:
+    documents: tuple[Document, ...]
+    glossary: tuple[GlossaryEntry, ...]
+    glossary_digest: str
+    problems: tuple[Problem, ...]
+
+    def of_kind(self, kind: str) -> list[Document]:
+        return [d for d in self.documents if d.kind == kind]
+
+
+# --- field coercion -------------------------------------------------------------
+
+class _Invalid(ValueError):
+    """A metadata value that cannot be used; the message says why."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise _Invalid("must be text")
+    return str(value).strip()
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (str, int, float)):
+        value = [value]
+    if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+        raise _Invalid("must be a list of text")
+    return tuple(str(v).strip() for v in value if v is not None and str(v).strip())
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("must be a whole number")
+    return value
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise _Invalid("must be a date as YYYY-MM-DD") from None
+
+
+def _access(value: Any) -> str:
+    if str(value).strip().lower() not in ACCESS_LEVELS:
+        raise _Invalid("must be 'public' or 'staff'; treated as 'staff'")
+    return str(value).strip().lower()
+
+
+def _steps(value: Any) -> tuple[Step, ...]:
+    if not isinstance(value, list):
+        raise _Invalid("must be a list of {article, note} items")
+    steps = []
+    for item in value:
+        if isinstance(item, str):
+            steps.append(Step(item.strip(), "", 0))
+        elif isinstance(item, dict) and isinstance(item.get("article"), str):
+            steps.append(Step(item["article"].strip(), _text(item.get("note") or ""), 0))
+        else:
+            raise _Invalid(f"has an item that is not a slug or {{article, note}}: {item!r}")
+    return tuple(steps)
+
+
+Coerce = Callable[[Any], Any]
+SCHEMAS: dict[str, dict[str, Coerce]] = {
+    "area": {"title": _text, "summary": _text, "order": _int},
+    "article": {
+        "title": _text, "summary": _text, "areas": _list, "tags": _list, "experts": _list,
+        "access": _access, "review_by": _date, "related": _list, "aliases": _list,
+    },
+    "person": {
+        "name": _text, "title": _text, "organization": _text, "email": _text, "phone": _text,
+        "location": _text, "areas": _list, "expertise": _list, "regions": _list,
+        "countries": _list, "languages": _list, "certification": _text,
+    },
+    "path": {"title": _text, "summary": _text, "audience": _text, "steps": _steps},
+}
+_FALLBACKS: dict[str, Any] = {"access": "staff"}
+_REQUIRED = {"area": "title", "article": "title", "person": "name", "path": "title"}
+
+
+# --- parsing ----------------------------------------------------------------------
+
+_KEY_LINE = re.compile(r"^([A-Za-z_][\w .:-]*?)\s*:", re.MULTILINE)
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_YAML = YAMLHandler()
+
+
+def decode(relpath: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Bytes to text with ``\\n`` line ends; None when the file is binary."""
+    if b"\x00" in raw:
+        return None, [Problem(relpath, 1, "error", "binary file (contains NUL bytes), skipped")]
+    problems = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(relpath, line, "error", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                "undecodable bytes shown as \ufffd"))
+        text = raw.decode("utf-8-sig", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), problems
+
+
+def _split_frontmatter(text: str) -> tuple[str | None, str, int]:
+    """(frontmatter or None, body, line where the body starts)."""
+    if not _YAML.detect(text):
+        return None, text, 1
+    parts = re.split(r"^-{3,}[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
+    if len(parts) < 3:
+        return None, text, 1
+    _, front, body = parts
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    if body.startswith("\n"):
+        body, body_line = body[1:], body_line + 1
+    return front, body, body_line
+
+
+def _load_yaml(relpath: str, front: str) -> tuple[dict[str, Any], list[Problem]]:
+    try:
+        meta = _YAML.load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, [Problem(relpath, line, "error", f"invalid YAML frontmatter: {reason}; metadata ignored")]
+    if meta is None:
+        return {}, []
+    if not isinstance(meta, dict):
+        return {}, [Problem(relpath, 2, "error", "frontmatter must be a mapping of keys to values; ignored")]
+    return {str(k): v for k, v in meta.items()}, []
+
+
+def _fallback_title(body: str, relpath: str) -> str:
+    heading = _HEADING.search(body)
+    if heading:
+        return heading.group(1)
+    return Path(relpath).stem.replace("-", " ").replace("_", " ").strip().capitalize() or relpath
+
+
+def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Document | None, list[Problem]]:
+    """Parse one Markdown file. Returns None only when nothing readable is in it."""
+    text, problems = decode(relpath, raw)
+    if text is None:
+        return None, problems
+    front, body, body_line = _split_frontmatter(text)
+    meta, yaml_problems = _load_yaml(relpath, front) if front is not None else ({}, [])
+    problems += yaml_problems
+    key_lines = {m.group(1): i + 1 for i, m in _lines_with_keys(front or "")}
+
+    schema = SCHEMAS[kind]
+    clean: dict[str, Any] = {}
+    for key, value in meta.items():
+        line = key_lines.get(key, 1)
+        if key not in schema:
+            continue
+        if value is None or value == "":
+            continue
+        try:
+            clean[key] = schema[key](value)
+        except _Invalid as exc:
+            problems.append(Problem(relpath, line, "error", f"'{key}' {exc}"))
+            if key in _FALLBACKS:
+                clean[key] = _FALLBACKS[key]
+    unknown = sorted(k for k in meta if k not in schema)
+    if unknown:
+        problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning",
+                                "unknown frontmatter keys ignored: " + ", ".join(unknown)))
+    if "steps" in clean:
+        clean["steps"] = _with_step_lines(clean["steps"], front or "", key_lines.get("steps", 1))
+
+    required = _REQUIRED[kind]
+    title = clean.pop(required, "")
+    if not title:
+        title = _fallback_title(body, relpath)
+        problems.append(Problem(relpath, 1, "error", f"missing required '{required}'; using '{title}'"))
+    return Document(
+        kind=kind, id=doc_id, path=relpath, title=title, body=body, body_line=body_line,
+        digest=hashlib.sha256(raw).hexdigest(), meta=clean, meta_lines=key_lines,
+    ), problems
+
+
+def _lines_with_keys(front: str):
+    """Top-level keys of the frontmatter with their 0-based line within the file."""
+    for number, line in enumerate(front.split("\n")):
+        match = _KEY_LINE.match(line)
+        if match:
+            yield number, match
+
+
+def _with_step_lines(steps: tuple[Step, ...], front: str, start: int) -> tuple[Step, ...]:
+    """Give each step the line of its list item (``- ``) below ``steps:``."""
+    item_lines = [i + 1 for i, line in enumerate(front.split("\n"))
+                  if i + 1 > start and re.match(r"^\s*-\s", line)]
+    return tuple(Step(s.article, s.note, item_lines[n] if n < len(item_lines) else start)
+                 for n, s in enumerate(steps))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe YAML loader that records the line of every mapping as ``__line__``."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
+        mapping = super().construct_mapping(node, deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[Problem]]:
+    """Parse ``glossary.yml``: a list of {term, expansion, definition, see}."""
+    text, problems = decode(relpath, raw)
+    if text is None:
+        return [], problems
+    try:
+        items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [], problems + [Problem(relpath, mark.line + 1 if mark else 1, "error",
+                                       f"invalid YAML: {reason}; glossary not loaded")]
+    if items is None:
+        return [], problems
+    if not isinstance(items, list):
+        return [], problems + [Problem(relpath, 1, "error", "the glossary must be a list of entries")]
+    entries = []
+    for item in items:
+        line = item.get("__line__", 1) if isinstance(item, dict) else 1
+        if not isinstance(item, dict) or not str(item.get("term") or "").strip():
+            problems.append(Problem(relpath, line, "error", "entry without a 'term', skipped"))
+            continue
+        unknown = sorted(set(item) - {"term", "expansion", "definition", "see", "__line__"})
+        if unknown:
+            problems.append(Problem(relpath, line, "warning", "unknown keys ignored: " + ", ".join(unknown)))
+        see = str(item["see"]).strip() if item.get("see") else None
+        entries.append(GlossaryEntry(
+            term=str(item["term"]).strip(), expansion=str(item.get("expansion") or "").strip(),
+            definition=str(item.get("definition") or "").strip(), see=see, line=line,
+        ))
+    return entries, problems
+
+
+# --- walking the folder -----------------------------------------------------------
+
+def _doc_id(kind: str, rel_in_kind: Path) -> str:
+    """Articles keep their sub-folders in the slug; other kinds are flat."""
+    return rel_in_kind.with_suffix("").as_posix() if kind == "article" else rel_in_kind.stem
+
+
+def _content_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
+    """(kind, file) pairs below ``root``; symlinks leading outside are refused."""
+    found, problems = [], []
+    real_root = root.resolve()
+    for folder, kind in KINDS.items():
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in list(dirnames):
+                link = Path(dirpath, name)
+                if link.is_symlink():
+                    dirnames.remove(name)
+                    problems.append(_link_problem(root, link, real_root, folder=True))
+            for name in sorted(filenames):
+                path = Path(dirpath, name)
+                if name.startswith(".") or path.suffix.lower() != ".md":
+                    continue
+                if kind != "article" and path.parent != base:
+                    continue
+                if path.is_symlink() and not _inside(path, real_root):
+                    problems.append(_link_problem(root, path, real_root, folder=False))
+                    continue
+                found.append((kind, path))
+    return found, [p for p in problems if p is not None]
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        path.resolve().relative_to(real_root)
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+def _link_problem(root: Path, link: Path, real_root: Path, folder: bool) -> Problem | None:
+    rel = link.relative_to(root).as_posix()
+    if _inside(link, real_root):
+        return Problem(rel, 1, "warning", "symlinked folder not followed") if folder else None
+    return Problem(rel, 1, "error", "symlink points outside the content folder, skipped")
+
+
+def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem | None]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, Problem(rel, 1, "error", f"file is {size / 1e6:.1f} MB, over the "
+                                 f"{max_bytes / 1e6:.1f} MB limit (KB_MAX_FILE_BYTES), skipped")
+        return path.read_bytes(), None
+    except OSError as exc:
+        return None, Problem(rel, 1, "error", f"cannot read file: {exc.strerror or exc}")
+
+
+def load_content(root: Path | str, max_bytes: int = 2_000_000) -> Content:
+    """Load every document and the glossary below ``root``; never raises for bad files."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return Content((), (), "", (Problem(str(root), 1, "error", "content folder not found"),))
+    files, walk_problems = _content_files(root)
+    problems += walk_problems
+    documents = []
+    for kind, path in files:
+        raw, problem = _read(root, path, max_bytes)
+        if problem:
+            problems.append(problem)
+            continue
+        rel = path.relative_to(root).as_posix()
+        rel_in_kind = path.relative_to(root / _folder_of(kind))
+        doc, doc_problems = parse_document(kind, _doc_id(kind, rel_in_kind), rel, raw)
+        problems += doc_problems
+        if doc is not None:
+            documents.append(doc)
+    glossary, glossary_digest = [], ""
+    glossary_path = root / GLOSSARY_FILE
+    if glossary_path.is_file():
+        raw, problem = _read(root, glossary_path, max_bytes)
+        if problem:
+            problems.append(problem)
+        else:
+            glossary, glossary_problems = parse_glossary(GLOSSARY_FILE, raw)
+            problems += glossary_problems
+            glossary_digest = hashlib.sha256(raw).hexdigest()
+    return Content(tuple(documents), tuple(glossary), glossary_digest, tuple(problems))
+
+
+def _folder_of(kind: str) -> str:
+    return next(folder for folder, k in KINDS.items() if k == kind)

@@ -1,0 +1,196 @@
+"""Markdown to sanitized HTML, with wiki-links, glossary tooltips and a table of contents.
+
+Pure: ``render_markdown`` takes the text and everything it needs to resolve links, and
+returns the HTML plus what it found (links, missing links, headings, plain text).
+"""
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+ARTICLE_URL = "/articles/"
+WIKI_LINK = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+))?\]\]"
+
+# Resolves an article slug to its title, or None when there is no such article.
+Resolver = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    text: str
+    headings: tuple[Heading, ...]
+    links: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+class _Links:
+    """Collects the article slugs one render links to."""
+
+    def __init__(self, resolve: Resolver, source_path: str) -> None:
+        self.resolve = resolve
+        self.source_dir = posixpath.dirname(source_path)
+        self.found: list[str] = []
+        self.missing: list[str] = []
+
+    def note(self, slug: str) -> str | None:
+        title = self.resolve(slug)
+        (self.found if title is not None else self.missing).append(slug)
+        return title
+
+    def slug_for(self, href: str) -> tuple[str, str] | None:
+        """(slug, #fragment) for a relative link to an article's .md file, else None."""
+        if re.match(r"^[a-zA-Z][\w+.-]*:|^/|^#", href):
+            return None
+        target, _, fragment = href.partition("#")
+        if not target.lower().endswith(".md"):
+            return None
+        path = posixpath.normpath(posixpath.join(self.source_dir, target))
+        if not path.startswith("articles/"):
+            return None
+        return path[len("articles/"):-3], ("#" + fragment if fragment else "")
+
+
+def _link_element(links: _Links, slug: str, text: str | None, fragment: str = "") -> etree.Element:
+    title = links.note(slug)
+    if title is None:
+        element = etree.Element("span", {"class": "kb-missing-link", "title": f"No article '{slug}' yet"})
+    else:
+        element = etree.Element("a", {"href": ARTICLE_URL + slug + fragment})
+    element.text = text or title or slug
+    return element
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    def __init__(self, pattern: str, links: _Links) -> None:
+        super().__init__(pattern)
+        self.links = links
+
+    def handleMatch(self, m, data):  # noqa: N802, ANN001 - Markdown API
+        slug, text = m.group(1).strip(), (m.group(2) or "").strip() or None
+        return _link_element(self.links, slug, text), m.start(0), m.end(0)
+
+
+class _RelativeLinkProcessor(Treeprocessor):
+    """Turns ``[text](../area/page.md)`` into a link to that article's page."""
+
+    def __init__(self, md: markdown.Markdown, links: _Links) -> None:
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: etree.Element) -> None:
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                if child.tag != "a":
+                    continue
+                target = self.links.slug_for(child.get("href", ""))
+                if target is None:
+                    continue
+                slug, fragment = target
+                replacement = _link_element(self.links, slug, None, fragment)
+                if replacement.tag == "a":
+                    child.set("href", replacement.get("href"))
+                else:
+                    replacement.text, replacement.tail = child.text, child.tail
+                    replacement[:] = list(child)
+                    parent[index] = replacement
+
+
+class _KnowledgeBaseLinks(Extension):
+    def __init__(self, links: _Links) -> None:
+        super().__init__()
+        self.links = links
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
+        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 175)
+        md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "kb_relative_links", 5)
+
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong",
+    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+_ATTRIBUTES = {
+    "*": {"class", "id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    """Allowlist sanitizing: no scripts, event handlers, styles beyond alignment or unsafe URLs."""
+    return nh3.clean(
+        fragment, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
+    )
+
+
+_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|t[dhr]|div|pre|br|d[dlt]|blockquote|table|[ou]l|hr|figure)\b[^>]*>")
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, for indexing and snippets."""
+    spaced = _BLOCK_TAG.sub(" ", fragment)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", spaced)).split())
+
+
+def _headings(tokens: list[dict]) -> list[Heading]:
+    found = []
+    for token in tokens:
+        found.append(Heading(token["level"], token["id"], html.unescape(plain_text(token["name"]))))
+        found += _headings(token.get("children", []))
+    return found
+
+
+def render_markdown(text: str, *, source_path: str, resolve: Resolver,
+                    glossary: Mapping[str, str] | None = None) -> Rendered:
+    """Render one document's Markdown body. ``source_path`` is its path in the content folder."""
+    links = _Links(resolve, source_path)
+    md = markdown.Markdown(
+        extensions=[
+            "toc", "tables", "fenced_code", "footnotes", "admonition", "def_list", "attr_list",
+            "codehilite", "abbr", _KnowledgeBaseLinks(links),
+        ],
+        extension_configs={
+            "toc": {"permalink": False, "toc_depth": "2-4"},
+            "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "abbr": {"glossary": dict(glossary or {})},
+        },
+        output_format="html",
+    )
+    body = sanitize(md.convert(text))
+    return Rendered(
+        html=body,
+        text=plain_text(body),
+        headings=tuple(_headings(md.toc_tokens)),
+        links=tuple(dict.fromkeys(links.found)),
+        missing=tuple(dict.fromkeys(links.missing)),
+    )
+
+
+def line_of(text: str, needle: str, first_line: int) -> int:
+    """Line (in the file) of the first occurrence of ``needle`` in a body starting at ``first_line``."""
+    index = text.find(needle)
+    return first_line + text.count("\n", 0, index) if index >= 0 else first_line

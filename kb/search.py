@@ -1,0 +1,159 @@
+"""Search as the reader sees it: acronym expansion both ways, facets, "did you mean", suggestions.
+
+The query text is rewritten here (pure string work, easy to test); ``kb.index`` parses and
+runs it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .access import Reader, levels
+from .index import Hit, SearchIndex
+
+TYPES = ("article", "person", "area", "path", "glossary")
+MAX_PER_PAGE = 50
+MAX_PAGE = 200
+MAX_VARIANTS = 8
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of",
+                 "on", "or", "so", "the", "to", "up", "us", "we"}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    type: str = ""
+    area: str = ""
+    tag: str = ""
+    page: int = 1
+    per_page: int = 10
+    truncated: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> "SearchRequest":
+        """Build a request from query-string arguments; bad numbers fall back to defaults."""
+        text = " ".join((args.get("q") or "").split())
+        return cls(
+            q=text[:max_chars], truncated=len(text) > max_chars,
+            type=(args.get("type") or "").strip(), area=(args.get("area") or "").strip(),
+            tag=(args.get("tag") or "").strip(),
+            page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
+            per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+        )
+
+    @property
+    def filters(self) -> dict[str, str]:
+        return {k: v for k, v in (("type", self.type), ("area", self.area), ("tag", self.tag)) if v}
+
+
+def _clamp(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class Expansion:
+    term: str
+    expansions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+    expansions: tuple[Expansion, ...] = ()
+    variants: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+
+# --- acronyms ------------------------------------------------------------------------
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[-‐–/]", " ", text.casefold()).split())
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """Where ``term`` stands as a word of the query (not a field name or a field value)."""
+    loose = len(term) >= 3 and term.casefold() not in _COMMON_WORDS
+    return re.compile(r"(?<![\w:])" + re.escape(term) + r"(?![\w:])", re.IGNORECASE if loose else 0)
+
+
+def acronym_variants(text: str, glossary: Mapping[str, list[str]]) -> list[str]:
+    """The query and its rewrites: each acronym by its expansion, each expansion by its acronym."""
+    variants = [text]
+    normal_text = _normal(text)
+    for term, expansions in glossary.items():
+        pattern = _term_pattern(term)
+        if pattern.search(text):
+            for expansion in expansions:
+                phrase = '"' + expansion.replace('"', " ") + '"'
+                variants.append(pattern.sub(lambda _m, p=phrase: p, text))
+        for expansion in expansions:
+            normal = _normal(expansion)
+            if len(normal) > 3 and re.search(r"(?<!\w)" + re.escape(normal) + r"(?!\w)", normal_text):
+                variants.append(re.sub(re.escape(normal), lambda _m, t=term: t, normal_text))
+        if len(variants) > MAX_VARIANTS:
+            break
+    return list(dict.fromkeys(variants))[: MAX_VARIANTS + 1]
+
+
+def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expansion, ...]:
+    """The glossary entries a query *is* (``EUM``, ``tcn``), to show their expansions."""
+    wanted = text.strip().strip('"').casefold()
+    return tuple(Expansion(term, tuple(expansions)) for term, expansions in glossary.items()
+                 if term.casefold() == wanted and expansions)
+
+
+# --- did you mean --------------------------------------------------------------------
+
+def _plain_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w not in _OPERATORS]
+
+
+def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
+    """The query with unknown words corrected, or None. Glossary terms are never 'corrected'."""
+    known_terms = {t.casefold() for t in glossary}
+    corrected = text
+    for word in _plain_words(text):
+        if word.casefold() in known_terms:
+            continue
+        better = index.correct(word)
+        if better and better != word.casefold():
+            corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", better, corrected, count=1)
+    return corrected if corrected != text else None
+
+
+# --- the service -----------------------------------------------------------------------
+
+def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> SearchPage:
+    if not request.q:
+        return SearchPage(request, 0, (), {"type": {}, "area": {}})
+    access = levels(reader)
+    glossary = index.glossary_variants()
+    variants = acronym_variants(request.q, glossary)
+    results = index.search(variants, access, request.filters, request.page, request.per_page)
+    suggestion = None
+    candidate = spelling_suggestion(index, request.q, glossary)
+    if candidate:
+        better = index.search(acronym_variants(candidate, glossary), access, request.filters, 1, 1)
+        suggestion = candidate if better.total >= max(results.total, 1) else None
+    return SearchPage(
+        request=request, total=results.total, hits=results.hits, facets=results.facets,
+        suggestion=suggestion, expansions=glossary_matches(request.q, glossary), variants=tuple(variants),
+    )
+
+
+def suggest(index: SearchIndex, reader: Reader, text: str, limit: int = 10) -> list[dict[str, str]]:
+    """Search-as-you-type: documents whose title or aliases start with the typed words."""
+    found = index.complete(text[:100], levels(reader), limit)
+    return [{"title": d["title"], "type": d["type"], "id": d["id"]} for d in found]

@@ -1,0 +1,168 @@
+"""Content folder -> catalog -> index records -> the index, updating only what changed.
+
+A document is re-rendered when its file, the glossary, or the title of an article it
+links to changed; everything else keeps its stored rendering.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .content import Content, Document, GlossaryEntry, Problem, load_content
+from .gitlog import last_changed, modified_time
+from .index import Record, SearchIndex
+
+RENDER_VERSION = "1"  # bump when rendering or the record layout changes: forces a re-render
+WORDS_PER_MINUTE = 200
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+    rebuilt: bool
+    seconds: float
+    problems: tuple[Problem, ...]
+
+    def summary(self) -> str:
+        action = "rebuilt" if self.rebuilt else "updated"
+        return (f"index {action} in {self.seconds:.2f} s: {self.added} added, {self.updated} changed, "
+                f"{self.deleted} deleted, {self.unchanged} unchanged; {len(self.problems)} content problems")
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A document or glossary term about to be indexed, before rendering."""
+
+    key: str
+    digest: str
+    title: str
+    doc: Document | None = None
+    senses: tuple[GlossaryEntry, ...] = ()
+
+
+def _sources(catalog: Catalog) -> list[_Source]:
+    glossary_digest = catalog.content.glossary_digest
+    sources = [
+        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, ",".join(catalog.areas_of(doc)),
+                                              RENDER_VERSION), doc.title, doc=doc)
+        for doc in catalog.content.documents
+    ]
+    for term, senses in catalog.glossary_terms().items():
+        sources.append(_Source(f"glossary:{term}", _hash(repr(senses), RENDER_VERSION), term, senses=tuple(senses)))
+    return sources
+
+
+def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
+    """Keys to re-render: new or changed, or linking to an article that appeared, vanished or was renamed."""
+    current_titles = {s.key: s.title for s in sources if s.key.startswith("article:")}
+    previous_titles = {k: v["title"] for k, v in manifest.items() if k.startswith("article:")}
+    moved = {key.split(":", 1)[1] for key in current_titles.keys() | previous_titles.keys()
+             if current_titles.get(key) != previous_titles.get(key)}
+    stale = set()
+    for source in sources:
+        before = manifest.get(source.key)
+        if before is None or before["digest"] != source.digest or moved.intersection(before.get("links", ())):
+            stale.add(source.key)
+    return stale
+
+
+class _Recorder:
+    """Builds index records for one content snapshot."""
+
+    def __init__(self, catalog: Catalog, content_dir: Path) -> None:
+        self.catalog = catalog
+        self.content_dir = content_dir
+        self.changed_at = last_changed(content_dir)
+
+    def record(self, source: _Source) -> Record:
+        if source.doc is None:
+            return self._glossary(source)
+        doc = source.doc
+        rendered = self.catalog.render(doc)
+        updated = self.changed_at.get(doc.path) or modified_time(self.content_dir / doc.path)
+        page: dict[str, Any] = {
+            "html": rendered.html, "path": doc.path,
+            "headings": [(h.level, h.anchor, h.text) for h in rendered.headings],
+            "minutes": max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
+        }
+        common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
+                      links=rendered.links, updated=updated, digest=source.digest)
+        if doc.kind == "article":
+            tags = doc.get("tags", ())
+            page.update(review_by=doc.get("review_by").isoformat() if doc.get("review_by") else None,
+                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())))
+            return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
+                          aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
+                          areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page)
+        if doc.kind == "person":
+            page.update(person=dict(doc.meta))
+            role = ", ".join(x for x in (doc.get("title"), doc.get("organization")) if x)
+            keywords = (*doc.get("expertise", ()), *doc.get("regions", ()), *doc.get("countries", ()),
+                        *doc.get("languages", ()), doc.get("certification", ""), doc.get("organization", ""))
+            return Record(**common, summary=role, keywords=keywords, areas=doc.get("areas", ()), page=page)
+        if doc.kind == "path":
+            steps = [{"article": s.article, "note": s.note} for s in doc.get("steps", ())]
+            page.update(audience=doc.get("audience", ""), steps=steps)
+            notes = " ".join(s["note"] for s in steps)
+            return Record(**{**common, "body": f"{rendered.text} {notes}", "links": tuple(
+                dict.fromkeys([*rendered.links, *(s["article"] for s in steps)]))},
+                summary=doc.get("summary", ""), page=page)
+        return Record(**common, summary=doc.get("summary", ""), areas=(doc.id,), order=doc.get("order", 100), page=page)
+
+    @staticmethod
+    def _glossary(source: _Source) -> Record:
+        senses = [{"expansion": s.expansion, "definition": s.definition, "see": s.see} for s in source.senses]
+        expansions = [s.expansion for s in source.senses if s.expansion]
+        return Record(
+            key=source.key, type="glossary", id=source.title, title=source.title, aliases=tuple(expansions),
+            summary="; ".join(expansions), body=" ".join(s.definition for s in source.senses),
+            links=tuple(s.see for s in source.senses if s.see), digest=source.digest,
+            page={"senses": senses, "expansions": expansions},
+        )
+
+
+def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
+         max_bytes: int = 2_000_000) -> SyncReport:
+    """Bring the index up to date with the content folder (one process at a time)."""
+    started = time.perf_counter()
+    content_dir = Path(content_dir)
+    with index.lock():
+        content = load_content(content_dir, max_bytes)
+        catalog = Catalog(content)
+        sources = _sources(catalog)
+        manifest = None if rebuild or not index.exists() else index.manifest()
+        recorder = _Recorder(catalog, content_dir)
+        if manifest is None:
+            records = [recorder.record(s) for s in sources]
+            index.rebuild(records, _manifest(records))
+            return _report(content, len(records), 0, 0, 0, True, started)
+        stale = _stale_keys(sources, manifest)
+        records = [recorder.record(s) for s in sources if s.key in stale]
+        current = {s.key for s in sources}
+        deleted = sorted(manifest.keys() - current)
+        new_manifest = {k: v for k, v in manifest.items() if k in current}
+        new_manifest.update(_manifest(records))
+        if records or deleted:
+            index.update(records, deleted, new_manifest)
+        added = sum(1 for r in records if r.key not in manifest)
+        return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
+
+
+def _manifest(records: list[Record]) -> dict[str, Any]:
+    return {r.key: {"digest": r.digest, "title": r.title, "links": list(r.links)} for r in records}
+
+
+def _report(content: Content, added: int, updated: int, deleted: int, unchanged: int, rebuilt: bool,
+            started: float) -> SyncReport:
+    return SyncReport(added, updated, deleted, unchanged, rebuilt, time.perf_counter() - started, content.problems)

@@ -1,0 +1,51 @@
+"""JSON API for integrations and tests."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ..search import SearchRequest, search, suggest
+from . import current_index, current_reader, document_url, library
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/api/search")
+def api_search():
+    cfg = current_app.config
+    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
+    page = search(current_index(), current_reader(), query)
+    return jsonify({
+        "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
+        "results": [{
+            "type": h.type, "id": h.id, "title": h.title, "url": document_url(h.type, h.id),
+            "snippet": h.snippet or h.summary, "score": h.score, "areas": list(h.areas),
+        } for h in page.hits],
+        "facets": page.facets,
+        "suggestion": page.suggestion,
+        "expansions": [{"term": e.term, "expansions": list(e.expansions)} for e in page.expansions],
+    })
+
+
+@bp.get("/api/suggest")
+def api_suggest():
+    found = suggest(current_index(), current_reader(), request.args.get("q", ""))
+    return jsonify([{"title": d["title"], "url": document_url(d["type"], d["id"]), "type": d["type"]} for d in found])
+
+
+@bp.get("/api/articles/<path:slug>")
+def api_article(slug: str):
+    page = library().article(slug)
+    doc = page.doc
+    return jsonify({
+        "slug": doc["id"], "title": doc["title"], "summary": doc.get("summary", ""),
+        "areas": [a["id"] for a in page.area_list], "tags": [t for t in doc.get("tags", "").split(",") if t],
+        "experts": [p["id"] for p in page.expert_list], "related": [r["id"] for r in page.related],
+        "aliases": doc["page"].get("aliases", []), "review_by": doc["page"].get("review_by"),
+        "updated": doc["updated"].isoformat() if doc.get("updated") else None,
+        "url": document_url("article", doc["id"]), "html": doc["page"]["html"],
+    })
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok", "documents": library().document_count()})
