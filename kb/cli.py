@@ -31,11 +31,19 @@ def check_command() -> None:
 
 @kb_cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Start over in a new index generation.")
-def index_command(rebuild: bool) -> None:
+@click.option("--optimize", is_flag=True, help="Afterwards merge the index into one segment (for a nightly job).")
+def index_command(rebuild: bool, optimize: bool) -> None:
     """Update the search index with what changed in the content folder."""
     cfg = current_app.config
-    report = sync(cfg["CONTENT_DIR"], current_app.extensions["kb.index"], rebuild=rebuild,
-                  max_bytes=int(cfg["MAX_FILE_BYTES"]))
-    for problem in report.problems:
+    index = current_app.extensions["kb.index"]
+    report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]))
+    errors = [p for p in report.problems if p.severity == "error"]
+    for problem in errors[:20]:
         click.echo(str(problem), err=True)
+    if errors:
+        click.echo(f"{len(errors)} files have errors (shown: {min(20, len(errors))}); "
+                   "they are indexed with safe defaults or skipped. Run 'flask kb check' for all.", err=True)
+    if optimize:
+        with index.lock():
+            index.optimize()
     click.echo(report.summary())

@@ -196,15 +196,21 @@ def _load_yaml(relpath: str, front: str) -> tuple[dict[str, Any], list[Problem]]
     try:
         meta = _YAML.load(front)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, reason = _yaml_error(exc, last_line=front.count("\n"))
         return {}, [Problem(relpath, line, "error", f"invalid YAML frontmatter: {reason}; metadata ignored")]
     if meta is None:
         return {}, []
     if not isinstance(meta, dict):
         return {}, [Problem(relpath, 2, "error", "frontmatter must be a mapping of keys to values; ignored")]
     return {str(k): v for k, v in meta.items()}, []
+
+
+def _yaml_error(exc: yaml.YAMLError, last_line: int) -> tuple[int, str]:
+    """(1-based line, reason). An error found only at the end points where its construct began."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    mark = context if context and (problem is None or problem.line >= last_line) else problem
+    return (mark.line + 1 if mark else 1), (getattr(exc, "problem", None) or str(exc).splitlines()[0])
 
 
 def _fallback_title(body: str, relpath: str) -> str:
@@ -289,10 +295,8 @@ def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[
     try:
         items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return [], problems + [Problem(relpath, mark.line + 1 if mark else 1, "error",
-                                       f"invalid YAML: {reason}; glossary not loaded")]
+        line, reason = _yaml_error(exc, last_line=text.count("\n"))
+        return [], problems + [Problem(relpath, line, "error", f"invalid YAML: {reason}; glossary not loaded")]
     if items is None:
         return [], problems
     if not isinstance(items, list):

@@ -30,6 +30,9 @@ from whoosh.query import And, Every, NullQuery, Or, Term
 
 FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
 FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
+# Glossary entries are short, so BM25 would rank them above the articles that explain a term;
+# the results page shows a searched term's expansions above the results anyway.
+TYPE_BOOSTS = {"glossary": 0.5}
 _SUGGEST_MAX = 15
 
 
@@ -119,6 +122,8 @@ def _fields(record: Record) -> dict[str, Any]:
     }
     if record.updated is not None:
         fields["updated"] = record.updated
+    if record.type in TYPE_BOOSTS:
+        fields["_boost"] = TYPE_BOOSTS[record.type]
     return fields
 
 
@@ -214,7 +219,7 @@ class SearchIndex:
         results = self._reader().searcher.search(query, filter=_access_filter(access), limit=limit, sortedby=sortedby)
         return [hit.fields() for hit in results]
 
-    def search(self, variants: list[str], access: Iterable[str], filters: dict[str, str],
+    def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
                page: int = 1, per_page: int = 10) -> ResultSet:
         """Run the query (the user's text and its acronym variants) with facet counts.
 
@@ -223,9 +228,10 @@ class SearchIndex:
         what each choice would give.
         """
         searcher = self._reader().searcher
-        query = self.parse(variants)
+        filters = list(filters)
+        query = self.parse(variants) if variants else (Every() if filters else NullQuery)
         base_filter = _access_filter(access)
-        user_filter = And([base_filter] + [Term(FILTER_FIELDS[k], v) for k, v in filters.items() if v])
+        user_filter = And([base_filter] + [Term(FILTER_FIELDS[k], v) for k, v in filters])
         groups = {"type": sorting.FieldFacet("type"), "area": sorting.FieldFacet("areas", allow_overlap=True)}
         faceted = searcher.search(query, filter=base_filter, groupedby=groups, maptype=sorting.Count,
                                   limit=None if filters else page * per_page)
@@ -336,6 +342,13 @@ class SearchIndex:
         os.replace(tmp, self.directory / "CURRENT")
         self._remove_old_generations(keep={name, previous})
 
+    def optimize(self) -> None:
+        """Merge all segments into one (a nightly job; callers hold ``lock()``)."""
+        generation = self._generation()
+        if generation is None:
+            raise IndexUnavailable("nothing to optimize: build the index first")
+        whoosh_index.open_dir(str(self.directory / generation)).optimize()
+
     def _remove_old_generations(self, keep: set[str | None]) -> None:
         """Delete generations older than the previous one (open readers keep their files on Linux)."""
         for path in self.directory.glob("gen-*"):
@@ -347,7 +360,6 @@ class SearchIndex:
                                           group=qparser.OrGroup.factory(0.9))
         parser.remove_plugin_class(qparser.WildcardPlugin)
         parser.add_plugin(qparser.PrefixPlugin())
-        parser.add_plugin(qparser.FieldAliasPlugin({"areas": ["area"], "tags": ["tag"], "type": ["kind"]}))
         return parser
 
 

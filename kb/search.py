@@ -44,8 +44,26 @@ class SearchRequest:
         )
 
     @property
-    def filters(self) -> dict[str, str]:
-        return {k: v for k, v in (("type", self.type), ("area", self.area), ("tag", self.tag)) if v}
+    def text(self) -> str:
+        """The query without its field filters."""
+        return split_filters(self.q)[0]
+
+    @property
+    def filters(self) -> tuple[tuple[str, str], ...]:
+        """Filters from the form (type, area, tag) and from the query text (``area:fms``); all must hold."""
+        chosen = tuple((k, v) for k, v in (("type", self.type), ("area", self.area), ("tag", self.tag)) if v)
+        return chosen + split_filters(self.q)[1]
+
+
+_FILTER = re.compile(r'(?<!\S)(type|kind|area|tag):("[^"]*"|[^\s"]+)', re.IGNORECASE)
+_FILTER_NAMES = {"type": "type", "kind": "type", "area": "area", "tag": "tag"}
+
+
+def split_filters(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``"type:person spanish"`` -> ``("spanish", (("type", "person"),))``."""
+    filters = tuple((_FILTER_NAMES[m.group(1).lower()], m.group(2).strip('"').strip().lower())
+                    for m in _FILTER.finditer(text))
+    return " ".join(_FILTER.sub(" ", text).split()), tuple((k, v) for k, v in filters if v)
 
 
 def _clamp(value: str | None, default: int, low: int, high: int) -> int:
@@ -140,16 +158,18 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
         return SearchPage(request, 0, (), {"type": {}, "area": {}})
     access = levels(reader)
     glossary = index.glossary_variants()
-    variants = acronym_variants(request.q, glossary)
+    text = request.text
+    variants = acronym_variants(text, glossary) if text else []
     results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
-    candidate = spelling_suggestion(index, request.q, glossary)
+    candidate = spelling_suggestion(index, text, glossary)
     if candidate:
         better = index.search(acronym_variants(candidate, glossary), access, request.filters, 1, 1)
-        suggestion = candidate if better.total >= max(results.total, 1) else None
+        if better.total >= max(results.total, 1):
+            suggestion = request.q.replace(text, candidate) if text in request.q else candidate
     return SearchPage(
         request=request, total=results.total, hits=results.hits, facets=results.facets,
-        suggestion=suggestion, expansions=glossary_matches(request.q, glossary), variants=tuple(variants),
+        suggestion=suggestion, expansions=glossary_matches(text, glossary), variants=tuple(variants),
     )
 
 

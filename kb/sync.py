@@ -96,8 +96,9 @@ class _Recorder:
             "headings": [(h.level, h.anchor, h.text) for h in rendered.headings],
             "minutes": max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
         }
+        # missing targets count as links too, so the page is re-rendered when they appear
         common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
-                      links=rendered.links, updated=updated, digest=source.digest)
+                      links=rendered.links + rendered.missing, updated=updated, digest=source.digest)
         if doc.kind == "article":
             tags = doc.get("tags", ())
             page.update(review_by=doc.get("review_by").isoformat() if doc.get("review_by") else None,
@@ -116,7 +117,7 @@ class _Recorder:
             page.update(audience=doc.get("audience", ""), steps=steps)
             notes = " ".join(s["note"] for s in steps)
             return Record(**{**common, "body": f"{rendered.text} {notes}", "links": tuple(
-                dict.fromkeys([*rendered.links, *(s["article"] for s in steps)]))},
+                dict.fromkeys([*common["links"], *(s["article"] for s in steps)]))},
                 summary=doc.get("summary", ""), page=page)
         return Record(**common, summary=doc.get("summary", ""), areas=(doc.id,), order=doc.get("order", 100), page=page)
 

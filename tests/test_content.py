@@ -1,0 +1,141 @@
+"""The tolerant loader: every bad input gives a precise problem and loses no good content."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kb.content import load_content, parse_document, parse_glossary
+
+from .conftest import write_tree
+
+
+def parse(text: str | bytes, kind: str = "article", rel: str = "articles/fms/x.md"):
+    raw = text if isinstance(text, bytes) else text.encode()
+    return parse_document(kind, "fms/x", rel, raw)
+
+
+def messages(problems):
+    return [str(p) for p in problems]
+
+
+def test_article_fields_are_typed():
+    doc, problems = parse("---\ntitle: T\ntags: one\nreview_by: 2027-01-31\naccess: Staff\n---\nBody\n")
+    assert problems == []
+    assert doc.title == "T" and doc.get("tags") == ("one",) and doc.get("access") == "staff"
+    assert doc.get("review_by").isoformat() == "2027-01-31"
+    assert doc.body == "Body\n" and doc.body_line == 7
+
+
+def test_invalid_yaml_names_the_line_and_keeps_the_body():
+    doc, problems = parse("---\ntitle: ok\naliases:\n  - %\n---\n# Heading here\ntext\n")
+    assert messages(problems)[0].startswith("articles/fms/x.md:4: error: invalid YAML frontmatter")
+    assert doc.title == "Heading here" and "text" in doc.body
+
+
+def test_missing_title_is_an_error_with_a_fallback():
+    doc, problems = parse("---\nsummary: s\n---\nno heading\n")
+    assert doc.title == "X"
+    assert any("missing required 'title'" in m for m in messages(problems))
+
+
+def test_person_requires_a_name_and_keeps_the_job_title():
+    doc, problems = parse("---\nname: Ada\ntitle: Engineer\n---\nbio\n", kind="person", rel="people/ada.md")
+    assert problems == [] and doc.title == "Ada" and doc.get("title") == "Engineer"
+
+
+def test_not_utf8_reports_the_line_and_keeps_the_text():
+    doc, problems = parse(b"---\ntitle: T\n---\nline one\ncaf\xe9\n")
+    assert messages(problems) == ["articles/fms/x.md:5: error: not valid UTF-8 (byte 0xe9); undecodable bytes shown as \ufffd"]
+    assert "caf\ufffd" in doc.body
+
+
+def test_binary_file_is_skipped():
+    doc, problems = parse(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert doc is None and "binary file" in messages(problems)[0]
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeff---\ntitle: BOM\n---\nbody",
+    "---\r\ntitle: BOM\r\n---\r\nbody",
+])
+def test_bom_and_crlf_are_read(text):
+    doc, problems = parse(text)
+    assert problems == [] and doc.title == "BOM" and doc.body.strip() == "body"
+
+
+def test_empty_frontmatter_and_no_frontmatter():
+    doc, problems = parse("---\n---\n# From heading\n")
+    assert doc.title == "From heading"
+    doc, _ = parse("# Only a heading\nbody")
+    assert doc.title == "Only a heading"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("---\n- a\n- b\n---\nx", "frontmatter must be a mapping"),
+    ("---\ntitle: T\naccess: secret\n---\nx", "'access' must be 'public' or 'staff'"),
+    ("---\ntitle: T\nreview_by: next year\n---\nx", "'review_by' must be a date"),
+    ("---\ntitle: T\ntags: {a: 1}\n---\nx", "'tags' must be a list of text"),
+    ("---\ntitle: T\nms.date: 01/18/2026\n---\nx", "unknown frontmatter keys ignored: ms.date"),
+])
+def test_bad_metadata_is_reported(text, expected):
+    _, problems = parse(text)
+    assert any(expected in m for m in messages(problems)), messages(problems)
+
+
+def test_unknown_access_value_is_treated_as_staff():
+    doc, _ = parse("---\ntitle: T\naccess: secret\n---\nx")
+    assert doc.get("access") == "staff"
+
+
+def test_non_string_title_becomes_text():
+    doc, problems = parse("---\ntitle: 2019\n---\nx")
+    assert doc.title == "2019" and problems == []
+
+
+def test_glossary_entries_keep_lines_and_collisions():
+    entries, problems = parse_glossary("glossary.yml", b"- term: TCN\n  expansion: A\n- term: TCN\n  expansion: B\n- expansion: no term\n")
+    assert [(e.term, e.expansion, e.line) for e in entries] == [("TCN", "A", 1), ("TCN", "B", 3)]
+    assert messages(problems) == ["glossary.yml:5: error: entry without a 'term', skipped"]
+
+
+def test_broken_glossary_yaml_does_not_stop_loading(content_dir):
+    (content_dir / "glossary.yml").write_text("- term: [unclosed\n")
+    content = load_content(content_dir)
+    assert content.glossary == () and len(content.of_kind("article")) == 4
+    assert any(p.path == "glossary.yml" and p.severity == "error" for p in content.problems)
+
+
+def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, content_dir):
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\ntitle: Secret\n---\nsecret text")
+    write_tree(content_dir, {
+        "articles/fms/bad-yaml.md": "---\ntitle: [oops\n---\nbody",
+        "articles/fms/binary.md": b"\x00\x01\x02",
+        "articles/fms/latin1.md": b"---\ntitle: Caf\xe9\n---\nx",
+        "articles/fms/huge.md": "---\ntitle: Huge\n---\n" + "x" * 3_000_000,
+    })
+    os.symlink(outside, content_dir / "articles/fms/escape.md")
+    content = load_content(content_dir, max_bytes=2_000_000)
+    slugs = {d.id for d in content.of_kind("article")}
+    assert {"fms/letter-of-request", "fms/bad-yaml", "fms/latin1"} <= slugs
+    assert not {"fms/binary", "fms/huge", "fms/escape"} & slugs
+    reported = "\n".join(messages(content.problems))
+    assert "articles/fms/huge.md:1: error: file is 3.0 MB, over the 2.0 MB limit" in reported
+    assert "articles/fms/escape.md:1: error: symlink points outside the content folder" in reported
+    assert "articles/fms/binary.md:1: error: binary file" in reported
+    assert "articles/fms/bad-yaml.md:2: error: invalid YAML frontmatter" in reported
+    assert "articles/fms/latin1.md:2: error: not valid UTF-8" in reported
+
+
+def test_nested_article_slugs_and_flat_other_kinds(content_dir):
+    write_tree(content_dir, {"articles/fms/cases/closure.md": "---\ntitle: Closure\n---\nx",
+                             "people/nested/ignored.md": "---\nname: N\n---\nx"})
+    content = load_content(content_dir)
+    assert "fms/cases/closure" in {d.id for d in content.of_kind("article")}
+    assert "ignored" not in {d.id for d in content.of_kind("person")}
+
+
+def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path):
+    content = load_content(tmp_path / "nowhere")
+    assert content.documents == () and "content folder not found" in str(content.problems[0])

@@ -1,0 +1,79 @@
+"""Guard tests for the Whoosh behaviour the design depends on (see the Whoosh notes)."""
+from __future__ import annotations
+
+import multiprocessing
+
+from kb.access import ANONYMOUS
+from kb.index import Record, SearchIndex
+from kb.search import SearchRequest, search
+
+
+def record(key: str, body: str, title: str = "Doc", **extra) -> Record:
+    return Record(key=f"article:{key}", type="article", id=key, title=title, body=body, **extra)
+
+
+def ids(index: SearchIndex, q: str) -> list[str]:
+    page = search(index, ANONYMOUS, SearchRequest(q=q, per_page=50))
+    return [hit.id for hit in page.hits]
+
+
+def build(tmp_path, records) -> SearchIndex:
+    index = SearchIndex(tmp_path / "ix", writer_timeout=10)
+    index.rebuild(records, {})
+    return index
+
+
+def test_update_delete_optimize_returns_each_id_once(tmp_path):
+    index = build(tmp_path, [record(f"d{i}", f"alpha text number {i}") for i in range(30)])
+    assert len(ids(index, "alpha")) == 30
+    index.update([record("d1", "alpha rewritten"), record("d2", "alpha again")], ["article:d3"], {})
+    result = ids(index, "alpha")
+    assert len(result) == len(set(result)) == 29 and "d3" not in result
+    index.optimize()
+    result = ids(index, "alpha")
+    assert len(result) == len(set(result)) == 29
+
+
+def test_phrase_query_over_a_position_gap_of_46(tmp_path):
+    fillers = " ".join(f"filler{i}" for i in range(44))
+    index = build(tmp_path, [record("gap", f"alpha beta {fillers} alpha"), record("other", "beta alpha")])
+    assert ids(index, '"alpha beta"') == ["gap"]
+
+
+def test_stemming_matches_running_with_run(tmp_path):
+    index = build(tmp_path, [record("run", "How to run a case review"), record("x", "unrelated")])
+    assert ids(index, "running") == ["run"]
+    assert ids(index, "organizations") == ids(index, "organization") == []
+
+
+def test_highlighted_script_is_escaped(tmp_path):
+    index = build(tmp_path, [record("xss", "<script>alert('x')</script> notification rules")])
+    hit = search(index, ANONYMOUS, SearchRequest(q="notification")).hits[0]
+    assert "<script" not in hit.snippet and "&lt;/script&gt;" in hit.snippet
+    assert "<mark" in hit.snippet
+
+
+def _update_many(directory: str, worker: int) -> None:
+    index = SearchIndex(directory, writer_timeout=30)
+    for n in range(5):
+        with index.lock():
+            index.update([record(f"w{worker}-{n}", f"concurrent landing {worker}")], [], {})
+
+
+def test_two_processes_updating_concurrently_both_land(tmp_path):
+    index = build(tmp_path, [record("seed", "seed")])
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_update_many, args=(str(index.directory), w)) for w in (1, 2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert len(ids(index, "concurrent")) == 10
+
+
+def test_staff_documents_are_filtered_inside_the_query(tmp_path):
+    index = build(tmp_path, [record("pub", "shared words"), record("sec", "shared words secret", access="staff")])
+    page = search(index, ANONYMOUS, SearchRequest(q="shared"))
+    assert [h.id for h in page.hits] == ["pub"] and page.total == 1
+    assert page.facets["type"] == {"article": 1}

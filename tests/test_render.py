@@ -1,0 +1,101 @@
+"""Rendering: links, glossary tooltips, extensions, and one test per XSS vector."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from kb.render import render_markdown
+
+TITLES = {"fms/letter-of-request": "Letter of Request", "financing/fees": "Fees"}
+
+
+def render(text: str, glossary=None, source="articles/fms/page.md"):
+    return render_markdown(text, source_path=source, resolve=TITLES.get, glossary=glossary)
+
+
+def test_wiki_links_resolve_with_titles_and_custom_text():
+    out = render("[[fms/letter-of-request]] and [[fms/letter-of-request|the LOR page]]")
+    assert '<a href="/articles/fms/letter-of-request" rel="noopener noreferrer">Letter of Request</a>' in out.html
+    assert ">the LOR page</a>" in out.html
+    assert out.links == ("fms/letter-of-request",) and out.missing == ()
+
+
+def test_relative_md_links_resolve_from_the_source_folder():
+    out = render("[fees](../financing/fees.md#rates) [lor](letter-of-request.md)")
+    assert 'href="/articles/financing/fees#rates"' in out.html
+    assert 'href="/articles/fms/letter-of-request"' in out.html
+    assert out.links == ("financing/fees", "fms/letter-of-request")
+
+
+def test_links_from_area_pages_resolve_too():
+    out = render("[lor](../articles/fms/letter-of-request.md)", source="areas/fms.md")
+    assert 'href="/articles/fms/letter-of-request"' in out.html
+
+
+def test_missing_links_are_marked_and_reported():
+    out = render("[[fms/nowhere]] and [gone](gone.md)")
+    assert out.missing == ("fms/nowhere", "fms/gone")
+    assert 'class="kb-missing-link"' in out.html and "<a" not in out.html
+
+
+def test_wiki_links_inside_code_stay_literal():
+    out = render("`[[fms/letter-of-request]]`\n\n```\n[[fms/x]]\n```")
+    assert out.links == () and out.missing == () and "[[fms/x]]" in out.html
+
+
+def test_glossary_terms_become_abbr_with_all_expansions():
+    out = render("The TCN and the LOA.", glossary={"TCN": "Transportation Control Number; third-country national",
+                                                   "LOA": "Letter of Offer and Acceptance"})
+    assert '<abbr title="Transportation Control Number; third-country national">TCN</abbr>' in out.html
+    assert '<abbr title="Letter of Offer and Acceptance">LOA</abbr>' in out.html
+
+
+def test_extensions_toc_tables_code_footnotes_admonitions_deflists():
+    text = ("## Steps {#steps}\n\n### Sub step\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n\n"
+            "Note[^1]\n\n[^1]: A footnote.\n\n!!! warning \"Careful\"\n    Body.\n\nTerm\n:   Definition\n")
+    out = render(text)
+    assert [(h.level, h.anchor, h.text) for h in out.headings] == [(2, "steps", "Steps"), (3, "sub-step", "Sub step")]
+    for fragment in ("<table>", 'class="highlight"', 'class="footnote"', 'class="admonition warning"', "<dl>"):
+        assert fragment in out.html
+    assert "print" in out.text and "<" not in out.text
+
+
+@pytest.mark.parametrize("attack, forbidden", [
+    ("<script>alert(1)</script>", "<script"),
+    ('<img src="x" onerror="alert(1)">', "onerror"),
+    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+    ("[x](javascript:alert(1))", "javascript:"),
+    ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
+    ('<a href="&#106;avascript:alert(1)">x</a>', "alert"),
+    ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+    ('<div style="background:url(javascript:alert(1))">x</div>', "javascript"),
+    ('<svg onload="alert(1)"></svg>', "onload"),
+    ('<form action="https://evil.example"><input name="x"></form>', "<form"),
+    ("<style>body{display:none}</style>", "<style"),
+    ('<a href="data:text/html,<script>alert(1)</script>">x</a>', "data:"),
+])
+def test_xss_vectors_are_neutralised(attack, forbidden):
+    assert forbidden.lower() not in render(attack).html.lower()
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.attributes = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.attributes.update(name for name, _ in attrs)
+
+
+@pytest.mark.parametrize("attack", ['[[x" onmouseover="alert(1)]]', '[[fms/letter-of-request|x" onclick="y]]',
+                                    "[x](y.md\" onclick=\"z)"])
+def test_link_syntax_cannot_inject_attributes(attack):
+    parser = _Elements()
+    parser.feed(render(attack).html)
+    assert not {a for a in parser.attributes if a.startswith("on")}
+
+
+def test_safe_html_is_kept():
+    out = render('<details><summary>More</summary>Hidden <kbd>Ctrl</kbd></details> <a href="https://dsca.mil" title="DSCA">x</a>')
+    assert "<details>" in out.html and "<kbd>Ctrl</kbd>" in out.html and 'href="https://dsca.mil"' in out.html

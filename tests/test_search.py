@@ -1,0 +1,136 @@
+"""Search as readers use it: acronyms both ways, syntax, facets, suggestions, access."""
+from __future__ import annotations
+
+import pytest
+
+from kb.access import ANONYMOUS, Reader
+from kb.search import SearchRequest, acronym_variants, search, suggest
+
+STAFF = Reader(name="staff", staff=True)
+GLOSSARY = {"LOA": ["Letter of Offer and Acceptance"], "EUM": ["End-Use Monitoring"],
+            "TCN": ["Transportation Control Number", "third-country national"], "AT": ["Anti-Tamper"]}
+
+
+def run(index, q, reader=ANONYMOUS, **kw):
+    return search(index, reader, SearchRequest(q=q, **kw))
+
+
+def ids(page):
+    return [f"{h.type}:{h.id}" for h in page.hits]
+
+
+def test_acronym_variants_both_ways():
+    assert acronym_variants("EUM checks", GLOSSARY) == ["EUM checks", '"End-Use Monitoring" checks']
+    assert "LOA" in acronym_variants("letter of offer and acceptance", GLOSSARY)[1]
+    assert len(acronym_variants("tcn", GLOSSARY)) == 3
+    # short common words are only acronyms when typed in capitals; field values are never rewritten
+    assert acronym_variants("look at this", GLOSSARY) == ["look at this"]
+    assert acronym_variants("area:eum", GLOSSARY) == ["area:eum"]
+
+
+def test_acronym_finds_the_expansion(index):
+    assert ids(run(index, "EUM"))[:2] == ["area:eum", "glossary:EUM"]
+    assert "article:eum/golden-sentry" not in ids(run(index, "EUM"))  # it never says EUM or End-Use
+
+
+def test_expansion_finds_pages_that_say_the_acronym(index):
+    found = ids(run(index, "letter of offer and acceptance"))
+    assert found[0] == "article:fms/letter-of-offer-and-acceptance"
+    assert "article:fms/letter-of-request" in found  # it only says "LOA"
+
+
+def test_a_glossary_term_shows_all_its_expansions(index):
+    page = run(index, "tcn")
+    assert [(e.term, e.expansions) for e in page.expansions] == [
+        ("TCN", ("Transportation Control Number", "third-country national"))]
+
+
+def test_did_you_mean_corrects_typos_but_never_glossary_terms(index):
+    assert run(index, "goldn sentry").suggestion == "golden sentry"
+    assert run(index, "LOR").suggestion is None
+    assert run(index, "EUM").suggestion is None
+
+
+def test_did_you_mean_never_suggests_staff_only_words(index):
+    assert run(index, "quokkka").suggestion is None
+    assert run(index, "quokkka", reader=STAFF).suggestion == "quokka"
+
+
+def test_phrases_and_prefixes(index):
+    assert ids(run(index, '"night vision devices"')) == ["article:eum/golden-sentry"]
+    assert ids(run(index, '"vision night"')) == []
+    assert "article:eum/golden-sentry" in ids(run(index, "sentr*"))
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("area:eum", {"area:eum", "article:eum/golden-sentry"}),
+    ("AREA:EUM sentry", {"article:eum/golden-sentry"}),
+    ("type:person", {"person:maria-delgado", "person:john-smith"}),
+    ("kind:person spanish", {"person:maria-delgado"}),
+    ("tag:lor", {"article:fms/letter-of-request"}),
+    ("type:person area:fms spanish", {"person:maria-delgado"}),
+])
+def test_field_filters_in_the_query(index, q, expected):
+    assert set(ids(run(index, q))) == expected
+
+
+@pytest.mark.parametrize("q", [
+    '"unbalanced', "lone AND", "OR", "NOT", "AND OR NOT", "(((", ")", "title:", ":::", "*", "**a", "a~~2",
+    "area:", "tag:[a TO", "x^", "^2", "{}", "[]", '""', "\\", "%s%s", "<script>alert(1)</script>",
+    "LOA" * 700, "word " * 400, "\u202e\u0000\ufffd", "日本語 検索",
+])
+def test_malformed_queries_never_raise(index, q):
+    page = search(index, ANONYMOUS, SearchRequest.from_args({"q": q}))
+    assert page.total >= 0
+
+
+def test_long_queries_are_cut_and_flagged():
+    request = SearchRequest.from_args({"q": "x" * 2000}, max_chars=500)
+    assert len(request.q) == 500 and request.truncated
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"page": "abc", "per_page": "-5"}, (1, 1)),
+    ({"page": "", "per_page": "x"}, (1, 10)),
+    ({"page": "99999", "per_page": "99999"}, (200, 50)),
+    ({"page": "2", "per_page": "3"}, (2, 3)),
+])
+def test_paging_arguments_are_clamped(args, expected):
+    request = SearchRequest.from_args(args)
+    assert (request.page, request.per_page) == expected
+
+
+def test_facets_count_by_type_and_area_and_ignore_the_chosen_filter(index):
+    page = run(index, "FMS OR LOA OR sentry", type="article")
+    assert set(page.facets["type"]) >= {"article", "area", "glossary"}
+    assert all(h.type == "article" for h in page.hits)
+    assert page.facets["area"]["fms"] >= 2
+
+
+def test_pagination_returns_disjoint_pages(index):
+    first = run(index, "letter OR sentry OR maria", per_page=2)
+    second = run(index, "letter OR sentry OR maria", per_page=2, page=2)
+    assert first.total == second.total > 2
+    assert not set(ids(first)) & set(ids(second))
+
+
+def test_staff_articles_vanish_from_counts_facets_and_suggestions(index):
+    anonymous, staff = run(index, "zebra checklist"), run(index, "zebra checklist", reader=STAFF)
+    assert "article:eum/internal-checklist" not in ids(anonymous)
+    assert "article:eum/internal-checklist" in ids(staff)
+    assert anonymous.total < staff.total
+    assert anonymous.facets["area"].get("eum", 0) < staff.facets["area"]["eum"]
+    assert suggest(index, ANONYMOUS, "zebr") == []
+    assert suggest(index, STAFF, "zebr")[0]["id"] == "eum/internal-checklist"
+
+
+def test_suggestions_match_title_and_alias_prefixes(index):
+    found = {s["id"] for s in suggest(index, ANONYMOUS, "lett")}
+    assert {"fms/letter-of-request", "fms/letter-of-offer-and-acceptance"} <= found
+    assert {s["id"] for s in suggest(index, ANONYMOUS, "request let")} == {"fms/letter-of-request", "LOR"}
+    assert suggest(index, ANONYMOUS, "") == [] and suggest(index, ANONYMOUS, "%%%") == []
+
+
+def test_snippets_highlight_matches(index):
+    hit = run(index, "night vision").hits[0]
+    assert '<mark class="match term0">night</mark>' in hit.snippet

@@ -1,0 +1,89 @@
+"""Incremental indexing: only what changed is re-rendered, deletes vanish, rebuilds switch atomically."""
+from __future__ import annotations
+
+from kb.access import ANONYMOUS
+from kb.pages import Library
+from kb.search import SearchRequest, search
+from kb.sync import sync
+
+from .conftest import write_tree
+
+
+def hits(index, q):
+    return [h.id for h in search(index, ANONYMOUS, SearchRequest(q=q, per_page=50)).hits]
+
+
+def test_first_run_builds_then_nothing_changes(content_dir, index):
+    report = sync(content_dir, index)
+    assert (report.added, report.updated, report.deleted, report.rebuilt) == (0, 0, 0, False)
+    assert report.unchanged == 13  # 9 documents + 4 glossary terms (TCN twice counts once)
+
+
+def test_added_changed_and_deleted_files(content_dir, index):
+    write_tree(content_dir, {"articles/fms/case-closure.md": "---\ntitle: Case closure\n---\nClosing wombat cases."})
+    (content_dir / "people/john-smith.md").unlink()
+    (content_dir / "articles/eum/golden-sentry.md").write_text("---\ntitle: Golden Sentry\nareas: [eum]\n---\nPlatypus checks.")
+    report = sync(content_dir, index)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    assert hits(index, "wombat") == ["fms/case-closure"]
+    assert hits(index, "platypus") == ["eum/golden-sentry"] and hits(index, "night vision") == []
+    assert "john-smith" not in hits(index, "John Smith")
+
+
+def test_renaming_an_article_rerenders_the_pages_linking_to_it(content_dir, index):
+    path = content_dir / "articles/fms/letter-of-request.md"
+    path.write_text(path.read_text().replace("title: Letter of Request", "title: LOR basics"))
+    report = sync(content_dir, index)
+    # the article, and what links to it: the area, the LOA page, the staff checklist, the path, the glossary term
+    assert report.updated == 6
+    html = index.get("article:fms/letter-of-offer-and-acceptance", ["public"])["page"]["html"]
+    assert "LOR basics" not in html  # that link has its own text
+    assert "LOR</abbr> basics</a>" in index.get("area:fms", ["public"])["page"]["html"]
+
+
+def test_a_new_article_fixes_links_that_were_missing(content_dir, index):
+    write_tree(content_dir, {"articles/fms/uses-new.md": "---\ntitle: Uses\n---\nSee [[fms/new-page]]."})
+    sync(content_dir, index)
+    assert "kb-missing-link" in index.get("article:fms/uses-new", ["public"])["page"]["html"]
+    write_tree(content_dir, {"articles/fms/new-page.md": "---\ntitle: New page\n---\nHello."})
+    sync(content_dir, index)
+    assert 'href="/articles/fms/new-page"' in index.get("article:fms/uses-new", ["public"])["page"]["html"]
+
+
+def test_glossary_change_rerenders_tooltips(content_dir, index):
+    glossary = content_dir / "glossary.yml"
+    glossary.write_text(glossary.read_text().replace("expansion: Letter of Offer and Acceptance",
+                                                     "expansion: Letter of Offer & Acceptance"))
+    report = sync(content_dir, index)
+    assert report.updated >= 9
+    html = index.get("article:fms/letter-of-request", ["public"])["page"]["html"]
+    assert 'title="Letter of Offer &amp; Acceptance"' in html
+
+
+def test_rebuild_switches_generation_and_searchers_follow(content_dir, index):
+    before = index.exists() and hits(index, "Golden Sentry")
+    old_generation = (index.directory / "CURRENT").read_text()
+    report = sync(content_dir, index, rebuild=True)
+    assert report.rebuilt and (index.directory / "CURRENT").read_text() != old_generation
+    assert hits(index, "Golden Sentry") == before
+    assert len(list(index.directory.glob("gen-*"))) == 2  # the live one and the previous one
+
+
+def test_updates_are_visible_to_an_open_searcher(content_dir, index):
+    library = Library(index, ANONYMOUS)
+    assert library.document_count() == 12
+    write_tree(content_dir, {"articles/fms/extra.md": "---\ntitle: Extra\n---\nx"})
+    sync(content_dir, index)
+    assert library.document_count() == 13
+
+
+def test_updated_time_comes_from_git_when_the_content_is_a_repository(content_dir, index):
+    import subprocess
+
+    env = {"GIT_AUTHOR_DATE": "2024-03-01T12:00:00", "GIT_COMMITTER_DATE": "2024-03-01T12:00:00",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.mil", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.mil", "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "content"]):
+        subprocess.run(["git", "-C", str(content_dir), *args], check=True, env=env)
+    sync(content_dir, index, rebuild=True)
+    assert index.get("article:fms/letter-of-request", ["public"])["updated"].year == 2024
