@@ -16,10 +16,12 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 ARTICLE_URL = "/articles/"
-WIKI_LINK = r"\[\[([^\]\|\n]+?)(?:\|([^\]\n]+))?\]\]"
+# The separator may be escaped (``\|``): _EscapeWikiPipes escapes it so tables don't split there.
+WIKI_LINK = r"\[\[([^\]\|\n\\]+?)(?:\\?\|([^\]\n]+))?\]\]"
 
 # Resolves an article slug to its title, or None when there is no such article.
 Resolver = Callable[[str], "str | None"]
@@ -113,13 +115,22 @@ class _RelativeLinkProcessor(Treeprocessor):
                     parent[index] = replacement
 
 
+class _EscapeWikiPipes(Preprocessor):
+    """``[[slug|text]]`` inside a table row would split the cell; escape that pipe."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [re.sub(r"(\[\[[^\]\|\n\\]+?)\|", r"\1\\|", line) for line in lines]
+
+
 class _KnowledgeBaseLinks(Extension):
     def __init__(self, links: _Links) -> None:
         super().__init__()
         self.links = links
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
-        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 175)
+        md.preprocessors.register(_EscapeWikiPipes(md), "kb_wiki_pipes", 15)
+        # above "escape" (180), so the escaped separator reaches us; below "backtick" (190), so code stays literal
+        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 185)
         md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "kb_relative_links", 5)
 
 

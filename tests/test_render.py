@@ -99,3 +99,9 @@ def test_link_syntax_cannot_inject_attributes(attack):
 def test_safe_html_is_kept():
     out = render('<details><summary>More</summary>Hidden <kbd>Ctrl</kbd></details> <a href="https://dsca.mil" title="DSCA">x</a>')
     assert "<details>" in out.html and "<kbd>Ctrl</kbd>" in out.html and 'href="https://dsca.mil"' in out.html
+
+
+def test_wiki_links_with_text_inside_table_cells():
+    out = render("| Step | Page |\n|---|---|\n| 1 | [[fms/letter-of-request|the LOR]] |\n")
+    assert "<td>" in out.html and ">the LOR</a></td>" in out.html
+    assert out.html.count("<td") == 2

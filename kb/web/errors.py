@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
@@ -17,11 +17,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _respond(status: int, title: str, message: str, **extra):
+def _respond(status: int, title: str, message: str, **extra) -> Response:
     if _wants_json():
-        return jsonify({"error": title, "message": message, **extra}), status
-    return render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""),
-                           **extra), status
+        body = jsonify({"error": title, "message": message, **extra})
+    else:
+        body = render_template("error.html", status=status, title=title, message=message,
+                               query=request.args.get("q", ""), **extra)
+    return make_response(body, status)
 
 
 @bp.app_errorhandler(NotFound)
@@ -43,7 +45,7 @@ def index_unavailable(error: IndexUnavailable):
     response = _respond(503, "The search index is being built",
                         "The knowledge base is reading its content and building the search index. "
                         "This page will be ready in a moment.", retry=True)
-    response[0].headers["Retry-After"] = "5"
+    response.headers["Retry-After"] = "5"
     return response
 
 

@@ -1,0 +1,69 @@
+"""``flask kb check`` and ``flask kb index`` through Flask's CLI runner."""
+from __future__ import annotations
+
+import re
+
+from kb import create_app
+
+from .conftest import write_tree
+
+LINE = re.compile(r"^[^:\n]+:\d+: (error|warning): .+$")
+
+
+def runner_for(content_dir, tmp_path):
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t"})
+    return app.test_cli_runner()
+
+
+def test_check_passes_on_clean_content(content_dir, tmp_path):
+    result = runner_for(content_dir, tmp_path).invoke(args=["kb", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_check_reports_every_problem_as_path_line_severity_message(content_dir, tmp_path):
+    write_tree(content_dir, {
+        "articles/fms/broken.md": """
+            ---
+            title: Broken
+            areas: [nowhere]
+            experts: [ghost]
+            related: [fms/none]
+            review_by: 2001-01-01
+            ---
+            See [[fms/missing-page]].
+            """,
+        "paths/bad.md": "---\ntitle: Bad\nsteps:\n  - article: fms/none\n    note: x\n---\n",
+        "glossary.yml": "- term: X\n  see: fms/none\n",
+    })
+    result = runner_for(content_dir, tmp_path).invoke(args=["kb", "check"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if LINE.match(line)]
+    for expected in [
+        "articles/fms/broken.md:3: error: unknown area 'nowhere' in 'areas'",
+        "articles/fms/broken.md:4: error: unknown person 'ghost' in 'experts'",
+        "articles/fms/broken.md:5: error: unknown article 'fms/none' in 'related'",
+        "articles/fms/broken.md:6: warning: review date 2001-01-01 has passed",
+        "articles/fms/broken.md:8: error: link to missing article 'fms/missing-page'",
+        "paths/bad.md:4: error: step names unknown article 'fms/none'",
+        "glossary.yml:1: error: 'X' sees unknown article 'fms/none'",
+    ]:
+        assert expected in lines, (expected, result.output)
+
+
+def test_index_command_builds_then_updates(content_dir, tmp_path):
+    runner = runner_for(content_dir, tmp_path)
+    first = runner.invoke(args=["kb", "index"])
+    assert first.exit_code == 0 and "index rebuilt" in first.output and "13 added" in first.output
+    again = runner.invoke(args=["kb", "index"])
+    assert "index updated" in again.output and "0 added, 0 changed, 0 deleted, 13 unchanged" in again.output
+    rebuilt = runner.invoke(args=["kb", "index", "--rebuild", "--optimize"])
+    assert rebuilt.exit_code == 0 and "index rebuilt" in rebuilt.output
+
+
+def test_index_command_reports_bad_files_but_indexes_the_rest(content_dir, tmp_path):
+    write_tree(content_dir, {"articles/fms/bad.md": "---\ntitle: [x\n---\nBad but readable"})
+    result = runner_for(content_dir, tmp_path).invoke(args=["kb", "index"])
+    assert result.exit_code == 0
+    assert "articles/fms/bad.md:2: error: invalid YAML frontmatter" in result.output
+    assert "14 added" in result.output

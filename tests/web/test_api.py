@@ -1,0 +1,44 @@
+"""The JSON API."""
+from __future__ import annotations
+
+
+def test_search_shape(client):
+    data = client.get("/api/search?q=LOA&per_page=5").get_json()
+    assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
+    assert data["query"] == "LOA" and data["page"] == 1 and data["per_page"] == 5
+    first = data["results"][0]
+    assert set(first) == {"type", "id", "title", "url", "snippet", "score", "areas"}
+    assert set(data["facets"]) == {"type", "area"}
+
+
+def test_search_filters_by_type_area_and_tag(client):
+    assert {r["type"] for r in client.get("/api/search?q=fms&type=person").get_json()["results"]} == {"person"}
+    assert all("eum" in r["areas"] for r in client.get("/api/search?q=checks&area=eum").get_json()["results"])
+    tagged = client.get("/api/search?q=letter&tag=lor").get_json()["results"]
+    assert [r["id"] for r in tagged] == ["fms/letter-of-request"]
+
+
+def test_suggest(client):
+    data = client.get("/api/suggest?q=golden").get_json()
+    assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article"}]
+    assert len(client.get("/api/suggest?q=e").get_json()) <= 10
+
+
+def test_article(client):
+    data = client.get("/api/articles/fms/letter-of-request").get_json()
+    assert data["title"] == "Letter of Request" and data["experts"] == ["maria-delgado"]
+    assert data["related"] == ["fms/letter-of-offer-and-acceptance"] and "<h2" in data["html"]
+    missing = client.get("/api/articles/fms/none")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "Page not found"
+    assert client.get("/api/articles/eum/internal-checklist").status_code == 404
+
+
+def test_healthz_counts_visible_documents(client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 12}
+
+
+def test_hostile_requests_get_clean_errors(client):
+    assert client.get("/api/search?q=%00%ff&page=-1&per_page=abc").status_code == 200
+    assert client.post("/api/search").status_code == 405
+    assert client.get("/articles/../../etc/passwd").status_code == 404
+    assert client.get("/api/nothing").get_json()["error"] == "Page not found"

@@ -1,0 +1,117 @@
+"""Every page through the Flask test client, as an anonymous reader."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("/", ["Foreign Military Sales", "New to Security Cooperation", "Recently updated", "Letter of Request"]),
+    ("/areas/fms", ["FMS overview", "Letter of Offer and Acceptance", "Maria Delgado"]),
+    ("/articles/fms/letter-of-request", ["What it contains", "On this page", "Maria Delgado", "request letter",
+                                         "Pages that link here", "New to Security Cooperation", "Review by",
+                                         '<abbr title="Letter of Offer and Acceptance">LOA</abbr>']),
+    ("/people/maria-delgado", ["Country Program Director", "SOUTHCOM", "Spanish", "Letter of Offer and Acceptance"]),
+    ("/paths/new-to-sc", ["How cases start.", "Letter of Offer and Acceptance", "2 steps"]),
+    ("/glossary", ["Transportation Control Number", "third-country national", 'id="term-tcn"', "Read: Letter of Request"]),
+    ("/search?q=LOA", ["result", "Letter of Offer and Acceptance", "Filter results"]),
+    ("/search", ["Type a word"]),
+])
+def test_pages_render(client, url, expected):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    for fragment in expected:
+        assert fragment in text(response), (url, fragment)
+
+
+def test_every_page_has_the_search_box_and_local_assets_only(client):
+    for url in ("/", "/areas/fms", "/glossary", "/search?q=x", "/nope"):
+        body = text(client.get(url))
+        assert 'role="search"' in body and 'name="q"' in body
+        assert not re.search(r'(src|href)="(https?:)?//', body), url
+
+
+@pytest.mark.parametrize("url", ["/articles/fms/nope", "/people/nobody", "/areas/none", "/paths/x", "/no/such/page",
+                                 "/articles/eum/internal-checklist"])
+def test_unknown_and_staff_only_pages_are_helpful_404s(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in text(response) and 'name="q"' in text(response)
+
+
+def test_staff_articles_vanish_everywhere_for_anonymous_readers(client):
+    for url in ("/", "/areas/eum", "/articles/fms/letter-of-request", "/people/maria-delgado", "/paths/new-to-sc",
+                "/search?q=zebra", "/search?q=checklist", "/api/suggest?q=zebr", "/api/search?q=quokka"):
+        body = text(client.get(url))
+        assert "Zebra" not in body and "internal-checklist" not in body, url
+
+
+def test_contact_data_is_hidden_from_anonymous_readers(client):
+    body = text(client.get("/people/maria-delgado"))
+    assert "maria.delgado@example.mil" not in body and "555" not in body
+    assert "Contact details are shown to signed-in staff" in body
+
+
+def test_every_search_result_links_to_a_page_that_exists(client):
+    for q in ("LOA", "letter", "maria", "tcn", "sentry", "security cooperation", "type:person", "area:fms"):
+        data = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
+        for result in data["results"]:
+            page = client.get(result["url"].split("#")[0])
+            assert page.status_code == 200, result["url"]
+            if "#" in result["url"]:
+                assert f'id="{result["url"].split("#")[1]}"' in text(page)
+
+
+def test_search_page_shows_expansions_suggestion_facets_and_pagination(client):
+    body = text(client.get("/search?q=tcn"))
+    assert "Transportation Control Number" in body and "third-country national" in body and "can mean" in body
+    assert "Did you mean" in text(client.get("/search?q=goldn+sentry"))
+    body = text(client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
+    assert 'aria-label="Next page"' in body and "Articles (" in body
+    body = text(client.get("/search?q=letter&type=article"))
+    assert "remove filter" in body
+
+
+def test_snippet_markup_is_the_only_unescaped_html(client, content_dir):
+    body = text(client.get("/search", query_string={"q": "<script>alert(1)</script> letter"}))
+    assert "<script>alert(1)" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_missing_index_says_so_and_rebuilds(app, client):
+    index = app.extensions["kb.index"]
+    shutil.rmtree(index.directory)
+    index.close()
+    response = client.get("/")
+    assert response.status_code == 503 and "being built" in text(response)
+    assert response.headers["Retry-After"] == "5"
+    assert client.get("/api/search?q=x").get_json()["error"] == "The search index is being built"
+    wait_until_healthy(client)
+    assert client.get("/").status_code == 200
+
+
+# Whoosh leaves the unreadable TOC file open when it gives up on it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_corrupt_index_is_rebuilt(app, client):
+    index = app.extensions["kb.index"]
+    generation = (index.directory / "CURRENT").read_text()
+    for toc in (index.directory / generation).glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    index.close()
+    assert client.get("/healthz").status_code == 503
+    wait_until_healthy(client)
+    assert "Letter of Request" in text(client.get("/articles/fms/letter-of-request"))
+
+
+def wait_until_healthy(client, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while client.get("/healthz").status_code != 200:
+        assert time.monotonic() < deadline, "the index was not rebuilt"
+        time.sleep(0.1)
