@@ -44,6 +44,26 @@ class Catalog:
         return (folder,) if folder in self._by_kind["area"] else ()
 
     @cached_property
+    def _experts_of(self) -> dict[str, list[Document]]:
+        table: dict[str, list[Document]] = {}
+        for doc in self._by_kind["article"].values():
+            if doc.get("access", "public") == "public":
+                for person in doc.get("experts", ()):
+                    table.setdefault(person, []).append(doc)
+        return table
+
+    def expert_evidence(self, doc: Document) -> tuple[str, ...]:
+        """For a person: titles and aliases of the public articles that name them as expert.
+
+        Indexed with the person, so "who knows about CLSSA" finds the people behind the
+        CLSSA article; staff-only articles are left out so their words never lead anywhere.
+        """
+        if doc.kind != "person":
+            return ()
+        articles = sorted(self._experts_of.get(doc.id, []), key=lambda a: a.id)
+        return tuple(text for a in articles for text in (a.title, *a.get("aliases", ())))
+
+    @cached_property
     def glossary_expansions(self) -> dict[str, str]:
         """Term -> expansions joined with '; ' (a term may have several), for tooltips."""
         merged: dict[str, list[str]] = {}

@@ -32,7 +32,7 @@ FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "
 FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
 # Glossary entries are short, so BM25 would rank them above the articles that explain a term;
 # the results page shows a searched term's expansions above the results anyway.
-TYPE_BOOSTS = {"glossary": 0.5}
+TYPE_BOOSTS = {"glossary": 0.1}
 _SUGGEST_MAX = 15
 
 

@@ -87,6 +87,7 @@ class SearchPage:
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
     expansions: tuple[Expansion, ...] = ()
+    expert_topic: str | None = None  # set when only people are shown, for a "who knows about" query
     variants: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -132,6 +133,24 @@ def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expa
                  if term.casefold() == wanted and expansions)
 
 
+# --- expert finding -------------------------------------------------------------------
+
+_EXPERT_INTENT = re.compile(
+    r"^\s*(?:who(?:m)?\s+(?:knows?|can\s+help|could\s+help|is\s+(?:the|an)\s+expert|are\s+the\s+experts|"
+    r"(?:do|should|can)\s+i\s+(?:ask|contact|call|talk\s+to))|(?:find\s+)?(?:an?\s+)?experts?|"
+    r"people\s+who\s+know)\s+(?:about|on|in|for|with|of)?\s*(?:the\s+|an?\s+)?",
+    re.IGNORECASE)
+
+
+def expert_topic(text: str) -> str | None:
+    """``"who knows about CLSSA?"`` -> ``"CLSSA"``: the reader wants a person, not a page."""
+    match = _EXPERT_INTENT.match(text)
+    if not match:
+        return None
+    topic = text[match.end():].strip(" ?.!")
+    return topic or None
+
+
 # --- did you mean --------------------------------------------------------------------
 
 def _plain_words(text: str) -> list[str]:
@@ -160,7 +179,14 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     glossary = index.glossary_variants()
     text = request.text
     variants = acronym_variants(text, glossary) if text else []
-    results = index.search(variants, access, request.filters, request.page, request.per_page)
+    topic = expert_topic(text)
+    results = None
+    if topic and "type" not in dict(request.filters):
+        results = index.search(acronym_variants(topic, glossary), access,
+                               request.filters + (("type", "person"),), request.page, request.per_page)
+        topic = topic if results.total else None
+    if not topic:
+        results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
     candidate = spelling_suggestion(index, text, glossary)
     if candidate:
@@ -170,6 +196,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     return SearchPage(
         request=request, total=results.total, hits=results.hits, facets=results.facets,
         suggestion=suggestion, expansions=glossary_matches(text, glossary), variants=tuple(variants),
+        expert_topic=topic,
     )
 
 

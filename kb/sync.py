@@ -16,7 +16,7 @@ from .content import Content, Document, GlossaryEntry, Problem, load_content
 from .gitlog import last_changed, modified_time
 from .index import Record, SearchIndex
 
-RENDER_VERSION = "1"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
 WORDS_PER_MINUTE = 200
 
 
@@ -55,7 +55,7 @@ def _sources(catalog: Catalog) -> list[_Source]:
     glossary_digest = catalog.content.glossary_digest
     sources = [
         _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, ",".join(catalog.areas_of(doc)),
-                                              RENDER_VERSION), doc.title, doc=doc)
+                                              *catalog.expert_evidence(doc), RENDER_VERSION), doc.title, doc=doc)
         for doc in catalog.content.documents
     ]
     for term, senses in catalog.glossary_terms().items():
@@ -110,7 +110,8 @@ class _Recorder:
             page.update(person=dict(doc.meta))
             role = ", ".join(x for x in (doc.get("title"), doc.get("organization")) if x)
             keywords = (*doc.get("expertise", ()), *doc.get("regions", ()), *doc.get("countries", ()),
-                        *doc.get("languages", ()), doc.get("certification", ""), doc.get("organization", ""))
+                        *doc.get("languages", ()), doc.get("certification", ""), doc.get("organization", ""),
+                        *self.catalog.expert_evidence(doc))
             return Record(**common, summary=role, keywords=keywords, areas=doc.get("areas", ()), page=page)
         if doc.kind == "path":
             steps = [{"article": s.article, "note": s.note} for s in doc.get("steps", ())]

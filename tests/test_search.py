@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kb.access import ANONYMOUS, Reader
-from kb.search import SearchRequest, acronym_variants, search, suggest
+from kb.search import SearchRequest, acronym_variants, expert_topic, search, suggest
 
 STAFF = Reader(name="staff", staff=True)
 GLOSSARY = {"LOA": ["Letter of Offer and Acceptance"], "EUM": ["End-Use Monitoring"],
@@ -134,3 +134,24 @@ def test_suggestions_match_title_and_alias_prefixes(index):
 def test_snippets_highlight_matches(index):
     hit = run(index, "night vision").hits[0]
     assert '<mark class="match term0">night</mark>' in hit.snippet
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("who knows about CLSSA?", "CLSSA"), ("Who can help with a Section 333 proposal", "Section 333 proposal"),
+    ("expert on leahy vetting", "leahy vetting"), ("who should I contact about the LOR", "LOR"),
+    ("whole of government", None), ("LOR", None), ("who knows", None),
+])
+def test_expert_topic(text, topic):
+    assert expert_topic(text) == topic
+
+
+def test_who_knows_queries_show_people_with_evidence_from_their_articles(index):
+    page = run(index, "who knows about letters of offer?")
+    assert page.expert_topic == "letters of offer"
+    assert {h.type for h in page.hits} == {"person"} and ids(page)[0] in {"person:maria-delgado", "person:john-smith"}
+
+
+def test_people_are_never_found_through_staff_only_articles(index):
+    # maria-delgado is the expert on the staff-only "Zebra compliance checklist"
+    assert run(index, "who knows about zebra").expert_topic is None
+    assert "person:maria-delgado" not in ids(run(index, "zebra"))

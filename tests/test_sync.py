@@ -34,8 +34,9 @@ def test_renaming_an_article_rerenders_the_pages_linking_to_it(content_dir, inde
     path = content_dir / "articles/fms/letter-of-request.md"
     path.write_text(path.read_text().replace("title: Letter of Request", "title: LOR basics"))
     report = sync(content_dir, index)
-    # the article, and what links to it: the area, the LOA page, the staff checklist, the path, the glossary term
-    assert report.updated == 6
+    # the article, what links to it (the area, the LOA page, the staff checklist, the path, the glossary term)
+    # and its expert, whose profile is indexed with the titles of the articles that name her
+    assert report.updated == 7
     html = index.get("article:fms/letter-of-offer-and-acceptance", ["public"])["page"]["html"]
     assert "LOR basics" not in html  # that link has its own text
     assert "LOR</abbr> basics</a>" in index.get("area:fms", ["public"])["page"]["html"]

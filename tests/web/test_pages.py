@@ -75,6 +75,8 @@ def test_search_page_shows_expansions_suggestion_facets_and_pagination(client):
     assert "Did you mean" in text(client.get("/search?q=goldn+sentry"))
     body = text(client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
     assert 'aria-label="Next page"' in body and "Articles (" in body
+    body = text(client.get("/search?q=who+knows+about+letters+of+request"))
+    assert "Showing people who know about" in body and "Maria Delgado" in body
     body = text(client.get("/search?q=letter&type=article"))
     assert "remove filter" in body
 
