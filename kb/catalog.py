@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .content import Content, Document, GlossaryEntry, Problem
-from .render import Rendered, line_of, render_markdown
+from .render import Rendered, Renderer, line_of
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,12 @@ class Catalog:
             grouped.setdefault(entry.term, []).append(entry)
         return grouped
 
+    @cached_property
+    def _renderer(self) -> Renderer:
+        return Renderer(self.article_title, self.glossary_expansions)
+
     def render(self, doc: Document) -> Rendered:
-        return render_markdown(doc.body, source_path=doc.path, resolve=self.article_title,
-                               glossary=self.glossary_expansions)
+        return self._renderer.render(doc.body, doc.path)
 
 
 def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> list[Problem]:

@@ -34,6 +34,7 @@ FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
 # the results page shows a searched term's expansions above the results anyway.
 TYPE_BOOSTS = {"glossary": 0.1}
 _SUGGEST_MAX = 15
+_WORD = re.compile(r"\w+")
 
 
 class IndexUnavailable(Exception):
@@ -110,7 +111,9 @@ def _schema() -> Schema:
 
 
 def _fields(record: Record) -> dict[str, Any]:
-    words = " ".join([record.title, *record.aliases, record.summary, *record.keywords, record.body])
+    # the spelling dictionary needs each word once, not every occurrence
+    text = " ".join([record.title, *record.aliases, record.summary, *record.keywords, record.body])
+    words = " ".join(set(_WORD.findall(text.casefold())))
     fields = {
         "key": record.key, "type": record.type, "id": record.id, "access": record.access,
         "title": record.title, "aliases": "\n".join(record.aliases), "summary": record.summary,
@@ -301,11 +304,15 @@ class SearchIndex:
         except (OSError, ValueError):
             return None
 
-    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, Any]) -> None:
+    def update(self, records: list[Record], deleted: list[str]) -> None:
         """Apply changes to the live generation (callers hold ``lock()``)."""
         generation = self._generation()
-        if generation is None:
+        manifest = self.manifest()
+        if generation is None or manifest is None:
             raise IndexUnavailable("nothing to update: build the index first")
+        for key in deleted:
+            manifest.pop(key, None)
+        manifest.update(_manifest_entry(r) for r in records)
         ix = whoosh_index.open_dir(str(self.directory / generation))
         writer = ix.writer(timeout=self.writer_timeout)
         try:
@@ -319,17 +326,19 @@ class SearchIndex:
         writer.commit(merge=len(records) + len(deleted) >= 100)
         _write_json(self.directory / generation / "manifest.json", manifest)
 
-    def rebuild(self, records: Iterable[Record], manifest: dict[str, Any]) -> None:
-        """Build a new generation from scratch and switch to it atomically."""
+    def rebuild(self, records: Iterable[Record]) -> int:
+        """Build a new generation from scratch and switch to it atomically; returns the count."""
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.time_ns()}"
         target = self.directory / name
         target.mkdir()
         ix = whoosh_index.create_in(str(target), _schema())
         writer = ix.writer(limitmb=256)
+        manifest = {}
         try:
             for record in records:
                 writer.add_document(**_fields(record))
+                manifest.update([_manifest_entry(record)])
         except BaseException:
             writer.cancel()
             shutil.rmtree(target, ignore_errors=True)
@@ -341,6 +350,7 @@ class SearchIndex:
         tmp.write_text(name)
         os.replace(tmp, self.directory / "CURRENT")
         self._remove_old_generations(keep={name, previous})
+        return len(manifest)
 
     def optimize(self) -> None:
         """Merge all segments into one (a nightly job; callers hold ``lock()``)."""
@@ -378,6 +388,10 @@ def _hit(hit) -> Hit:
         areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(hit.score or 0.0, 4),
         snippet=hit.highlights("body", top=2), page=stored.get("page", {}),
     )
+
+
+def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:
+    return record.key, {"digest": record.digest, "title": record.title, "links": list(record.links)}
 
 
 def _write_json(path: Path, data: Any) -> None:

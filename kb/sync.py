@@ -5,11 +5,14 @@ links to changed; everything else keeps its stored rendering.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, Problem, load_content
@@ -146,23 +149,46 @@ def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
         manifest = None if rebuild or not index.exists() else index.manifest()
         recorder = _Recorder(catalog, content_dir)
         if manifest is None:
-            records = [recorder.record(s) for s in sources]
-            index.rebuild(records, _manifest(records))
-            return _report(content, len(records), 0, 0, 0, True, started)
-        stale = _stale_keys(sources, manifest)
-        records = [recorder.record(s) for s in sources if s.key in stale]
-        current = {s.key for s in sources}
-        deleted = sorted(manifest.keys() - current)
-        new_manifest = {k: v for k, v in manifest.items() if k in current}
-        new_manifest.update(_manifest(records))
+            with _records(recorder, sources) as records:
+                added = index.rebuild(records)
+            return _report(content, added, 0, 0, 0, True, started)
+        stale = [s for s in sources if s.key in _stale_keys(sources, manifest)]
+        with _records(recorder, stale) as records:
+            records = list(records)
+        deleted = sorted(manifest.keys() - {s.key for s in sources})
         if records or deleted:
-            index.update(records, deleted, new_manifest)
+            index.update(records, deleted)
         added = sum(1 for r in records if r.key not in manifest)
         return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
 
 
-def _manifest(records: list[Record]) -> dict[str, Any]:
-    return {r.key: {"digest": r.digest, "title": r.title, "links": list(r.links)} for r in records}
+PARALLEL_FROM = 64  # below this many documents a process pool costs more than it saves
+
+
+@contextlib.contextmanager
+def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[Record]]:
+    """Render records, in a pool of forked processes (one per core) when there are many.
+
+    The pool's results stream back in order, so the index writer works while they render.
+    """
+    workers = os.cpu_count() or 1
+    if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield map(recorder.record, sources)
+        return
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
+        yield pool.imap(_record_in_worker, sources, chunksize=8)
+
+
+_worker_recorder: _Recorder | None = None  # set in each pool process by _adopt (inherited through fork)
+
+
+def _adopt(recorder: _Recorder) -> None:
+    global _worker_recorder
+    _worker_recorder = recorder
+
+
+def _record_in_worker(source: _Source) -> Record:
+    return _worker_recorder.record(source)
 
 
 def _report(content: Content, added: int, updated: int, deleted: int, unchanged: int, rebuilt: bool,

@@ -19,14 +19,14 @@ def ids(index: SearchIndex, q: str) -> list[str]:
 
 def build(tmp_path, records) -> SearchIndex:
     index = SearchIndex(tmp_path / "ix", writer_timeout=10)
-    index.rebuild(records, {})
+    index.rebuild(records)
     return index
 
 
 def test_update_delete_optimize_returns_each_id_once(tmp_path):
     index = build(tmp_path, [record(f"d{i}", f"alpha text number {i}") for i in range(30)])
     assert len(ids(index, "alpha")) == 30
-    index.update([record("d1", "alpha rewritten"), record("d2", "alpha again")], ["article:d3"], {})
+    index.update([record("d1", "alpha rewritten"), record("d2", "alpha again")], ["article:d3"])
     result = ids(index, "alpha")
     assert len(result) == len(set(result)) == 29 and "d3" not in result
     index.optimize()
@@ -57,7 +57,7 @@ def _update_many(directory: str, worker: int) -> None:
     index = SearchIndex(directory, writer_timeout=30)
     for n in range(5):
         with index.lock():
-            index.update([record(f"w{worker}-{n}", f"concurrent landing {worker}")], [], {})
+            index.update([record(f"w{worker}-{n}", f"concurrent landing {worker}")], [])
 
 
 def test_two_processes_updating_concurrently_both_land(tmp_path):
