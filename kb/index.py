@@ -19,6 +19,7 @@ import re
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -34,6 +35,7 @@ FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
 # the results page shows a searched term's expansions above the results anyway.
 TYPE_BOOSTS = {"glossary": 0.1}
 _SUGGEST_MAX = 15
+_CACHED_PAGES = 512  # result pages kept per thread until the index changes
 _WORD = re.compile(r"\w+")
 
 
@@ -132,9 +134,31 @@ def _fields(record: Record) -> dict[str, Any]:
 
 @dataclass
 class _Reader:
+    """One thread's open searcher with caches that live exactly as long as it does."""
+
     generation: str
     index: Any
     searcher: Any
+    postings: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+    pages: OrderedDict = field(default_factory=OrderedDict)
+    glossary: dict[str, list[str]] | None = None
+
+    def docs(self, name: str, value: str) -> frozenset[int]:
+        """Document numbers having ``value`` in field ``name``."""
+        key = (name, value)
+        if key not in self.postings:
+            self.postings[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
+        return self.postings[key]
+
+    def counts(self, matched: frozenset[int], name: str) -> dict[str, int]:
+        """Facet counts: how many of ``matched`` have each value of field ``name``."""
+        found = {}
+        for value in self.searcher.lexicon(name):
+            value = value.decode("utf-8") if isinstance(value, bytes) else value
+            count = len(matched & self.docs(name, value))
+            if count:
+                found[value] = count
+        return found
 
 
 class SearchIndex:
@@ -184,8 +208,8 @@ class SearchIndex:
             if current.searcher.up_to_date():
                 return current
             current.searcher.close()
-            current.searcher = current.index.searcher(weighting=_weighting())
-            return current
+            self._local.reader = _Reader(generation, current.index, current.index.searcher(weighting=_weighting()))
+            return self._local.reader
         if current is not None:
             current.searcher.close()
         try:
@@ -230,22 +254,34 @@ class SearchIndex:
         what the reader may not see. Facets ignore the user's own filters, so they show
         what each choice would give.
         """
-        searcher = self._reader().searcher
-        filters = list(filters)
+        reader = self._reader()
+        filters = tuple(filters)
+        key = (tuple(variants), tuple(access), filters, page, per_page)
+        if key in reader.pages:
+            reader.pages.move_to_end(key)
+            return reader.pages[key]
         query = self.parse(variants) if variants else (Every() if filters else NullQuery)
-        base_filter = _access_filter(access)
-        user_filter = And([base_filter] + [Term(FILTER_FIELDS[k], v) for k, v in filters])
-        groups = {"type": sorting.FieldFacet("type"), "area": sorting.FieldFacet("areas", allow_overlap=True)}
-        faceted = searcher.search(query, filter=base_filter, groupedby=groups, maptype=sorting.Count,
-                                  limit=None if filters else page * per_page)
-        facets = {name: dict(faceted.groups(name)) for name in groups}
-        facets["area"].pop(None, None)
-        results = faceted if not filters else searcher.search(query, filter=user_filter, limit=page * per_page)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        start = (page - 1) * per_page
-        hits = tuple(_hit(hit) for hit in results[start:start + per_page])
-        return ResultSet(total=len(results), page=page, per_page=per_page, hits=hits, facets=facets)
+        # Counts and facets are set operations on document numbers; only the shown page is
+        # scored and highlighted (Whoosh can then skip blocks that cannot reach the page).
+        allowed = frozenset().union(*(reader.docs("access", level) for level in access))
+        matched = frozenset(reader.searcher.docs_for_query(query)) & allowed
+        facets = {"type": reader.counts(matched, "type"), "area": reader.counts(matched, "areas")}
+        selected = matched
+        for name, value in filters:
+            selected = selected & reader.docs(FILTER_FIELDS[name], value)
+        hits: tuple[Hit, ...] = ()
+        if selected:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
+            ranked = reader.searcher.search(query, filter=set(selected), limit=page * per_page)
+            ranked.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+            ranked.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+            near = _match_pattern(query)
+            start = (page - 1) * per_page
+            hits = tuple(_hit(hit, near) for hit in ranked[start:start + per_page])
+        result = ResultSet(total=len(selected), page=page, per_page=per_page, hits=hits, facets=facets)
+        reader.pages[key] = result
+        if len(reader.pages) > _CACHED_PAGES:
+            reader.pages.popitem(last=False)
+        return result
 
     def parse(self, variants: list[str]):
         """Parse the user's text and its variants into one query; malformed syntax never raises."""
@@ -284,14 +320,10 @@ class SearchIndex:
     def glossary_variants(self) -> dict[str, list[str]]:
         """Every glossary term with its expansions, read from the index (cached per generation)."""
         reader = self._reader()
-        cached = getattr(self._local, "glossary", None)
-        if cached and cached[0] == (reader.generation, reader.searcher):
-            return cached[1]
-        table = {}
-        for hit in reader.searcher.search(Term("type", "glossary"), limit=None):
-            table[hit["id"]] = list(hit["page"].get("expansions", []))
-        self._local.glossary = ((reader.generation, reader.searcher), table)
-        return table
+        if reader.glossary is None:
+            reader.glossary = {hit["id"]: list(hit["page"].get("expansions", []))
+                               for hit in reader.searcher.search(Term("type", "glossary"), limit=None)}
+        return reader.glossary
 
     # -- writing -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]] | None:
@@ -381,13 +413,32 @@ def _access_filter(access: Iterable[str]):
     return Or([Term("access", level) for level in access])
 
 
-def _hit(hit) -> Hit:
+def _hit(hit, near: re.Pattern[str] | None) -> Hit:
     stored = hit.fields()
     return Hit(
         type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
         areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(hit.score or 0.0, 4),
-        snippet=hit.highlights("body", top=2), page=stored.get("page", {}),
+        snippet=hit.highlights("body", text=_excerpt(stored.get("body", ""), near), top=2),
+        page=stored.get("page", {}),
     )
+
+
+_EXCERPT_CHARS = 700
+
+
+def _match_pattern(query) -> re.Pattern[str] | None:
+    """A regex for where the query's body terms (stems) start a word, to find the snippet fast."""
+    stems = sorted({text for field, text in query.all_terms() if field == "body" and isinstance(text, str)})
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE) if stems else None
+
+
+def _excerpt(text: str, near: re.Pattern[str] | None) -> str:
+    """The part of a long body around the first match: highlighting re-analyses all it is given."""
+    if len(text) <= _EXCERPT_CHARS:
+        return text
+    match = near.search(text) if near else None
+    start = max(0, match.start() - 100) if match else 0
+    return text[start:start + _EXCERPT_CHARS]
 
 
 def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:
