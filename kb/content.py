@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,7 +279,7 @@ def _with_step_lines(steps: tuple[Step, ...], front: str, start: int) -> tuple[S
                  for n, s in enumerate(steps))
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML loader that records the line of every mapping as ``__line__``."""
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
@@ -380,37 +381,90 @@ def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem
         return None, Problem(rel, 1, "error", f"cannot read file: {exc.strerror or exc}")
 
 
-def load_content(root: Path | str, max_bytes: int = 2_000_000) -> Content:
+class ParseCache:
+    """Parsed files keyed by path and (mtime, size): an index update re-parses only what changed.
+
+    Derived data, kept beside the index; a missing or unreadable cache just means parsing all.
+    """
+
+    def __init__(self, entries: dict[str, tuple[tuple[int, int], Any]] | None = None) -> None:
+        self._previous = entries or {}
+        self._current: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._changed = False
+
+    def get(self, rel: str, stamp: tuple[int, int], parse: Callable[[], Any]) -> Any:
+        entry = self._previous.get(rel)
+        if entry is not None and entry[0] == stamp:
+            value = entry[1]
+        else:
+            value, self._changed = parse(), True
+        self._current[rel] = (stamp, value)
+        return value
+
+    @classmethod
+    def load(cls, path: Path) -> "ParseCache":
+        try:
+            with open(path, "rb") as handle:
+                return cls(pickle.load(handle))  # noqa: S301 - our own derived file
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        """Keep only the files seen in this run (nothing to write when nothing changed)."""
+        if not self._changed and self._current.keys() == self._previous.keys():
+            return
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Document | None, tuple[Problem, ...]]:
+    raw, problem = _read(root, path, max_bytes)
+    if problem:
+        return None, (problem,)
+    rel = path.relative_to(root).as_posix()
+    doc, problems = parse_document(kind, _doc_id(kind, path.relative_to(root / _folder_of(kind))), rel, raw)
+    return doc, tuple(problems)
+
+
+def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntry, ...], tuple[Problem, ...], str]:
+    raw, problem = _read(root, root / GLOSSARY_FILE, max_bytes)
+    if problem:
+        return (), (problem,), ""
+    entries, problems = parse_glossary(GLOSSARY_FILE, raw)
+    return tuple(entries), tuple(problems), hashlib.sha256(raw).hexdigest()
+
+
+def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None) -> Content:
     """Load every document and the glossary below ``root``; never raises for bad files."""
     root = Path(root)
-    problems: list[Problem] = []
+    cache = cache or ParseCache()
     if not root.is_dir():
         return Content((), (), "", (Problem(str(root), 1, "error", "content folder not found"),))
-    files, walk_problems = _content_files(root)
-    problems += walk_problems
+    files, problems = _content_files(root)
     documents = []
     for kind, path in files:
-        raw, problem = _read(root, path, max_bytes)
-        if problem:
-            problems.append(problem)
-            continue
-        rel = path.relative_to(root).as_posix()
-        rel_in_kind = path.relative_to(root / _folder_of(kind))
-        doc, doc_problems = parse_document(kind, _doc_id(kind, rel_in_kind), rel, raw)
+        rel, stamp = path.relative_to(root).as_posix(), _stamp(path)
+        doc, doc_problems = (cache.get(rel, stamp, lambda: _parse_file(root, kind, path, max_bytes))
+                             if stamp else _parse_file(root, kind, path, max_bytes))
         problems += doc_problems
         if doc is not None:
             documents.append(doc)
-    glossary, glossary_digest = [], ""
-    glossary_path = root / GLOSSARY_FILE
-    if glossary_path.is_file():
-        raw, problem = _read(root, glossary_path, max_bytes)
-        if problem:
-            problems.append(problem)
-        else:
-            glossary, glossary_problems = parse_glossary(GLOSSARY_FILE, raw)
-            problems += glossary_problems
-            glossary_digest = hashlib.sha256(raw).hexdigest()
-    return Content(tuple(documents), tuple(glossary), glossary_digest, tuple(problems))
+    glossary, glossary_problems, glossary_digest = (), (), ""
+    stamp = _stamp(root / GLOSSARY_FILE)
+    if stamp:
+        glossary, glossary_problems, glossary_digest = cache.get(
+            GLOSSARY_FILE, stamp, lambda: _parse_glossary_file(root, max_bytes))
+    return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
 
 
 def _folder_of(kind: str) -> str:

@@ -6,20 +6,23 @@ links to changed; everything else keeps its stored rendering.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
 from .catalog import Catalog
-from .content import Content, Document, GlossaryEntry, Problem, load_content
+from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .gitlog import last_changed, modified_time
 from .index import Record, SearchIndex
 
-RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "2"
+PARSE_CACHE = "parse-cache.pickle"  # in the index folder  # bump when rendering or the record layout changes: forces a re-render
 WORDS_PER_MINUTE = 200
 
 
@@ -86,7 +89,11 @@ class _Recorder:
     def __init__(self, catalog: Catalog, content_dir: Path) -> None:
         self.catalog = catalog
         self.content_dir = content_dir
-        self.changed_at = last_changed(content_dir)
+
+    @cached_property
+    def changed_at(self) -> dict[str, dt.datetime]:
+        """Read from git only when something is rendered (runs before the pool forks)."""
+        return last_changed(self.content_dir)
 
     def record(self, source: _Source) -> Record:
         if source.doc is None:
@@ -143,7 +150,8 @@ def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
     started = time.perf_counter()
     content_dir = Path(content_dir)
     with index.lock():
-        content = load_content(content_dir, max_bytes)
+        cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
+        content = load_content(content_dir, max_bytes, cache)
         catalog = Catalog(content)
         sources = _sources(catalog)
         manifest = None if rebuild or not index.exists() else index.manifest()
@@ -151,13 +159,16 @@ def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
         if manifest is None:
             with _records(recorder, sources) as records:
                 added = index.rebuild(records)
+            cache.save(index.directory / PARSE_CACHE)
             return _report(content, added, 0, 0, 0, True, started)
-        stale = [s for s in sources if s.key in _stale_keys(sources, manifest)]
+        stale_keys = _stale_keys(sources, manifest)
+        stale = [s for s in sources if s.key in stale_keys]
         with _records(recorder, stale) as records:
             records = list(records)
         deleted = sorted(manifest.keys() - {s.key for s in sources})
         if records or deleted:
             index.update(records, deleted)
+        cache.save(index.directory / PARSE_CACHE)
         added = sum(1 for r in records if r.key not in manifest)
         return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
 
@@ -175,6 +186,7 @@ def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[R
     if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield map(recorder.record, sources)
         return
+    recorder.changed_at  # noqa: B018 - read the git history once, before the fork
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
         yield pool.imap(_record_in_worker, sources, chunksize=8)
 

@@ -88,3 +88,14 @@ def test_updated_time_comes_from_git_when_the_content_is_a_repository(content_di
         subprocess.run(["git", "-C", str(content_dir), *args], check=True, env=env)
     sync(content_dir, index, rebuild=True)
     assert index.get("article:fms/letter-of-request", ["public"])["updated"].year == 2024
+
+
+def test_unchanged_files_are_not_parsed_again(content_dir, index, monkeypatch):
+    import kb.content
+
+    parsed = []
+    original = kb.content.parse_document
+    monkeypatch.setattr(kb.content, "parse_document", lambda *a: parsed.append(a[2]) or original(*a))
+    (content_dir / "articles/fms/letter-of-request.md").write_text("---\ntitle: LOR v2\n---\nnew text")
+    report = sync(content_dir, index)
+    assert parsed == ["articles/fms/letter-of-request.md"] and report.updated >= 1

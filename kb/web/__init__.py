@@ -1,9 +1,10 @@
 """The web layer: thin blueprints over ``kb.pages`` and ``kb.search``."""
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
-from flask import Flask, current_app, url_for
+from flask import Flask, Response, current_app, g, url_for
 
 from ..access import ANONYMOUS, Reader
 from ..index import SearchIndex
@@ -31,10 +32,23 @@ def document_url(kind: str, doc_id: str) -> str:
     return url_for(endpoint, doc_id=doc_id)
 
 
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _server_timing(response: Response) -> Response:
+    """``Server-Timing: app;dur=<ms>``: how long the app took, for browsers' dev tools and bench/."""
+    if "started" in g:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+    return response
+
+
 def register(app: Flask) -> None:
     from . import api, errors, pages, search
 
     for module in (pages, search, api, errors):
         app.register_blueprint(module.bp)
+    app.before_request(_start_timer)
+    app.after_request(_server_timing)
     app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"])
     app.jinja_env.filters["urlquote"] = quote
