@@ -21,13 +21,19 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from whoosh import highlight, index as whoosh_index, qparser, scoring, sorting
 from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, Every, NullQuery, Or, Term
+from whoosh.query import And, Every, NullQuery, Or, Phrase, Term
+from whoosh.reading import TermNotFound
+
+from .ranking import FieldStats, Postings, term_scores, top
 
 FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
 FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
@@ -36,6 +42,10 @@ FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
 TYPE_BOOSTS = {"glossary": 0.1}
 _SUGGEST_MAX = 15
 _CACHED_PAGES = 512  # result pages kept per thread until the index changes
+_CACHED_TERMS = 128  # per-term score arrays kept per thread (4 bytes x documents each)
+_CACHED_POSTINGS = 4096  # posting arrays kept per segment, shared by the threads
+# BM25F length normalisation per field: short fields (titles) are normalised less
+FIELD_B = {"title": 0.5, "aliases": 0.5}
 _WORD = re.compile(r"\w+")
 
 
@@ -132,6 +142,79 @@ def _fields(record: Record) -> dict[str, Any]:
     return fields
 
 
+class _SegmentArrays:
+    """Field lengths and posting arrays of one immutable segment, shared by all threads."""
+
+    def __init__(self, leaf) -> None:
+        count = leaf.doc_count_all()
+        self.lengths = {name: np.array([leaf.doc_field_length(n, name, 0) or 0 for n in range(count)],
+                                       dtype=np.float32) for name in FIELD_BOOSTS}
+        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def postings(self, leaf, name: str, text: str) -> Postings:
+        """(document numbers in the segment, term frequencies); deleted documents are masked later."""
+        key = (name, text)
+        with self._lock:
+            if key in self._postings:
+                self._postings.move_to_end(key)
+                return self._postings[key]
+        found = _read_postings(leaf, name, text)
+        with self._lock:
+            self._postings[key] = found
+            if len(self._postings) > _CACHED_POSTINGS:
+                self._postings.popitem(last=False)
+        return found
+
+
+def _read_postings(leaf, name: str, text: str) -> Postings:
+    try:
+        matcher = leaf.postings(name, text)
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    while hasattr(matcher, "child"):  # a deletion filter: deleted documents are masked by the caller
+        matcher = matcher.child
+    docs, weights = [], []
+    if hasattr(matcher, "_read_ids"):  # Whoosh's own segment format: a block of postings at a time
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            docs.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            docs.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
+class _SegmentCache:
+    """Arrays per segment id: a commit adds a segment, the others stay cached."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, _SegmentArrays] = {}
+        self._lock = threading.Lock()
+
+    def arrays(self, leaf) -> _SegmentArrays:
+        segment_id = leaf.segment().segment_id()
+        with self._lock:
+            found = self._arrays.get(segment_id)
+        if found is None:
+            found = _SegmentArrays(leaf)
+            with self._lock:
+                self._arrays[segment_id] = found
+        return found
+
+    def keep(self, leaves) -> None:
+        """Forget segments that merges or rebuilds have removed."""
+        live = {leaf.segment().segment_id() for leaf, _ in leaves}
+        with self._lock:
+            for segment_id in set(self._arrays) - live:
+                del self._arrays[segment_id]
+
+
 @dataclass
 class _Reader:
     """One thread's open searcher with caches that live exactly as long as it does."""
@@ -139,9 +222,19 @@ class _Reader:
     generation: str
     index: Any
     searcher: Any
-    postings: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+    segments: "_SegmentCache"
+    postings: dict[tuple, Any] = field(default_factory=dict)
     pages: OrderedDict = field(default_factory=OrderedDict)
-    glossary: dict[str, list[str]] | None = None
+    scores: OrderedDict = field(default_factory=OrderedDict)
+
+    @cached_property
+    def n_docs(self) -> int:
+        return self.searcher.doc_count_all()
+
+    def mask(self, docs: Iterable[int]) -> np.ndarray:
+        mask = np.zeros(self.n_docs, dtype=bool)
+        mask[np.fromiter(docs, dtype=np.int64)] = True
+        return mask
 
     def docs(self, name: str, value: str) -> frozenset[int]:
         """Document numbers having ``value`` in field ``name``."""
@@ -150,15 +243,50 @@ class _Reader:
             self.postings[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
         return self.postings[key]
 
-    def counts(self, matched: frozenset[int], name: str) -> dict[str, int]:
-        """Facet counts: how many of ``matched`` have each value of field ``name``."""
+    def value_mask(self, name: str, value: str) -> np.ndarray:
+        key = ("mask", name, value)
+        if key not in self.postings:
+            self.postings[key] = self.mask(self.docs(name, value))
+        return self.postings[key]
+
+    def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
+        """Facet counts: how many ``matched`` documents have each value of field ``name``."""
         found = {}
         for value in self.searcher.lexicon(name):
             value = value.decode("utf-8") if isinstance(value, bytes) else value
-            count = len(matched & self.docs(name, value))
+            count = int(np.count_nonzero(matched & self.value_mask(name, value)))
             if count:
                 found[value] = count
         return found
+
+    @cached_property
+    def leaves(self) -> list[tuple[Any, int, "_SegmentArrays"]]:
+        return [(leaf, offset, self.segments.arrays(leaf)) for leaf, offset in self.searcher.reader().leaf_readers()]
+
+    @cached_property
+    def field_stats(self) -> dict[str, FieldStats]:
+        stats = {}
+        for name, weight in FIELD_BOOSTS.items():
+            lengths = np.concatenate([arrays.lengths[name] for _, _, arrays in self.leaves] or [np.zeros(0)])
+            total = sum(leaf.field_length(name) for leaf, _, _ in self.leaves)
+            stats[name] = FieldStats(lengths, total / max(self.n_docs, 1), weight, FIELD_B.get(name, 0.75))
+        return stats
+
+    def term_scores(self, text: str) -> np.ndarray:
+        """BM25F of one analysed term over all fields, for every document (cached per searcher)."""
+        if text in self.scores:
+            self.scores.move_to_end(text)
+            return self.scores[text]
+        postings = {}
+        for name in FIELD_BOOSTS:
+            parts = [(docs + offset, tf) for leaf, offset, arrays in self.leaves
+                     for docs, tf in [arrays.postings(leaf, name, text)] if len(docs)]
+            if parts:
+                postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
+        if len(self.scores) > _CACHED_TERMS:
+            self.scores.popitem(last=False)
+        return self.scores[text]
 
 
 class SearchIndex:
@@ -168,7 +296,9 @@ class SearchIndex:
         self.directory = Path(directory)
         self.writer_timeout = writer_timeout
         self._local = threading.local()
+        self._segments = _SegmentCache()
         self._parser = self._make_parser()
+        self._analyzer = _schema()["body"].analyzer
 
     # -- layout ------------------------------------------------------------------
     def _generation(self) -> str | None:
@@ -208,13 +338,15 @@ class SearchIndex:
             if current.searcher.up_to_date():
                 return current
             current.searcher.close()
-            self._local.reader = _Reader(generation, current.index, current.index.searcher(weighting=_weighting()))
+            self._local.reader = _Reader(generation, current.index, current.index.searcher(weighting=_weighting()),
+                                         self._segments)
+            self._segments.keep(self._local.reader.searcher.reader().leaf_readers())
             return self._local.reader
         if current is not None:
             current.searcher.close()
         try:
             opened = whoosh_index.open_dir(str(self.directory / generation))
-            reader = _Reader(generation, opened, opened.searcher(weighting=_weighting()))
+            reader = _Reader(generation, opened, opened.searcher(weighting=_weighting()), self._segments)
         except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
             raise IndexUnavailable(f"cannot read the search index in {self.directory}: {exc}") from exc
         self._local.reader = reader
@@ -261,27 +393,56 @@ class SearchIndex:
             reader.pages.move_to_end(key)
             return reader.pages[key]
         query = self.parse(variants) if variants else (Every() if filters else NullQuery)
-        # Counts and facets are set operations on document numbers; only the shown page is
-        # scored and highlighted (Whoosh can then skip blocks that cannot reach the page).
-        allowed = frozenset().union(*(reader.docs("access", level) for level in access))
-        matched = frozenset(reader.searcher.docs_for_query(query)) & allowed
+        # Access and filters are masks over document numbers, so counts, facets and pages only
+        # ever see what the reader may see. Word and phrase queries are ranked by BM25F over
+        # cached posting arrays; anything else by Whoosh.
+        allowed = reader.mask(frozenset().union(*(reader.docs("access", level) for level in access)))
+        clauses = _word_clauses(query)
+        if clauses is not None:
+            scores = self._bm25f(reader, clauses)
+            matched = (scores > 0) & allowed
+        else:
+            scores = None
+            matched = reader.mask(reader.searcher.docs_for_query(query)) & allowed
         facets = {"type": reader.counts(matched, "type"), "area": reader.counts(matched, "areas")}
         selected = matched
         for name, value in filters:
-            selected = selected & reader.docs(FILTER_FIELDS[name], value)
-        hits: tuple[Hit, ...] = ()
-        if selected:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
-            ranked = reader.searcher.search(query, filter=set(selected), limit=page * per_page)
-            ranked.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-            ranked.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-            near = _match_pattern(query)
-            start = (page - 1) * per_page
-            hits = tuple(_hit(hit, near) for hit in ranked[start:start + per_page])
-        result = ResultSet(total=len(selected), page=page, per_page=per_page, hits=hits, facets=facets)
+            selected = selected & reader.value_mask(FILTER_FIELDS[name], value)
+        total = int(np.count_nonzero(selected))
+        start = (page - 1) * per_page
+        if scores is not None:
+            best, best_scores = top(scores, selected, page * per_page)
+            shown = list(zip(best[start:].tolist(), best_scores[start:].tolist()))
+        elif total:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
+            ranked = reader.searcher.search(query, filter=set(np.flatnonzero(selected).tolist()),
+                                            limit=page * per_page)
+            shown = [(hit.docnum, hit.score) for hit in ranked[start:start + per_page]]
+        else:
+            shown = []
+        terms = frozenset(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
+        hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, terms, self._analyzer)
+                     for docnum, score in shown)
+        result = ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
         reader.pages[key] = result
         if len(reader.pages) > _CACHED_PAGES:
             reader.pages.popitem(last=False)
         return result
+
+    def _bm25f(self, reader: _Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) -> np.ndarray:
+        """Sum over variants (with their boosts) of the BM25F of their words and phrases.
+
+        A phrase scores as its words do, in the documents where they stand together (those
+        Whoosh finds from positions).
+        """
+        scores = np.zeros(reader.n_docs, dtype=np.float32)
+        for boost, variant in clauses:
+            for kind, *words in variant:
+                clause_scores = sum(reader.term_scores(word) for word in words)
+                if kind == "phrase":
+                    together = Or([Phrase(name, words) for name in FIELD_BOOSTS])
+                    clause_scores = clause_scores * reader.mask(reader.searcher.docs_for_query(together))
+                scores += boost * clause_scores
+        return scores
 
     def parse(self, variants: list[str]):
         """Parse the user's text and its variants into one query; malformed syntax never raises."""
@@ -319,11 +480,17 @@ class SearchIndex:
 
     def glossary_variants(self) -> dict[str, list[str]]:
         """Every glossary term with its expansions, read from the index (cached per generation)."""
+        return self.per_generation("glossary", lambda: {
+            hit["id"]: list(hit["page"].get("expansions", []))
+            for hit in self._reader().searcher.search(Term("type", "glossary"), limit=None)})
+
+    def per_generation(self, name: str, build):
+        """A value derived from the index, built once per searcher, so again after every change."""
         reader = self._reader()
-        if reader.glossary is None:
-            reader.glossary = {hit["id"]: list(hit["page"].get("expansions", []))
-                               for hit in reader.searcher.search(Term("type", "glossary"), limit=None)}
-        return reader.glossary
+        key = ("derived", name)
+        if key not in reader.postings:
+            reader.postings[key] = build()
+        return reader.postings[key]
 
     # -- writing -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]] | None:
@@ -413,32 +580,59 @@ def _access_filter(access: Iterable[str]):
     return Or([Term("access", level) for level in access])
 
 
-def _hit(hit, near: re.Pattern[str] | None) -> Hit:
-    stored = hit.fields()
+def _hit(stored: dict[str, Any], score: float, terms: frozenset[str], analyzer) -> Hit:
+    body = stored.get("body", "")
+    snippet = ""
+    if terms and body:  # Whoosh's HtmlFormatter escapes the text; only <mark> is markup
+        snippet = highlight.highlight(_excerpt(body, terms), terms, analyzer,
+                                      highlight.ContextFragmenter(maxchars=240, surround=60),
+                                      highlight.HtmlFormatter(tagname="mark", between=" … "), top=2)
     return Hit(
         type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
-        areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(hit.score or 0.0, 4),
-        snippet=hit.highlights("body", text=_excerpt(stored.get("body", ""), near), top=2),
-        page=stored.get("page", {}),
+        areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(float(score or 0.0), 4),
+        snippet=snippet, page=stored.get("page", {}),
     )
 
 
 _EXCERPT_CHARS = 700
 
 
-def _match_pattern(query) -> re.Pattern[str] | None:
-    """A regex for where the query's body terms (stems) start a word, to find the snippet fast."""
-    stems = sorted({text for field, text in query.all_terms() if field == "body" and isinstance(text, str)})
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE) if stems else None
-
-
-def _excerpt(text: str, near: re.Pattern[str] | None) -> str:
+def _excerpt(text: str, terms: frozenset[str]) -> str:
     """The part of a long body around the first match: highlighting re-analyses all it is given."""
     if len(text) <= _EXCERPT_CHARS:
         return text
-    match = near.search(text) if near else None
+    near = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(terms))) + ")", re.IGNORECASE)
+    match = near.search(text)
     start = max(0, match.start() - 100) if match else 0
     return text[start:start + _EXCERPT_CHARS]
+
+
+def _word_clauses(query) -> list[tuple[float, list[tuple[str, ...]]]] | None:
+    """The query as boosted variants of word and phrase clauses, when that is all it is; else None.
+
+    The parser turns each word into the same term in every searched field, and a quoted phrase
+    into the same phrase in every field (flattened into one Or). Prefixes, field names, AND and
+    NOT are left to Whoosh.
+    """
+    parsed = []
+    for variant in (query.subqueries if isinstance(query, Or) else [query]):
+        groups: dict[tuple[str, ...], set[str]] = {}
+        for part in _flatten(variant):
+            if type(part) is Term and part.fieldname in FIELD_BOOSTS and isinstance(part.text, str):
+                key = ("word", part.text)
+            elif type(part) is Phrase and part.fieldname in FIELD_BOOSTS:
+                key = ("phrase", *part.words)
+            else:
+                return None
+            groups.setdefault(key, set()).add(part.fieldname)
+        if not groups or any(fields != set(FIELD_BOOSTS) for fields in groups.values()):
+            return None
+        parsed.append((variant.boost, list(groups)))
+    return parsed or None
+
+
+def _flatten(query) -> list:
+    return [leaf for sub in query.subqueries for leaf in _flatten(sub)] if type(query) is Or else [query]
 
 
 def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:

@@ -101,29 +101,46 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[-‐–/]", " ", text.casefold()).split())
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """Where ``term`` stands as a word of the query (not a field name or a field value)."""
-    loose = len(term) >= 3 and term.casefold() not in _COMMON_WORDS
-    return re.compile(r"(?<![\w:])" + re.escape(term) + r"(?![\w:])", re.IGNORECASE if loose else 0)
+class Acronyms:
+    """Rewrites a query with the glossary: each acronym by its expansions, each expansion by its acronym.
 
+    Built once per index generation: one regex for all terms, one for all expansions.
+    """
 
-def acronym_variants(text: str, glossary: Mapping[str, list[str]]) -> list[str]:
-    """The query and its rewrites: each acronym by its expansion, each expansion by its acronym."""
-    variants = [text]
-    normal_text = _normal(text)
-    for term, expansions in glossary.items():
-        pattern = _term_pattern(term)
-        if pattern.search(text):
+    def __init__(self, glossary: Mapping[str, list[str]]) -> None:
+        self.glossary = glossary
+        loose = [t for t in glossary if len(t) >= 3 and t.casefold() not in _COMMON_WORDS]
+        strict = [t for t in glossary if t not in set(loose)]
+        self._by_fold = {t.casefold(): t for t in loose}
+        self._terms = [_alternation(loose, r"(?<![\w:])", r"(?![\w:])", re.IGNORECASE),
+                       _alternation(strict, r"(?<![\w:])", r"(?![\w:])", 0)]
+        self._by_expansion: dict[str, list[str]] = {}
+        for term, expansions in glossary.items():
             for expansion in expansions:
-                phrase = '"' + expansion.replace('"', " ") + '"'
-                variants.append(pattern.sub(lambda _m, p=phrase: p, text))
-        for expansion in expansions:
-            normal = _normal(expansion)
-            if len(normal) > 3 and re.search(r"(?<!\w)" + re.escape(normal) + r"(?!\w)", normal_text):
-                variants.append(re.sub(re.escape(normal), lambda _m, t=term: t, normal_text))
-        if len(variants) > MAX_VARIANTS:
-            break
-    return list(dict.fromkeys(variants))[: MAX_VARIANTS + 1]
+                if len(_normal(expansion)) > 3:
+                    self._by_expansion.setdefault(_normal(expansion), []).append(term)
+        self._expansions = _alternation(list(self._by_expansion), r"(?<!\w)", r"(?!\w)", 0)
+
+    def variants(self, text: str) -> list[str]:
+        """The query first, then its rewrites (at most ``MAX_VARIANTS``)."""
+        variants = [text]
+        for pattern in self._terms:
+            for match in pattern.finditer(text) if pattern else ():
+                term = self._by_fold.get(match.group().casefold(), match.group())
+                for expansion in self.glossary.get(term, []):
+                    variants.append(text[:match.start()] + '"' + expansion.replace('"', " ") + '"' + text[match.end():])
+        normal = _normal(text)
+        for match in self._expansions.finditer(normal) if self._expansions else ():
+            for term in self._by_expansion[match.group()]:
+                variants.append(normal[:match.start()] + term + normal[match.end():])
+        return list(dict.fromkeys(variants))[: MAX_VARIANTS + 1]
+
+
+def _alternation(words: list[str], before: str, after: str, flags: int) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    longest_first = sorted(map(re.escape, words), key=len, reverse=True)
+    return re.compile(before + "(?:" + "|".join(longest_first) + ")" + after, flags)
 
 
 def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expansion, ...]:
@@ -177,12 +194,13 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
         return SearchPage(request, 0, (), {"type": {}, "area": {}})
     access = levels(reader)
     glossary = index.glossary_variants()
+    acronyms: Acronyms = index.per_generation("acronyms", lambda: Acronyms(glossary))
     text = request.text
-    variants = acronym_variants(text, glossary) if text else []
+    variants = acronyms.variants(text) if text else []
     topic = expert_topic(text)
     results = None
     if topic and "type" not in dict(request.filters):
-        results = index.search(acronym_variants(topic, glossary), access,
+        results = index.search(acronyms.variants(topic), access,
                                request.filters + (("type", "person"),), request.page, request.per_page)
         topic = topic if results.total else None
     if not topic:
@@ -190,7 +208,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     suggestion = None
     candidate = spelling_suggestion(index, text, glossary)
     if candidate:
-        better = index.search(acronym_variants(candidate, glossary), access, request.filters, 1, 1)
+        better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1)
         if better.total >= max(results.total, 1):
             suggestion = request.q.replace(text, candidate) if text in request.q else candidate
     return SearchPage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kb.access import ANONYMOUS, Reader
-from kb.search import SearchRequest, acronym_variants, expert_topic, search, suggest
+from kb.search import Acronyms, SearchRequest, expert_topic, search, suggest
 
 STAFF = Reader(name="staff", staff=True)
 GLOSSARY = {"LOA": ["Letter of Offer and Acceptance"], "EUM": ["End-Use Monitoring"],
@@ -20,12 +20,15 @@ def ids(page):
 
 
 def test_acronym_variants_both_ways():
-    assert acronym_variants("EUM checks", GLOSSARY) == ["EUM checks", '"End-Use Monitoring" checks']
-    assert "LOA" in acronym_variants("letter of offer and acceptance", GLOSSARY)[1]
-    assert len(acronym_variants("tcn", GLOSSARY)) == 3
+    acronyms = Acronyms(GLOSSARY)
+    assert acronyms.variants("EUM checks") == ["EUM checks", '"End-Use Monitoring" checks']
+    assert acronyms.variants("letter of offer and acceptance")[1] == "LOA"
+    assert acronyms.variants("end-use monitoring visit")[1] == "EUM visit"
+    assert acronyms.variants("tcn") == ["tcn", '"Transportation Control Number"', '"third-country national"']
     # short common words are only acronyms when typed in capitals; field values are never rewritten
-    assert acronym_variants("look at this", GLOSSARY) == ["look at this"]
-    assert acronym_variants("area:eum", GLOSSARY) == ["area:eum"]
+    assert acronyms.variants("look at this") == ["look at this"]
+    assert acronyms.variants("AT devices") == ["AT devices", '"Anti-Tamper" devices']
+    assert acronyms.variants("area:eum") == ["area:eum"]
 
 
 def test_acronym_finds_the_expansion(index):
