@@ -43,7 +43,7 @@ TYPE_BOOSTS = {"glossary": 0.1}
 _SUGGEST_MAX = 15
 _CACHED_PAGES = 512  # result pages kept per thread until the index changes
 _CACHED_TERMS = 128  # per-term score arrays kept per thread (4 bytes x documents each)
-_CACHED_POSTINGS = 4096  # posting arrays kept per segment, shared by the threads
+_CACHED_POSTING_BYTES = 48_000_000  # posting arrays kept per segment, shared by the threads
 # BM25F length normalisation per field: short fields (titles) are normalised less
 FIELD_B = {"title": 0.5, "aliases": 0.5}
 _WORD = re.compile(r"\w+")
@@ -85,7 +85,6 @@ class Hit:
     areas: tuple[str, ...]
     score: float
     snippet: str  # HTML: escaped text with <mark> around matches; "" when nothing matched
-    page: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -150,6 +149,7 @@ class _SegmentArrays:
         self.lengths = {name: np.array([leaf.doc_field_length(n, name, 0) or 0 for n in range(count)],
                                        dtype=np.float32) for name in FIELD_BOOSTS}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def postings(self, leaf, name: str, text: str) -> Postings:
@@ -162,8 +162,10 @@ class _SegmentArrays:
         found = _read_postings(leaf, name, text)
         with self._lock:
             self._postings[key] = found
-            if len(self._postings) > _CACHED_POSTINGS:
-                self._postings.popitem(last=False)
+            self._bytes += found[0].nbytes + found[1].nbytes
+            while self._bytes > _CACHED_POSTING_BYTES and len(self._postings) > 1:
+                _, (docs, tf) = self._postings.popitem(last=False)
+                self._bytes -= docs.nbytes + tf.nbytes
         return found
 
 
@@ -241,6 +243,13 @@ class _Reader:
         key = (name, value)
         if key not in self.postings:
             self.postings[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
+        return self.postings[key]
+
+    def allowed(self, access: Iterable[str]) -> set[int]:
+        """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
+        key = ("allowed", tuple(access))
+        if key not in self.postings:
+            self.postings[key] = set().union(*(self.docs("access", level) for level in access))
         return self.postings[key]
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
@@ -359,7 +368,7 @@ class SearchIndex:
             self._local.reader = None
 
     def document_count(self, access: Iterable[str]) -> int:
-        return len(self._reader().searcher.search(Every(), filter=_access_filter(access), limit=1))
+        return len(self._reader().allowed(access))
 
     def get(self, key: str, access: Iterable[str]) -> dict[str, Any] | None:
         stored = self._reader().searcher.document(key=key)
@@ -375,8 +384,11 @@ class SearchIndex:
         sortedby = sorting.FieldFacet(facet, reverse=sort.startswith("-"))
         if sort == "order":
             sortedby = sorting.MultiFacet([sorting.FieldFacet("order"), sorting.FieldFacet("sort_title")])
-        results = self._reader().searcher.search(query, filter=_access_filter(access), limit=limit, sortedby=sortedby)
-        return [hit.fields() for hit in results]
+        reader = self._reader()
+        allowed = reader.allowed(access)
+        if not allowed:  # an empty set would mean "no filter" to Whoosh
+            return []
+        return [hit.fields() for hit in reader.searcher.search(query, filter=allowed, limit=limit, sortedby=sortedby)]
 
     def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
                page: int = 1, per_page: int = 10) -> ResultSet:
@@ -396,7 +408,7 @@ class SearchIndex:
         # Access and filters are masks over document numbers, so counts, facets and pages only
         # ever see what the reader may see. Word and phrase queries are ranked by BM25F over
         # cached posting arrays; anything else by Whoosh.
-        allowed = reader.mask(frozenset().union(*(reader.docs("access", level) for level in access)))
+        allowed = reader.mask(reader.allowed(access))
         clauses = _word_clauses(query)
         if clauses is not None:
             scores = self._bm25f(reader, clauses)
@@ -431,16 +443,20 @@ class SearchIndex:
     def _bm25f(self, reader: _Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) -> np.ndarray:
         """Sum over variants (with their boosts) of the BM25F of their words and phrases.
 
-        A phrase scores as its words do, in the documents where they stand together (those
-        Whoosh finds from positions).
+        A phrase scores as its words do, in the documents that have them all: for a phrase the
+        reader typed (the first variant), next to each other, as Whoosh finds from positions;
+        for an acronym's expansion added by a rewrite, anywhere (positions cost too much there).
         """
         scores = np.zeros(reader.n_docs, dtype=np.float32)
-        for boost, variant in clauses:
+        for number, (boost, variant) in enumerate(clauses):
             for kind, *words in variant:
-                clause_scores = sum(reader.term_scores(word) for word in words)
-                if kind == "phrase":
+                word_scores = [reader.term_scores(word) for word in words]
+                clause_scores = sum(word_scores)
+                if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
                     together = Or([Phrase(name, words) for name in FIELD_BOOSTS])
                     clause_scores = clause_scores * reader.mask(reader.searcher.docs_for_query(together))
+                elif kind == "phrase":  # an acronym's expansion: all its words, in any order
+                    clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
                 scores += boost * clause_scores
         return scores
 
@@ -466,8 +482,11 @@ class SearchIndex:
         if not words:
             return []
         query = And([Term("title_ac", word) for word in words])
-        results = self._reader().searcher.search(query, filter=_access_filter(access), limit=limit)
-        return [hit.fields() for hit in results]
+        reader = self._reader()
+        allowed = reader.allowed(access)
+        if not allowed:
+            return []
+        return [hit.fields() for hit in reader.searcher.search(query, filter=allowed, limit=limit)]
 
     def correct(self, word: str) -> str | None:
         """The closest indexed spelling of an unknown word, or None when the word is known."""
@@ -576,10 +595,6 @@ def _weighting():
     return scoring.BM25F(B=0.75, K1=1.2, title_B=0.5, aliases_B=0.5)
 
 
-def _access_filter(access: Iterable[str]):
-    return Or([Term("access", level) for level in access])
-
-
 def _hit(stored: dict[str, Any], score: float, terms: frozenset[str], analyzer) -> Hit:
     body = stored.get("body", "")
     snippet = ""
@@ -590,7 +605,7 @@ def _hit(stored: dict[str, Any], score: float, terms: frozenset[str], analyzer) 
     return Hit(
         type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
         areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(float(score or 0.0), 4),
-        snippet=snippet, page=stored.get("page", {}),
+        snippet=snippet,
     )
 
 
