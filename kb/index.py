@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import html
 import json
 import os
 import re
@@ -27,8 +28,8 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from whoosh import highlight, index as whoosh_index, qparser, scoring, sorting
-from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+from whoosh import index as whoosh_index, qparser, scoring, sorting
+from whoosh.analysis import STOP_WORDS, LanguageAnalyzer, StandardAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, NullQuery, Or, Phrase, Term
 from whoosh.reading import TermNotFound
@@ -47,6 +48,8 @@ _CACHED_POSTING_BYTES = 48_000_000  # posting arrays kept per segment, shared by
 # BM25F length normalisation per field: short fields (titles) are normalised less
 FIELD_B = {"title": 0.5, "aliases": 0.5}
 _WORD = re.compile(r"\w+")
+_STOP_WORDS = frozenset(STOP_WORDS)
+_OPERATORS = {"and", "or", "not", "andnot", "andmaybe"}
 
 
 class IndexUnavailable(Exception):
@@ -176,20 +179,28 @@ def _read_postings(leaf, name: str, text: str) -> Postings:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     while hasattr(matcher, "child"):  # a deletion filter: deleted documents are masked by the caller
         matcher = matcher.child
-    docs, weights = [], []
-    if hasattr(matcher, "_read_ids"):  # Whoosh's own segment format: a block of postings at a time
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            docs.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:
+    if not hasattr(matcher, "_read_data"):  # not Whoosh's own segment format: one posting at a time
+        docs, weights = [], []
         while matcher.is_active():
             docs.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float32)
+        return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float32)
+    doc_blocks, weight_blocks = [], []
+    while matcher.is_active():  # whole blocks, decoded with numpy instead of posting by posting
+        matcher._read_data()
+        raw_docs, raw_weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        docs = np.fromiter(raw_docs, dtype=np.int64, count=count)
+        doc_blocks.append(docs if matcher._byteids else np.cumsum(docs))  # stored as gaps
+        if raw_weights is None or isinstance(raw_weights, float):
+            weight_blocks.append(np.full(count, raw_weights or 1.0, dtype=np.float32))
+        else:
+            weight_blocks.append(np.fromiter(raw_weights, dtype=np.float32, count=count))
+        matcher._next_block()
+    if not doc_blocks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(doc_blocks), np.concatenate(weight_blocks)
 
 
 class _SegmentCache:
@@ -307,7 +318,6 @@ class SearchIndex:
         self._local = threading.local()
         self._segments = _SegmentCache()
         self._parser = self._make_parser()
-        self._analyzer = _schema()["body"].analyzer
 
     # -- layout ------------------------------------------------------------------
     def _generation(self) -> str | None:
@@ -431,9 +441,10 @@ class SearchIndex:
             shown = [(hit.docnum, hit.score) for hit in ranked[start:start + per_page]]
         else:
             shown = []
-        terms = frozenset(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
-        hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, terms, self._analyzer)
-                     for docnum, score in shown)
+        stems = [text for name, text in query.all_terms() if name == "body" and isinstance(text, str)]
+        near = _match_pattern(stems + [w for v in variants for w in _WORD.findall(v.casefold())
+                                       if w not in _STOP_WORDS and w not in _OPERATORS])
+        hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
         result = ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
         reader.pages[key] = result
         if len(reader.pages) > _CACHED_PAGES:
@@ -595,31 +606,41 @@ def _weighting():
     return scoring.BM25F(B=0.75, K1=1.2, title_B=0.5, aliases_B=0.5)
 
 
-def _hit(stored: dict[str, Any], score: float, terms: frozenset[str], analyzer) -> Hit:
-    body = stored.get("body", "")
-    snippet = ""
-    if terms and body:  # Whoosh's HtmlFormatter escapes the text; only <mark> is markup
-        snippet = highlight.highlight(_excerpt(body, terms), terms, analyzer,
-                                      highlight.ContextFragmenter(maxchars=240, surround=60),
-                                      highlight.HtmlFormatter(tagname="mark", between=" … "), top=2)
+def _hit(stored: dict[str, Any], score: float, near: re.Pattern[str] | None) -> Hit:
     return Hit(
         type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
         areas=tuple(a for a in stored.get("areas", "").split(",") if a), score=round(float(score or 0.0), 4),
-        snippet=snippet,
+        snippet=_snippet(stored.get("body", ""), near) if near else "",
     )
 
 
-_EXCERPT_CHARS = 700
+_SNIPPET_CHARS = 240
 
 
-def _excerpt(text: str, terms: frozenset[str]) -> str:
-    """The part of a long body around the first match: highlighting re-analyses all it is given."""
-    if len(text) <= _EXCERPT_CHARS:
-        return text
-    near = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(terms))) + ")", re.IGNORECASE)
-    match = near.search(text)
-    start = max(0, match.start() - 100) if match else 0
-    return text[start:start + _EXCERPT_CHARS]
+def _match_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Where a query word, or a word starting with one of its stems, stands in a text."""
+    alternatives = sorted({w for w in words if len(w) > 2}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\w*", re.IGNORECASE) \
+        if alternatives else None
+
+
+def _snippet(text: str, near: re.Pattern[str]) -> str:
+    """About 240 characters around the first match, HTML-escaped, with <mark> around the matches.
+
+    The text is escaped piece by piece between matches, so the marks are the only markup.
+    """
+    first = near.search(text)
+    if first is None:
+        return ""
+    start = max(0, text.rfind(" ", 0, max(0, first.start() - 60)) + 1)
+    end = text.find(" ", start + _SNIPPET_CHARS)
+    end = len(text) if end < 0 else end
+    window, parts, position = text[start:end], [], 0
+    for match in near.finditer(window):
+        parts += [html.escape(window[position:match.start()]), "<mark>", html.escape(match.group()), "</mark>"]
+        position = match.end()
+    parts.append(html.escape(window[position:]))
+    return ("… " if start else "") + "".join(parts) + (" …" if end < len(text) else "")
 
 
 def _word_clauses(query) -> list[tuple[float, list[tuple[str, ...]]]] | None:

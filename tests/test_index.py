@@ -77,3 +77,11 @@ def test_staff_documents_are_filtered_inside_the_query(tmp_path):
     page = search(index, ANONYMOUS, SearchRequest(q="shared"))
     assert [h.id for h in page.hits] == ["pub"] and page.total == 1
     assert page.facets["type"] == {"article": 1}
+
+
+def test_snippets_escape_everything_but_the_marks(tmp_path):
+    body = "x " * 200 + "<b>Policies</b> & policy <script>alert(1)</script> end " + "y " * 200
+    index = build(tmp_path, [record("long", body)])
+    snippet = search(index, ANONYMOUS, SearchRequest(q="policy")).hits[0].snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …") and len(snippet) < 400
+    assert "&lt;b&gt;<mark>Policies</mark>&lt;/b&gt; &amp; <mark>policy</mark> &lt;script&gt;" in snippet
