@@ -543,7 +543,7 @@ class SearchIndex:
             manifest.pop(key, None)
         manifest.update(_manifest_entry(r) for r in records)
         ix = whoosh_index.open_dir(str(self.directory / generation))
-        writer = ix.writer(timeout=self.writer_timeout)
+        writer = ix.writer(timeout=self.writer_timeout, compound=False)
         try:
             for key in deleted:
                 writer.delete_by_term("key", key)
@@ -562,7 +562,7 @@ class SearchIndex:
         target = self.directory / name
         target.mkdir()
         ix = whoosh_index.create_in(str(target), _schema())
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(procs=os.cpu_count() or 1, multisegment=True, limitmb=128, compound=False)
         manifest = {}
         try:
             for record in records:

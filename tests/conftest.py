@@ -148,15 +148,18 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def index(tmp_path: Path, content_dir: Path) -> SearchIndex:
+def index(tmp_path: Path, content_dir: Path):
     search_index = SearchIndex(tmp_path / "index")
     sync(content_dir, search_index)
-    return search_index
+    yield search_index
+    search_index.close()
 
 
 @pytest.fixture
 def app(tmp_path: Path, content_dir: Path, index: SearchIndex):
-    return create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "SECRET_KEY": "test"})
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "SECRET_KEY": "test"})
+    yield app
+    app.extensions["kb.index"].close()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 from kb.access import ANONYMOUS
 from kb.index import Record, SearchIndex
 from kb.search import SearchRequest, search
@@ -17,14 +19,24 @@ def ids(index: SearchIndex, q: str) -> list[str]:
     return [hit.id for hit in page.hits]
 
 
-def build(tmp_path, records) -> SearchIndex:
-    index = SearchIndex(tmp_path / "ix", writer_timeout=10)
-    index.rebuild(records)
-    return index
+@pytest.fixture
+def build(tmp_path):
+    """Builds an index from records; closes it after the test."""
+    opened = []
+
+    def make(records) -> SearchIndex:
+        index = SearchIndex(tmp_path / f"ix{len(opened)}", writer_timeout=10)
+        index.rebuild(records)
+        opened.append(index)
+        return index
+
+    yield make
+    for index in opened:
+        index.close()
 
 
-def test_update_delete_optimize_returns_each_id_once(tmp_path):
-    index = build(tmp_path, [record(f"d{i}", f"alpha text number {i}") for i in range(30)])
+def test_update_delete_optimize_returns_each_id_once(build):
+    index = build([record(f"d{i}", f"alpha text number {i}") for i in range(30)])
     assert len(ids(index, "alpha")) == 30
     index.update([record("d1", "alpha rewritten"), record("d2", "alpha again")], ["article:d3"])
     result = ids(index, "alpha")
@@ -34,20 +46,20 @@ def test_update_delete_optimize_returns_each_id_once(tmp_path):
     assert len(result) == len(set(result)) == 29
 
 
-def test_phrase_query_over_a_position_gap_of_46(tmp_path):
+def test_phrase_query_over_a_position_gap_of_46(build):
     fillers = " ".join(f"filler{i}" for i in range(44))
-    index = build(tmp_path, [record("gap", f"alpha beta {fillers} alpha"), record("other", "beta alpha")])
+    index = build([record("gap", f"alpha beta {fillers} alpha"), record("other", "beta alpha")])
     assert ids(index, '"alpha beta"') == ["gap"]
 
 
-def test_stemming_matches_running_with_run(tmp_path):
-    index = build(tmp_path, [record("run", "How to run a case review"), record("x", "unrelated")])
+def test_stemming_matches_running_with_run(build):
+    index = build([record("run", "How to run a case review"), record("x", "unrelated")])
     assert ids(index, "running") == ["run"]
     assert ids(index, "organizations") == ids(index, "organization") == []
 
 
-def test_highlighted_script_is_escaped(tmp_path):
-    index = build(tmp_path, [record("xss", "<script>alert('x')</script> notification rules")])
+def test_highlighted_script_is_escaped(build):
+    index = build([record("xss", "<script>alert('x')</script> notification rules")])
     hit = search(index, ANONYMOUS, SearchRequest(q="notification")).hits[0]
     assert "<script" not in hit.snippet and "&lt;/script&gt;" in hit.snippet
     assert "<mark" in hit.snippet
@@ -60,8 +72,8 @@ def _update_many(directory: str, worker: int) -> None:
             index.update([record(f"w{worker}-{n}", f"concurrent landing {worker}")], [])
 
 
-def test_two_processes_updating_concurrently_both_land(tmp_path):
-    index = build(tmp_path, [record("seed", "seed")])
+def test_two_processes_updating_concurrently_both_land(build):
+    index = build([record("seed", "seed")])
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_update_many, args=(str(index.directory), w)) for w in (1, 2)]
     for w in workers:
@@ -72,16 +84,16 @@ def test_two_processes_updating_concurrently_both_land(tmp_path):
     assert len(ids(index, "concurrent")) == 10
 
 
-def test_staff_documents_are_filtered_inside_the_query(tmp_path):
-    index = build(tmp_path, [record("pub", "shared words"), record("sec", "shared words secret", access="staff")])
+def test_staff_documents_are_filtered_inside_the_query(build):
+    index = build([record("pub", "shared words"), record("sec", "shared words secret", access="staff")])
     page = search(index, ANONYMOUS, SearchRequest(q="shared"))
     assert [h.id for h in page.hits] == ["pub"] and page.total == 1
     assert page.facets["type"] == {"article": 1}
 
 
-def test_snippets_escape_everything_but_the_marks(tmp_path):
+def test_snippets_escape_everything_but_the_marks(build):
     body = "x " * 200 + "<b>Policies</b> & policy <script>alert(1)</script> end " + "y " * 200
-    index = build(tmp_path, [record("long", body)])
+    index = build([record("long", body)])
     snippet = search(index, ANONYMOUS, SearchRequest(q="policy")).hits[0].snippet
     assert snippet.startswith("… ") and snippet.endswith(" …") and len(snippet) < 400
     assert "&lt;b&gt;<mark>Policies</mark>&lt;/b&gt; &amp; <mark>policy</mark> &lt;script&gt;" in snippet

@@ -30,7 +30,8 @@ def realmd(tmp_path_factory):
         shutil.copytree(corpus / folder, content / "articles" / folder)
     index = SearchIndex(content.parent / "index")
     report = sync(content, index)
-    return content, index, report
+    yield content, index, report
+    index.close()
 
 
 def test_every_readable_file_becomes_a_searchable_article(realmd):

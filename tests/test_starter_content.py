@@ -20,7 +20,8 @@ CONTENT = ROOT / "content"
 def starter_index(tmp_path_factory):
     index = SearchIndex(tmp_path_factory.mktemp("starter") / "index")
     sync(CONTENT, index)
-    return index
+    yield index
+    index.close()
 
 
 def test_starter_content_has_no_errors():
