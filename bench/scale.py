@@ -208,7 +208,7 @@ def fts5_reference(content: Path, mix: list[tuple[str, str]]) -> dict[str, float
     db.commit()
     build = time.perf_counter() - started
     latencies = []
-    for kind, path in mix:
+    for _, path in mix:
         if not path.startswith("/api/search"):
             continue
         q = urllib.parse.parse_qs(urllib.parse.urlparse(path).query).get("q", [""])[0]

@@ -7,6 +7,7 @@ Tolerant reader: a broken file is skipped (unreadable) or loaded with safe defau
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -454,8 +455,8 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
     documents = []
     for kind, path in files:
         rel, stamp = path.relative_to(root).as_posix(), _stamp(path)
-        doc, doc_problems = (cache.get(rel, stamp, lambda: _parse_file(root, kind, path, max_bytes))
-                             if stamp else _parse_file(root, kind, path, max_bytes))
+        parse = functools.partial(_parse_file, root, kind, path, max_bytes)
+        doc, doc_problems = cache.get(rel, stamp, parse) if stamp else parse()
         problems += doc_problems
         if doc is not None:
             documents.append(doc)
@@ -463,7 +464,7 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
     stamp = _stamp(root / GLOSSARY_FILE)
     if stamp:
         glossary, glossary_problems, glossary_digest = cache.get(
-            GLOSSARY_FILE, stamp, lambda: _parse_glossary_file(root, max_bytes))
+            GLOSSARY_FILE, stamp, functools.partial(_parse_glossary_file, root, max_bytes))
     return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
 
 

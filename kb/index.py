@@ -469,6 +469,8 @@ class SearchIndex:
                 elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                     clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
                 scores += boost * clause_scores
+        for kind, factor in TYPE_BOOSTS.items():
+            scores[reader.value_mask("type", kind)] *= factor
         return scores
 
     def parse(self, variants: list[str]):
