@@ -97,3 +97,14 @@ def test_snippets_escape_everything_but_the_marks(build):
     snippet = search(index, ANONYMOUS, SearchRequest(q="policy")).hits[0].snippet
     assert snippet.startswith("… ") and snippet.endswith(" …") and len(snippet) < 400
     assert "&lt;b&gt;<mark>Policies</mark>&lt;/b&gt; &amp; <mark>policy</mark> &lt;script&gt;" in snippet
+
+
+def test_whoosh_imports_cleanly_with_syntax_warnings_as_errors():
+    """Whoosh 2.7.4 has invalid escapes that only warn when compiled; pip byte-compiles at install."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c",
+                             "import whoosh.index, whoosh.qparser, whoosh.highlight, whoosh.analysis"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
