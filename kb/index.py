@@ -6,7 +6,9 @@ so an update can tell what changed without reading stored fields). A rebuild fil
 generation and switches ``CURRENT`` atomically; readers notice and reopen.
 
 Readers keep one searcher per thread and reopen it when it is stale: never
-``Searcher.refresh()`` (see docs/whoosh notes). Writers wait for the lock (``timeout``).
+``Searcher.refresh()`` (see the Whoosh notes). Writers wait for the lock (``timeout``).
+Word and phrase queries are ranked with BM25F (``kb.ranking``) over posting arrays read once
+per segment; access, filters and facets are masks over document numbers.
 """
 from __future__ import annotations
 
@@ -236,7 +238,7 @@ class _Reader:
     index: Any
     searcher: Any
     segments: "_SegmentCache"
-    postings: dict[tuple, Any] = field(default_factory=dict)
+    cache: dict[tuple, Any] = field(default_factory=dict)  # term sets, masks, derived values
     pages: OrderedDict = field(default_factory=OrderedDict)
     scores: OrderedDict = field(default_factory=OrderedDict)
 
@@ -252,22 +254,22 @@ class _Reader:
     def docs(self, name: str, value: str) -> frozenset[int]:
         """Document numbers having ``value`` in field ``name``."""
         key = (name, value)
-        if key not in self.postings:
-            self.postings[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
-        return self.postings[key]
+        if key not in self.cache:
+            self.cache[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
+        return self.cache[key]
 
     def allowed(self, access: Iterable[str]) -> set[int]:
         """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
         key = ("allowed", tuple(access))
-        if key not in self.postings:
-            self.postings[key] = set().union(*(self.docs("access", level) for level in access))
-        return self.postings[key]
+        if key not in self.cache:
+            self.cache[key] = set().union(*(self.docs("access", level) for level in access))
+        return self.cache[key]
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         key = ("mask", name, value)
-        if key not in self.postings:
-            self.postings[key] = self.mask(self.docs(name, value))
-        return self.postings[key]
+        if key not in self.cache:
+            self.cache[key] = self.mask(self.docs(name, value))
+        return self.cache[key]
 
     def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
         """Facet counts: how many ``matched`` documents have each value of field ``name``."""
@@ -520,9 +522,9 @@ class SearchIndex:
         """A value derived from the index, built once per searcher, so again after every change."""
         reader = self._reader()
         key = ("derived", name)
-        if key not in reader.postings:
-            reader.postings[key] = build()
-        return reader.postings[key]
+        if key not in reader.cache:
+            reader.cache[key] = build()
+        return reader.cache[key]
 
     # -- writing -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]] | None:
