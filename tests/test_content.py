@@ -139,3 +139,16 @@ def test_nested_article_slugs_and_flat_other_kinds(content_dir):
 def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path):
     content = load_content(tmp_path / "nowhere")
     assert content.documents == () and "content folder not found" in str(content.problems[0])
+
+
+def test_symlinked_folders_are_not_followed(tmp_path, content_dir):
+    outside = tmp_path / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "x.md").write_text("---\ntitle: X\n---\nx")
+    os.symlink(outside, content_dir / "articles" / "escape")
+    os.symlink(content_dir / "articles" / "fms", content_dir / "articles" / "again")
+    content = load_content(content_dir)
+    reported = "\n".join(messages(content.problems))
+    assert "articles/escape:1: error: symlink points outside the content folder" in reported
+    assert "articles/again:1: warning: symlinked folder not followed" in reported
+    assert not any(d.id.startswith(("escape/", "again/")) for d in content.of_kind("article"))
