@@ -113,7 +113,7 @@ def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, conten
         "articles/fms/bad-yaml.md": "---\ntitle: [oops\n---\nbody",
         "articles/fms/binary.md": b"\x00\x01\x02",
         "articles/fms/latin1.md": b"---\ntitle: Caf\xe9\n---\nx",
-        "articles/fms/huge.md": "---\ntitle: Huge\n---\n" + "x" * 3_000_000,
+        "articles/fms/huge.md": "---\ntitle: Huge\n---\n" + "x" * 20_000_000,
     })
     os.symlink(outside, content_dir / "articles/fms/escape.md")
     content = load_content(content_dir, max_bytes=2_000_000)
@@ -121,7 +121,7 @@ def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, conten
     assert {"fms/letter-of-request", "fms/bad-yaml", "fms/latin1"} <= slugs
     assert not {"fms/binary", "fms/huge", "fms/escape"} & slugs
     reported = "\n".join(messages(content.problems))
-    assert "articles/fms/huge.md:1: error: file is 3.0 MB, over the 2.0 MB limit" in reported
+    assert "articles/fms/huge.md:1: error: file is 20.0 MB, over the 2.0 MB limit" in reported
     assert "articles/fms/escape.md:1: error: symlink points outside the content folder" in reported
     assert "articles/fms/binary.md:1: error: binary file" in reported
     assert "articles/fms/bad-yaml.md:2: error: invalid YAML frontmatter" in reported
