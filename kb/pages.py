@@ -59,8 +59,12 @@ class Library:
         found = (self.index.get(f"{kind}:{i}", self.access) for i in ids)
         return [doc for doc in found if doc is not None]
 
+    def _cached(self, name: str, build):
+        """Built once per index generation and access level (pages that list everything)."""
+        return self.index.per_generation(f"{name}:{','.join(self.access)}", build)
+
     def area_titles(self) -> dict[str, str]:
-        return {a["id"]: a["title"] for a in self._find(type="area")}
+        return self._cached("area-titles", lambda: {a["id"]: a["title"] for a in self._find(type="area")})
 
     def document_count(self) -> int:
         return self.index.document_count(self.access)
@@ -110,13 +114,14 @@ class Library:
         return Page(doc, {"steps": steps, "minutes": sum(s["article"]["page"]["minutes"] for s in steps)})
 
     def glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return self._cached("glossary-page", self._glossary)
+
+    def _glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Terms grouped A–Z (digits and symbols under '#'), each sense's article resolved."""
+        articles = {a["id"]: {"id": a["id"], "title": a["title"]} for a in self._find(type="article")}
         groups: dict[str, list[dict[str, Any]]] = {}
         for term in self._find(type="glossary"):
-            senses = []
-            for sense in term["page"]["senses"]:
-                see = self.index.get(f"article:{sense['see']}", self.access) if sense["see"] else None
-                senses.append({**sense, "see": see})
+            senses = [{**sense, "see": articles.get(sense["see"])} for sense in term["page"]["senses"]]
             letter = term["title"][:1].upper()
             groups.setdefault(letter if letter in string.ascii_uppercase else "#", []).append(
                 {"term": term["title"], "anchor": glossary_anchor(term["title"]), "senses": senses})
