@@ -6,7 +6,7 @@ runs it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from .access import Reader, levels
@@ -88,7 +88,6 @@ class SearchPage:
     suggestion: str | None = None
     expansions: tuple[Expansion, ...] = ()
     expert_topic: str | None = None  # set when only people are shown, for a "who knows about" query
-    variants: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def pages(self) -> int:
@@ -213,8 +212,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
             suggestion = request.q.replace(text, candidate) if text in request.q else candidate
     return SearchPage(
         request=request, total=results.total, hits=results.hits, facets=results.facets,
-        suggestion=suggestion, expansions=glossary_matches(text, glossary), variants=tuple(variants),
-        expert_topic=topic,
+        suggestion=suggestion, expansions=glossary_matches(text, glossary), expert_topic=topic,
     )
 
 
