@@ -26,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -230,6 +230,26 @@ class _SegmentCache:
                 del self._arrays[segment_id]
 
 
+class _LRU:
+    """The most recently used ``limit`` values (one thread's, so no lock)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._values: OrderedDict = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> Any:
+        self._values[key] = value
+        if len(self._values) > self.limit:
+            self._values.popitem(last=False)
+        return value
+
+
 @dataclass
 class _Reader:
     """One thread's open searcher with caches that live exactly as long as it does."""
@@ -239,8 +259,8 @@ class _Reader:
     searcher: Any
     segments: "_SegmentCache"
     cache: dict[tuple, Any] = field(default_factory=dict)  # term sets, masks, derived values
-    pages: OrderedDict = field(default_factory=OrderedDict)
-    scores: OrderedDict = field(default_factory=OrderedDict)
+    pages: "_LRU" = field(default_factory=lambda: _LRU(_CACHED_PAGES))
+    scores: "_LRU" = field(default_factory=lambda: _LRU(_CACHED_TERMS))
 
     @cached_property
     def n_docs(self) -> int:
@@ -251,25 +271,24 @@ class _Reader:
         mask[np.fromiter(docs, dtype=np.int64)] = True
         return mask
 
+    def cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``, once for as long as this searcher lives."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
+
     def docs(self, name: str, value: str) -> frozenset[int]:
         """Document numbers having ``value`` in field ``name``."""
-        key = (name, value)
-        if key not in self.cache:
-            self.cache[key] = frozenset(self.searcher.docs_for_query(Term(name, value)))
-        return self.cache[key]
+        return self.cached(("docs", name, value),
+                           lambda: frozenset(self.searcher.docs_for_query(Term(name, value))))
 
     def allowed(self, access: Iterable[str]) -> set[int]:
         """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
-        key = ("allowed", tuple(access))
-        if key not in self.cache:
-            self.cache[key] = set().union(*(self.docs("access", level) for level in access))
-        return self.cache[key]
+        access = tuple(access)
+        return self.cached(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
-        key = ("mask", name, value)
-        if key not in self.cache:
-            self.cache[key] = self.mask(self.docs(name, value))
-        return self.cache[key]
+        return self.cached(("mask", name, value), lambda: self.mask(self.docs(name, value)))
 
     def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
         """Facet counts: how many ``matched`` documents have each value of field ``name``."""
@@ -296,19 +315,16 @@ class _Reader:
 
     def term_scores(self, text: str) -> np.ndarray:
         """BM25F of one analysed term over all fields, for every document (cached per searcher)."""
-        if text in self.scores:
-            self.scores.move_to_end(text)
-            return self.scores[text]
+        found = self.scores.get(text)
+        if found is not None:
+            return found
         postings = {}
         for name in FIELD_BOOSTS:
             parts = [(docs + offset, tf) for leaf, offset, arrays in self.leaves
                      for docs, tf in [arrays.postings(leaf, name, text)] if len(docs)]
             if parts:
                 postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-        self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
-        if len(self.scores) > _CACHED_TERMS:
-            self.scores.popitem(last=False)
-        return self.scores[text]
+        return self.scores.put(text, term_scores(postings, self.field_stats, self.n_docs))
 
 
 class SearchIndex:
@@ -392,15 +408,20 @@ class SearchIndex:
              **terms: str) -> list[dict[str, Any]]:
         """Stored fields of documents where every ``field=value`` holds, sorted."""
         query = And([Term(name, value) for name, value in terms.items()]) if terms else Every()
-        facet = {"title": "sort_title", "order": "order", "-updated": "updated"}[sort]
-        sortedby = sorting.FieldFacet(facet, reverse=sort.startswith("-"))
-        if sort == "order":
-            sortedby = sorting.MultiFacet([sorting.FieldFacet("order"), sorting.FieldFacet("sort_title")])
+        sortedby = {
+            "title": sorting.FieldFacet("sort_title"),
+            "-updated": sorting.FieldFacet("updated", reverse=True),
+            "order": sorting.MultiFacet([sorting.FieldFacet("order"), sorting.FieldFacet("sort_title")]),
+        }[sort]
+        return self._visible(query, access, limit=limit, sortedby=sortedby)
+
+    def _visible(self, query, access: Iterable[str], **options: Any) -> list[dict[str, Any]]:
+        """Stored fields of the matching documents this access level may see."""
         reader = self._reader()
         allowed = reader.allowed(access)
         if not allowed:  # an empty set would mean "no filter" to Whoosh
             return []
-        return [hit.fields() for hit in reader.searcher.search(query, filter=allowed, limit=limit, sortedby=sortedby)]
+        return [hit.fields() for hit in reader.searcher.search(query, filter=allowed, **options)]
 
     def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
                page: int = 1, per_page: int = 10) -> ResultSet:
@@ -413,9 +434,9 @@ class SearchIndex:
         reader = self._reader()
         filters = tuple(filters)
         key = (tuple(variants), tuple(access), filters, page, per_page)
-        if key in reader.pages:
-            reader.pages.move_to_end(key)
-            return reader.pages[key]
+        cached = reader.pages.get(key)
+        if cached is not None:
+            return cached
         query = self.parse(variants) if variants else (Every() if filters else NullQuery)
         # Access and filters are masks over document numbers, so counts, facets and pages only
         # ever see what the reader may see. Word and phrase queries are ranked by BM25F over
@@ -447,11 +468,7 @@ class SearchIndex:
         near = _match_pattern(stems + [w for v in variants for w in _WORD.findall(v.casefold())
                                        if w not in _STOP_WORDS and w not in _OPERATORS])
         hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
-        result = ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
-        reader.pages[key] = result
-        if len(reader.pages) > _CACHED_PAGES:
-            reader.pages.popitem(last=False)
-        return result
+        return reader.pages.put(key, ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets))
 
     def _bm25f(self, reader: _Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) -> np.ndarray:
         """Sum over variants (with their boosts) of the BM25F of their words and phrases.
@@ -496,12 +513,7 @@ class SearchIndex:
         words = [w[:_SUGGEST_MAX] for w in re.findall(r"\w+", text.casefold())][:8]
         if not words:
             return []
-        query = And([Term("title_ac", word) for word in words])
-        reader = self._reader()
-        allowed = reader.allowed(access)
-        if not allowed:
-            return []
-        return [hit.fields() for hit in reader.searcher.search(query, filter=allowed, limit=limit)]
+        return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
 
     def correct(self, word: str) -> str | None:
         """The closest indexed spelling of an unknown word, or None when the word is known."""
@@ -520,11 +532,7 @@ class SearchIndex:
 
     def per_generation(self, name: str, build):
         """A value derived from the index, built once per searcher, so again after every change."""
-        reader = self._reader()
-        key = ("derived", name)
-        if key not in reader.cache:
-            reader.cache[key] = build()
-        return reader.cache[key]
+        return self._reader().cached(("derived", name), build)
 
     # -- writing -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]] | None:
