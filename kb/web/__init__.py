@@ -4,11 +4,13 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 
 from ..access import ANONYMOUS, Reader
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
+from ..search import SearchPage, SearchRequest
+from ..search import search as search_service  # "search" is also the name of the blueprint module
 
 
 def current_index() -> SearchIndex:
@@ -22,6 +24,13 @@ def current_reader() -> Reader:
 
 def library() -> Library:
     return Library(current_index(), current_reader())
+
+
+def run_search() -> SearchPage:
+    """The search the request's query string asks for, as this reader (HTML page and API alike)."""
+    cfg = current_app.config
+    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
+    return search_service(current_index(), current_reader(), query)
 
 
 def document_url(kind: str, doc_id: str) -> str:

@@ -1,19 +1,18 @@
 """JSON API for integrations and tests."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from ..search import SearchRequest, search, suggest
-from . import current_index, current_reader, document_url, library
+from ..search import suggest
+from . import current_index, current_reader, document_url, library, run_search
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/api/search")
 def api_search():
-    cfg = current_app.config
-    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
-    page = search(current_index(), current_reader(), query)
+    page = run_search()
+    query = page.request
     return jsonify({
         "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
         "results": [{
