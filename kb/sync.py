@@ -21,8 +21,8 @@ from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load
 from .gitlog import last_changed, modified_time
 from .index import Record, SearchIndex
 
-RENDER_VERSION = "2"
-PARSE_CACHE = "parse-cache.pickle"  # in the index folder  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
+PARSE_CACHE = "parse-cache.pickle"  # in the index folder
 WORDS_PER_MINUTE = 200
 
 
