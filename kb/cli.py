@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from .catalog import check
 from .content import load_content
+from .index import IndexBusy
 from .sync import sync
 
 kb_cli = AppGroup("kb", help="Check the content and maintain the search index.")
@@ -32,11 +33,17 @@ def check_command() -> None:
 @kb_cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Start over in a new index generation.")
 @click.option("--optimize", is_flag=True, help="Afterwards merge the index into one segment (for a nightly job).")
-def index_command(rebuild: bool, optimize: bool) -> None:
+@click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another update is running.")
+def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
     """Update the search index with what changed in the content folder."""
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
-    report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]))
+    try:
+        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]),
+                      wait=not if_idle)
+    except IndexBusy as busy:
+        click.echo(f"{busy}: nothing done", err=True)
+        return
     errors = [p for p in report.problems if p.severity == "error"]
     for problem in errors[:20]:
         click.echo(str(problem), err=True)

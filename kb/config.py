@@ -1,14 +1,21 @@
 """Settings: defaults, then ``KB_*`` environment variables, then explicit overrides.
 
-Nothing else in the package reads ``os.environ``.
+Nothing else in the package reads ``os.environ``. Relative default paths are anchored at
+the project folder (content) and the instance folder (index, database, secret key), never
+at the working directory.
 """
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
 
 
 @dataclass(frozen=True)
@@ -19,9 +26,11 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CONTENT_DIR", "content", "Folder of the content repository (Markdown + YAML frontmatter)."),
-    Setting("INDEX_DIR", "instance/index", "Folder of the Whoosh search index (derived data, safe to delete)."),
-    Setting("SECRET_KEY", None, "Key that signs sessions and forms; set it when you run more than one process."),
+    Setting("CONTENT_DIR", str(ROOT / "content"), "Folder of the content repository (Markdown + YAML frontmatter)."),
+    Setting("INDEX_DIR", None, "Folder of the Whoosh search index (derived data, safe to delete); "
+            "default: index/ in the instance folder."),
+    Setting("SECRET_KEY", None, "Key that signs sessions and forms; default: generated once and kept in "
+            "the instance folder (mode 0600), so every worker shares it."),
     Setting("MAX_FILE_BYTES", 2_000_000, "Content files larger than this are skipped with an error."),
     Setting("PER_PAGE", 10, "Search results per page (the API accepts per_page up to 50)."),
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
@@ -30,11 +39,37 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def instance_dir(overrides: dict[str, Any] | None = None) -> Path:
+    """``KB_INSTANCE_DIR`` (or the override), else ``instance/`` in the project folder."""
+    chosen = (overrides or {}).get("INSTANCE_DIR") or os.environ.get("KB_INSTANCE_DIR")
+    return Path(chosen).resolve() if chosen else ROOT / "instance"
+
+
 def load(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` from the defaults, ``KB_*`` variables and ``overrides``."""
     app.config.from_mapping({s.name: s.default for s in SETTINGS})
     app.config.from_prefixed_env("KB")
     if overrides:
         app.config.from_mapping(overrides)
+    instance = Path(app.instance_path)
+    if not app.config["INDEX_DIR"]:
+        app.config["INDEX_DIR"] = str(instance / "index")
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = stored_secret_key(instance / SECRET_KEY_FILE)
+
+
+def stored_secret_key(path: Path) -> str:
+    """The key in ``path``, created once (mode 0600) so that every process signs alike."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

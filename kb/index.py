@@ -58,6 +58,10 @@ class IndexUnavailable(Exception):
     """There is no readable index; it has to be built from the content."""
 
 
+class IndexBusy(Exception):
+    """Another process is updating the index."""
+
+
 @dataclass(frozen=True)
 class Record:
     """One searchable document, as the sync step hands it to the index."""

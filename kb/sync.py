@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .gitlog import last_changed, modified_time
-from .index import Record, SearchIndex
+from .index import IndexBusy, Record, SearchIndex
 
 RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache.pickle"  # in the index folder
@@ -145,11 +145,16 @@ class _Recorder:
 
 
 def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
-         max_bytes: int = 2_000_000) -> SyncReport:
-    """Bring the index up to date with the content folder (one process at a time)."""
+         max_bytes: int = 2_000_000, wait: bool = True) -> SyncReport:
+    """Bring the index up to date with the content folder (one process at a time).
+
+    With ``wait=False`` it raises ``IndexBusy`` at once when another update holds the lock.
+    """
     started = time.perf_counter()
     content_dir = Path(content_dir)
-    with index.lock():
+    with index.lock(wait) as locked:
+        if not locked:
+            raise IndexBusy(f"another index update is running in {index.directory}")
         cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
         content = load_content(content_dir, max_bytes, cache)
         catalog = Catalog(content)

@@ -157,9 +157,13 @@ def index(tmp_path: Path, content_dir: Path):
 
 @pytest.fixture
 def app(tmp_path: Path, content_dir: Path, index: SearchIndex):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "SECRET_KEY": "test"})
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "SECRET_KEY": "test",
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
     yield app
     app.extensions["kb.index"].close()
+    rebuild = app.extensions.get("kb.rebuild")  # started by the missing-index page
+    if rebuild is not None:
+        rebuild.wait(60)
 
 
 @pytest.fixture

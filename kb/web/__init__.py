@@ -2,43 +2,10 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, request, url_for
+from flask import Flask, Response, g
 
-from ..access import ANONYMOUS, Reader
-from ..index import SearchIndex
-from ..pages import Library, glossary_anchor
-from ..search import SearchPage, SearchRequest
-from ..search import search as search_service  # "search" is also the name of the blueprint module
-
-
-def current_index() -> SearchIndex:
-    return current_app.extensions["kb.index"]
-
-
-def current_reader() -> Reader:
-    """Accounts come later; until then everyone reads as an anonymous member of the public."""
-    return ANONYMOUS
-
-
-def library() -> Library:
-    return Library(current_index(), current_reader())
-
-
-def run_search() -> SearchPage:
-    """The search the request's query string asks for, as this reader (HTML page and API alike)."""
-    cfg = current_app.config
-    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
-    return search_service(current_index(), current_reader(), query)
-
-
-def document_url(kind: str, doc_id: str) -> str:
-    """The page of any indexed document."""
-    if kind == "glossary":
-        return url_for("pages.glossary") + "#" + glossary_anchor(doc_id)
-    endpoint = {"article": "pages.article", "person": "pages.person", "area": "pages.area", "path": "pages.path"}[kind]
-    return url_for(endpoint, doc_id=doc_id)
+from .context import document_url, identify_reader
 
 
 def _start_timer() -> None:
@@ -58,6 +25,6 @@ def register(app: Flask) -> None:
     for module in (pages, search, api, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
+    app.before_request(identify_reader)
     app.after_request(_server_timing)
     app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"])
-    app.jinja_env.filters["urlquote"] = quote

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..search import suggest
-from . import current_index, current_reader, document_url, library, run_search
+from .context import current_index, current_reader, document_url, library, run_search
 
 bp = Blueprint("api", __name__)
 

@@ -1,16 +1,19 @@
-"""Helpful error pages (HTML) and JSON errors (API), and the missing-index recovery."""
+"""Helpful error pages (HTML) and JSON errors (API)."""
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
+import time
 
-from flask import Blueprint, Response, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
 from ..pages import NotFound
-from ..sync import sync
 
 bp = Blueprint("errors", __name__)
+REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker
 
 
 def _wants_json() -> bool:
@@ -40,32 +43,34 @@ def http_error(error: HTTPException):
 
 @bp.app_errorhandler(IndexUnavailable)
 def index_unavailable(error: IndexUnavailable):
-    """Say so clearly, and rebuild from the content in the background (once per process)."""
-    _start_rebuild(current_app._get_current_object())
+    """Say so clearly, and ask ``flask kb index`` to rebuild it in a process of its own."""
+    current_app.logger.error("search index unavailable: %s", error)
+    request_rebuild(current_app._get_current_object())
     response = _respond(503, "The search index is being built",
                         "The knowledge base is reading its content and building the search index. "
-                        "This page will be ready in a moment.", retry=True)
+                        "This page will be ready in a moment.", reason=str(error), retry=True)
     response.headers["Retry-After"] = "5"
     return response
 
 
-def _start_rebuild(app) -> None:
-    guard: threading.Lock = app.extensions.setdefault("kb.rebuild_guard", threading.Lock())
-    if not guard.acquire(blocking=False):
+def request_rebuild(app: Flask) -> None:
+    """Start ``flask kb index --rebuild --if-idle`` as a separate process, at most every few seconds.
+
+    Web workers never write the index and never fork from a request thread: the command
+    runs in a fresh interpreter, and ``--if-idle`` makes it exit at once when another
+    update holds the index lock, so at most one rebuild runs across all processes.
+    """
+    running = app.extensions.get("kb.rebuild")
+    if running is not None and running.poll() is None:
         return
-
-    def rebuild() -> None:
-        try:
-            with app.app_context():
-                app.logger.warning("search index missing or unreadable: rebuilding from %s", app.config["CONTENT_DIR"])
-                sync(app.config["CONTENT_DIR"], app.extensions["kb.index"], rebuild=True,
-                     max_bytes=int(app.config["MAX_FILE_BYTES"]))
-        except Exception:
-            app.logger.exception("rebuilding the search index failed")
-        finally:
-            guard.release()
-
-    threading.Thread(target=rebuild, name="kb-rebuild", daemon=True).start()
+    now = time.monotonic()
+    if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
+        return
+    app.extensions["kb.rebuild_requested"] = now
+    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
+           "KB_INSTANCE_DIR": app.instance_path}
+    app.extensions["kb.rebuild"] = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "index", "--rebuild", "--if-idle"],
+                     env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 @bp.app_errorhandler(Exception)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from . import library
+from .context import library
 
 bp = Blueprint("pages", __name__)
 

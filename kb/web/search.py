@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from . import library, run_search
+from .context import library, run_search
 
 bp = Blueprint("search", __name__)
 

@@ -1,0 +1,50 @@
+"""What every view needs: the index, the reader, the library and URLs of documents.
+
+``g.reader`` is set once per request by ``identify_reader`` (a ``before_request``), and
+``current_reader()`` is the only way views, search and pages learn who is reading. The
+identification itself is ``app.extensions["kb.identify"]``: anonymous until accounts
+plug in, and a hook tests may replace to read as staff.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request, url_for
+
+from ..access import ANONYMOUS, Reader
+from ..index import SearchIndex
+from ..pages import Library, glossary_anchor
+from ..search import SearchPage, SearchRequest
+from ..search import search as search_service
+
+DOCUMENT_ENDPOINTS = {"article": "pages.article", "person": "pages.person", "area": "pages.area", "path": "pages.path"}
+
+
+def current_index() -> SearchIndex:
+    return current_app.extensions["kb.index"]
+
+
+def identify_reader() -> None:
+    """Decide once per request who is reading (``before_request``)."""
+    g.reader = current_app.extensions.get("kb.identify", lambda: ANONYMOUS)()
+
+
+def current_reader() -> Reader:
+    """The reader of this request; anonymous outside one, or before ``identify_reader`` ran."""
+    return g.get("reader", ANONYMOUS)
+
+
+def library() -> Library:
+    return Library(current_index(), current_reader())
+
+
+def run_search() -> SearchPage:
+    """The search the request's query string asks for, as this reader (HTML page and API alike)."""
+    cfg = current_app.config
+    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
+    return search_service(current_index(), current_reader(), query)
+
+
+def document_url(kind: str, doc_id: str) -> str:
+    """The page of any indexed document."""
+    if kind == "glossary":
+        return url_for("pages.glossary") + "#" + glossary_anchor(doc_id)
+    return url_for(DOCUMENT_ENDPOINTS[kind], doc_id=doc_id)
