@@ -22,6 +22,7 @@ import re
 import shutil
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -385,11 +386,16 @@ class SearchIndex:
             return self._local.reader
         if current is not None:
             current.searcher.close()
-        try:
-            opened = whoosh_index.open_dir(str(self.directory / generation))
-            reader = _Reader(generation, opened, opened.searcher(weighting=_weighting()), self._segments)
-        except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
-            raise IndexUnavailable(f"cannot read the search index in {self.directory}: {exc}") from exc
+        failure = None
+        with warnings.catch_warnings():  # Whoosh leaves an unreadable TOC file open; it closes here
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                opened = whoosh_index.open_dir(str(self.directory / generation))
+                reader = _Reader(generation, opened, opened.searcher(weighting=_weighting()), self._segments)
+            except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
+                failure = f"cannot read the search index in {self.directory}: {exc}"
+        if failure:
+            raise IndexUnavailable(failure)
         self._local.reader = reader
         return reader
 

@@ -99,8 +99,6 @@ def test_missing_index_says_so_and_rebuilds(app, client):
     assert client.get("/").status_code == 200
 
 
-# Whoosh leaves the unreadable TOC file open when it gives up on it.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_corrupt_index_is_rebuilt(app, client):
     index = app.extensions["kb.index"]
     generation = (index.directory / "CURRENT").read_text()
