@@ -8,10 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+ROLES = ("reader", "editor", "admin")  # each role can do what the ones before it can
+
+
 @dataclass(frozen=True)
 class Reader:
+    """Who is reading: anonymous, or a signed-in staff member with a role."""
+
     name: str | None = None
     staff: bool = False
+    role: str | None = None  # one of ROLES when signed in
+    user_id: int | None = None
+
+    def has_role(self, role: str) -> bool:
+        """``reader.has_role("editor")`` is true for editors and admins."""
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
 
 
 ANONYMOUS = Reader()
