@@ -1,19 +1,24 @@
 """What each page shows, assembled from the index for one reader.
 
 Every lookup passes the reader's access levels, so a staff-only article vanishes from
-lists, backlinks, related articles, paths and counts for anonymous readers alike.
+lists, backlinks, related articles, paths and counts for anonymous readers alike. Each
+page is a declared dataclass of documents (``kb.index.Doc``) and lists, never strings to split.
 """
 from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .access import Reader, can_see_contact, levels
-from .index import SearchIndex
+from .index import Doc, SearchIndex
 
+# Profile facts in display order; the first three are personal data (signed-in readers only).
 CONTACT_FIELDS = ("email", "phone", "location")
+PROFILE_FIELDS = (("position", "Position"), ("organization", "Organization"), ("email", "Email"), ("phone", "Phone"),
+                  ("location", "Location"), ("expertise", "Expertise"), ("regions", "Regions"),
+                  ("countries", "Countries"), ("languages", "Languages"), ("certification", "Certification"))
 
 
 class NotFound(LookupError):
@@ -21,17 +26,58 @@ class NotFound(LookupError):
 
 
 @dataclass(frozen=True)
-class Page:
-    """A document's stored fields plus what the page links to."""
+class AreaPage:
+    doc: Doc
+    articles: list[Doc]
+    people: list[Doc]
 
-    doc: dict[str, Any]
-    links: dict[str, Any] = field(default_factory=dict)
 
-    def __getattr__(self, name: str) -> Any:  # templates read fields as attributes
-        try:
-            return self.links[name] if name in self.links else self.doc[name]
-        except KeyError:
-            raise AttributeError(name) from None
+@dataclass(frozen=True)
+class ArticlePage:
+    doc: Doc
+    areas: list[Doc]
+    experts: list[Doc]
+    related: list[Doc]
+    backlinks: list[Doc]
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    doc: Doc
+    facts: list[Fact]
+    contact_hidden: bool
+    areas: list[Doc]
+    articles: list[Doc]
+
+
+@dataclass(frozen=True)
+class StepView:
+    article: Doc
+    note: str
+
+
+@dataclass(frozen=True)
+class PathPage:
+    doc: Doc
+    steps: list[StepView]
+
+    @property
+    def minutes(self) -> int:
+        return sum(step.article.page.minutes for step in self.steps)
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    term: str
+    anchor: str
+    senses: list[dict[str, Any]]  # expansion, definition, see (the article Doc or None)
 
 
 def glossary_anchor(term: str) -> str:
@@ -46,16 +92,16 @@ class Library:
         self.reader = reader
         self.access = levels(reader)
 
-    def _get(self, kind: str, doc_id: str) -> dict[str, Any]:
+    def _get(self, kind: str, doc_id: str) -> Doc:
         doc = self.index.get(f"{kind}:{doc_id}", self.access)
         if doc is None:
             raise NotFound(f"{kind} {doc_id!r}")
         return doc
 
-    def _find(self, sort: str = "title", limit: int | None = None, **terms: str) -> list[dict[str, Any]]:
+    def _find(self, sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
         return self.index.find(self.access, sort=sort, limit=limit, **terms)
 
-    def _many(self, kind: str, ids) -> list[dict[str, Any]]:
+    def _many(self, kind: str, ids) -> list[Doc]:
         found = (self.index.get(f"{kind}:{i}", self.access) for i in ids)
         return [doc for doc in found if doc is not None]
 
@@ -64,69 +110,60 @@ class Library:
         return self.index.per_generation(f"{name}:{','.join(self.access)}", build)
 
     def area_titles(self) -> dict[str, str]:
-        return self._cached("area-titles", lambda: {a["id"]: a["title"] for a in self._find(type="area")})
+        return self._cached("area-titles", lambda: {a.id: a.title for a in self._find(type="area")})
 
     def document_count(self) -> int:
         return self.index.document_count(self.access)
 
-    def home(self) -> dict[str, Any]:
+    def home(self) -> dict[str, list[Doc]]:
         return {
             "areas": self._find(sort="order", type="area"),
             "paths": self._find(type="path"),
             "recent": self._find(sort="-updated", limit=8, type="article"),
         }
 
-    def area(self, area_id: str) -> Page:
+    def area(self, area_id: str) -> AreaPage:
         doc = self._get("area", area_id)
-        return Page(doc, {
-            "articles": self._find(type="article", areas=area_id),
-            "people": self._find(type="person", areas=area_id),
-        })
+        return AreaPage(doc, self._find(type="article", areas=area_id), self._find(type="person", areas=area_id))
 
-    def article(self, slug: str) -> Page:
+    def article(self, slug: str) -> ArticlePage:
         doc = self._get("article", slug)
-        return Page(doc, {
-            "area_list": self._many("area", _split(doc.get("areas"))),
-            "expert_list": self._many("person", _split(doc.get("experts"))),
-            "related": self._many("article", doc["page"].get("related", [])),
-            "backlinks": [d for d in self._find(links=slug) if d["key"] != doc["key"] and d["type"] != "glossary"],
-        })
+        backlinks = [d for d in self._find(links=slug) if d.key != doc.key and d.type != "glossary"]
+        return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts),
+                           self._many("article", doc.page.related), backlinks)
 
-    def person(self, person_id: str) -> Page:
+    def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)
-        facts = dict(doc["page"]["person"])
-        if not can_see_contact(self.reader):
-            facts = {k: v for k, v in facts.items() if k not in CONTACT_FIELDS}
-        return Page(doc, {
-            "facts": facts,
-            "contact_hidden": not can_see_contact(self.reader),
-            "area_list": self._many("area", _split(doc.get("areas"))),
-            "articles": self._find(type="article", experts=person_id),
-        })
+        hidden = () if can_see_contact(self.reader) else CONTACT_FIELDS
+        facts = []
+        for key, label in PROFILE_FIELDS:
+            value = getattr(doc.page, key)
+            values = (value,) if isinstance(value, str) else tuple(value)
+            if key not in hidden and any(values):
+                facts.append(Fact(key, label, values))
+        return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas),
+                          self._find(type="article", experts=person_id))
 
-    def path(self, path_id: str) -> Page:
+    def path(self, path_id: str) -> PathPage:
         doc = self._get("path", path_id)
         steps = []
-        for step in doc["page"]["steps"]:
-            article = self.index.get(f"article:{step['article']}", self.access)
+        for step in doc.page.steps:
+            article = self.index.get(f"article:{step.article}", self.access)
             if article is not None:
-                steps.append({"article": article, "note": step["note"]})
-        return Page(doc, {"steps": steps, "minutes": sum(s["article"]["page"]["minutes"] for s in steps)})
+                steps.append(StepView(article, step.note))
+        return PathPage(doc, steps)
 
-    def glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
+    def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         return self._cached("glossary-page", self._glossary)
 
-    def _glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
+    def _glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         """Terms grouped A–Z (digits and symbols under '#'), each sense's article resolved."""
-        articles = {a["id"]: {"id": a["id"], "title": a["title"]} for a in self._find(type="article")}
-        groups: dict[str, list[dict[str, Any]]] = {}
+        articles = {a.id: a for a in self._find(type="article")}
+        groups: dict[str, list[GlossaryTerm]] = {}
         for term in self._find(type="glossary"):
-            senses = [{**sense, "see": articles.get(sense["see"])} for sense in term["page"]["senses"]]
-            letter = term["title"][:1].upper()
+            senses = [{"expansion": s.expansion, "definition": s.definition, "see": articles.get(s.see)}
+                      for s in term.page.senses]
+            letter = term.title[:1].upper()
             groups.setdefault(letter if letter in string.ascii_uppercase else "#", []).append(
-                {"term": term["title"], "anchor": glossary_anchor(term["title"]), "senses": senses})
+                GlossaryTerm(term.title, glossary_anchor(term.title), senses))
         return sorted(groups.items())
-
-
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]

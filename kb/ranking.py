@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-K1 = 1.2
+K1 = 1.2  # term-frequency saturation
+B = 0.75  # length normalisation of a field...
+FIELD_B = {"title": 0.5, "aliases": 0.5}  # ...and of short fields (titles), which are normalised less
 
 
 @dataclass(frozen=True)

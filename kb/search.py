@@ -1,7 +1,8 @@
 """Search as the reader sees it: acronym expansion both ways, facets, "did you mean", suggestions.
 
 The query text is rewritten here (pure string work, easy to test); ``kb.index`` parses and
-runs it.
+runs it. Glossary knowledge (each term's expansions) is read from the index once per
+generation and kept with the rewriting that uses it.
 """
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from . import facets
 from .access import Reader, levels
-from .index import Hit, SearchIndex
+from .index import OPERATORS, Hit, SearchIndex
 
-TYPES = ("article", "person", "area", "path", "glossary")
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
 MAX_VARIANTS = 8
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of",
                  "on", "or", "so", "the", "to", "up", "us", "we"}
 
@@ -24,9 +24,7 @@ _COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "i
 @dataclass(frozen=True)
 class SearchRequest:
     q: str = ""
-    type: str = ""
-    area: str = ""
-    tag: str = ""
+    chosen: tuple[tuple[str, str], ...] = ()  # facet filters from the form: (facet name, value)
     page: int = 1
     per_page: int = 10
     truncated: bool = False
@@ -35,13 +33,16 @@ class SearchRequest:
     def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> "SearchRequest":
         """Build a request from query-string arguments; bad numbers fall back to defaults."""
         text = " ".join((args.get("q") or "").split())
+        chosen = tuple((f.name, value) for f in facets.FACETS if (value := (args.get(f.name) or "").strip()))
         return cls(
-            q=text[:max_chars], truncated=len(text) > max_chars,
-            type=(args.get("type") or "").strip(), area=(args.get("area") or "").strip(),
-            tag=(args.get("tag") or "").strip(),
+            q=text[:max_chars], truncated=len(text) > max_chars, chosen=chosen,
             page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
         )
+
+    def value(self, name: str) -> str:
+        """The form's value for facet ``name``, or ""."""
+        return dict(self.chosen).get(name, "")
 
     @property
     def text(self) -> str:
@@ -50,13 +51,12 @@ class SearchRequest:
 
     @property
     def filters(self) -> tuple[tuple[str, str], ...]:
-        """Filters from the form (type, area, tag) and from the query text (``area:fms``); all must hold."""
-        chosen = tuple((k, v) for k, v in (("type", self.type), ("area", self.area), ("tag", self.tag)) if v)
-        return chosen + split_filters(self.q)[1]
+        """Filters from the form and from the query text (``area:fms``); all must hold."""
+        return self.chosen + split_filters(self.q)[1]
 
 
-_FILTER = re.compile(r'(?<!\S)(type|kind|area|tag):("[^"]*"|[^\s"]+)', re.IGNORECASE)
-_FILTER_NAMES = {"type": "type", "kind": "type", "area": "area", "tag": "tag"}
+_FILTER_NAMES = {**{f.name: f.name for f in facets.FACETS}, **facets.ALIASES}
+_FILTER = re.compile(r'(?<!\S)(' + "|".join(_FILTER_NAMES) + r'):("[^"]*"|[^\s"]+)', re.IGNORECASE)
 
 
 def split_filters(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -170,7 +170,7 @@ def expert_topic(text: str) -> str | None:
 # --- did you mean --------------------------------------------------------------------
 
 def _plain_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w not in _OPERATORS]
+    return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w.casefold() not in OPERATORS]
 
 
 def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
@@ -188,11 +188,17 @@ def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, li
 
 # --- the service -----------------------------------------------------------------------
 
+def glossary_variants(index: SearchIndex) -> dict[str, list[str]]:
+    """Every glossary term with its expansions (read from the index once per generation)."""
+    return index.per_generation("glossary", lambda: {
+        doc.id: list(doc.page.expansions) for doc in index.find(("public",), type="glossary")})
+
+
 def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> SearchPage:
     if not request.q:
-        return SearchPage(request, 0, (), {"type": {}, "area": {}})
+        return SearchPage(request, 0, (), {name: {} for name in facets.SEARCH_FACETS})
     access = levels(reader)
-    glossary = index.glossary_variants()
+    glossary = glossary_variants(index)
     acronyms: Acronyms = index.per_generation("acronyms", lambda: Acronyms(glossary))
     text = request.text
     variants = acronyms.variants(text) if text else []
@@ -219,4 +225,4 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
 def suggest(index: SearchIndex, reader: Reader, text: str, limit: int = 10) -> list[dict[str, str]]:
     """Search-as-you-type: documents whose title or aliases start with the typed words."""
     found = index.complete(text[:100], levels(reader), limit)
-    return [{"title": d["title"], "type": d["type"], "id": d["id"]} for d in found]
+    return [{"title": d.title, "type": d.type, "id": d.id} for d in found]

@@ -20,8 +20,9 @@ from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .gitlog import last_changed, modified_time
 from .index import IndexBusy, Record, SearchIndex
+from .pagedata import AreaData, ArticleData, GlossaryData, PathData, PathStep, PersonData, Sense
 
-RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "3"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache.pickle"  # in the index folder
 WORDS_PER_MINUTE = 200
 
@@ -101,46 +102,53 @@ class _Recorder:
         doc = source.doc
         rendered = self.catalog.render(doc)
         updated = self.changed_at.get(doc.path) or modified_time(self.content_dir / doc.path)
-        page: dict[str, Any] = {
-            "html": rendered.html, "path": doc.path,
-            "headings": [(h.level, h.anchor, h.text) for h in rendered.headings],
-            "minutes": max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
-        }
+        body = dict(html=rendered.html, path=doc.path, headings=rendered.headings,
+                    minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)))
         # missing targets count as links too, so the page is re-rendered when they appear
         common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
                       links=rendered.links + rendered.missing, updated=updated, digest=source.digest)
         if doc.kind == "article":
             tags = doc.get("tags", ())
-            page.update(review_by=doc.get("review_by").isoformat() if doc.get("review_by") else None,
-                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())))
+            page = ArticleData(**body, review_by=doc.get("review_by"), related=doc.get("related", ()),
+                               aliases=doc.get("aliases", ()))
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
                           aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
-                          areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page)
+                          facets={"area": self.catalog.areas_of(doc), "tag": tags},
+                          experts=doc.get("experts", ()), page=page)
         if doc.kind == "person":
-            page.update(person=dict(doc.meta))
-            role = ", ".join(x for x in (doc.get("title"), doc.get("organization")) if x)
-            keywords = (*doc.get("expertise", ()), *doc.get("regions", ()), *doc.get("countries", ()),
-                        *doc.get("languages", ()), doc.get("certification", ""), doc.get("organization", ""),
-                        *self.catalog.expert_evidence(doc))
-            return Record(**common, summary=role, keywords=keywords, areas=doc.get("areas", ()), page=page)
+            return self._person(doc, common, body)
         if doc.kind == "path":
-            steps = [{"article": s.article, "note": s.note} for s in doc.get("steps", ())]
-            page.update(audience=doc.get("audience", ""), steps=steps)
-            notes = " ".join(s["note"] for s in steps)
+            steps = tuple(PathStep(s.article, s.note) for s in doc.get("steps", ()))
+            page = PathData(**body, audience=doc.get("audience", ""), steps=steps)
+            notes = " ".join(s.note for s in steps)
             return Record(**{**common, "body": f"{rendered.text} {notes}", "links": tuple(
-                dict.fromkeys([*common["links"], *(s["article"] for s in steps)]))},
+                dict.fromkeys([*common["links"], *(s.article for s in steps)]))},
                 summary=doc.get("summary", ""), page=page)
-        return Record(**common, summary=doc.get("summary", ""), areas=(doc.id,), order=doc.get("order", 100), page=page)
+        return Record(**common, summary=doc.get("summary", ""), facets={"area": (doc.id,)},
+                      order=doc.get("order", 100), page=AreaData(**body))
+
+    def _person(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
+        page = PersonData(**body, position=doc.get("title", ""), organization=doc.get("organization", ""),
+                          email=doc.get("email", ""), phone=doc.get("phone", ""), location=doc.get("location", ""),
+                          expertise=doc.get("expertise", ()), regions=doc.get("regions", ()),
+                          countries=doc.get("countries", ()), languages=doc.get("languages", ()),
+                          certification=doc.get("certification", ""))
+        role = ", ".join(x for x in (page.position, page.organization) if x)
+        keywords = (*page.expertise, *page.regions, *page.countries, *page.languages, page.certification,
+                    page.organization, *self.catalog.expert_evidence(doc))
+        facets = {"area": doc.get("areas", ()), "region": page.regions, "country": page.countries,
+                  "language": page.languages, "organization": (page.organization,),
+                  "certification": (page.certification,), "expertise": page.expertise}
+        return Record(**common, summary=role, keywords=keywords, facets=facets, page=page)
 
     @staticmethod
     def _glossary(source: _Source) -> Record:
-        senses = [{"expansion": s.expansion, "definition": s.definition, "see": s.see} for s in source.senses]
-        expansions = [s.expansion for s in source.senses if s.expansion]
+        senses = tuple(Sense(s.expansion, s.definition, s.see) for s in source.senses)
+        page = GlossaryData(senses)
         return Record(
-            key=source.key, type="glossary", id=source.title, title=source.title, aliases=tuple(expansions),
-            summary="; ".join(expansions), body=" ".join(s.definition for s in source.senses),
-            links=tuple(s.see for s in source.senses if s.see), digest=source.digest,
-            page={"senses": senses, "expansions": expansions},
+            key=source.key, type="glossary", id=source.title, title=source.title, aliases=page.expansions,
+            summary="; ".join(page.expansions), body=" ".join(s.definition for s in source.senses),
+            links=tuple(s.see for s in source.senses if s.see), digest=source.digest, page=page,
         )
 
 

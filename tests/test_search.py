@@ -11,8 +11,8 @@ GLOSSARY = {"LOA": ["Letter of Offer and Acceptance"], "EUM": ["End-Use Monitori
             "TCN": ["Transportation Control Number", "third-country national"], "AT": ["Anti-Tamper"]}
 
 
-def run(index, q, reader=ANONYMOUS, **kw):
-    return search(index, reader, SearchRequest(q=q, **kw))
+def run(index, q, reader=ANONYMOUS, page=1, per_page=10, **chosen):
+    return search(index, reader, SearchRequest(q=q, chosen=tuple(chosen.items()), page=page, per_page=per_page))
 
 
 def ids(page):

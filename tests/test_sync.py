@@ -37,18 +37,18 @@ def test_renaming_an_article_rerenders_the_pages_linking_to_it(content_dir, inde
     # the article, what links to it (the area, the LOA page, the staff checklist, the path, the glossary term)
     # and its expert, whose profile is indexed with the titles of the articles that name her
     assert report.updated == 7
-    html = index.get("article:fms/letter-of-offer-and-acceptance", ["public"])["page"]["html"]
+    html = index.get("article:fms/letter-of-offer-and-acceptance", ["public"]).page.html
     assert "LOR basics" not in html  # that link has its own text
-    assert "LOR</abbr> basics</a>" in index.get("area:fms", ["public"])["page"]["html"]
+    assert "LOR</abbr> basics</a>" in index.get("area:fms", ["public"]).page.html
 
 
 def test_a_new_article_fixes_links_that_were_missing(content_dir, index):
     write_tree(content_dir, {"articles/fms/uses-new.md": "---\ntitle: Uses\n---\nSee [[fms/new-page]]."})
     sync(content_dir, index)
-    assert "kb-missing-link" in index.get("article:fms/uses-new", ["public"])["page"]["html"]
+    assert "kb-missing-link" in index.get("article:fms/uses-new", ["public"]).page.html
     write_tree(content_dir, {"articles/fms/new-page.md": "---\ntitle: New page\n---\nHello."})
     sync(content_dir, index)
-    assert 'href="/articles/fms/new-page"' in index.get("article:fms/uses-new", ["public"])["page"]["html"]
+    assert 'href="/articles/fms/new-page"' in index.get("article:fms/uses-new", ["public"]).page.html
 
 
 def test_glossary_change_rerenders_tooltips(content_dir, index):
@@ -57,7 +57,7 @@ def test_glossary_change_rerenders_tooltips(content_dir, index):
                                                      "expansion: Letter of Offer & Acceptance"))
     report = sync(content_dir, index)
     assert report.updated >= 9
-    html = index.get("article:fms/letter-of-request", ["public"])["page"]["html"]
+    html = index.get("article:fms/letter-of-request", ["public"]).page.html
     assert 'title="Letter of Offer &amp; Acceptance"' in html
 
 
@@ -87,7 +87,7 @@ def test_updated_time_comes_from_git_when_the_content_is_a_repository(content_di
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "content"]):
         subprocess.run(["git", "-C", str(content_dir), *args], check=True, env=env)
     sync(content_dir, index, rebuild=True)
-    assert index.get("article:fms/letter-of-request", ["public"])["updated"].year == 2024
+    assert index.get("article:fms/letter-of-request", ["public"]).updated.year == 2024
 
 
 def test_unchanged_files_are_not_parsed_again(content_dir, index, monkeypatch):

@@ -5,7 +5,8 @@ import time
 
 from flask import Flask, Response, g
 
-from .context import document_url, identify_reader
+from .. import facets, kinds
+from .context import document_url, identify_reader, results_url
 
 
 def _start_timer() -> None:
@@ -27,4 +28,5 @@ def register(app: Flask) -> None:
     app.before_request(_start_timer)
     app.before_request(identify_reader)
     app.after_request(_server_timing)
-    app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"])
+    app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
+                                 kinds=kinds.BY_NAME, facets=facets.BY_NAME)

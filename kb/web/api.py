@@ -34,14 +34,14 @@ def api_suggest():
 @bp.get("/api/articles/<path:slug>")
 def api_article(slug: str):
     page = library().article(slug)
-    doc = page.doc
+    doc, data = page.doc, page.doc.page
     return jsonify({
-        "slug": doc["id"], "title": doc["title"], "summary": doc.get("summary", ""),
-        "areas": [a["id"] for a in page.area_list], "tags": [t for t in doc.get("tags", "").split(",") if t],
-        "experts": [p["id"] for p in page.expert_list], "related": [r["id"] for r in page.related],
-        "aliases": doc["page"].get("aliases", []), "review_by": doc["page"].get("review_by"),
-        "updated": doc["updated"].isoformat() if doc.get("updated") else None,
-        "url": document_url("article", doc["id"]), "html": doc["page"]["html"],
+        "slug": doc.id, "title": doc.title, "summary": doc.summary,
+        "areas": [a.id for a in page.areas], "tags": list(doc.tags),
+        "experts": [p.id for p in page.experts], "related": [r.id for r in page.related],
+        "aliases": list(data.aliases), "review_by": data.review_by.isoformat() if data.review_by else None,
+        "updated": doc.updated.isoformat() if doc.updated else None,
+        "url": document_url("article", doc.id), "html": data.html,
     })
 
 

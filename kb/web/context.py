@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from flask import current_app, g, request, url_for
 
+from .. import kinds
 from ..access import ANONYMOUS, Reader
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
 
-DOCUMENT_ENDPOINTS = {"article": "pages.article", "person": "pages.person", "area": "pages.area", "path": "pages.path"}
+DOCUMENT_ENDPOINTS = {kind.name: kind.endpoint for kind in kinds.KINDS}
 
 
 def current_index() -> SearchIndex:
@@ -46,5 +47,11 @@ def run_search() -> SearchPage:
 def document_url(kind: str, doc_id: str) -> str:
     """The page of any indexed document."""
     if kind == "glossary":
-        return url_for("pages.glossary") + "#" + glossary_anchor(doc_id)
+        return url_for(DOCUMENT_ENDPOINTS[kind]) + "#" + glossary_anchor(doc_id)
     return url_for(DOCUMENT_ENDPOINTS[kind], doc_id=doc_id)
+
+
+def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
+    """The results page of ``req`` with ``q`` or facet values changed ("" removes one)."""
+    args = {**dict(req.chosen), "q": req.q, **changes}
+    return url_for("search.results", **{k: v for k, v in args.items() if v}, page=page if page > 1 else None)

@@ -1,0 +1,129 @@
+"""The Whoosh index: the only package that imports whoosh.
+
+``SearchIndex`` is a small facade over the parts: ``store`` (generations, the writer lock,
+updates and rebuilds), ``readers`` (per-thread searchers and their bounded caches),
+``query`` (parsing, BM25F, facets and pages), ``snippets`` and ``schema`` (what is indexed).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from whoosh import sorting
+from whoosh.query import And, Every, NullQuery, Term
+
+from ..facets import SEARCH_FACETS
+from . import query as queries
+from .query import OPERATORS, Hit, ResultSet
+from .readers import Readers
+from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
+from .store import IndexBusy, IndexUnavailable, Store
+
+__all__ = ["OPERATORS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
+
+_SORTS = {
+    "title": lambda: sorting.FieldFacet("sort_title"),
+    "-updated": lambda: sorting.FieldFacet("updated", reverse=True),
+    "order": lambda: sorting.MultiFacet([sorting.FieldFacet("order"), sorting.FieldFacet("sort_title")]),
+}
+
+
+class SearchIndex:
+    """A generation-switching Whoosh index with per-thread searchers."""
+
+    def __init__(self, directory: Path | str, writer_timeout: float = 30.0) -> None:
+        self.store = Store(directory, writer_timeout)
+        self.readers = Readers(self.store)
+        self._parser = queries.make_parser()
+
+    @property
+    def directory(self) -> Path:
+        return self.store.directory
+
+    # -- writing (``kb.sync`` holds the lock) ------------------------------------
+    def exists(self) -> bool:
+        return self.store.exists()
+
+    def lock(self, wait: bool = True):
+        return self.store.lock(wait)
+
+    def manifest(self) -> dict[str, dict[str, Any]] | None:
+        return self.store.manifest()
+
+    def update(self, records: list[Record], deleted: list[str]) -> None:
+        self.store.update(records, deleted)
+
+    def rebuild(self, records: Iterable[Record]) -> int:
+        return self.store.rebuild(records)
+
+    def optimize(self) -> None:
+        self.store.optimize()
+
+    def close(self) -> None:
+        self.readers.close()
+
+    # -- lookups -----------------------------------------------------------------
+    def document_count(self, access: Iterable[str]) -> int:
+        return len(self.readers.current().allowed(access))
+
+    def get(self, key: str, access: Iterable[str]) -> Doc | None:
+        stored = self.readers.current().searcher.document(key=key)
+        if stored is None or stored.get("access") not in set(access):
+            return None
+        return stored_doc(stored)
+
+    def find(self, access: Iterable[str], sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
+        """Documents where every ``field=value`` holds, sorted by ``title``, ``-updated`` or ``order``."""
+        query = And([Term(name, facet_value(name, value)) for name, value in terms.items()]) if terms else Every()
+        return self._visible(query, access, limit=limit, sortedby=_SORTS[sort]())
+
+    def _visible(self, query, access: Iterable[str], **options: Any) -> list[Doc]:
+        reader = self.readers.current()
+        allowed = reader.allowed(access)
+        if not allowed:  # an empty set would mean "no filter" to Whoosh
+            return []
+        return [stored_doc(hit.fields()) for hit in reader.searcher.search(query, filter=allowed, **options)]
+
+    # -- searching ---------------------------------------------------------------
+    def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
+               page: int = 1, per_page: int = 10, facets: tuple[str, ...] = SEARCH_FACETS) -> ResultSet:
+        """Run the query (the user's text and its acronym variants) with facet counts.
+
+        Access is a filter inside the query, so totals, facets and pages never count what
+        the reader may not see. Facets ignore the reader's own filters, so they show what
+        each choice would give. Filters are (facet name, value) pairs, all of which must hold.
+        """
+        reader = self.readers.current()
+        filters = tuple(filters)
+        key = (tuple(variants), tuple(access), filters, facets, page, per_page)
+        cached = reader.pages.get(key)
+        if cached is None:
+            query = queries.parse(self._parser, variants) if variants else (Every() if filters else NullQuery)
+            cached = reader.pages[key] = queries.run(reader, query, variants, access, filters, facets, page, per_page)
+        return cached
+
+    def complete(self, text: str, access: Iterable[str], limit: int = 10) -> list[Doc]:
+        """Documents whose title or alias words start with the typed words."""
+        words = [w[:SUGGEST_MAX] for w in re.findall(r"\w+", text.casefold())][:8]
+        if not words:
+            return []
+        return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
+
+    def correct(self, word: str) -> str | None:
+        """The closest indexed spelling of an unknown word, or None when the word is known."""
+        searcher = self.readers.current().searcher
+        word = word.casefold()
+        if searcher.doc_frequency("spell", word) > 0:
+            return None
+        suggestions = searcher.suggest("spell", word, limit=1, maxdist=2, prefix=1)
+        return suggestions[0] if suggestions else None
+
+    def per_generation(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from the index, built once per searcher, so again after every change.
+
+        ``name`` must come from the code, never from a visitor (the values are not bounded).
+        """
+        return self.readers.current().derive(name, build)
+
+

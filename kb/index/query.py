@@ -1,0 +1,176 @@
+"""Parsing and running a search: match, facets, then one page of hits with snippets.
+
+Access and filters are masks over document numbers, so counts, facets and pages only ever
+see what the reader may see. Word and phrase queries are ranked by BM25F (``kb.ranking``)
+over cached posting arrays; anything else (prefixes, field names, AND, NOT) by Whoosh.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+from whoosh import qparser
+from whoosh.analysis import STOP_WORDS
+from whoosh.query import Every, NullQuery, Or, Phrase, Term
+
+from .. import kinds
+from ..facets import BY_NAME as FACETS
+from ..ranking import top
+from .readers import Reader
+from .schema import FIELD_BOOSTS, build_schema, facet_value, split
+from .snippets import match_pattern, snippet
+
+OPERATORS = frozenset({"and", "or", "not", "andnot", "andmaybe"})  # Whoosh's query words
+VARIANT_BOOST = 0.9  # a rewrite (an acronym's expansion) counts a little less than the reader's words
+_WORD = re.compile(r"\w+")
+_STOP_WORDS = frozenset(STOP_WORDS)
+
+
+@dataclass(frozen=True)
+class Hit:
+    type: str
+    id: str
+    title: str
+    summary: str
+    areas: tuple[str, ...]
+    score: float
+    snippet: str  # HTML: escaped text with <mark> around matches; "" when nothing matched
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]]
+
+
+def make_parser():
+    parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS,
+                                      group=qparser.OrGroup.factory(VARIANT_BOOST))
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(qparser.PrefixPlugin())
+    return parser
+
+
+def parse(parser, variants: list[str]):
+    """The user's text and its variants as one query; malformed syntax never raises."""
+    parsed = []
+    for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants):
+        try:
+            query = parser.parse(text)
+        except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
+            query = parser.parse(re.sub(r"[^\w\s]", " ", text))
+        if query is not None and query is not NullQuery:
+            query.boost = boost
+            parsed.append(query)
+    return Or(parsed) if parsed else NullQuery
+
+
+def run(reader: Reader, query, variants: list[str], access: Iterable[str], filters: tuple[tuple[str, str], ...],
+        counted: tuple[str, ...], page: int, per_page: int) -> ResultSet:
+    """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
+    allowed = reader.mask(reader.allowed(access))
+    scores, matched = _match(reader, query, allowed)
+    facets = {name: reader.counts(matched, FACETS[name].field) for name in counted}
+    selected = matched
+    for name, value in filters:
+        field_name = FACETS[name].field
+        selected = selected & reader.value_mask(field_name, facet_value(field_name, value))
+    total = int(np.count_nonzero(selected))
+    shown = _page(reader, query, scores, selected, total, page, per_page)
+    near = _highlight(query, variants)
+    hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
+    return ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
+
+
+def _match(reader: Reader, query, allowed: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(BM25F scores or None when Whoosh ranks, the mask of matching documents)."""
+    clauses = word_clauses(query)
+    if clauses is None:
+        return None, reader.mask(reader.searcher.docs_for_query(query)) & allowed
+    scores = bm25f(reader, clauses)
+    return scores, (scores > 0) & allowed
+
+
+def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray, total: int,
+          page: int, per_page: int) -> list[tuple[int, float]]:
+    start = (page - 1) * per_page
+    if scores is not None:
+        best, best_scores = top(scores, selected, page * per_page)
+        return list(zip(best[start:].tolist(), best_scores[start:].tolist()))
+    if not total:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
+        return []
+    ranked = reader.searcher.search(query, filter=set(np.flatnonzero(selected).tolist()), limit=page * per_page)
+    return [(hit.docnum, hit.score) for hit in ranked[start:start + per_page]]
+
+
+def _highlight(query, variants: list[str]) -> re.Pattern[str] | None:
+    stems = [text for name, text in query.all_terms() if name == "body" and isinstance(text, str)]
+    words = [w for v in variants for w in _WORD.findall(v.casefold()) if w not in _STOP_WORDS and w not in OPERATORS]
+    return match_pattern(stems + words)
+
+
+def bm25f(reader: Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) -> np.ndarray:
+    """Sum over variants (with their boosts) of the BM25F of their words and phrases.
+
+    A phrase scores as its words do, in the documents that have them all: for a phrase the
+    reader typed (the first variant), next to each other, as Whoosh finds from positions;
+    for an acronym's expansion added by a rewrite, anywhere (positions cost too much there).
+    """
+    scores = np.zeros(reader.n_docs, dtype=np.float32)
+    for number, (boost, variant) in enumerate(clauses):
+        for kind, *words in variant:
+            word_scores = [reader.term_scores(word) for word in words]
+            clause_scores = sum(word_scores)
+            if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
+                together = Or([Phrase(name, words) for name in FIELD_BOOSTS])
+                clause_scores = clause_scores * reader.mask(reader.searcher.docs_for_query(together))
+            elif kind == "phrase":  # an acronym's expansion: all its words, in any order
+                clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
+            scores += boost * clause_scores
+    for kind in kinds.KINDS:
+        if kind.boost != 1.0:
+            scores[reader.value_mask("type", kind.name)] *= kind.boost
+    return scores
+
+
+def word_clauses(query) -> list[tuple[float, list[tuple[str, ...]]]] | None:
+    """The query as boosted variants of word and phrase clauses, when that is all it is; else None.
+
+    The parser turns each word into the same term in every searched field, and a quoted phrase
+    into the same phrase in every field (flattened into one Or). Prefixes, field names, AND and
+    NOT are left to Whoosh.
+    """
+    if query is NullQuery or isinstance(query, Every):
+        return None
+    parsed = []
+    for variant in (query.subqueries if isinstance(query, Or) else [query]):
+        groups: dict[tuple[str, ...], set[str]] = {}
+        for part in _flatten(variant):
+            if type(part) is Term and part.fieldname in FIELD_BOOSTS and isinstance(part.text, str):
+                key = ("word", part.text)
+            elif type(part) is Phrase and part.fieldname in FIELD_BOOSTS:
+                key = ("phrase", *part.words)
+            else:
+                return None
+            groups.setdefault(key, set()).add(part.fieldname)
+        if not groups or any(fields != set(FIELD_BOOSTS) for fields in groups.values()):
+            return None
+        parsed.append((variant.boost, list(groups)))
+    return parsed or None
+
+
+def _flatten(query) -> list:
+    return [leaf for sub in query.subqueries for leaf in _flatten(sub)] if type(query) is Or else [query]
+
+
+def _hit(stored: dict[str, Any], score: float, near: re.Pattern[str] | None) -> Hit:
+    return Hit(
+        type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
+        areas=split(stored.get("areas")), score=round(float(score or 0.0), 4),
+        snippet=snippet(stored.get("body", ""), near) if near else "",
+    )

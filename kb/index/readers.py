@@ -1,0 +1,247 @@
+"""Per-thread searchers and the caches that live exactly as long as each searcher does.
+
+Never ``Searcher.refresh()`` (see the Whoosh notes): a stale searcher is closed and a new
+one opened. Every cache has a stated size, so no visitor input can grow a worker without
+limit; ``MAX_CACHE_BYTES`` is what one thread's reader holds at most besides the shared
+posting arrays (``POSTING_BYTES``, per process).
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from functools import cached_property
+from typing import Any, Callable, Iterable
+
+import numpy as np
+from cachetools import LRUCache
+from whoosh import scoring
+from whoosh.query import Term
+from whoosh.reading import TermNotFound
+
+from .. import ranking
+from ..ranking import FieldStats, Postings, term_scores
+from .schema import FIELD_BOOSTS
+from .store import IndexUnavailable, Store
+
+CACHED_PAGES = 512  # result pages per thread (a few kB each)
+CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each)
+FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
+POSTING_BYTES = 48_000_000  # per process: posting arrays of all segments, shared by the threads
+
+
+def max_cache_bytes(documents: int) -> int:
+    """The most one thread's caches hold for an index of ``documents`` (besides postings)."""
+    return FILTER_BYTES + CACHED_TERMS * 4 * documents + CACHED_PAGES * 4096
+
+
+def whoosh_weighting():
+    """Whoosh's own BM25F, for the queries it ranks itself (prefixes, fields, NOT), same parameters."""
+    return scoring.BM25F(B=ranking.B, K1=ranking.K1, **{f"{name}_B": b for name, b in ranking.FIELD_B.items()})
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 100
+    return 64 * len(value) + 200  # a set of document numbers
+
+
+class SegmentData:
+    """Field lengths and posting arrays per immutable segment, shared by all threads.
+
+    A commit adds a segment and the others stay cached; ``keep`` forgets merged-away ones.
+    """
+
+    def __init__(self) -> None:
+        self._lengths: dict[str, dict[str, np.ndarray]] = {}
+        self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes)
+        self._lock = threading.Lock()
+
+    def lengths(self, leaf) -> dict[str, np.ndarray]:
+        segment_id = leaf.segment().segment_id()
+        with self._lock:
+            found = self._lengths.get(segment_id)
+        if found is None:
+            count = leaf.doc_count_all()
+            found = {name: np.array([leaf.doc_field_length(n, name, 0) or 0 for n in range(count)],
+                                    dtype=np.float32) for name in FIELD_BOOSTS}
+            with self._lock:
+                self._lengths[segment_id] = found
+        return found
+
+    def postings(self, leaf, name: str, text: str) -> Postings:
+        """(document numbers in the segment, term frequencies); deleted documents are masked later."""
+        key = (leaf.segment().segment_id(), name, text)
+        with self._lock:
+            found = self._postings.get(key)
+        if found is None:
+            found = _read_postings(leaf, name, text)
+            with self._lock:
+                self._postings[key] = found
+        return found
+
+    def keep(self, leaves) -> None:
+        live = {leaf.segment().segment_id() for leaf, _ in leaves}
+        with self._lock:
+            for segment_id in set(self._lengths) - live:
+                del self._lengths[segment_id]
+            for key in [k for k in self._postings if k[0] not in live]:
+                del self._postings[key]
+
+
+def _read_postings(leaf, name: str, text: str) -> Postings:
+    try:
+        matcher = leaf.postings(name, text)
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    while hasattr(matcher, "child"):  # a deletion filter: deleted documents are masked by the caller
+        matcher = matcher.child
+    if not hasattr(matcher, "_read_data"):  # not Whoosh's own segment format: one posting at a time
+        docs, weights = [], []
+        while matcher.is_active():
+            docs.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float32)
+    doc_blocks, weight_blocks = [], []
+    while matcher.is_active():  # whole blocks, decoded with numpy instead of posting by posting
+        matcher._read_data()
+        raw_docs, raw_weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        docs = np.fromiter(raw_docs, dtype=np.int64, count=count)
+        doc_blocks.append(docs if matcher._byteids else np.cumsum(docs))  # stored as gaps
+        if raw_weights is None or isinstance(raw_weights, float):
+            weight_blocks.append(np.full(count, raw_weights or 1.0, dtype=np.float32))
+        else:
+            weight_blocks.append(np.fromiter(raw_weights, dtype=np.float32, count=count))
+        matcher._next_block()
+    if not doc_blocks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(doc_blocks), np.concatenate(weight_blocks)
+
+
+class Reader:
+    """One thread's open searcher with its caches."""
+
+    def __init__(self, generation: str, index, segments: SegmentData) -> None:
+        self.generation = generation
+        self.index = index
+        self.searcher = index.searcher(weighting=whoosh_weighting())
+        self.segments = segments
+        self.filters: LRUCache = LRUCache(FILTER_BYTES, getsizeof=_size)
+        self.pages: LRUCache = LRUCache(CACHED_PAGES)
+        self.scores: LRUCache = LRUCache(CACHED_TERMS)
+        self.derived: dict[str, Any] = {}  # values built by the code's own names, never by visitor input
+
+    @cached_property
+    def n_docs(self) -> int:
+        return self.searcher.doc_count_all()
+
+    def mask(self, docs: Iterable[int]) -> np.ndarray:
+        mask = np.zeros(self.n_docs, dtype=bool)
+        mask[np.fromiter(docs, dtype=np.int64)] = True
+        return mask
+
+    def _filter(self, key: tuple, build: Callable[[], Any]) -> Any:
+        found = self.filters.get(key)
+        if found is None:
+            found = build()
+            self.filters[key] = found
+        return found
+
+    def docs(self, name: str, value: str) -> frozenset[int]:
+        """Document numbers having ``value`` in field ``name``."""
+        return self._filter(("docs", name, value),
+                            lambda: frozenset(self.searcher.docs_for_query(Term(name, value))))
+
+    def allowed(self, access: Iterable[str]) -> set[int]:
+        """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
+        access = tuple(access)
+        return self._filter(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
+
+    def value_mask(self, name: str, value: str) -> np.ndarray:
+        return self._filter(("mask", name, value), lambda: self.mask(self.docs(name, value)))
+
+    def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
+        """Facet counts: how many ``matched`` documents have each value of field ``name``."""
+        found = {}
+        for value in self.searcher.lexicon(name):
+            value = value.decode("utf-8") if isinstance(value, bytes) else value
+            count = int(np.count_nonzero(matched & self.value_mask(name, value)))
+            if count:
+                found[value] = count
+        return found
+
+    def derive(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, once for as long as this searcher lives."""
+        if name not in self.derived:
+            self.derived[name] = build()
+        return self.derived[name]
+
+    @cached_property
+    def leaves(self) -> list[tuple[Any, int]]:
+        return list(self.searcher.reader().leaf_readers())
+
+    @cached_property
+    def field_stats(self) -> dict[str, FieldStats]:
+        stats = {}
+        for name, weight in FIELD_BOOSTS.items():
+            lengths = np.concatenate([self.segments.lengths(leaf)[name] for leaf, _ in self.leaves] or [np.zeros(0)])
+            total = sum(leaf.field_length(name) for leaf, _ in self.leaves)
+            stats[name] = FieldStats(lengths, total / max(self.n_docs, 1), weight, ranking.FIELD_B.get(name, ranking.B))
+        return stats
+
+    def term_scores(self, text: str) -> np.ndarray:
+        """BM25F of one analysed term over all fields, for every document (cached per searcher)."""
+        found = self.scores.get(text)
+        if found is None:
+            postings = {}
+            for name in FIELD_BOOSTS:
+                parts = [(docs + offset, tf) for leaf, offset in self.leaves
+                         for docs, tf in [self.segments.postings(leaf, name, text)] if len(docs)]
+                if parts:
+                    postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+            found = self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
+        return found
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class Readers:
+    """This thread's reader, reopened when a commit or a rebuild made it stale."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._local = threading.local()
+        self._segments = SegmentData()
+
+    def current(self) -> Reader:
+        generation = self.store.generation()
+        if generation is None:
+            raise IndexUnavailable(f"no search index in {self.store.directory}")
+        reader: Reader | None = getattr(self._local, "reader", None)
+        if reader is not None and reader.generation == generation and reader.searcher.up_to_date():
+            return reader
+        if reader is not None:
+            reader.close()
+            self._local.reader = None
+        index = reader.index if reader is not None and reader.generation == generation else None
+        self._local.reader = self._open(generation, index)
+        self._segments.keep(self._local.reader.leaves)
+        return self._local.reader
+
+    def _open(self, generation: str, index) -> Reader:
+        failure = None
+        with warnings.catch_warnings():  # Whoosh leaves an unreadable TOC file open; it closes here
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return Reader(generation, index or self.store.open(generation), self._segments)
+            except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
+                failure = f"cannot read the search index in {self.store.directory}: {exc}"
+        raise IndexUnavailable(failure)
+
+    def close(self) -> None:
+        reader = getattr(self._local, "reader", None)
+        if reader is not None:
+            reader.close()
+            self._local.reader = None

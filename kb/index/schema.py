@@ -1,0 +1,144 @@
+"""What the index holds: the record the sync step hands in, its Whoosh fields, and the
+stored document that lookups hand back.
+
+Facet fields come from the facet registry (``kb.facets``), one keyword field each, with
+folded values; comma-joined stored values are split back into tuples here and nowhere else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
+
+from .. import kinds
+from ..facets import FACETS, fold
+
+# Text fields searched by every query, with their BM25F weights.
+FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
+SUGGEST_MAX = 15  # longest prefix indexed for search-as-you-type
+FACET_FIELDS = tuple(f.field for f in FACETS if f.field != "type")
+_LIST_FIELDS = (*FACET_FIELDS, "experts", "links")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One searchable document, as the sync step hands it to the index."""
+
+    key: str
+    type: str
+    id: str
+    title: str
+    access: str = "public"
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    body: str = ""
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # facet name -> values
+    experts: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    order: int = 100
+    updated: dt.datetime | None = None
+    digest: str = ""
+    page: Any = None  # the kind's page data (``kb.pagedata``), stored as it is
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A stored document as lookups return it."""
+
+    key: str
+    type: str
+    id: str
+    title: str
+    summary: str
+    access: str
+    values: Mapping[str, tuple[str, ...]]  # index field -> folded values (areas, tags, experts, ...)
+    order: int
+    updated: dt.datetime | None
+    page: Any
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return self.values.get("areas", ())
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.values.get("tags", ())
+
+    @property
+    def experts(self) -> tuple[str, ...]:
+        return self.values.get("experts", ())
+
+
+def build_schema() -> Schema:
+    english = LanguageAnalyzer("en")
+    lists = {name: KEYWORD(commas=True, stored=True) for name in _LIST_FIELDS}
+    return Schema(
+        key=ID(unique=True, stored=True),
+        type=ID(stored=True),
+        id=ID(stored=True),
+        access=ID(stored=True),
+        title=TEXT(analyzer=english, stored=True),
+        aliases=TEXT(analyzer=english),
+        summary=TEXT(analyzer=english, stored=True),
+        keywords=TEXT(analyzer=english),
+        body=TEXT(analyzer=english, stored=True),
+        spell=TEXT(analyzer=StandardAnalyzer(), spelling=True),
+        title_ac=NGRAMWORDS(minsize=1, maxsize=SUGGEST_MAX, at="start"),
+        sort_title=ID(sortable=True),
+        order=NUMERIC(sortable=True, stored=True),
+        updated=DATETIME(sortable=True, stored=True),
+        page=STORED,
+        **lists,
+    )
+
+
+def facet_value(field_name: str, value: str) -> str:
+    """How a value of ``field_name`` is indexed and looked up: folded for facets, as-is for ids."""
+    return fold(value).replace(",", " ") if field_name in FACET_FIELDS else value
+
+
+def _joined(field_name: str, values) -> str:
+    return ",".join(dict.fromkeys(v for v in (facet_value(field_name, str(x)) for x in values) if v))
+
+
+def index_fields(record: Record) -> dict[str, Any]:
+    """The Whoosh fields of one record."""
+    # the spelling dictionary needs each word once, not every occurrence
+    text = " ".join([record.title, *record.aliases, record.summary, *record.keywords, record.body])
+    fields: dict[str, Any] = {
+        "key": record.key, "type": record.type, "id": record.id, "access": record.access,
+        "title": record.title, "aliases": "\n".join(record.aliases), "summary": record.summary,
+        "keywords": "\n".join(record.keywords), "body": record.body,
+        "experts": _joined("experts", record.experts), "links": _joined("links", record.links),
+        "spell": " ".join(set(_WORD.findall(text.casefold()))), "title_ac": " ".join([record.title, *record.aliases]),
+        "sort_title": record.title.casefold(), "order": record.order, "page": record.page,
+    }
+    for facet in FACETS:
+        if facet.field != "type" and record.facets.get(facet.name):
+            fields[facet.field] = _joined(facet.field, record.facets[facet.name])
+    if record.updated is not None:
+        fields["updated"] = record.updated
+    boost = kinds.BY_NAME[record.type].boost
+    if boost != 1.0:
+        fields["_boost"] = boost
+    return fields
+
+
+def split(value: str | None) -> tuple[str, ...]:
+    """A comma-joined stored value as a tuple (the one place that splits them)."""
+    return tuple(v for v in (value or "").split(",") if v)
+
+
+def stored_doc(stored: Mapping[str, Any]) -> Doc:
+    return Doc(
+        key=stored["key"], type=stored["type"], id=stored["id"], title=stored["title"],
+        summary=stored.get("summary", ""), access=stored.get("access", "public"),
+        values={name: split(stored.get(name)) for name in _LIST_FIELDS}, order=stored.get("order", 100),
+        updated=stored.get("updated"), page=stored.get("page"),
+    )

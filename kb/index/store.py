@@ -1,0 +1,148 @@
+"""The index on disk: generations, the writer lock, the manifest, updates and rebuilds.
+
+Layout of ``KB_INDEX_DIR``: ``CURRENT`` names the live generation folder (``gen-*``), which
+holds the Whoosh segments and ``manifest.json`` (each document's digest, title and links,
+so an update can tell what changed without reading stored fields). A rebuild fills a new
+generation and switches ``CURRENT`` atomically; readers notice and reopen. Writers take
+``SYNC.lock`` (``fcntl``), so one process writes at a time.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from whoosh import index as whoosh_index
+
+from .schema import Record, build_schema, index_fields
+
+MERGE_FROM = 100  # an update of at least this many documents also merges small segments
+
+
+class IndexUnavailable(Exception):
+    """There is no readable index; it has to be built from the content."""
+
+
+class IndexBusy(Exception):
+    """Another process is updating the index."""
+
+
+class Store:
+    def __init__(self, directory: Path | str, writer_timeout: float = 30.0) -> None:
+        self.directory = Path(directory)
+        self.writer_timeout = writer_timeout
+
+    def generation(self) -> str | None:
+        """The live generation's folder name, or None when there is none."""
+        try:
+            name = (self.directory / "CURRENT").read_text().strip()
+        except OSError:
+            return None
+        return name if name and (self.directory / name).is_dir() else None
+
+    def exists(self) -> bool:
+        generation = self.generation()
+        return generation is not None and whoosh_index.exists_in(self.directory / generation)
+
+    def open(self, generation: str):
+        return whoosh_index.open_dir(str(self.directory / generation))
+
+    @contextlib.contextmanager
+    def lock(self, wait: bool = True) -> Iterator[bool]:
+        """Serialise whole index updates between processes; yields False if not waiting and busy."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "SYNC.lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def manifest(self) -> dict[str, dict[str, Any]] | None:
+        """Each document's digest, title and links as of the last update, or None."""
+        generation = self.generation()
+        if generation is None:
+            return None
+        try:
+            return json.loads((self.directory / generation / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def update(self, records: list[Record], deleted: list[str]) -> None:
+        """Apply changes to the live generation (callers hold ``lock()``)."""
+        generation = self.generation()
+        manifest = self.manifest()
+        if generation is None or manifest is None:
+            raise IndexUnavailable("nothing to update: build the index first")
+        for key in deleted:
+            manifest.pop(key, None)
+        manifest.update(_manifest_entry(r) for r in records)
+        writer = self.open(generation).writer(timeout=self.writer_timeout, compound=False)
+        try:
+            for key in deleted:
+                writer.delete_by_term("key", key)
+            for record in records:
+                writer.update_document(**index_fields(record))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=len(records) + len(deleted) >= MERGE_FROM)
+        _write_json(self.directory / generation / "manifest.json", manifest)
+
+    def rebuild(self, records: Iterable[Record]) -> int:
+        """Build a new generation from scratch and switch to it atomically; returns the count."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}"
+        target = self.directory / name
+        target.mkdir()
+        ix = whoosh_index.create_in(str(target), build_schema())
+        writer = ix.writer(procs=os.cpu_count() or 1, multisegment=True, limitmb=128, compound=False)
+        manifest = {}
+        try:
+            for record in records:
+                writer.add_document(**index_fields(record))
+                manifest.update([_manifest_entry(record)])
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        writer.commit()
+        _write_json(target / "manifest.json", manifest)
+        previous = self.generation()
+        tmp = self.directory / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(name)
+        os.replace(tmp, self.directory / "CURRENT")
+        self._remove_old_generations(keep={name, previous})
+        return len(manifest)
+
+    def optimize(self) -> None:
+        """Merge all segments into one (a nightly job; callers hold ``lock()``)."""
+        generation = self.generation()
+        if generation is None:
+            raise IndexUnavailable("nothing to optimize: build the index first")
+        self.open(generation).optimize()
+
+    def _remove_old_generations(self, keep: set[str | None]) -> None:
+        """Delete generations older than the previous one (open readers keep their files on Linux)."""
+        for path in self.directory.glob("gen-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:
+    return record.key, {"digest": record.digest, "title": record.title, "links": list(record.links)}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
