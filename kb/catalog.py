@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .content import Content, Document, GlossaryEntry, Problem
+from .kinds import FILE_KINDS
 from .render import Rendered, Renderer, line_of
 
 
@@ -19,13 +20,10 @@ class Catalog:
 
     @cached_property
     def _by_kind(self) -> dict[str, dict[str, Document]]:
-        table: dict[str, dict[str, Document]] = {"area": {}, "article": {}, "person": {}, "path": {}}
+        table: dict[str, dict[str, Document]] = {kind.name: {} for kind in FILE_KINDS}
         for doc in self.content.documents:
             table[doc.kind][doc.id] = doc
         return table
-
-    def get(self, kind: str, doc_id: str) -> Document | None:
-        return self._by_kind[kind].get(doc_id)
 
     def ids(self, kind: str) -> set[str]:
         return set(self._by_kind[kind])
@@ -117,7 +115,7 @@ def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
     return problems
 
 
-def link_problems(catalog: Catalog, doc: Document, rendered: Rendered) -> list[Problem]:
+def link_problems(doc: Document, rendered: Rendered) -> list[Problem]:
     return [Problem(doc.path, line_of(doc.body, slug, doc.body_line), "error", f"link to missing article '{slug}'")
             for slug in rendered.missing]
 
@@ -127,5 +125,5 @@ def check(content: Content, today: dt.date) -> list[Problem]:
     catalog = Catalog(content)
     problems = list(content.problems) + reference_problems(catalog, today)
     for doc in content.documents:
-        problems += link_problems(catalog, doc, catalog.render(doc))
+        problems += link_problems(doc, catalog.render(doc))
     return sorted(problems, key=lambda p: (p.path, p.line, p.severity, p.message))

@@ -19,7 +19,10 @@ from typing import Any, Callable
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-KINDS = {"areas": "area", "articles": "article", "people": "person", "paths": "path"}
+from .kinds import BY_NAME as KIND_BY_NAME
+from .kinds import FILE_KINDS
+
+KINDS = {kind.folder: kind.name for kind in FILE_KINDS}  # content folder -> kind
 GLOSSARY_FILE = "glossary.yml"
 ACCESS_LEVELS = ("public", "staff")
 
@@ -155,7 +158,7 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
     "path": {"title": _text, "summary": _text, "audience": _text, "steps": _steps},
 }
 _FALLBACKS: dict[str, Any] = {"access": "staff"}
-_REQUIRED = {"area": "title", "article": "title", "person": "name", "path": "title"}
+_REQUIRED = {kind.name: kind.required for kind in FILE_KINDS}
 
 
 # --- parsing ----------------------------------------------------------------------
@@ -181,13 +184,13 @@ def decode(relpath: str, raw: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def _split_frontmatter(text: str) -> tuple[str | None, str, int]:
-    """(frontmatter or None, body, line where the body starts)."""
+    """(frontmatter or None, body, line where the body starts), split by python-frontmatter."""
     if not _YAML.detect(text):
         return None, text, 1
-    parts = re.split(r"^-{3,}[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
-    if len(parts) < 3:
+    try:
+        front, body = _YAML.split(text)
+    except ValueError:  # an opening '---' and no closing one: all body
         return None, text, 1
-    _, front, body = parts
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
     if body.startswith("\n"):
         body, body_line = body[1:], body_line + 1
@@ -324,7 +327,7 @@ def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[
 
 def _doc_id(kind: str, rel_in_kind: Path) -> str:
     """Articles keep their sub-folders in the slug; other kinds are flat."""
-    return rel_in_kind.with_suffix("").as_posix() if kind == "article" else rel_in_kind.stem
+    return rel_in_kind.with_suffix("").as_posix() if KIND_BY_NAME[kind].nested else rel_in_kind.stem
 
 
 _Found = tuple[str, Path, str, "tuple[int, int] | None"]  # kind, file, path in the folder, (mtime, size)
@@ -364,7 +367,7 @@ def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path,
                 problems.append(_link_problem(rel, path, real_root, folder=False))
                 continue
         if entry.is_dir():
-            if kind == "article":  # articles may sit at any depth; other kinds are flat
+            if KIND_BY_NAME[kind].nested:  # articles may sit at any depth; other kinds are flat
                 _scan(root, path, rel, kind, real_root, found, problems)
         elif entry.name.lower().endswith(".md") and entry.is_file():
             found.append((kind, path, rel, _stamp(entry)))
@@ -447,7 +450,7 @@ def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Docu
     if problem:
         return None, (problem,)
     rel = path.relative_to(root).as_posix()
-    doc, problems = parse_document(kind, _doc_id(kind, path.relative_to(root / _folder_of(kind))), rel, raw)
+    doc, problems = parse_document(kind, _doc_id(kind, path.relative_to(root / KIND_BY_NAME[kind].folder)), rel, raw)
     return doc, tuple(problems)
 
 
@@ -479,7 +482,3 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
         glossary, glossary_problems, glossary_digest = cache.get(
             GLOSSARY_FILE, stamp, functools.partial(_parse_glossary_file, root, max_bytes))
     return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
-
-
-def _folder_of(kind: str) -> str:
-    return next(folder for folder, k in KINDS.items() if k == kind)

@@ -19,6 +19,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+# Links between articles are stored with this root-relative prefix; the web layer replaces it
+# with the article URL of the request (``kb.web.context.site_links``), so prefixes work.
 ARTICLE_URL = "/articles/"
 # The separator may be escaped (``\|``): _EscapeWikiPipes escapes it so tables don't split there.
 WIKI_LINK = r"\[\[([^\]\|\n\\]+?)(?:\\?\|([^\]\n]+))?\]\]"

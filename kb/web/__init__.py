@@ -6,7 +6,7 @@ import time
 from flask import Flask, Response, g
 
 from .. import facets, kinds
-from .context import document_url, identify_reader, results_url
+from .context import document_url, identify_reader, results_url, site_links
 
 
 def _start_timer() -> None:
@@ -30,3 +30,4 @@ def register(app: Flask) -> None:
     app.after_request(_server_timing)
     app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
                                  kinds=kinds.BY_NAME, facets=facets.BY_NAME)
+    app.jinja_env.filters["site_links"] = site_links

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..search import suggest
-from .context import current_index, current_reader, document_url, library, run_search
+from .context import current_index, current_reader, document_url, library, run_search, site_links
 
 bp = Blueprint("api", __name__)
 
@@ -41,7 +41,7 @@ def api_article(slug: str):
         "experts": [p.id for p in page.experts], "related": [r.id for r in page.related],
         "aliases": list(data.aliases), "review_by": data.review_by.isoformat() if data.review_by else None,
         "updated": doc.updated.isoformat() if doc.updated else None,
-        "url": document_url("article", doc.id), "html": data.html,
+        "url": document_url("article", doc.id), "html": str(site_links(data.html)),
     })
 
 

@@ -8,11 +8,13 @@ plug in, and a hook tests may replace to read as staff.
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
+from markupsafe import Markup
 
 from .. import kinds
 from ..access import ANONYMOUS, Reader
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
+from ..render import ARTICLE_URL
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
 
@@ -55,3 +57,15 @@ def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
     """The results page of ``req`` with ``q`` or facet values changed ("" removes one)."""
     args = {**dict(req.chosen), "q": req.q, **changes}
     return url_for("search.results", **{k: v for k, v in args.items() if v}, page=page if page > 1 else None)
+
+
+def site_links(html: str) -> Markup:
+    """Stored, sanitized HTML with its article links pointing into this site as served.
+
+    Rendering happens once at index time and knows no URL prefix; served under
+    ``SCRIPT_NAME=/kb`` the links must start with ``/kb/articles/``.
+    """
+    base = url_for(DOCUMENT_ENDPOINTS["article"], doc_id="-")[:-1]
+    if base != ARTICLE_URL:
+        html = html.replace(f'href="{ARTICLE_URL}', f'href="{base}')
+    return Markup(html)  # noqa: S704 - sanitized by kb.render at index time

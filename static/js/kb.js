@@ -1,4 +1,4 @@
-// Search-as-you-type: fills each search box's <datalist> from /api/suggest.
+// Search-as-you-type: fills each search box's <datalist> from the suggest API (its URL is on the input).
 // Progressive enhancement: without JavaScript the search form works the same, without suggestions.
 (function () {
   "use strict";
@@ -12,7 +12,7 @@
         var text = input.value.trim();
         if (text.length < 2 || text === last) { return; }
         last = text;
-        fetch("/api/suggest?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
+        fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : []; })
           .then(function (items) {
             list.replaceChildren.apply(list, items.map(function (item) {

@@ -1,0 +1,49 @@
+"""The whole site served under a URL prefix (``SCRIPT_NAME=/kb`` behind a proxy)."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+PREFIX = "/kb"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "action", "data-suggest-url") and value:
+                self.urls.append(value)
+
+
+def _site_urls(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return [u for u in parser.urls if not urlsplit(u).scheme and not u.startswith(("#", "mailto:"))]
+
+
+def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
+    seen, queue, pages = set(), ["/"], 0
+    while queue and pages < 60:
+        path = queue.pop(0)
+        response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
+        assert response.status_code == 200, path
+        pages += 1
+        if not response.mimetype == "text/html":
+            continue
+        for url in _site_urls(response.get_data(as_text=True)):
+            assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
+            target = urldefrag(url)[0][len(PREFIX):]
+            if target not in seen and not target.startswith("/static/"):
+                seen.add(target)
+                queue.append(target)
+    assert pages >= 10 and {"/glossary", "/articles/fms/letter-of-request", "/people/maria-delgado"} <= seen
+
+
+def test_links_inside_articles_and_the_suggest_box_use_the_prefix(client):
+    html = client.get("/articles/fms/letter-of-request", environ_overrides={"SCRIPT_NAME": PREFIX}).get_data(as_text=True)
+    assert 'href="/kb/articles/fms/letter-of-offer-and-acceptance"' in html
+    assert 'data-suggest-url="/kb/api/suggest"' in html
+    assert 'href="/articles/' not in html
