@@ -6,15 +6,18 @@ USWDS := static/vendor/uswds
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test index check serve bench bench-quick clean
+.PHONY: setup assets run test lint index check serve bench bench-quick clean
 
-setup: $(VENV)/.installed $(USWDS)/.installed
+setup: $(VENV)/.installed assets
 
-$(VENV)/.installed: requirements.txt
+assets: $(USWDS)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "The venv module is missing: apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 $(USWDS)/.installed: package.json package-lock.json
@@ -37,8 +40,11 @@ run: index
 serve: index
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
 
 bench: setup
 	$(BIN)/python bench/run.py

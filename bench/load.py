@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.judged import load_judgements  # noqa: E402
-from bench.scale import BIN, ROOT, percentile, start_server  # noqa: E402
+from bench.judged import load_judgements
+from bench.scale import BIN, ROOT, percentile, start_server
 
 TARGET_RPS = 200
 

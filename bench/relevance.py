@@ -22,11 +22,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.judged import evaluate, load_judgements, summarize  # noqa: E402
-from kb.access import ANONYMOUS  # noqa: E402
-from kb.index import SearchIndex  # noqa: E402
-from kb.search import SearchRequest, search  # noqa: E402
-from kb.sync import sync  # noqa: E402
+from bench.judged import evaluate, load_judgements, summarize
+from kb.access import ANONYMOUS
+from kb.index import SearchIndex
+from kb.search import SearchRequest, search
+from kb.sync import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"

@@ -189,7 +189,7 @@ def start_server(env: dict[str, str], port: int, workers: int = 2) -> Server:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # --- the reference engine -----------------------------------------------------------------

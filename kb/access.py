@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 ROLES = ("reader", "editor", "admin")  # each role can do what the ones before it can
 
 

@@ -12,9 +12,10 @@ import hashlib
 import os
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -286,7 +287,7 @@ def _with_step_lines(steps: tuple[Step, ...], front: str, start: int) -> tuple[S
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe YAML loader that records the line of every mapping as ``__line__``."""
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
+    def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
@@ -420,7 +421,7 @@ class ParseCache:
         return value
 
     @classmethod
-    def load(cls, path: Path) -> "ParseCache":
+    def load(cls, path: Path) -> ParseCache:
         try:
             with open(path, "rb") as handle:
                 return cls(pickle.load(handle))  # noqa: S301 - our own derived file

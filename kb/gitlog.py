@@ -19,7 +19,7 @@ def last_changed(content_dir: Path) -> dict[str, dt.datetime]:
     when = None
     for line in log.splitlines():
         if line.startswith("\x00"):
-            when = dt.datetime.fromtimestamp(int(line[1:]), tz=dt.timezone.utc).replace(tzinfo=None)
+            when = dt.datetime.fromtimestamp(int(line[1:]), tz=dt.UTC).replace(tzinfo=None)
         elif line and when is not None:
             changed.setdefault(line, when)
     return changed
@@ -30,4 +30,4 @@ def modified_time(path: Path) -> dt.datetime | None:
         stamp = path.stat().st_mtime
     except OSError:
         return None
-    return dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).replace(tzinfo=None)

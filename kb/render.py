@@ -9,8 +9,8 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import markdown
 import nh3
@@ -90,7 +90,7 @@ class _WikiLinkProcessor(InlineProcessor):
         super().__init__(pattern)
         self.links = links
 
-    def handleMatch(self, m, data):  # noqa: N802, ANN001 - Markdown API
+    def handleMatch(self, m, data):
         slug, text = m.group(1).strip(), (m.group(2) or "").strip() or None
         return _link_element(self.links, slug, text), m.start(0), m.end(0)
 
@@ -132,7 +132,7 @@ class _KnowledgeBaseLinks(Extension):
         super().__init__()
         self.links = links
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_EscapeWikiPipes(md), "kb_wiki_pipes", 15)
         # above "escape" (180), so the escaped separator reaches us; below "backtick" (190), so code stays literal
         md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 185)

@@ -7,8 +7,8 @@ generation and kept with the rewriting that uses it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from . import facets
 from .access import Reader, levels
@@ -30,7 +30,7 @@ class SearchRequest:
     truncated: bool = False
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> "SearchRequest":
+    def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> SearchRequest:
         """Build a request from query-string arguments; bad numbers fall back to defaults."""
         text = " ".join((args.get("q") or "").split())
         chosen = tuple((f.name, value) for f in facets.FACETS if (value := (args.get(f.name) or "").strip()))

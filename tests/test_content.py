@@ -65,7 +65,7 @@ def test_bom_and_crlf_are_read(text):
 
 
 def test_empty_frontmatter_and_no_frontmatter():
-    doc, problems = parse("---\n---\n# From heading\n")
+    doc, _problems = parse("---\n---\n# From heading\n")
     assert doc.title == "From heading"
     doc, _ = parse("# Only a heading\nbody")
     assert doc.title == "Only a heading"
@@ -94,7 +94,8 @@ def test_non_string_title_becomes_text():
 
 
 def test_glossary_entries_keep_lines_and_collisions():
-    entries, problems = parse_glossary("glossary.yml", b"- term: TCN\n  expansion: A\n- term: TCN\n  expansion: B\n- expansion: no term\n")
+    raw = b"- term: TCN\n  expansion: A\n- term: TCN\n  expansion: B\n- expansion: no term\n"
+    entries, problems = parse_glossary("glossary.yml", raw)
     assert [(e.term, e.expansion, e.line) for e in entries] == [("TCN", "A", 1), ("TCN", "B", 3)]
     assert messages(problems) == ["glossary.yml:5: error: entry without a 'term', skipped"]
 

@@ -7,8 +7,9 @@ updates and rebuilds), ``readers`` (per-thread searchers and their bounded cache
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from whoosh import sorting
 from whoosh.query import And, Every, NullQuery, Term

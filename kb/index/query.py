@@ -7,8 +7,9 @@ over cached posting arrays; anything else (prefixes, field names, AND, NOT) by W
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from whoosh import qparser

@@ -69,8 +69,9 @@ def request_rebuild(app: Flask) -> None:
     app.extensions["kb.rebuild_requested"] = now
     env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
            "KB_INSTANCE_DIR": app.instance_path}
-    app.extensions["kb.rebuild"] = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "index", "--rebuild", "--if-idle"],
-                     env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    command = [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "index", "--rebuild", "--if-idle"]
+    app.extensions["kb.rebuild"] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                    start_new_session=True)
 
 
 @bp.app_errorhandler(Exception)

@@ -31,7 +31,7 @@ def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
         response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
         assert response.status_code == 200, path
         pages += 1
-        if not response.mimetype == "text/html":
+        if response.mimetype != "text/html":
             continue
         for url in _site_urls(response.get_data(as_text=True)):
             assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
