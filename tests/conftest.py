@@ -155,11 +155,13 @@ def index(tmp_path: Path, content_dir: Path):
     search_index.close()
 
 
-@pytest.fixture
-def app(tmp_path: Path, content_dir: Path, index: SearchIndex):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "SECRET_KEY": "test",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
-    yield app
+def make_app(content_dir: Path, index_dir: Path, instance_dir: Path, **settings):
+    """The real app over a content folder and an index; view errors surface in tests (TESTING)."""
+    return create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "SECRET_KEY": "test",
+                       "INSTANCE_DIR": str(instance_dir), "TESTING": True, **settings})
+
+
+def close_app(app) -> None:
     app.extensions["kb.index"].close()
     rebuild = app.extensions.get("kb.rebuild")  # started by the missing-index page
     if rebuild is not None:
@@ -167,8 +169,39 @@ def app(tmp_path: Path, content_dir: Path, index: SearchIndex):
 
 
 @pytest.fixture
+def app(tmp_path: Path, content_dir: Path, index: SearchIndex):
+    app = make_app(content_dir, index.directory, tmp_path / "instance")
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Flask's CLI runner for ``flask kb ...`` commands against the test app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """One app over the sample content for the read-only web tests (built once per session)."""
+    root = tmp_path_factory.mktemp("site")
+    content = write_tree(root / "content", SAMPLE)
+    search_index = SearchIndex(root / "index")
+    sync(content, search_index)
+    search_index.close()
+    app = make_app(content, root / "index", root / "instance")
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def site_client(site):
+    return site.test_client()
 
 
 def shared_or_skip(relative: str) -> Path:

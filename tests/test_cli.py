@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import re
 
-from kb import create_app
-
-from .conftest import write_tree
+from .conftest import make_app, write_tree
 
 LINE = re.compile(r"^[^:\n]+:\d+: (error|warning): .+$")
 
 
 def runner_for(content_dir, tmp_path):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t"})
-    return app.test_cli_runner()
+    """A CLI runner over ``content_dir`` with an index of its own (the ``runner`` fixture shares one)."""
+    return make_app(content_dir, tmp_path / "ix", tmp_path / "instance").test_cli_runner()
 
 
 def test_check_passes_on_clean_content(content_dir, tmp_path):
