@@ -65,3 +65,11 @@ def test_index_command_reports_bad_files_but_indexes_the_rest(content_dir, tmp_p
     assert result.exit_code == 0
     assert "articles/fms/bad.md:2: error: invalid YAML frontmatter" in result.output
     assert "14 added" in result.output
+
+
+def test_index_if_idle_does_nothing_while_another_update_holds_the_lock(app, runner, index):
+    with index.lock():
+        result = runner.invoke(args=["kb", "index", "--rebuild", "--if-idle"])
+    assert result.exit_code == 0
+    assert "another index update is running" in result.output and "nothing done" in result.output
+    assert "rebuilt" in runner.invoke(args=["kb", "index", "--rebuild", "--if-idle"]).output
