@@ -174,7 +174,12 @@ def _plain_words(text: str) -> list[str]:
 
 
 def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
-    """The query with unknown words corrected, or None. Glossary terms are never 'corrected'."""
+    """The query with unknown words corrected, or None.
+
+    The rule: only a word that occurs in no document is corrected (a dictionary lookup per
+    word, so a query of known words costs nothing more), glossary terms never are, and the
+    correction is offered only when it finds at least as much as the query did.
+    """
     known_terms = {t.casefold() for t in glossary}
     corrected = text
     for word in _plain_words(text):

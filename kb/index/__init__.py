@@ -19,6 +19,7 @@ from . import query as queries
 from .query import OPERATORS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
+from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
 
 __all__ = ["OPERATORS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
@@ -113,12 +114,11 @@ class SearchIndex:
 
     def correct(self, word: str) -> str | None:
         """The closest indexed spelling of an unknown word, or None when the word is known."""
-        searcher = self.readers.current().searcher
+        reader = self.readers.current()
         word = word.casefold()
-        if searcher.doc_frequency("spell", word) > 0:
+        if not word or reader.searcher.doc_frequency("spell", word) > 0:
             return None
-        suggestions = searcher.suggest("spell", word, limit=1, maxdist=2, prefix=1)
-        return suggestions[0] if suggestions else None
+        return closest(word, reader.spelling_candidates(word[0]), lambda w: reader.searcher.doc_frequency("spell", w))
 
     def per_generation(self, name: str, build: Callable[[], Any]) -> Any:
         """A value derived from the index, built once per searcher, so again after every change.

@@ -54,6 +54,7 @@ class SegmentData:
 
     def __init__(self) -> None:
         self._lengths: dict[str, dict[str, np.ndarray]] = {}
+        self._words: dict[str, dict[str, list[str]]] = {}
         self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes)
         self._lock = threading.Lock()
 
@@ -80,11 +81,27 @@ class SegmentData:
                 self._postings[key] = found
         return found
 
+    def spelling(self, leaf) -> dict[str, list[str]]:
+        """The words of the segment's spelling field by first letter (read once per segment)."""
+        segment_id = leaf.segment().segment_id()
+        with self._lock:
+            found = self._words.get(segment_id)
+        if found is None:
+            found = {}
+            for term in leaf.lexicon("spell"):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                found.setdefault(word[:1], []).append(word)
+            with self._lock:
+                self._words[segment_id] = found
+        return found
+
     def keep(self, leaves) -> None:
         live = {leaf.segment().segment_id() for leaf, _ in leaves}
         with self._lock:
             for segment_id in set(self._lengths) - live:
                 del self._lengths[segment_id]
+            for segment_id in set(self._words) - live:
+                del self._words[segment_id]
             for key in [k for k in self._postings if k[0] not in live]:
                 del self._postings[key]
 
@@ -132,6 +149,7 @@ class Reader:
         self.pages: LRUCache = LRUCache(CACHED_PAGES)
         self.scores: LRUCache = LRUCache(CACHED_TERMS)
         self.derived: dict[str, Any] = {}  # values built by the code's own names, never by visitor input
+        self._spelling: dict[str, list[str]] = {}  # first letter -> the corpus's words (letters it has)
 
     @cached_property
     def n_docs(self) -> int:
@@ -177,6 +195,15 @@ class Reader:
         if name not in self.derived:
             self.derived[name] = build()
         return self.derived[name]
+
+    def spelling_candidates(self, initial: str) -> list[str]:
+        """The corpus's words that start with ``initial``, across segments."""
+        if initial not in self._spelling:
+            words = sorted({w for leaf, _ in self.leaves for w in self.segments.spelling(leaf).get(initial, ())})
+            if not words:
+                return []
+            self._spelling[initial] = words
+        return self._spelling[initial]
 
     @cached_property
     def leaves(self) -> list[tuple[Any, int]]:
