@@ -17,6 +17,9 @@ from .index import OPERATORS, Hit, SearchIndex
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
 MAX_VARIANTS = 8
+# "Did you mean" is computed only when a query finds fewer results than this (less than a
+# page), and offered only when the corrected query finds at least as many.
+SUGGEST_BELOW = 10
 _COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of",
                  "on", "or", "so", "the", "to", "up", "us", "we"}
 
@@ -176,9 +179,8 @@ def _plain_words(text: str) -> list[str]:
 def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
     """The query with unknown words corrected, or None.
 
-    The rule: only a word that occurs in no document is corrected (a dictionary lookup per
-    word, so a query of known words costs nothing more), glossary terms never are, and the
-    correction is offered only when it finds at least as much as the query did.
+    Only a word that occurs in no document is corrected (one dictionary lookup per word) and
+    glossary terms never are; ``search`` asks only when the query found little.
     """
     known_terms = {t.casefold() for t in glossary}
     corrected = text
@@ -216,7 +218,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     if not topic:
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
-    candidate = spelling_suggestion(index, text, glossary)
+    candidate = spelling_suggestion(index, text, glossary) if results.total < SUGGEST_BELOW else None
     if candidate:
         better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1)
         if better.total >= max(results.total, 1):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import sorting
-from whoosh.query import And, Every, NullQuery, Term
+from whoosh.query import And, Every, Term
 
 from ..facets import SEARCH_FACETS
 from . import query as queries
@@ -101,8 +101,8 @@ class SearchIndex:
         key = (tuple(variants), tuple(access), filters, facets, page, per_page)
         cached = reader.pages.get(key)
         if cached is None:
-            query = queries.parse(self._parser, variants) if variants else (Every() if filters else NullQuery)
-            cached = reader.pages[key] = queries.run(reader, query, variants, access, filters, facets, page, per_page)
+            plan = queries.plan(self._parser, variants, match_all=bool(filters))
+            cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page)
         return cached
 
     def complete(self, text: str, access: Iterable[str], limit: int = 10) -> list[Doc]:

@@ -57,6 +57,57 @@ def make_parser():
     return parser
 
 
+Clauses = list[tuple[float, list[tuple[str, ...]]]]  # (boost, [("word", stem) or ("phrase", *stems)]) per variant
+# Words and "quoted phrases" separated by spaces, without Whoosh syntax (fields, groups, ranges,
+# boosts, prefixes, single quotes, slop); each part ends at a space, so matching never backtracks.
+_SYNTAX = "\\s\"()\\[\\]{}^:*'~"
+_PLAIN = re.compile(rf'\s*(?:(?:"[^"]*"|[^{_SYNTAX}]+)(?:\s+|$))*')
+_PLAIN_PART = re.compile(rf'"([^"]*)"|([^{_SYNTAX}]+)')
+_UPPER_OPERATORS = frozenset(op.upper() for op in OPERATORS)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a query runs: BM25F over ``clauses``, or Whoosh's own search of ``query`` (clauses None)."""
+
+    clauses: Clauses | None
+    query: Any  # the Whoosh query; None when the plain-text path made the clauses
+    stems: tuple[str, ...]  # analysed words, for highlighting
+
+
+def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
+    """Plain words and phrases are analysed directly (Whoosh's parser costs more than the ranking);
+    anything else goes through the parser. Both give the same clauses (tests compare them)."""
+    if not variants:
+        return Plan(None, Every() if match_all else NullQuery, ())
+    clauses = plain_clauses(parser.schema["body"].analyzer, variants)
+    if clauses:
+        return Plan(clauses, None, tuple(dict.fromkeys(w for _, variant in clauses for _, *ws in variant for w in ws)))
+    query = parse(parser, variants)
+    stems = tuple(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
+    return Plan(word_clauses(query), query, stems)
+
+
+def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
+    """The clauses of variants made only of words and quoted phrases; None for anything else."""
+    parsed = []
+    for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants):
+        if not _PLAIN.fullmatch(text):
+            return None
+        groups: list[tuple[str, ...]] = []
+        for phrase, word in _PLAIN_PART.findall(text):
+            if word in _UPPER_OPERATORS:
+                return None
+            stems = [token.text for token in analyzer(phrase or word)]
+            if phrase and len(stems) > 1:
+                groups.append(("phrase", *stems))
+            else:
+                groups += [("word", stem) for stem in stems]
+        if groups:
+            parsed.append((boost, list(dict.fromkeys(groups))))
+    return parsed or None
+
+
 def parse(parser, variants: list[str]):
     """The user's text and its variants as one query; malformed syntax never raises."""
     parsed = []
@@ -71,29 +122,28 @@ def parse(parser, variants: list[str]):
     return Or(parsed) if parsed else NullQuery
 
 
-def run(reader: Reader, query, variants: list[str], access: Iterable[str], filters: tuple[tuple[str, str], ...],
+def run(reader: Reader, plan: Plan, variants: list[str], access: Iterable[str], filters: tuple[tuple[str, str], ...],
         counted: tuple[str, ...], page: int, per_page: int) -> ResultSet:
     """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
     allowed = reader.mask(reader.allowed(access))
-    scores, matched = _match(reader, query, allowed)
+    scores, matched = _match(reader, plan, allowed)
     facets = {name: reader.counts(matched, FACETS[name].field) for name in counted}
     selected = matched
     for name, value in filters:
         field_name = FACETS[name].field
         selected = selected & reader.value_mask(field_name, facet_value(field_name, value))
     total = int(np.count_nonzero(selected))
-    shown = _page(reader, query, scores, selected, total, page, per_page)
-    near = _highlight(query, variants)
+    shown = _page(reader, plan.query, scores, selected, total, page, per_page)
+    near = _highlight(plan.stems, variants)
     hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
     return ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
 
 
-def _match(reader: Reader, query, allowed: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+def _match(reader: Reader, plan: Plan, allowed: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """(BM25F scores or None when Whoosh ranks, the mask of matching documents)."""
-    clauses = word_clauses(query)
-    if clauses is None:
-        return None, reader.mask(reader.searcher.docs_for_query(query)) & allowed
-    scores = bm25f(reader, clauses)
+    if plan.clauses is None:
+        return None, reader.mask(reader.searcher.docs_for_query(plan.query)) & allowed
+    scores = bm25f(reader, plan.clauses)
     return scores, (scores > 0) & allowed
 
 
@@ -109,13 +159,12 @@ def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray
     return [(hit.docnum, hit.score) for hit in ranked[start:start + per_page]]
 
 
-def _highlight(query, variants: list[str]) -> re.Pattern[str] | None:
-    stems = [text for name, text in query.all_terms() if name == "body" and isinstance(text, str)]
+def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
     words = [w for v in variants for w in _WORD.findall(v.casefold()) if w not in _STOP_WORDS and w not in OPERATORS]
-    return match_pattern(stems + words)
+    return match_pattern([*stems, *words])
 
 
-def bm25f(reader: Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) -> np.ndarray:
+def bm25f(reader: Reader, clauses: Clauses) -> np.ndarray:
     """Sum over variants (with their boosts) of the BM25F of their words and phrases.
 
     A phrase scores as its words do, in the documents that have them all: for a phrase the
@@ -139,7 +188,7 @@ def bm25f(reader: Reader, clauses: list[tuple[float, list[tuple[str, ...]]]]) ->
     return scores
 
 
-def word_clauses(query) -> list[tuple[float, list[tuple[str, ...]]]] | None:
+def word_clauses(query) -> Clauses | None:
     """The query as boosted variants of word and phrase clauses, when that is all it is; else None.
 
     The parser turns each word into the same term in every searched field, and a quoted phrase

@@ -19,4 +19,5 @@ def closest(word: str, candidates: Sequence[str], documents: Callable[[str], int
     matches = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None)
     if not matches:
         return None
-    return min(matches, key=lambda m: (m[1], -documents(m[0]), m[0]))[0]
+    fewest = min(distance for _, distance, _ in matches)
+    return min((word for word, distance, _ in matches if distance == fewest), key=lambda w: (-documents(w), w))
