@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from kb.access import Reader
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -115,3 +117,23 @@ def wait_until_healthy(client, seconds: float = 20) -> None:
     while client.get("/healthz").status_code != 200:
         assert time.monotonic() < deadline, "the index was not rebuilt"
         time.sleep(0.1)
+
+
+def test_pages_revalidate_with_an_etag_and_static_files_are_fingerprinted(site_client):
+    first = site_client.get("/articles/fms/letter-of-request")
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    again = site_client.get("/articles/fms/letter-of-request", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    css = re.search(r'href="(/static/css/kb\.css\?v=[0-9a-f]{12})"', first.get_data(as_text=True)).group(1)
+    static = site_client.get(css)
+    assert static.status_code == 200 and "immutable" in static.headers["Cache-Control"]
+    static.close()
+
+
+def test_signed_in_pages_are_never_stored_by_shared_caches(site):
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    try:
+        response = site.test_client().get("/articles/fms/letter-of-request")
+    finally:
+        del site.extensions["kb.identify"]
+    assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
