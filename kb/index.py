@@ -40,7 +40,13 @@ from whoosh.reading import TermNotFound
 from .ranking import FieldStats, Postings, term_scores, top
 
 FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
-FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags"}
+FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags",
+                 # directory facets: values are folded (kb.places.fold) on both sides
+                 "region": "regions", "country": "countries", "language": "languages",
+                 "organization": "organization", "certification": "certification"}
+# Facet fields of people (and countries/regions of articles): comma-separated, stored, folded values
+PLACE_FIELDS = ("regions", "countries")
+PERSON_FIELDS = ("regions", "countries", "languages", "organization", "certification", "expertise")
 # Glossary entries are short, so BM25 would rank them above the articles that explain a term;
 # the results page shows a searched term's expansions above the results anyway.
 TYPE_BOOSTS = {"glossary": 0.1}
@@ -84,6 +90,13 @@ class Record:
     updated: dt.datetime | None = None
     digest: str = ""
     page: dict[str, Any] = field(default_factory=dict)
+    # folded facet values (kb.places.fold); display values are in ``page``
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    organization: tuple[str, ...] = ()
+    certification: tuple[str, ...] = ()
+    expertise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,22 @@ class ResultSet:
     facets: dict[str, dict[str, int]]
 
 
+@dataclass(frozen=True)
+class FieldValues:
+    """Every value of one keyword field with its documents, as arrays (for facet counts)."""
+
+    values: tuple[str, ...]
+    docs: np.ndarray  # document numbers, one per (document, value) pair
+    ids: np.ndarray  # position of the value in ``values``, one per pair
+
+    def counts(self, selected: np.ndarray) -> dict[str, int]:
+        """How many ``selected`` documents have each value (values with none left out)."""
+        if not len(self.docs):
+            return {}
+        found = np.bincount(self.ids[selected[self.docs]], minlength=len(self.values))
+        return {self.values[i]: int(found[i]) for i in np.flatnonzero(found)}
+
+
 def _schema() -> Schema:
     english = LanguageAnalyzer("en")
     return Schema(
@@ -122,6 +151,7 @@ def _schema() -> Schema:
         tags=KEYWORD(commas=True, lowercase=True, stored=True),
         experts=KEYWORD(commas=True, stored=True),
         links=KEYWORD(commas=True),
+        **{name: KEYWORD(commas=True, stored=True) for name in PERSON_FIELDS},
         spell=TEXT(analyzer=StandardAnalyzer(), spelling=True),
         title_ac=NGRAMWORDS(minsize=1, maxsize=_SUGGEST_MAX, at="start"),
         sort_title=ID(sortable=True),
@@ -143,6 +173,7 @@ def _fields(record: Record) -> dict[str, Any]:
         "experts": ",".join(record.experts), "links": ",".join(record.links),
         "spell": words, "title_ac": " ".join([record.title, *record.aliases]),
         "sort_title": record.title.casefold(), "order": record.order, "page": record.page,
+        **{name: ",".join(getattr(record, name)) for name in PERSON_FIELDS},
     }
     if record.updated is not None:
         fields["updated"] = record.updated
@@ -543,6 +574,77 @@ class SearchIndex:
     def per_generation(self, name: str, build):
         """A value derived from the index, built once per searcher, so again after every change."""
         return self._reader().cached(("derived", name), build)
+
+    # -- directory support (kb.directory): score arrays, value tables, stored fields --------
+    def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(score of the query for every document number, mask of the ``kind`` documents this access sees).
+
+        Word and phrase queries score by BM25F as in ``search``; anything else (prefixes, field
+        names) scores 1 where it matches. Scores outside the mask are 0.
+        """
+        reader = self._reader()
+        visible = reader.mask(reader.allowed(access)) & reader.value_mask("type", kind)
+        query = self.parse(variants) if variants else NullQuery
+        if query is NullQuery:
+            return np.zeros(reader.n_docs, dtype=np.float32), visible
+        clauses = _word_clauses(query)
+        if clauses is not None:
+            scores = self._bm25f(reader, clauses)
+        else:
+            scores = reader.mask(reader.searcher.docs_for_query(query)).astype(np.float32)
+        return scores * visible, visible
+
+    def field_values(self, name: str) -> FieldValues:
+        """Every value of keyword field ``name`` with its documents (built once per searcher).
+
+        Deleted documents may be among them; callers select with masks that exclude them.
+        """
+        reader = self._reader()
+
+        def build() -> FieldValues:
+            values, docs, ids = [], [], []
+            for raw in reader.searcher.lexicon(name):
+                value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                found = [d + offset for leaf, offset, _ in reader.leaves for d in [_read_postings(leaf, name, value)[0]]
+                         if len(d)]
+                if found:
+                    found = np.concatenate(found)
+                    docs.append(found)
+                    ids.append(np.full(len(found), len(values), dtype=np.int64))
+                    values.append(value)
+            empty = np.zeros(0, dtype=np.int64)
+            return FieldValues(tuple(values), np.concatenate(docs) if docs else empty,
+                               np.concatenate(ids) if ids else empty)
+
+        return reader.cached(("field-values", name), build)
+
+    def values_mask(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """Documents having any of ``values`` in field ``name``."""
+        reader = self._reader()
+        found = np.zeros(reader.n_docs, dtype=bool)
+        for value in values:
+            found |= reader.value_mask(name, value)
+        return found
+
+    def title_rank(self) -> np.ndarray:
+        """Each document's position in title order (sorting by name is ``argsort`` of this)."""
+        reader = self._reader()
+
+        def build() -> np.ndarray:
+            titles = np.array(list(reader.searcher.reader().column_reader("sort_title")) or [""], dtype=object)
+            rank = np.empty(len(titles), dtype=np.int64)
+            rank[np.argsort(titles, kind="stable")] = np.arange(len(titles))
+            return rank[:reader.n_docs]
+
+        return reader.cached(("title-rank",), build)
+
+    def stored(self, docnums: Iterable[int]) -> list[dict[str, Any]]:
+        """Stored fields of these document numbers (from ``kind_scores`` and masks)."""
+        searcher = self._reader().searcher
+        return [searcher.stored_fields(int(d)) for d in docnums]
+
+    def n_docs(self) -> int:
+        return self._reader().n_docs
 
     # -- writing -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict[str, Any]] | None:

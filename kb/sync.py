@@ -20,8 +20,9 @@ from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .gitlog import last_changed, modified_time
 from .index import IndexBusy, Record, SearchIndex
+from .places import Places, fold_all
 
-RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "3"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache.pickle"  # in the index folder
 WORDS_PER_MINUTE = 200
 
@@ -60,7 +61,8 @@ class _Source:
 def _sources(catalog: Catalog) -> list[_Source]:
     glossary_digest = catalog.content.glossary_digest
     sources = [
-        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, ",".join(catalog.areas_of(doc)),
+        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, catalog.content.regions_digest,
+                                              ",".join(catalog.areas_of(doc)),
                                               *catalog.expert_evidence(doc), RENDER_VERSION), doc.title, doc=doc)
         for doc in catalog.content.documents
     ]
@@ -91,6 +93,17 @@ class _Recorder:
         self.content_dir = content_dir
 
     @cached_property
+    def places(self) -> Places:
+        return Places(self.catalog.content.regions)
+
+    def _place_fields(self, doc: Document) -> tuple[dict[str, Any], list[str]]:
+        """Folded regions (with the commands of the countries) and countries, and the regions' labels."""
+        regions, countries = doc.get("regions", ()), doc.get("countries", ())
+        codes = self.places.commands_for(regions, countries)
+        labels = list(regions) + [self.places.label(c) for c in codes[len(fold_all(regions)):]]
+        return {"regions": codes, "countries": fold_all(countries)}, labels
+
+    @cached_property
     def changed_at(self) -> dict[str, dt.datetime]:
         """Read from git only when something is rendered (runs before the pool forks)."""
         return last_changed(self.content_dir)
@@ -111,18 +124,27 @@ class _Recorder:
                       links=rendered.links + rendered.missing, updated=updated, digest=source.digest)
         if doc.kind == "article":
             tags = doc.get("tags", ())
+            places, region_labels = self._place_fields(doc)
             page.update(review_by=doc.get("review_by").isoformat() if doc.get("review_by") else None,
-                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())))
+                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())),
+                        countries=list(doc.get("countries", ())), regions=region_labels)
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
                           aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
-                          areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page)
+                          areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page,
+                          **places)
         if doc.kind == "person":
-            page.update(person=dict(doc.meta))
+            # contact data (email, phone, location) stays in ``page`` only: never in a searchable field
+            places, region_labels = self._place_fields(doc)
+            languages = tuple(item["name"] for item in doc.get("languages", ()))
+            page.update(person=dict(doc.meta), regions=region_labels)
             role = ", ".join(x for x in (doc.get("title"), doc.get("organization")) if x)
-            keywords = (*doc.get("expertise", ()), *doc.get("regions", ()), *doc.get("countries", ()),
-                        *doc.get("languages", ()), doc.get("certification", ""), doc.get("organization", ""),
+            keywords = (*doc.get("expertise", ()), *region_labels, *doc.get("countries", ()),
+                        *languages, doc.get("certification", ""), doc.get("organization", ""),
                         *self.catalog.expert_evidence(doc))
-            return Record(**common, summary=role, keywords=keywords, areas=doc.get("areas", ()), page=page)
+            return Record(**common, summary=role, keywords=keywords, areas=doc.get("areas", ()), page=page,
+                          **places, languages=fold_all(languages), expertise=fold_all(doc.get("expertise", ())),
+                          organization=fold_all([doc.get("organization", "")]),
+                          certification=fold_all([doc.get("certification", "")]))
         if doc.kind == "path":
             steps = [{"article": s.article, "note": s.note} for s in doc.get("steps", ())]
             page.update(audience=doc.get("audience", ""), steps=steps)
