@@ -32,8 +32,8 @@ Contact data (email, phone, location) never enters a result.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -112,6 +112,9 @@ class DirectoryRequest:
             found[name] = list(values)
         found.update(changes)
         return {k: v for k, v in found.items() if v not in (None, "", [], ())}
+
+    def args_without_filters(self) -> dict[str, Any]:
+        return {"q": self.q} if self.q else {}
 
 
 def _clamp(value: Any, default: int, low: int, high: int) -> int:
@@ -281,6 +284,15 @@ def concept_score(concepts: tuple, value_stems: frozenset[str]) -> float:
 
 # --- the service ---------------------------------------------------------------------------
 
+def _pinned(method):
+    """Run a public method on one index state (a commit mid-request would change array sizes)."""
+    @functools.wraps(method)
+    def wrapper(self: "Directory", *args, **kwargs):
+        with self.index.pinned():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Directory:
     """People search for one reader: ranking, filters, facets, and the pages built on them."""
 
@@ -325,6 +337,7 @@ class Directory:
         return analyse(text, self.places, self.index.field_values("languages").values, self._glossary(),
                        self.index.field_values("countries").values)
 
+    @_pinned
     def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(score of every document number for the query, mask of visible people); see the docstring."""
         analysis = self.analyse(text)
@@ -389,6 +402,7 @@ class Directory:
         return evidence
 
     # the directory page ---------------------------------------------------------------------
+    @_pinned
     def search(self, request: DirectoryRequest) -> DirectoryPage:
         """Ranked (or by name), filtered, faceted and paginated people."""
         if request.q:
@@ -419,11 +433,12 @@ class Directory:
         return DirectoryPage(request, int(len(docs)), hits, facets, "relevance" if request.q else "name")
 
     def _facet_values(self, facet: Facet, counts: dict[str, int], request: DirectoryRequest) -> tuple[FacetValue, ...]:
-        picked = {filter_key(facet.name, v, self.places) for v in request.chosen(facet.name)}
+        picked = {filter_key(facet.name, v, self.places) for v in request.chosen(facet.name)} - {""}
         labels = self.labels(facet.field, set(counts) | picked)
         values = [FacetValue(v, labels.get(v, v), counts.get(v, 0), v in picked) for v in set(counts) | picked]
         return tuple(sorted(values, key=lambda v: (not v.selected, -v.count, v.label.casefold())))
 
+    @_pinned
     def labels(self, name: str, values: Iterable[str]) -> dict[str, str]:
         """Display labels of index values: area titles, commands and countries from the table, else a profile's spelling."""
         if name == "areas":
@@ -448,6 +463,7 @@ class Directory:
         return {v: cache[v] for v in values}
 
     # single people and pages built on the ranking ---------------------------------------------
+    @_pinned
     def ask_an_expert(self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str],
                       limit: int = 5) -> list[PersonHit]:
         """The best-ranked people for a page's areas, tags and title, other than its listed experts."""
@@ -465,10 +481,12 @@ class Directory:
         best = [d for d in best.tolist() if scores[d] > 0]
         return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]
 
+    @_pinned
     def people_with(self, name: str, values: Iterable[str]) -> list[PersonHit]:
         """Visible people having any of the folded ``values`` in field ``name``, by name."""
         return [person_hit(s) for s in self._having("person", name, values)]
 
+    @_pinned
     def articles_with(self, name: str, values: Iterable[str]) -> list[dict[str, Any]]:
         return self._having("article", name, values)
 
@@ -479,6 +497,7 @@ class Directory:
         return self.index.stored(docs.tolist())
 
     # partner country and command pages ---------------------------------------------------------
+    @_pinned
     def country(self, name: str) -> "PlacePage":
         """People who cover a country, articles about it, and the Security Cooperation Offices named."""
         key = fold(name)
@@ -493,6 +512,7 @@ class Directory:
             people=tuple(person_hit(s) for s in people), articles=tuple(articles), offices=_offices(people),
             countries=())
 
+    @_pinned
     def region(self, name: str) -> "PlacePage":
         """People and articles of a command (directly, or through one of its countries)."""
         code = self.places.resolve_region(name)
@@ -512,6 +532,7 @@ class Directory:
             command=None, people=tuple(person_hit(s) for s in people), articles=tuple(articles),
             offices=_offices(people), countries=countries)
 
+    @_pinned
     def country_list(self) -> list[tuple[str, list[tuple[str, str, int, int]]]]:
         """Countries by command: (command label, [(country, slug, people, articles)])."""
         people = self.counts("person", "countries")
@@ -527,6 +548,7 @@ class Directory:
         order = [self.places.label(fold(c.command)) for c in self.places.commands] + ["Other"]
         return [(g, sorted(groups[g], key=lambda c: fold(c[0]))) for g in order if g in groups]
 
+    @_pinned
     def region_list(self) -> list[tuple[str, str, int, int]]:
         """Commands: (code, name, people, articles), the table's first, then any a profile names."""
         people = self.counts("person", "regions")
@@ -535,6 +557,7 @@ class Directory:
         return [(self.places.label(c), self.places.by_code[c].name if c in self.places.by_code else "",
                  people.get(c, 0), articles.get(c, 0)) for c in codes]
 
+    @_pinned
     def counts(self, kind: str, name: str) -> dict[str, int]:
         """How many visible documents of ``kind`` have each value of field ``name``."""
         _, visible = self.index.kind_scores([], self.access, kind)

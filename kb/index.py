@@ -403,6 +403,9 @@ class SearchIndex:
     # -- reading -----------------------------------------------------------------
     def _reader(self) -> _Reader:
         """This thread's searcher, reopened when a commit or a rebuild made it stale."""
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is not None:  # inside pinned(): one index state for several calls
+            return pinned
         generation = self._generation()
         if generation is None:
             raise IndexUnavailable(f"no search index in {self.directory}")
@@ -576,6 +579,16 @@ class SearchIndex:
         return self._reader().cached(("derived", name), build)
 
     # -- directory support (kb.directory): score arrays, value tables, stored fields --------
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """This thread keeps its searcher inside the block, so arrays from several calls line up."""
+        previous = getattr(self._local, "pinned", None)
+        self._local.pinned = self._reader()
+        try:
+            yield
+        finally:
+            self._local.pinned = previous
+
     def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
         """(score of the query for every document number, mask of the ``kind`` documents this access sees).
 

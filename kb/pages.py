@@ -97,11 +97,14 @@ class Library:
         facts = dict(doc["page"]["person"])
         if not can_see_contact(self.reader):
             facts = {k: v for k, v in facts.items() if k not in CONTACT_FIELDS}
+        articles = self._find(type="article", experts=person_id)
+        paths = {p["id"]: p for a in articles for p in self._find(type="path", links=a["id"])}  # paths through them
         return Page(doc, {
             "facts": facts,
             "contact_hidden": not can_see_contact(self.reader),
             "area_list": self._many("area", _split(doc.get("areas"))),
-            "articles": self._find(type="article", experts=person_id),
+            "articles": articles,
+            "paths": sorted(paths.values(), key=lambda p: p["title"].casefold()),
         })
 
     def path(self, path_id: str) -> Page:

@@ -11,11 +11,13 @@ from typing import Mapping
 
 from .access import Reader, levels
 from .index import Hit, SearchIndex
+from .places import fold
 
 TYPES = ("article", "person", "area", "path", "glossary")
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
 MAX_VARIANTS = 8
+PERSON_FILTERS = ("region", "country", "language", "organization", "certification")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of",
                  "on", "or", "so", "the", "to", "up", "us", "we"}
@@ -27,6 +29,12 @@ class SearchRequest:
     type: str = ""
     area: str = ""
     tag: str = ""
+    # directory filters (people; region and country also articles): folded like the index values
+    region: str = ""
+    country: str = ""
+    language: str = ""
+    organization: str = ""
+    certification: str = ""
     page: int = 1
     per_page: int = 10
     truncated: bool = False
@@ -39,6 +47,7 @@ class SearchRequest:
             q=text[:max_chars], truncated=len(text) > max_chars,
             type=(args.get("type") or "").strip(), area=(args.get("area") or "").strip(),
             tag=(args.get("tag") or "").strip(),
+            **{name: fold(args.get(name) or "") for name in PERSON_FILTERS},
             page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
         )
@@ -52,6 +61,7 @@ class SearchRequest:
     def filters(self) -> tuple[tuple[str, str], ...]:
         """Filters from the form (type, area, tag) and from the query text (``area:fms``); all must hold."""
         chosen = tuple((k, v) for k, v in (("type", self.type), ("area", self.area), ("tag", self.tag)) if v)
+        chosen += tuple((name, getattr(self, name)) for name in PERSON_FILTERS if getattr(self, name))
         return chosen + split_filters(self.q)[1]
 
 

@@ -20,11 +20,12 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, errors, pages, search
+    from . import api, errors, pages, people, search
 
-    for module in (pages, search, api, errors):
+    for module in (pages, search, api, people, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)
     app.after_request(_server_timing)
-    app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"])
+    app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"],
+                                 country_url=people.country_url, region_url=people.region_url)

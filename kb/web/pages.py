@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from .context import library
+from .people import directory
 
 bp = Blueprint("pages", __name__)
 
@@ -16,12 +17,18 @@ def home():
 
 @bp.get("/areas/<doc_id>")
 def area(doc_id: str):
-    return render_template("area.html", page=library().area(doc_id))
+    page = library().area(doc_id)
+    ask = directory().ask_an_expert([doc_id], [], page.title, [p["id"] for p in page.people])  # "Ask an expert" (kb.directory)
+    return render_template("area.html", page=page, ask=ask)
 
 
 @bp.get("/articles/<path:doc_id>")
 def article(doc_id: str):
-    return render_template("article.html", page=library().article(doc_id))
+    page = library().article(doc_id)
+    listed = [p["id"] for p in page.expert_list]
+    ask = directory().ask_an_expert(page.doc.get("areas", "").split(","), page.doc.get("tags", "").split(","),
+                                     page.title, listed)
+    return render_template("article.html", page=page, ask=ask)
 
 
 @bp.get("/people/<doc_id>")
