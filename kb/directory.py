@@ -41,7 +41,8 @@ import numpy as np
 from .access import Reader, levels
 from .index import SearchIndex
 from .pages import NotFound
-from .places import Places, PlaceMatch, country_keys, fold, fold_all
+from .places import Places, PlaceMatch, fold, fold_all
+from .search import CONTACT, Acronyms
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
@@ -309,9 +310,7 @@ class Directory:
     def _glossary(self) -> dict[str, list[str]]:
         return self.index.glossary_variants()
 
-    def _acronyms(self):
-        from .search import Acronyms  # kb.search routes person searches here
-
+    def _acronyms(self) -> Acronyms:
         return self.index.per_generation("acronyms", lambda: Acronyms(self._glossary()))
 
     def _area_stems(self) -> dict[str, frozenset[str]]:
@@ -340,9 +339,12 @@ class Directory:
     @_pinned
     def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(score of every document number for the query, mask of visible people); see the docstring."""
-        analysis = self.analyse(text)
+        plain = CONTACT.sub(" ", text)  # contact data is never indexed: an address or number finds nobody
+        analysis = self.analyse(plain)
         variants = self._acronyms().variants(analysis.text) if analysis.text else []
         bm25, visible = self.index.kind_scores(variants, self.access, "person")
+        if plain.split() != text.split() and not analysis.text:
+            return np.zeros(len(visible), dtype=np.float32), visible
         score = W_TEXT * _normalised(bm25)
         if analysis.concepts:
             score += W_EXPERTISE * self._field_concepts("expertise", analysis.concepts)
