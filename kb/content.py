@@ -379,8 +379,10 @@ def parse_regions(relpath: str, raw: bytes) -> tuple[list[Command], list[Problem
     commands: list[Command] = []
     seen_commands: set[str] = set()
     seen_countries: dict[str, str] = {}
-    for item in items:
-        line = item.get("__line__", 1) if isinstance(item, dict) else 1
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # the line of every entry, mappings or not
+    item_lines = [node.start_mark.line + 1 for node in getattr(root, "value", ())]
+    for number, item in enumerate(items):
+        line = item_lines[number] if number < len(item_lines) else 1
         command = item.get("command") if isinstance(item, dict) else None
         if not isinstance(command, str) or not command.strip():
             problems.append(Problem(relpath, line, "error", "entry without a 'command' (text), skipped"))
