@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,7 +256,7 @@ def import_command(csv_file: Path, update: bool, dry_run: bool) -> None:
         if len(rows) < PROGRESS_FROM:
             yield from rows
             return
-        with click.progressbar(rows, label=f"Importing {len(rows)} rows", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(rows, label=f"Importing {len(rows)} rows", file=sys.stderr) as bar:
             yield from bar
 
     report = import_people(text, content_dir, update=update, dry_run=dry_run, known_areas=known_areas,
