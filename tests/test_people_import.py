@@ -116,3 +116,15 @@ def test_long_files_show_a_progress_bar(runner, tmp_path, content_dir):
     result = run(runner, tmp_path, HEADER + rows)
     assert result.exit_code == 0 and "Importing 60 rows" in result.output
     assert len(list((content_dir / "people").glob("person-*.md"))) == 60
+
+
+def test_the_readme_example_imports_cleanly(tmp_path):
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert "kb people import FILE.csv [--update] [--dry-run]" in readme
+    example = readme.split("```csv\n")[1].split("```")[0]
+    areas = {p.stem for p in (ROOT / "content" / "areas").glob("*.md")}
+    report = import_people(example, tmp_path, known_areas=areas)
+    assert [(r.line, r.person_id, r.action) for r in report.rows] == [(2, "kwame-mensah", "created")]
+    assert report.ignored_columns == () and not report.failed
