@@ -121,3 +121,14 @@ def test_bad_languages_are_an_error_with_the_line():
 def test_articles_take_countries_and_regions():
     doc, problems = parse_document("article", "a", "articles/a.md", b"---\ntitle: A\ncountries: [Kenya]\nregions: [AFRICOM]\n---\n")
     assert problems == [] and doc.get("countries") == ("Kenya",) and doc.get("regions") == ("AFRICOM",)
+
+
+def test_kb_check_warns_about_commands_and_countries_the_table_lacks(tmp_path):
+    root = write_tree(tmp_path / "content", {
+        "regions.yml": "- command: AFRICOM\n  countries: [Kenya]\n",
+        "people/x.md": "---\nname: X\nregions: [AFRICOM, MOONCOM]\ncountries: [Kenya, Narnia]\n---\n",
+    })
+    problems = [str(p) for p in check(load_content(root), dt.date.today())]
+    assert "people/x.md:3: warning: combatant command 'MOONCOM' is not in regions.yml" in problems
+    assert "people/x.md:4: warning: country 'Narnia' is not in regions.yml, so it counts for no command" in problems
+    assert not any("'AFRICOM'" in p or "'Kenya'" in p for p in problems)
