@@ -103,6 +103,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="2,000 people, 5 rounds")
+    parser.add_argument("--keep", type=Path, help="generate and index into this folder, or reuse what is there")
     args = parser.parse_args()
     if args.quick:
         args.people, args.articles, args.rounds = 2_000, 100, 5
@@ -111,11 +112,13 @@ def main() -> int:
     from kb.index import SearchIndex
     from kb.sync import sync
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(args.keep or scratch)
         content = Path(tmp) / "content"
-        started = time.perf_counter()
-        generate(content, args.people, args.articles)
-        print(f"generated {args.people:,} people and {args.articles} articles in {time.perf_counter() - started:.1f} s")
+        if not content.exists():
+            started = time.perf_counter()
+            generate(content, args.people, args.articles)
+            print(f"generated {args.people:,} people and {args.articles} articles in {time.perf_counter() - started:.1f} s")
         index = SearchIndex(Path(tmp) / "index")
         report = sync(content, index)
         index.close()

@@ -235,11 +235,7 @@ def analyse(text: str, places: Places, languages: Iterable[str], glossary: Mappi
                 found_languages.add(phrase)
                 used.update(range(position, position + size))
                 break
-    terms = {fold(t): [t, *expansions] for t, expansions in glossary.items()}
-    by_expansion: dict[tuple[str, ...], str] = {}
-    for term, expansions in glossary.items():
-        for expansion in expansions:
-            by_expansion.setdefault(tuple(fold(expansion).split()), term)
+    terms, by_expansion = glossary_maps(glossary)
     concepts, skill_words = [], []
     position = 0
     while position < len(words):
@@ -261,6 +257,25 @@ def analyse(text: str, places: Places, languages: Iterable[str], glossary: Mappi
     concepts = [c for c in dict.fromkeys(concepts) if c]
     kept = [w for i, w in enumerate(words) if w not in _INTENT]
     return Analysis(match, frozenset(found_languages), tuple(concepts), " ".join(skill_words), " ".join(kept))
+
+
+def glossary_maps(glossary: Mapping[str, list[str]]) -> tuple[dict[str, list[str]], dict[tuple[str, ...], str]]:
+    """(folded term -> term and expansions, folded expansion words -> term), cached per glossary."""
+    key = id(glossary)
+    cached = _GLOSSARY_MAPS.get(key)
+    if cached is not None and cached[0] is glossary:
+        return cached[1]
+    terms = {fold(t): [t, *expansions] for t, expansions in glossary.items()}
+    by_expansion: dict[tuple[str, ...], str] = {}
+    for term, expansions in glossary.items():
+        for expansion in expansions:
+            by_expansion.setdefault(tuple(fold(expansion).split()), term)
+    _GLOSSARY_MAPS.clear()  # one glossary (the live generation's) at a time
+    _GLOSSARY_MAPS[key] = (glossary, (terms, by_expansion))
+    return terms, by_expansion
+
+
+_GLOSSARY_MAPS: dict[int, tuple[Mapping, tuple]] = {}
 
 
 def _alternatives(texts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -372,7 +387,9 @@ class Directory:
         per_value = np.zeros(len(values.values), dtype=np.float32)
         for position in candidates:
             per_value[position] = concept_score(concepts, value_stems[position])
-        np.maximum.at(best, values.docs, per_value[values.ids])
+        pairs = per_value[values.ids]
+        hit = pairs > 0
+        np.maximum.at(best, values.docs[hit], pairs[hit])  # only the pairs whose value matched
         return best
 
     def _area_concepts(self, concepts) -> np.ndarray:
@@ -389,7 +406,7 @@ class Directory:
         if not skill_text:
             return evidence
         scores, _ = self.index.kind_scores(self._acronyms().variants(skill_text), self.access, "article")
-        best = np.argsort(-scores, kind="stable")[:_ARTICLE_DEPTH]
+        best = _top(scores, np.arange(len(scores)), _ARTICLE_DEPTH, self.index.title_rank())
         best = best[scores[best] > 0]
         if not len(best):
             return evidence
@@ -427,10 +444,9 @@ class Directory:
         for mask in chosen.values():
             selected &= mask
         docs = np.flatnonzero(selected)
-        rank = self.index.title_rank()
-        order = np.lexsort((rank[docs], -scores[docs])) if request.q else np.argsort(rank[docs], kind="stable")
         start = (request.page - 1) * request.per_page
-        shown = docs[order][start:start + request.per_page]
+        ranked = _top(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
+        shown = ranked[start:start + request.per_page]
         hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist())))
         return DirectoryPage(request, int(len(docs)), hits, facets, "relevance" if request.q else "name")
 
@@ -479,7 +495,7 @@ class Directory:
             scores = scores + W_AREA * (self.index.values_mask("areas", areas) & visible)
         for person in listed:
             scores[self.index.values_mask("id", [person])] = 0
-        best = np.lexsort((self.index.title_rank()[: len(scores)], -scores))[:limit]
+        best = _top(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
         best = [d for d in best.tolist() if scores[d] > 0]
         return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]
 
@@ -588,6 +604,27 @@ def _offices(people: list[dict[str, Any]]) -> tuple[tuple[str, tuple[PersonHit, 
         if office:
             offices.setdefault(office, []).append(person_hit(stored))
     return tuple((office, tuple(hits)) for office, hits in sorted(offices.items()))
+
+
+def _top(scores: np.ndarray | None, docs: np.ndarray, k: int, rank: np.ndarray) -> np.ndarray:
+    """The first ``k`` of ``docs`` by score (highest first), ties and no scores by title.
+
+    Sorts only the candidates at or above the k-th score (``argpartition``), not every match.
+    """
+    if k <= 0 or not len(docs):
+        return docs[:0]
+    if scores is None:
+        keys = rank[docs]
+        if len(docs) > k:
+            keep = np.argpartition(keys, k - 1)[:k]
+            docs, keys = docs[keep], keys[keep]
+        return docs[np.argsort(keys, kind="stable")][:k]
+    values = scores[docs]
+    if len(docs) > k:
+        threshold = np.partition(values, len(values) - k)[len(values) - k]
+        keep = values >= threshold  # ties at the threshold stay, so title order decides among them
+        docs, values = docs[keep], values[keep]
+    return docs[np.lexsort((rank[docs], -values))][:k]
 
 
 def _field(name: str) -> str:

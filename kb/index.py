@@ -596,16 +596,18 @@ class SearchIndex:
         names) scores 1 where it matches. Scores outside the mask are 0.
         """
         reader = self._reader()
-        visible = reader.mask(reader.allowed(access)) & reader.value_mask("type", kind)
+        access = tuple(access)
+        visible = reader.cached(("visible", access, kind),
+                                lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
         query = self.parse(variants) if variants else NullQuery
         if query is NullQuery:
-            return np.zeros(reader.n_docs, dtype=np.float32), visible
+            return np.zeros(reader.n_docs, dtype=np.float32), visible.copy()
         clauses = _word_clauses(query)
         if clauses is not None:
             scores = self._bm25f(reader, clauses)
         else:
             scores = reader.mask(reader.searcher.docs_for_query(query)).astype(np.float32)
-        return scores * visible, visible
+        return scores * visible, visible.copy()
 
     def field_values(self, name: str) -> FieldValues:
         """Every value of keyword field ``name`` with its documents (built once per searcher).
