@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import html
 import multiprocessing
 import os
 import time
@@ -133,7 +134,10 @@ class _Recorder:
                           areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page,
                           **places)
         if doc.kind == "person":
-            # contact data (email, phone, location) stays in ``page`` only: never in a searchable field
+            # contact data (email, phone, location) stays in ``page["person"]`` only: never in a
+            # searchable field, a snippet or the bio shown to anonymous readers, even if the bio repeats it
+            common["body"] = _without_contacts(common["body"], doc)
+            page["html"] = _without_contacts(page["html"], doc, escaped=True)
             places, region_labels = self._place_fields(doc)
             languages = tuple(item["name"] for item in doc.get("languages", ()))
             page.update(person=dict(doc.meta), regions=region_labels)
@@ -164,6 +168,21 @@ class _Recorder:
             links=tuple(s.see for s in source.senses if s.see), digest=source.digest,
             page={"senses": senses, "expansions": expansions},
         )
+
+
+CONTACT_FIELDS = ("email", "phone", "location")
+CONTACT_PLACEHOLDER = "[contact details]"
+
+
+def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
+    """``text`` with the person's own email, phone and location replaced by a placeholder."""
+    for key in CONTACT_FIELDS:
+        value = doc.get(key)
+        if value:
+            text = text.replace(html.escape(value) if escaped else value, CONTACT_PLACEHOLDER)
+            if escaped:
+                text = text.replace(value, CONTACT_PLACEHOLDER)
+    return text
 
 
 def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,

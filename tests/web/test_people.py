@@ -255,3 +255,31 @@ def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(s
         for endpoint in ("/api/search?q=", "/api/people?q="):
             assert client.get(endpoint + quote(email)).get_json()["total"] == 0, email
             assert client.get(endpoint + quote(phone)).get_json()["total"] == 0, phone
+
+
+def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
+    content = write_tree(tmp_path / "content", {**DIRECTORY_SAMPLE, "people/leaky-lee.md": """
+        ---
+        name: Leaky Lee
+        email: leaky.lee@example.mil
+        phone: "+1 555 0199"
+        location: Fort Quokka
+        ---
+        Write to leaky.lee@example.mil or call +1 555 0199 at Fort Quokka.
+        """})
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    index.close()
+    app = make_app(content, tmp_path / "index", tmp_path / "instance")
+    client = app.test_client()
+    try:
+        for url in ("/people/leaky-lee", "/api/people/leaky-lee", "/search?q=write+call", "/api/search?q=write+call",
+                    "/api/people?q=write+call"):
+            text = body(client.get(url))
+            assert "leaky.lee@example.mil" not in text and "0199" not in text and "Quokka" not in text, url
+        for text in ("leaky.lee@example.mil", "+1 555 0199", "Fort Quokka", "quokka"):
+            assert client.get("/api/search?q=" + quote(text)).get_json()["total"] == 0, text
+            assert client.get("/api/people?q=" + quote(text)).get_json()["total"] == 0, text
+        assert "Write to [contact details]" in body(client.get("/people/leaky-lee"))
+    finally:
+        app.extensions["kb.index"].close()
