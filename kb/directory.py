@@ -416,8 +416,9 @@ class Directory:
             for person in _split(stored.get("experts")):
                 credit[person] = credit.get(person, 0.0) + float(scores[docnum]) / top
         for person, value in credit.items():
-            docs = np.flatnonzero(self.index.values_mask("id", [person]) & self.index.values_mask("type", ["person"]))
-            evidence[docs] = min(1.0, value)
+            docnum = self.index.docnum(f"person:{person}")
+            if docnum is not None:
+                evidence[docnum] = min(1.0, value)
         return evidence
 
     # the directory page ---------------------------------------------------------------------
@@ -477,14 +478,16 @@ class Directory:
                 if label is None and value in first:
                     stored = self.index.stored([first[value]])[0]
                     label = next((d for d in _display(stored, name) if fold(d) == value), None)
-                cache[value] = label or value
-        return {v: cache[v] for v in values}
+                if label is not None or value in first:  # only indexed values: typed ones cost no memory
+                    cache[value] = label or value
+        return {v: cache.get(v, v) for v in values}
 
     # single people and pages built on the ranking ---------------------------------------------
     @_pinned
-    def ask_an_expert(self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str],
-                      limit: int = 5) -> list[PersonHit]:
-        """The best-ranked people for a page's areas, tags and title, other than its listed experts."""
+    def ask_an_expert(self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str] = (),
+                      limit: int = 5, exclude_areas: Iterable[str] = ()) -> list[PersonHit]:
+        """The best-ranked people for a page's areas, tags and title, other than its listed experts
+        (``listed`` ids, or everyone in ``exclude_areas`` for an area page that lists them all)."""
         areas = [a for a in areas if a]
         text = " ".join([title, *(t.replace("-", " ") for t in tags)])
         scores, visible = self.scores(text) if text.strip() else (None, None)
@@ -494,7 +497,12 @@ class Directory:
         if areas:
             scores = scores + W_AREA * (self.index.values_mask("areas", areas) & visible)
         for person in listed:
-            scores[self.index.values_mask("id", [person])] = 0
+            docnum = self.index.docnum(f"person:{person}")
+            if docnum is not None:
+                scores[docnum] = 0
+        exclude_areas = [a for a in exclude_areas if a]
+        if exclude_areas:
+            scores[self.index.values_mask("areas", exclude_areas)] = 0
         best = _top(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
         best = [d for d in best.tolist() if scores[d] > 0]
         return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]

@@ -121,11 +121,25 @@ class ResultSet:
 
 @dataclass(frozen=True)
 class FieldValues:
-    """Every value of one keyword field with its documents, as arrays (for facet counts)."""
+    """Every value of one keyword field with its documents, as arrays (for facet counts and masks)."""
 
     values: tuple[str, ...]
-    docs: np.ndarray  # document numbers, one per (document, value) pair
+    docs: np.ndarray  # document numbers, one per (document, value) pair, grouped by value
     ids: np.ndarray  # position of the value in ``values``, one per pair
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))  # value i: docs[starts[i]:starts[i+1]]
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {value: n for n, value in enumerate(self.values)}
+
+    def mask(self, values: Iterable[str], size: int) -> np.ndarray:
+        """Documents having any of ``values`` (unknown values match nothing; nothing is cached)."""
+        found = np.zeros(size, dtype=bool)
+        for value in values:
+            n = self.positions.get(value)
+            if n is not None:
+                found[self.docs[self.starts[n]:self.starts[n + 1]]] = True
+        return found
 
     def counts(self, selected: np.ndarray) -> dict[str, int]:
         """How many ``selected`` documents have each value (values with none left out)."""
@@ -628,18 +642,20 @@ class SearchIndex:
                     ids.append(np.full(len(found), len(values), dtype=np.int64))
                     values.append(value)
             empty = np.zeros(0, dtype=np.int64)
+            starts = np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
             return FieldValues(tuple(values), np.concatenate(docs) if docs else empty,
-                               np.concatenate(ids) if ids else empty)
+                               np.concatenate(ids) if ids else empty, starts)
 
         return reader.cached(("field-values", name), build)
 
     def values_mask(self, name: str, values: Iterable[str]) -> np.ndarray:
-        """Documents having any of ``values`` in field ``name``."""
-        reader = self._reader()
-        found = np.zeros(reader.n_docs, dtype=bool)
-        for value in values:
-            found |= reader.value_mask(name, value)
-        return found
+        """Documents having any of ``values`` in keyword field ``name`` (may include deleted ones:
+        combine with a mask from ``kind_scores``). Typed values cost no memory: nothing is cached per value."""
+        return self.field_values(name).mask(values, self._reader().n_docs)
+
+    def docnum(self, key: str) -> int | None:
+        """The document number of a live document by its key (``person:maria-delgado``), or None."""
+        return self._reader().searcher.document_number(key=key)
 
     def title_rank(self) -> np.ndarray:
         """Each document's position in title order (sorting by name is ``argsort`` of this)."""

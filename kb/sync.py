@@ -24,7 +24,7 @@ from .index import IndexBusy, Record, SearchIndex
 from .places import Places, fold_all
 
 RENDER_VERSION = "3"  # bump when rendering or the record layout changes: forces a re-render
-PARSE_CACHE = "parse-cache.pickle"  # in the index folder
+PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
 WORDS_PER_MINUTE = 200
 
 

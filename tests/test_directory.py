@@ -214,3 +214,14 @@ def test_analysis_is_pure():
     analysis = analyse("Arabic speaker CENTCOM case manager", Places(), ["arabic"], {})
     assert analysis.languages == {"arabic"} and [c[0] for c in analysis.concepts] == [("centcom",), ("case",), ("manag",)]
     assert fold("Case Manager") == "case manager" and isinstance(np.zeros(1), np.ndarray)
+
+
+def test_typed_filter_values_cost_no_memory(directory, people_index):
+    directory.search(DirectoryRequest(filters=(("language", ("x",)), ("country", ("y",)))))
+    caches = lambda: (len(people_index._reader().cache),  # noqa: E731
+                      sum(len(v) for v in people_index._reader().cache.values() if isinstance(v, dict)))
+    before = caches()
+    for n in range(200):
+        directory.search(DirectoryRequest(filters=(("language", (f"x{n}",)), ("country", (f"y{n}",)),
+                                                   ("organization", (f"z{n}",)))))
+    assert caches() == before

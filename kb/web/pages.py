@@ -18,7 +18,7 @@ def home():
 @bp.get("/areas/<doc_id>")
 def area(doc_id: str):
     page = library().area(doc_id)
-    ask = directory().ask_an_expert([doc_id], [], page.title, [p["id"] for p in page.people])  # "Ask an expert" (kb.directory)
+    ask = directory().ask_an_expert([doc_id], [], page.title, exclude_areas=[doc_id])  # "Ask an expert" (kb.directory)
     return render_template("area.html", page=page, ask=ask)
 
 
