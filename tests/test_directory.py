@@ -225,3 +225,15 @@ def test_typed_filter_values_cost_no_memory(directory, people_index):
         directory.search(DirectoryRequest(filters=(("language", (f"x{n}",)), ("country", (f"y{n}",)),
                                                    ("organization", (f"z{n}",)))))
     assert caches() == before
+
+
+def test_top_k_keeps_ties_in_title_order():
+    from kb.directory import _top
+
+    scores = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0], dtype=np.float32)
+    rank = np.array([5, 4, 3, 2, 1, 0])  # title order: document 5 first
+    docs = np.arange(6)
+    assert _top(scores, docs, 2, rank).tolist() == [4, 2]  # three tie at 3.0: the first two by title
+    assert _top(scores, docs, 4, rank).tolist() == [4, 2, 1, 3]
+    assert _top(None, docs, 3, rank).tolist() == [5, 4, 3]
+    assert _top(scores, docs[:0], 3, rank).tolist() == [] and _top(scores, docs, 0, rank).tolist() == []

@@ -283,3 +283,8 @@ def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
         assert "Write to [contact details]" in body(client.get("/people/leaky-lee"))
     finally:
         app.extensions["kb.index"].close()
+
+
+def test_person_searches_point_to_the_directory(web):
+    assert 'href="/people?q=pricing"' in body(web.get("/search?q=pricing&type=person"))
+    assert 'href="/people?q=pricing"' in body(web.get("/search?q=who+knows+about+pricing"))
