@@ -44,8 +44,8 @@ FILTER_FIELDS = {"type": "type", "area": "areas", "tag": "tags",
                  # directory facets: values are folded (kb.places.fold) on both sides
                  "region": "regions", "country": "countries", "language": "languages",
                  "organization": "organization", "certification": "certification"}
-# Facet fields of people (and countries/regions of articles): comma-separated, stored, folded values
-PLACE_FIELDS = ("regions", "countries")
+# Facet fields of people (regions and countries also of articles): comma-separated, stored, values
+# folded by kb.places.fold (lower case, no accents, punctuation as spaces: a comma never splits a value)
 PERSON_FIELDS = ("regions", "countries", "languages", "organization", "certification", "expertise")
 # Glossary entries are short, so BM25 would rank them above the articles that explain a term;
 # the results page shows a searched term's expansions above the results anyway.
