@@ -21,7 +21,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
-    runs = [["relevance.py", *quick], ["scale.py", *quick], ["load.py", "--seconds", "15" if args.quick else "60"]]
+    runs = [["relevance.py", *quick], ["judged_people.py"], ["scale.py", *quick], ["directory.py", *quick],
+            ["load.py", "--seconds", "15" if args.quick else "60"]]
     print(f"# make bench{' (quick)' if args.quick else ''}: {time.strftime('%Y-%m-%d %H:%M')}, "
           f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}")
     failed = []

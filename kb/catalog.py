@@ -11,6 +11,7 @@ from functools import cached_property
 
 from .content import Content, Document, GlossaryEntry, Problem
 from .kinds import FILE_KINDS
+from .places import Places, fold
 from .render import Rendered, Renderer, line_of
 
 
@@ -105,6 +106,7 @@ def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
         for step in doc.get("steps", ()):
             if step.article not in articles:
                 problems.append(Problem(doc.path, step.line, "error", f"step names unknown article '{step.article}'"))
+    problems += place_problems(catalog)
     for entry in catalog.content.glossary:
         if entry.see and entry.see not in articles:
             problems.append(Problem("glossary.yml", entry.line, "error",
@@ -112,6 +114,24 @@ def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
         if not entry.expansion and not entry.definition:
             problems.append(Problem("glossary.yml", entry.line, "warning",
                                     f"'{entry.term}' has neither expansion nor definition"))
+    return problems
+
+
+def place_problems(catalog: Catalog) -> list[Problem]:
+    """Warnings for commands and countries the place table (``regions.yml``) does not know."""
+    places = Places(catalog.content.regions)
+    if not places.commands:
+        return []
+    problems = []
+    for doc in catalog.content.documents:
+        for value in doc.get("regions", ()):
+            if fold(value) not in places.by_code:
+                problems.append(Problem(doc.path, doc.line_of("regions"), "warning",
+                                        f"combatant command '{value}' is not in regions.yml"))
+        for value in doc.get("countries", ()):
+            if places.command_of(value) is None:
+                problems.append(Problem(doc.path, doc.line_of("countries"), "warning",
+                                        f"country '{value}' is not in regions.yml, so it counts for no command"))
     return problems
 
 

@@ -11,9 +11,11 @@ from flask.cli import AppGroup
 from .catalog import check
 from .content import load_content
 from .index import IndexBusy
+from .people_import import people_cli
 from .sync import sync
 
 kb_cli = AppGroup("kb", help="Check the content and maintain the search index.")
+kb_cli.add_command(people_cli)  # flask kb people import FILE.csv
 
 
 @kb_cli.command("check")

@@ -25,6 +25,7 @@ from .kinds import FILE_KINDS
 
 KINDS = {kind.folder: kind.name for kind in FILE_KINDS}  # content folder -> kind
 GLOSSARY_FILE = "glossary.yml"
+REGIONS_FILE = "regions.yml"
 ACCESS_LEVELS = ("public", "staff")
 
 
@@ -77,11 +78,24 @@ class GlossaryEntry:
 
 
 @dataclass(frozen=True)
+class Command:
+    """One combatant command of ``regions.yml``: the words that name its area, and its countries."""
+
+    command: str
+    name: str
+    words: tuple[str, ...]
+    countries: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class Content:
     documents: tuple[Document, ...]
     glossary: tuple[GlossaryEntry, ...]
     glossary_digest: str
     problems: tuple[Problem, ...]
+    regions: tuple[Command, ...] = ()
+    regions_digest: str = ""
 
     def of_kind(self, kind: str) -> list[Document]:
         return [d for d in self.documents if d.kind == kind]
@@ -144,17 +158,38 @@ def _steps(value: Any) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _languages(value: Any) -> tuple[dict[str, str], ...]:
+    """``[French]`` or ``[{name: French, level: "ILR 3"}]`` (mixed is fine) -> ``({"name", "level"}, ...)``."""
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        raise _Invalid("must be a list of languages or {name, level} items")
+    found = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("name"), (str, int, float)) and str(item["name"]).strip():
+            level = item.get("level")
+            if isinstance(level, (dict, list)):
+                raise _Invalid(f"has a level that is not text: {item!r}")
+            found.append({"name": str(item["name"]).strip(), "level": "" if level is None else str(level).strip()})
+        elif isinstance(item, (str, int, float)) and str(item).strip():
+            found.append({"name": str(item).strip(), "level": ""})
+        elif item is not None:
+            raise _Invalid(f"has an item that is not a language or {{name, level}}: {item!r}")
+    return tuple(found)
+
+
 Coerce = Callable[[Any], Any]
 SCHEMAS: dict[str, dict[str, Coerce]] = {
     "area": {"title": _text, "summary": _text, "order": _int},
     "article": {
         "title": _text, "summary": _text, "areas": _list, "tags": _list, "experts": _list,
         "access": _access, "review_by": _date, "related": _list, "aliases": _list,
+        "countries": _list, "regions": _list,
     },
     "person": {
         "name": _text, "title": _text, "organization": _text, "email": _text, "phone": _text,
         "location": _text, "areas": _list, "expertise": _list, "regions": _list,
-        "countries": _list, "languages": _list, "certification": _text,
+        "countries": _list, "languages": _languages, "certification": _text, "sco": _text,
     },
     "path": {"title": _text, "summary": _text, "audience": _text, "steps": _steps},
 }
@@ -324,6 +359,65 @@ def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[
     return entries, problems
 
 
+_COMMAND_KEYS = {"command", "name", "words", "countries", "__line__"}
+
+
+def parse_regions(relpath: str, raw: bytes) -> tuple[list[Command], list[Problem]]:
+    """Parse ``regions.yml``: a list of {command, name, words, countries}.
+
+    A bad entry is skipped (no ``command``) or loaded without its bad keys; each problem
+    has the entry's line. A country listed under two commands stays with the first.
+    """
+    text, problems = decode(relpath, raw)
+    if text is None:
+        return [], problems
+    try:
+        items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        line, reason = _yaml_error(exc, last_line=text.count("\n"))
+        return [], problems + [Problem(relpath, line, "error", f"invalid YAML: {reason}; place table not loaded")]
+    if items is None:
+        return [], problems
+    if not isinstance(items, list):
+        return [], problems + [Problem(relpath, 1, "error", "the place table must be a list of commands")]
+    commands: list[Command] = []
+    seen_commands: set[str] = set()
+    seen_countries: dict[str, str] = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # the line of every entry, mappings or not
+    item_lines = [node.start_mark.line + 1 for node in getattr(root, "value", ())]
+    for number, item in enumerate(items):
+        line = item_lines[number] if number < len(item_lines) else 1
+        command = item.get("command") if isinstance(item, dict) else None
+        if not isinstance(command, str) or not command.strip():
+            problems.append(Problem(relpath, line, "error", "entry without a 'command' (text), skipped"))
+            continue
+        command = command.strip()
+        if command.casefold() in seen_commands:
+            problems.append(Problem(relpath, line, "error", f"command '{command}' listed twice, skipped"))
+            continue
+        seen_commands.add(command.casefold())
+        unknown = sorted(set(item) - _COMMAND_KEYS)
+        if unknown:
+            problems.append(Problem(relpath, line, "warning", "unknown keys ignored: " + ", ".join(map(str, unknown))))
+        values: dict[str, Any] = {}
+        for key, coerce, default in (("name", _text, command), ("words", _list, ()), ("countries", _list, ())):
+            try:
+                values[key] = coerce(item[key]) if item.get(key) not in (None, "") else default
+            except _Invalid as exc:
+                problems.append(Problem(relpath, line, "error", f"'{command}': '{key}' {exc}; ignored"))
+                values[key] = default
+        countries = []
+        for country in values["countries"]:
+            owner = seen_countries.setdefault(country.casefold(), command)
+            if owner != command:
+                problems.append(Problem(relpath, line, "error",
+                                        f"'{command}': country '{country}' is already under {owner}; ignored here"))
+            elif country not in countries:
+                countries.append(country)
+        commands.append(Command(command, values["name"] or command, values["words"], tuple(countries), line))
+    return commands, problems
+
+
 # --- walking the folder -----------------------------------------------------------
 
 def _doc_id(kind: str, rel_in_kind: Path) -> str:
@@ -455,6 +549,14 @@ def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Docu
     return doc, tuple(problems)
 
 
+def _parse_regions_file(root: Path, max_bytes: int) -> tuple[tuple[Command, ...], tuple[Problem, ...], str]:
+    raw, problem = _read(root, root / REGIONS_FILE, max_bytes)
+    if problem:
+        return (), (problem,), ""
+    commands, problems = parse_regions(REGIONS_FILE, raw)
+    return tuple(commands), tuple(problems), hashlib.sha256(raw).hexdigest()
+
+
 def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntry, ...], tuple[Problem, ...], str]:
     raw, problem = _read(root, root / GLOSSARY_FILE, max_bytes)
     if problem:
@@ -482,4 +584,10 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
     if stamp:
         glossary, glossary_problems, glossary_digest = cache.get(
             GLOSSARY_FILE, stamp, functools.partial(_parse_glossary_file, root, max_bytes))
-    return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
+    regions, regions_problems, regions_digest = (), (), ""
+    stamp = _stamp(root / REGIONS_FILE)
+    if stamp:
+        regions, regions_problems, regions_digest = cache.get(
+            REGIONS_FILE, stamp, functools.partial(_parse_regions_file, root, max_bytes))
+    return Content(tuple(documents), glossary, glossary_digest,
+                   tuple(problems) + glossary_problems + regions_problems, regions, regions_digest)

@@ -26,19 +26,30 @@ class ArticleData(Body):
     review_by: dt.date | None
     related: tuple[str, ...]
     aliases: tuple[str, ...]
+    countries: tuple[str, ...]  # as written
+    regions: tuple[str, ...]  # command codes: as written, then those of its countries
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    level: str  # e.g. "ILR 3"; "" when not given
 
 
 @dataclass(frozen=True)
 class PersonData(Body):
+    """A profile. ``email``, ``phone`` and ``location`` are personal data: signed-in readers only."""
+
     position: str
     organization: str
+    sco: str  # the Security Cooperation Office they serve in, if any
     email: str
     phone: str
     location: str
     expertise: tuple[str, ...]
-    regions: tuple[str, ...]
+    regions: tuple[str, ...]  # command codes: declared, then those of their countries
     countries: tuple[str, ...]
-    languages: tuple[str, ...]
+    languages: tuple[Language, ...]
     certification: str
 
 

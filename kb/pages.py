@@ -6,6 +6,7 @@ page is a declared dataclass of documents (``kb.index.Doc``) and lists, never st
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from dataclasses import dataclass
@@ -13,12 +14,9 @@ from typing import Any
 
 from .access import Reader, can_see_contact, levels
 from .index import Doc, SearchIndex
+from .pagedata import PersonData
 
-# Profile facts in display order; the first three are personal data (signed-in readers only).
-CONTACT_FIELDS = ("email", "phone", "location")
-PROFILE_FIELDS = (("position", "Position"), ("organization", "Organization"), ("email", "Email"), ("phone", "Phone"),
-                  ("location", "Location"), ("expertise", "Expertise"), ("regions", "Regions"),
-                  ("countries", "Countries"), ("languages", "Languages"), ("certification", "Certification"))
+CONTACT_FIELDS = ("email", "phone", "location")  # personal data: signed-in readers only
 
 
 class NotFound(LookupError):
@@ -42,19 +40,13 @@ class ArticlePage:
 
 
 @dataclass(frozen=True)
-class Fact:
-    key: str
-    label: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class PersonPage:
     doc: Doc
-    facts: list[Fact]
+    facts: PersonData  # the profile, contact fields emptied for anonymous readers
     contact_hidden: bool
     areas: list[Doc]
     articles: list[Doc]
+    paths: list[Doc]  # onboarding paths through the articles they are an expert on
 
 
 @dataclass(frozen=True)
@@ -135,14 +127,11 @@ class Library:
     def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)
         hidden = () if can_see_contact(self.reader) else CONTACT_FIELDS
-        facts = []
-        for key, label in PROFILE_FIELDS:
-            value = getattr(doc.page, key)
-            values = (value,) if isinstance(value, str) else tuple(value)
-            if key not in hidden and any(values):
-                facts.append(Fact(key, label, values))
-        return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas),
-                          self._find(type="article", experts=person_id))
+        facts = dataclasses.replace(doc.page, **dict.fromkeys(hidden, ""))
+        articles = self._find(type="article", experts=person_id)
+        paths = {p.id: p for a in articles for p in self._find(type="path", links=a.id)}  # paths through them
+        return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas), articles,
+                          sorted(paths.values(), key=lambda p: p.title.casefold()))
 
     def path(self, path_id: str) -> PathPage:
         doc = self._get("path", path_id)

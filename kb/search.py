@@ -152,6 +152,19 @@ def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expa
                  if term.casefold() == wanted and expansions)
 
 
+# --- contact data in queries -----------------------------------------------------------
+
+# An email address or a phone number is never indexed (contact data is personal), so a query
+# naming one is searched as an exact phrase, which finds nothing, instead of as its words
+# ("maria", "delgado" …), which would find the person it belongs to.
+CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\(?\d[\d\s().-]{5,}\d")
+
+
+def quote_contacts(text: str) -> str:
+    """``"maria.delgado@example.mil"`` -> ``'"maria.delgado@example.mil"'`` (an exact phrase)."""
+    return CONTACT.sub(lambda m: '"' + m.group().replace('"', " ") + '"', text)
+
+
 # --- expert finding -------------------------------------------------------------------
 
 _EXPERT_INTENT = re.compile(
@@ -207,7 +220,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     access = levels(reader)
     glossary = glossary_variants(index)
     acronyms: Acronyms = index.per_generation("acronyms", lambda: Acronyms(glossary))
-    text = request.text
+    text = quote_contacts(request.text)
     variants = acronyms.variants(text) if text else []
     topic = expert_topic(text)
     results = None
@@ -215,7 +228,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
         results = index.search(acronyms.variants(topic), access,
                                request.filters + (("type", "person"),), request.page, request.per_page)
         topic = topic if results.total else None
-    if not topic:
+    if results is None:  # also a "who knows" question that already filters by type
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
     candidate = spelling_suggestion(index, text, glossary) if results.total < SUGGEST_BELOW else None

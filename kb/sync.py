@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import html
 import multiprocessing
 import os
 import time
@@ -19,12 +20,14 @@ from typing import Any
 
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
+from .facets import fold_all
 from .gitlog import last_changed, modified_time
 from .index import IndexBusy, Record, SearchIndex
-from .pagedata import AreaData, ArticleData, GlossaryData, PathData, PathStep, PersonData, Sense
+from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
+from .places import Places
 
-RENDER_VERSION = "3"  # bump when rendering or the record layout changes: forces a re-render
-PARSE_CACHE = "parse-cache.pickle"  # in the index folder
+RENDER_VERSION = "4"  # bump when rendering or the record layout changes: forces a re-render
+PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
 WORDS_PER_MINUTE = 200
 
 
@@ -62,7 +65,8 @@ class _Source:
 def _sources(catalog: Catalog) -> list[_Source]:
     glossary_digest = catalog.content.glossary_digest
     sources = [
-        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, ",".join(catalog.areas_of(doc)),
+        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, catalog.content.regions_digest,
+                                              ",".join(catalog.areas_of(doc)),
                                               *catalog.expert_evidence(doc), RENDER_VERSION), doc.title, doc=doc)
         for doc in catalog.content.documents
     ]
@@ -93,6 +97,16 @@ class _Recorder:
         self.content_dir = content_dir
 
     @cached_property
+    def places(self) -> Places:
+        return Places(self.catalog.content.regions)
+
+    def regions_of(self, doc: Document) -> tuple[str, ...]:
+        """A document's commands: as written, then those of its countries (from ``regions.yml``)."""
+        regions = doc.get("regions", ())
+        codes = self.places.commands_for(regions, doc.get("countries", ()))
+        return tuple(regions) + tuple(self.places.label(c) for c in codes[len(fold_all(regions)):])
+
+    @cached_property
     def changed_at(self) -> dict[str, dt.datetime]:
         """Read from git only when something is rendered (runs before the pool forks)."""
         return last_changed(self.content_dir)
@@ -111,11 +125,13 @@ class _Recorder:
         if doc.kind == "article":
             tags = doc.get("tags", ())
             page = ArticleData(**body, review_by=doc.get("review_by"), related=doc.get("related", ()),
-                               aliases=doc.get("aliases", ()))
+                               aliases=doc.get("aliases", ()), countries=doc.get("countries", ()),
+                               regions=self.regions_of(doc))
+            facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions,
+                      "country": page.countries}
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
                           aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
-                          facets={"area": self.catalog.areas_of(doc), "tag": tags},
-                          experts=doc.get("experts", ()), page=page)
+                          facets=facets, experts=doc.get("experts", ()), page=page)
         if doc.kind == "person":
             return self._person(doc, common, body)
         if doc.kind == "path":
@@ -129,16 +145,22 @@ class _Recorder:
                       order=doc.get("order", 100), page=AreaData(**body))
 
     def _person(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
+        # contact data (email, phone, location) stays in the page data only: never in a searchable
+        # field, a snippet or the bio shown to anonymous readers, even where the bio repeats it
+        common = {**common, "body": _without_contacts(common["body"], doc)}
+        body = {**body, "html": _without_contacts(body["html"], doc, escaped=True)}
+        languages = tuple(Language(item["name"], item["level"]) for item in doc.get("languages", ()))
         page = PersonData(**body, position=doc.get("title", ""), organization=doc.get("organization", ""),
-                          email=doc.get("email", ""), phone=doc.get("phone", ""), location=doc.get("location", ""),
-                          expertise=doc.get("expertise", ()), regions=doc.get("regions", ()),
-                          countries=doc.get("countries", ()), languages=doc.get("languages", ()),
+                          sco=doc.get("sco", ""), email=doc.get("email", ""), phone=doc.get("phone", ""),
+                          location=doc.get("location", ""), expertise=doc.get("expertise", ()),
+                          regions=self.regions_of(doc), countries=doc.get("countries", ()), languages=languages,
                           certification=doc.get("certification", ""))
+        names = tuple(language.name for language in languages)
         role = ", ".join(x for x in (page.position, page.organization) if x)
-        keywords = (*page.expertise, *page.regions, *page.countries, *page.languages, page.certification,
+        keywords = (*page.expertise, *page.regions, *page.countries, *names, page.certification,
                     page.organization, *self.catalog.expert_evidence(doc))
         facets = {"area": doc.get("areas", ()), "region": page.regions, "country": page.countries,
-                  "language": page.languages, "organization": (page.organization,),
+                  "language": names, "organization": (page.organization,),
                   "certification": (page.certification,), "expertise": page.expertise}
         return Record(**common, summary=role, keywords=keywords, facets=facets, page=page)
 
@@ -151,6 +173,21 @@ class _Recorder:
             summary="; ".join(page.expansions), body=" ".join(s.definition for s in source.senses),
             links=tuple(s.see for s in source.senses if s.see), digest=source.digest, page=page,
         )
+
+
+CONTACT_FIELDS = ("email", "phone", "location")
+CONTACT_PLACEHOLDER = "[contact details]"
+
+
+def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
+    """``text`` with the person's own email, phone and location replaced by a placeholder."""
+    for key in CONTACT_FIELDS:
+        value = doc.get(key)
+        if value:
+            text = text.replace(html.escape(value) if escaped else value, CONTACT_PLACEHOLDER)
+            if escaped:
+                text = text.replace(value, CONTACT_PLACEHOLDER)
+    return text
 
 
 def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,

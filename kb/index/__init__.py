@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import sorting
 from whoosh.query import And, Every, Term
 
@@ -21,6 +22,7 @@ from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
 from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
+from .values import FieldValues, build_field_values
 
 __all__ = ["OPERATORS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
 
@@ -119,6 +121,62 @@ class SearchIndex:
         if not word or reader.searcher.doc_frequency("spell", word) > 0:
             return None
         return closest(word, reader.spelling_candidates(word[0]), lambda w: reader.searcher.doc_frequency("spell", w))
+
+    # -- arrays over document numbers, for services that rank themselves (kb.directory) ------
+    def pinned(self):
+        """Inside the block this thread keeps one index state, so arrays from several calls line up."""
+        return self.readers.pinned()
+
+    def n_docs(self) -> int:
+        return self.readers.current().n_docs
+
+    def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(score of the query for every document number, mask of the ``kind`` documents this access sees).
+
+        Word and phrase queries score by BM25F as in ``search``; anything else (prefixes, field
+        names) scores 1 where it matches. Scores outside the mask are 0.
+        """
+        reader = self.readers.current()
+        access = tuple(access)
+        visible = reader.derive(f"visible:{','.join(access)}:{kind}",
+                                lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
+        plan = queries.plan(self._parser, variants)
+        if plan.clauses is not None:
+            scores = queries.bm25f(reader, plan.clauses)
+        else:
+            scores = reader.mask(reader.searcher.docs_for_query(plan.query)).astype(np.float32)
+        return scores * visible, visible.copy()
+
+    def field_values(self, name: str) -> FieldValues:
+        """Every value of keyword field ``name`` with its documents (built once per searcher)."""
+        reader = self.readers.current()
+        return reader.derive(f"field-values:{name}", lambda: build_field_values(reader, name))
+
+    def values_mask(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """Documents having any of ``values`` in field ``name`` (may include deleted ones: combine
+        with a mask from ``kind_scores``); nothing is cached per value."""
+        return self.field_values(name).mask(values, self.n_docs())
+
+    def docnum(self, key: str) -> int | None:
+        """The document number of a live document by its key (``person:maria-delgado``), or None."""
+        return self.readers.current().searcher.document_number(key=key)
+
+    def title_rank(self) -> np.ndarray:
+        """Each document's position in title order (sorting by name is ``argsort`` of this)."""
+        reader = self.readers.current()
+
+        def build() -> np.ndarray:
+            titles = np.array(list(reader.searcher.reader().column_reader("sort_title")) or [""], dtype=object)
+            rank = np.empty(len(titles), dtype=np.int64)
+            rank[np.argsort(titles, kind="stable")] = np.arange(len(titles))
+            return rank[:reader.n_docs]
+
+        return reader.derive("title-rank", build)
+
+    def stored(self, docnums: Iterable[int]) -> list[Doc]:
+        """The documents of these document numbers (from ``kind_scores`` and masks)."""
+        searcher = self.readers.current().searcher
+        return [stored_doc(searcher.stored_fields(int(d))) for d in docnums]
 
     def per_generation(self, name: str, build: Callable[[], Any]) -> Any:
         """A value derived from the index, built once per searcher, so again after every change.

@@ -7,9 +7,10 @@ posting arrays (``POSTING_BYTES``, per process).
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -244,6 +245,9 @@ class Readers:
         self._segments = SegmentData()
 
     def current(self) -> Reader:
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is not None:  # inside pinned(): one index state for several calls
+            return pinned
         generation = self.store.generation()
         if generation is None:
             raise IndexUnavailable(f"no search index in {self.store.directory}")
@@ -267,6 +271,16 @@ class Readers:
             except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
                 failure = f"cannot read the search index in {self.store.directory}: {exc}"
         raise IndexUnavailable(failure)
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """This thread keeps its reader inside the block, so arrays from several calls line up."""
+        previous = getattr(self._local, "pinned", None)
+        self._local.pinned = self.current()
+        try:
+            yield
+        finally:
+            self._local.pinned = previous
 
     def close(self) -> None:
         reader = getattr(self._local, "reader", None)

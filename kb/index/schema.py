@@ -16,7 +16,7 @@ from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
 
 from .. import kinds
-from ..facets import FACETS, fold
+from ..facets import BY_FIELD, FACETS
 
 # Text fields searched by every query, with their BM25F weights.
 FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
@@ -100,8 +100,9 @@ def build_schema() -> Schema:
 
 
 def facet_value(field_name: str, value: str) -> str:
-    """How a value of ``field_name`` is indexed and looked up: folded for facets, as-is for ids."""
-    return fold(value).replace(",", " ") if field_name in FACET_FIELDS else value
+    """How a value of ``field_name`` is indexed and looked up (the facet's rule; ids as they are)."""
+    facet = BY_FIELD.get(field_name)
+    return facet.normal(value).replace(",", " ") if facet else value
 
 
 def _joined(field_name: str, values) -> str:

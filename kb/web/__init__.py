@@ -21,14 +21,15 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, caching, errors, pages, search
+    from . import api, caching, errors, pages, people, search
 
-    for module in (pages, search, api, errors):
+    for module in (pages, search, api, people, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)
     app.after_request(_server_timing)
     caching.register(app)
     app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
-                                 kinds=kinds.BY_NAME, facets=facets.BY_NAME)
+                                 kinds=kinds.BY_NAME, facets=facets.BY_NAME,
+                                 country_url=people.country_url, region_url=people.region_url)
     app.jinja_env.filters["site_links"] = site_links

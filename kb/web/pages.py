@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from .context import library
+from .people import directory
 
 bp = Blueprint("pages", __name__)
 
@@ -16,12 +17,16 @@ def home():
 
 @bp.get("/areas/<doc_id>")
 def area(doc_id: str):
-    return render_template("area.html", page=library().area(doc_id))
+    page = library().area(doc_id)
+    ask = directory().ask_an_expert([doc_id], [], page.doc.title, exclude_areas=[doc_id])  # "Ask an expert" (kb.directory)
+    return render_template("area.html", page=page, ask=ask)
 
 
 @bp.get("/articles/<path:doc_id>")
 def article(doc_id: str):
-    return render_template("article.html", page=library().article(doc_id))
+    page = library().article(doc_id)
+    ask = directory().ask_an_expert(page.doc.areas, page.doc.tags, page.doc.title, [p.id for p in page.experts])
+    return render_template("article.html", page=page, ask=ask)
 
 
 @bp.get("/people/<doc_id>")

@@ -1,0 +1,639 @@
+"""The expertise directory: find the person who knows, by skill, place and language.
+
+People rank by **evidence**, what their profile and the articles declare, before the
+words of a bio. For a query the service works out
+
+- its **places** (``kb.places``: a country, a command code or name, or a word of a command's
+  area such as "Africa" or "Pacific", all read from ``regions.yml``),
+- its **languages** (query words that are a language some profile lists),
+- its **skill concepts**: the remaining words without intent words ("who", "knows",
+  "expert", "speaker" …); an acronym and its glossary expansion are one concept
+  (``EUM`` = "end-use monitoring"), matched in either form,
+
+and scores every visible person (all arrays over document numbers, so 20,000 people cost
+a few milliseconds)::
+
+    score = 3.0 * expertise     best declared expertise value: share of the query's skill concepts
+                                it contains + 0.5 * share of its own words the query asked for
+          + 1.0 * area          same, against the titles and ids of the person's functional areas
+          + 1.5 * articles      articles on the skill (BM25F, type article) that list the person as
+                                expert: sum of their score / best article score, at most 1
+          + 2.0 * place         1 when the person covers a country or command the query names,
+                                0.25 when only the command of a named country
+          + 2.0 * language      1 when the person lists a language the query names
+          + 1.0 * text          BM25F of the query over people (bio, role, keywords) / best, in [0, 1]
+
+So a declared skill (3 or more) always outweighs a bio that only mentions the word (at most
+1), and a person matching skill *and* place beats one matching either. A person is a result
+when any part is above 0. Filters (facets) are exact: folded values (``kb.places.fold``),
+any of the chosen values within a facet, every facet at once; each facet's counts apply the
+other facets' filters but not its own, so they say what choosing a value would give.
+Contact data (email, phone, location) never enters a result.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import facets
+from .access import Reader, levels
+from .facets import fold, fold_all
+from .index import Doc, SearchIndex
+from .pagedata import PersonData
+from .pages import NotFound
+from .places import PlaceMatch, Places
+from .search import CONTACT, Acronyms, glossary_variants
+
+MAX_PER_PAGE = 50
+MAX_PAGE = 1000
+DEFAULT_PER_PAGE = 20
+FACET_LIMIT = 12  # values shown per facet on the page (the chosen ones always)
+
+W_EXPERTISE, W_AREA, W_ARTICLES, W_PLACE, W_LANGUAGE, W_TEXT = 3.0, 1.0, 1.5, 2.0, 2.0, 1.0
+_ARTICLE_DEPTH = 10  # best articles whose experts get credit
+
+
+FACETS = tuple(facets.BY_NAME[name] for name in facets.DIRECTORY_FACETS)
+FACET_NAMES = tuple(f.name for f in FACETS)
+
+_INTENT = frozenset("""
+who whom whose knows know knowing knowledge expert experts expertise specialist specialists speaker
+speakers speaking speaks speak fluent someone somebody anyone person people find need looking
+contact ask talk help about on in for with and or the a an of to me i is are can could should do
+does any our my at from who's experienced experience skills skill skilled good best""".split())
+
+
+# --- the request --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DirectoryRequest:
+    q: str = ""
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet name, chosen values as typed)
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    truncated: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE,
+                  max_chars: int = 500) -> DirectoryRequest:
+        """From query-string arguments (repeated facet parameters allowed); bad numbers fall back."""
+        text = " ".join(str(args.get("q") or "").split())
+        getlist = getattr(args, "getlist", None)
+        filters = []
+        for name in FACET_NAMES:
+            raw = getlist(name) if getlist else [args.get(name)]
+            values = tuple(dict.fromkeys(" ".join(str(v).split()) for v in raw if v and str(v).strip()))
+            if values:
+                filters.append((name, values))
+        return cls(q=text[:max_chars], truncated=len(text) > max_chars, filters=tuple(filters),
+                   page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
+                   per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE))
+
+    def chosen(self, name: str) -> tuple[str, ...]:
+        return dict(self.filters).get(name, ())
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments of this request with some changed (for links)."""
+        found: dict[str, Any] = {"q": self.q} if self.q else {}
+        for name, values in self.filters:
+            found[name] = list(values)
+        found.update(changes)
+        return {k: v for k, v in found.items() if v not in (None, "", [], ())}
+
+    def args_without_filters(self) -> dict[str, Any]:
+        return {"q": self.q} if self.q else {}
+
+
+def _clamp(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def filter_key(name: str, value: str, places: Places) -> str:
+    """A chosen filter value as the index holds it: area ids as written, the rest folded."""
+    if name == "area":
+        return value.strip().lower()
+    if name == "region":
+        return places.resolve_region(value)
+    return fold(value)
+
+
+# --- results ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonHit:
+    """A person as results show them: never contact data."""
+
+    id: str
+    name: str
+    title: str
+    organization: str
+    areas: tuple[str, ...]
+    regions: tuple[str, ...]
+    countries: tuple[str, ...]
+    languages: tuple[str, ...]
+    expertise: tuple[str, ...]
+    score: float
+
+    def as_json(self, url: str) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "title": self.title, "organization": self.organization,
+                "areas": list(self.areas), "regions": list(self.regions), "countries": list(self.countries),
+                "languages": list(self.languages), "expertise": list(self.expertise), "url": url,
+                "score": self.score}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # as the filter takes it (folded, or the area id)
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    request: DirectoryRequest
+    total: int
+    hits: tuple[PersonHit, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+    sort: str  # "relevance" when there is text, else "name"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        return {name: {v.label: v.count for v in values} for name, values in self.facets.items()}
+
+
+def person_hit(doc: Doc, score: float = 0.0) -> PersonHit:
+    person: PersonData = doc.page
+    return PersonHit(
+        id=doc.id, name=doc.title, title=person.position, organization=person.organization, areas=doc.areas,
+        regions=person.regions, countries=person.countries, languages=tuple(x.name for x in person.languages),
+        expertise=person.expertise, score=round(float(score), 4),
+    )
+
+
+# --- query analysis ------------------------------------------------------------------------
+
+_SUFFIXES = ("ations", "ation", "ements", "ement", "ments", "ment", "ings", "ing", "ers", "er", "ies", "es",
+             "ed", "s", "e")
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper, the same on both sides: ``licensing`` and ``license`` -> ``licens``."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in fold(text).split() if w not in _INTENT)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    places: PlaceMatch
+    languages: frozenset[str]  # folded language values
+    concepts: tuple[tuple[tuple[str, ...], ...], ...]  # each: alternative stem tuples, any one matches
+    skill_text: str  # the query's skill words (for BM25 over articles)
+    text: str  # the query without intent words (for BM25 over people)
+
+
+def analyse(text: str, places: Places, languages: Iterable[str], glossary: GlossaryMaps,
+            countries: Iterable[str] = ()) -> Analysis:
+    """Split a query into places, languages and skill concepts (see the module docstring)."""
+    words = fold(text).split()
+    match = places.match(text, countries)
+    known_languages = set(languages)
+    found_languages, used = set(), set(match.used)
+    for position, _word in enumerate(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[position:position + size])
+            if position not in used and len(words) >= position + size and phrase in known_languages:
+                found_languages.add(phrase)
+                used.update(range(position, position + size))
+                break
+    terms, by_expansion = glossary
+    concepts, skill_words = [], []
+    position = 0
+    while position < len(words):
+        if position in used or words[position] in _INTENT:
+            position += 1
+            continue
+        for size in range(min(6, len(words) - position), 1, -1):  # an expansion written out
+            span = tuple(words[position:position + size])
+            if span in by_expansion and not used.intersection(range(position, position + size)):
+                concepts.append(_alternatives([" ".join(span), by_expansion[span]]))
+                skill_words += span
+                position += size
+                break
+        else:
+            word = words[position]
+            concepts.append(_alternatives(terms.get(word, [word])))
+            skill_words.append(word)
+            position += 1
+    concepts = [c for c in dict.fromkeys(concepts) if c]
+    kept = [w for i, w in enumerate(words) if w not in _INTENT]
+    return Analysis(match, frozenset(found_languages), tuple(concepts), " ".join(skill_words), " ".join(kept))
+
+
+GlossaryMaps = tuple[dict[str, list[str]], dict[tuple[str, ...], str]]
+
+
+def glossary_maps(glossary: Mapping[str, list[str]]) -> GlossaryMaps:
+    """(folded term -> term and expansions, folded expansion words -> term)."""
+    terms = {fold(t): [t, *expansions] for t, expansions in glossary.items()}
+    by_expansion: dict[tuple[str, ...], str] = {}
+    for term, expansions in glossary.items():
+        for expansion in expansions:
+            by_expansion.setdefault(tuple(fold(expansion).split()), term)
+    return terms, by_expansion
+
+
+def _alternatives(texts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(s for s in (stems(t) for t in texts) if s))
+
+
+def concept_score(concepts: tuple, value_stems: frozenset[str]) -> float:
+    """How well one declared value answers the query's skill concepts (0 when not at all)."""
+    if not concepts or not value_stems:
+        return 0.0
+    matched_concepts, matched_stems = 0, set()
+    for alternatives in concepts:
+        for alternative in alternatives:
+            if value_stems.issuperset(alternative):
+                matched_concepts += 1
+                matched_stems.update(alternative)
+                break
+    if not matched_concepts:
+        return 0.0
+    return matched_concepts / len(concepts) + 0.5 * len(matched_stems) / len(value_stems)
+
+
+# --- the service ---------------------------------------------------------------------------
+
+def _pinned(method):
+    """Run a public method on one index state (a commit mid-request would change array sizes)."""
+    @functools.wraps(method)
+    def wrapper(self: Directory, *args, **kwargs):
+        with self.index.pinned():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+class Directory:
+    """People search for one reader: ranking, filters, facets, and the pages built on them."""
+
+    def __init__(self, index: SearchIndex, reader: Reader, places: Places) -> None:
+        self.index = index
+        self.reader = reader
+        self.places = places
+        self.access = levels(reader)
+
+    # cached per index generation ---------------------------------------------------------
+    def _generation(self, name: str, build):
+        return self.index.per_generation(f"directory:{name}", build)
+
+    def _glossary(self) -> dict[str, list[str]]:
+        return glossary_variants(self.index)
+
+    def _acronyms(self) -> Acronyms:
+        return self.index.per_generation("acronyms", lambda: Acronyms(self._glossary()))
+
+    def _area_stems(self) -> dict[str, frozenset[str]]:
+        def build():
+            areas = self.index.find(("public", "staff"), type="area")
+            return {a.id: frozenset(stems(a.title) + stems(a.id)) for a in areas}
+        return self._generation("area-stems", build)
+
+    def _value_stems(self, name: str) -> tuple[tuple[frozenset[str], ...], dict[str, list[int]]]:
+        """Stems of each value of a field, and stem -> positions of the values containing it."""
+        def build():
+            values = self.index.field_values(name).values
+            value_stems = tuple(frozenset(stem(w) for w in v.split()) for v in values)
+            by_stem: dict[str, list[int]] = {}
+            for position, found in enumerate(value_stems):
+                for s in found:
+                    by_stem.setdefault(s, []).append(position)
+            return value_stems, by_stem
+        return self._generation(f"stems:{name}", build)
+
+    # ranking ------------------------------------------------------------------------------
+    def analyse(self, text: str) -> Analysis:
+        maps = self._generation("glossary-maps", lambda: glossary_maps(self._glossary()))
+        return analyse(text, self.places, self.index.field_values("languages").values, maps,
+                       self.index.field_values("countries").values)
+
+    @_pinned
+    def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(score of every document number for the query, mask of visible people); see the docstring."""
+        plain = CONTACT.sub(" ", text)  # contact data is never indexed: an address or number finds nobody
+        analysis = self.analyse(plain)
+        variants = self._acronyms().variants(analysis.text) if analysis.text else []
+        bm25, visible = self.index.kind_scores(variants, self.access, "person")
+        if plain.split() != text.split() and not analysis.text:
+            return np.zeros(len(visible), dtype=np.float32), visible
+        score = W_TEXT * _normalised(bm25)
+        if analysis.concepts:
+            score += W_EXPERTISE * self._field_concepts("expertise", analysis.concepts)
+            score += W_AREA * self._area_concepts(analysis.concepts)
+            score += W_ARTICLES * self._article_evidence(analysis.skill_text)
+        place = analysis.places
+        if place:
+            direct = self.index.values_mask("countries", place.countries) | \
+                self.index.values_mask("regions", place.commands)
+            near = self.index.values_mask("regions", {self.places.command_of(c) or "" for c in place.countries})
+            score += W_PLACE * np.where(direct, 1.0, np.where(near, 0.25, 0.0))
+        if analysis.languages:
+            score += W_LANGUAGE * self.index.values_mask("languages", analysis.languages)
+        return (score * visible).astype(np.float32), visible
+
+    def _field_concepts(self, name: str, concepts) -> np.ndarray:
+        """Per document: the best ``concept_score`` of its values of field ``name``."""
+        values = self.index.field_values(name)
+        value_stems, by_stem = self._value_stems(name)
+        wanted = {s for alternatives in concepts for alternative in alternatives for s in alternative}
+        candidates = {p for s in wanted for p in by_stem.get(s, ())}
+        best = np.zeros(self.index.n_docs(), dtype=np.float32)
+        if not candidates:
+            return best
+        per_value = np.zeros(len(values.values), dtype=np.float32)
+        for position in candidates:
+            per_value[position] = concept_score(concepts, value_stems[position])
+        pairs = per_value[values.ids]
+        hit = pairs > 0
+        np.maximum.at(best, values.docs[hit], pairs[hit])  # only the pairs whose value matched
+        return best
+
+    def _area_concepts(self, concepts) -> np.ndarray:
+        best = np.zeros(self.index.n_docs(), dtype=np.float32)
+        for area, area_stems in self._area_stems().items():
+            found = concept_score(concepts, area_stems)
+            if found:
+                best = np.maximum(best, found * self.index.values_mask("areas", [area]))
+        return best
+
+    def _article_evidence(self, skill_text: str) -> np.ndarray:
+        """People listed as experts on the articles that best match the skill words."""
+        evidence = np.zeros(self.index.n_docs(), dtype=np.float32)
+        if not skill_text:
+            return evidence
+        scores, _ = self.index.kind_scores(self._acronyms().variants(skill_text), self.access, "article")
+        best = _top(scores, np.arange(len(scores)), _ARTICLE_DEPTH, self.index.title_rank())
+        best = best[scores[best] > 0]
+        if not len(best):
+            return evidence
+        top = float(scores[best[0]])
+        credit: dict[str, float] = {}
+        for docnum, stored in zip(best.tolist(), self.index.stored(best.tolist())):
+            for person in stored.experts:
+                credit[person] = credit.get(person, 0.0) + float(scores[docnum]) / top
+        for person, value in credit.items():
+            docnum = self.index.docnum(f"person:{person}")
+            if docnum is not None:
+                evidence[docnum] = min(1.0, value)
+        return evidence
+
+    # the directory page ---------------------------------------------------------------------
+    @_pinned
+    def search(self, request: DirectoryRequest) -> DirectoryPage:
+        """Ranked (or by name), filtered, faceted and paginated people."""
+        if request.q:
+            scores, visible = self.scores(request.q)
+            base = scores > 0
+        else:
+            _, visible = self.index.kind_scores([], self.access, "person")
+            scores, base = np.zeros(len(visible), dtype=np.float32), visible
+        chosen = {name: self.index.values_mask(_field(name), {filter_key(name, v, self.places) for v in values})
+                  for name, values in request.filters}
+        facets = {}
+        for facet in FACETS:
+            others = base.copy()
+            for name, mask in chosen.items():
+                if name != facet.name:
+                    others &= mask
+            counts = self.index.field_values(facet.field).counts(others)
+            facets[facet.name] = self._facet_values(facet, counts, request)
+        selected = base.copy()
+        for mask in chosen.values():
+            selected &= mask
+        docs = np.flatnonzero(selected)
+        start = (request.page - 1) * request.per_page
+        ranked = _top(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
+        shown = ranked[start:start + request.per_page]
+        hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist())))
+        return DirectoryPage(request, len(docs), hits, facets, "relevance" if request.q else "name")
+
+    def _facet_values(self, facet: facets.Facet, counts: dict[str, int], request: DirectoryRequest) -> tuple[FacetValue, ...]:
+        picked = {filter_key(facet.name, v, self.places) for v in request.chosen(facet.name)} - {""}
+        labels = self.labels(facet.field, set(counts) | picked)
+        values = [FacetValue(v, labels.get(v, v), counts.get(v, 0), v in picked) for v in set(counts) | picked]
+        return tuple(sorted(values, key=lambda v: (not v.selected, -v.count, v.label.casefold())))
+
+    @_pinned
+    def labels(self, name: str, values: Iterable[str]) -> dict[str, str]:
+        """Display labels of index values: area titles, commands and countries from the table, else a profile's spelling."""
+        if name == "areas":
+            titles = self._generation("area-titles", lambda: {
+                a.id: a.title for a in self.index.find(("public", "staff"), type="area")})
+            return {v: titles.get(v, v) for v in values}
+        if name == "regions":
+            return {v: self.places.label(v) for v in values}
+        cache: dict[str, str] = self._generation(f"labels:{name}", dict)
+        missing = [v for v in values if v not in cache]
+        if missing:
+            table = self.index.field_values(name)
+            first = {}
+            for position in np.unique(table.ids, return_index=True)[1]:  # a document per value
+                first[table.values[table.ids[position]]] = int(table.docs[position])
+            for value in missing:
+                label = self.places.country_names.get(value) if name == "countries" else None
+                if label is None and value in first:
+                    stored = self.index.stored([first[value]])[0]
+                    label = next((d for d in _display(stored, name) if fold(d) == value), None)
+                if label is not None or value in first:  # only indexed values: typed ones cost no memory
+                    cache[value] = label or value
+        return {v: cache.get(v, v) for v in values}
+
+    # single people and pages built on the ranking ---------------------------------------------
+    @_pinned
+    def ask_an_expert(self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str] = (),
+                      limit: int = 5, exclude_areas: Iterable[str] = ()) -> list[PersonHit]:
+        """The best-ranked people for a page's areas, tags and title, other than its listed experts
+        (``listed`` ids, or everyone in ``exclude_areas`` for an area page that lists them all)."""
+        areas = [a for a in areas if a]
+        text = " ".join([title, *(t.replace("-", " ") for t in tags)])
+        scores, visible = self.scores(text) if text.strip() else (None, None)
+        if scores is None:
+            _, visible = self.index.kind_scores([], self.access, "person")
+            scores = np.zeros(len(visible), dtype=np.float32)
+        if areas:
+            scores = scores + W_AREA * (self.index.values_mask("areas", areas) & visible)
+        for person in listed:
+            docnum = self.index.docnum(f"person:{person}")
+            if docnum is not None:
+                scores[docnum] = 0
+        exclude_areas = [a for a in exclude_areas if a]
+        if exclude_areas:
+            scores[self.index.values_mask("areas", exclude_areas)] = 0
+        best = _top(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
+        best = [d for d in best.tolist() if scores[d] > 0]
+        return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]
+
+    @_pinned
+    def people_with(self, name: str, values: Iterable[str]) -> list[PersonHit]:
+        """Visible people having any of the folded ``values`` in field ``name``, by name."""
+        return [person_hit(s) for s in self._having("person", name, values)]
+
+    @_pinned
+    def articles_with(self, name: str, values: Iterable[str]) -> list[Doc]:
+        return self._having("article", name, values)
+
+    def _having(self, kind: str, name: str, values: Iterable[str]) -> list[Doc]:
+        _, visible = self.index.kind_scores([], self.access, kind)
+        docs = np.flatnonzero(visible & self.index.values_mask(name, values))
+        docs = docs[np.argsort(self.index.title_rank()[docs], kind="stable")]
+        return self.index.stored(docs.tolist())
+
+    # partner country and command pages ---------------------------------------------------------
+    @_pinned
+    def country(self, name: str) -> PlacePage:
+        """People who cover a country, articles about it, and the Security Cooperation Offices named."""
+        key = fold(name)
+        people = self._having("person", "countries", [key])
+        articles = self._having("article", "countries", [key])
+        if not key or (key not in self.places.country_names and not people and not articles):
+            raise NotFound(f"country {name!r}")
+        command = self.places.command_of(key)
+        return PlacePage(
+            kind="country", key=key, label=self.labels("countries", [key])[key],
+            name="", command=self.places.label(command) if command else None,
+            people=tuple(person_hit(s) for s in people), articles=tuple(articles), offices=_offices(people),
+            countries=())
+
+    @_pinned
+    def region(self, name: str) -> PlacePage:
+        """People and articles of a command (directly, or through one of its countries)."""
+        code = self.places.resolve_region(name)
+        people = self._having("person", "regions", [code])
+        articles = self._having("article", "regions", [code])
+        command = self.places.by_code.get(code)
+        if not code or (command is None and not people and not articles):
+            raise NotFound(f"combatant command {name!r}")
+        people_per_country = self.counts("person", "countries")
+        in_table = fold_all(command.countries) if command else ()
+        covered = in_table + tuple(c for c in people_per_country
+                                   if c not in in_table and self.places.command_of(c) == code)
+        labels = self.labels("countries", covered)
+        countries = tuple((labels[c], country_slug(labels[c]), people_per_country.get(c, 0)) for c in covered)
+        return PlacePage(
+            kind="region", key=code, label=self.places.label(code), name=command.name if command else "",
+            command=None, people=tuple(person_hit(s) for s in people), articles=tuple(articles),
+            offices=_offices(people), countries=countries)
+
+    @_pinned
+    def country_list(self) -> list[tuple[str, list[tuple[str, str, int, int]]]]:
+        """Countries by command: (command label, [(country, slug, people, articles)])."""
+        people = self.counts("person", "countries")
+        articles = self.counts("article", "countries")
+        keys = list(self.places.country_names) + [k for k in {**people, **articles} if k not in self.places.country_names]
+        labels = self.labels("countries", keys)
+        groups: dict[str, list[tuple[str, str, int, int]]] = {}
+        for key in keys:
+            command = self.places.command_of(key)
+            group = self.places.label(command) if command else "Other"
+            groups.setdefault(group, []).append((labels[key], country_slug(labels[key]), people.get(key, 0),
+                                                 articles.get(key, 0)))
+        order = [self.places.label(fold(c.command)) for c in self.places.commands] + ["Other"]
+        return [(g, sorted(groups[g], key=lambda c: fold(c[0]))) for g in order if g in groups]
+
+    @_pinned
+    def region_list(self) -> list[tuple[str, str, int, int]]:
+        """Commands: (code, name, people, articles), the table's first, then any a profile names."""
+        people = self.counts("person", "regions")
+        articles = self.counts("article", "regions")
+        codes = list(self.places.by_code) + sorted(k for k in {**people, **articles} if k not in self.places.by_code)
+        return [(self.places.label(c), self.places.by_code[c].name if c in self.places.by_code else "",
+                 people.get(c, 0), articles.get(c, 0)) for c in codes]
+
+    @_pinned
+    def counts(self, kind: str, name: str) -> dict[str, int]:
+        """How many visible documents of ``kind`` have each value of field ``name``."""
+        _, visible = self.index.kind_scores([], self.access, kind)
+        return self.index.field_values(name).counts(visible)
+
+
+@dataclass(frozen=True)
+class PlacePage:
+    """A partner country or a combatant command with its people, articles and offices."""
+
+    kind: str  # "country" or "region"
+    key: str  # folded
+    label: str
+    name: str  # a command's full name
+    command: str | None  # a country's command
+    people: tuple[PersonHit, ...]
+    articles: tuple[Doc, ...]
+    offices: tuple[tuple[str, tuple[PersonHit, ...]], ...]  # (office, its people)
+    countries: tuple[tuple[str, str, int], ...]  # a command's countries: (name, slug, people)
+
+
+def _offices(people: list[Doc]) -> tuple[tuple[str, tuple[PersonHit, ...]], ...]:
+    offices: dict[str, list[PersonHit]] = {}
+    for doc in people:
+        if doc.page.sco:
+            offices.setdefault(doc.page.sco, []).append(person_hit(doc))
+    return tuple((office, tuple(hits)) for office, hits in sorted(offices.items()))
+
+
+def _top(scores: np.ndarray | None, docs: np.ndarray, k: int, rank: np.ndarray) -> np.ndarray:
+    """The first ``k`` of ``docs`` by score (highest first), ties and no scores by title.
+
+    Sorts only the candidates at or above the k-th score (``argpartition``), not every match.
+    """
+    if k <= 0 or not len(docs):
+        return docs[:0]
+    if scores is None:
+        keys = rank[docs]
+        if len(docs) > k:
+            keep = np.argpartition(keys, k - 1)[:k]
+            docs, keys = docs[keep], keys[keep]
+        return docs[np.argsort(keys, kind="stable")][:k]
+    values = scores[docs]
+    if len(docs) > k:
+        threshold = np.partition(values, len(values) - k)[len(values) - k]
+        keep = values >= threshold  # ties at the threshold stay, so title order decides among them
+        docs, values = docs[keep], values[keep]
+    return docs[np.lexsort((rank[docs], -values))][:k]
+
+
+def _field(name: str) -> str:
+    return next(f.field for f in FACETS if f.name == name)
+
+
+def _normalised(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else scores
+
+
+def _display(doc: Doc, name: str) -> list[str]:
+    """A person's or article's display values of a facet field."""
+    value = getattr(doc.page, name, ())
+    if name == "languages":
+        return [language.name for language in value]
+    return [value] if isinstance(value, str) else list(value)
+
+
+def country_slug(name: str) -> str:
+    """``Côte d'Ivoire`` -> ``cote-d-ivoire`` (``fold`` of the slug gives the index value back)."""
+    return fold(name).replace(" ", "-")
+

@@ -1,0 +1,290 @@
+"""The directory, the people API, country and command pages, and the privacy rule on every surface."""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+import pytest
+
+from kb import create_app
+from kb.access import Reader
+from kb.content import load_content
+from kb.index import SearchIndex
+from kb.sync import sync
+
+from ..conftest import ROOT, write_tree
+from ..directory_sample import CONTACTS, DIRECTORY_SAMPLE
+
+STAFF = Reader(name="staff", staff=True, role="reader")
+
+
+def make_app(content, index_dir, instance):
+    return create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "SECRET_KEY": "t",
+                       "INSTANCE_DIR": str(instance)})
+
+
+@pytest.fixture(scope="module")
+def people_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("people-web")
+    content = write_tree(root / "content", DIRECTORY_SAMPLE)
+    index = SearchIndex(root / "index")
+    sync(content, index)
+    index.close()
+    app = make_app(content, root / "index", root / "instance")
+    yield app
+    app.extensions["kb.index"].close()
+
+
+@pytest.fixture
+def web(people_app):
+    people_app.extensions.pop("kb.identify", None)
+    return people_app.test_client()
+
+
+@pytest.fixture
+def staff_web(people_app):
+    people_app.extensions["kb.identify"] = lambda: STAFF
+    yield people_app.test_client()
+    people_app.extensions.pop("kb.identify", None)
+
+
+def body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_directory_page_lists_everyone_with_facets_in_a_get_form(web):
+    response = web.get("/people")
+    html = body(response)
+    assert response.status_code == 200
+    assert '<form action="/people" method="get"' in html and 'name="q"' in html
+    for label in ("Functional area", "Combatant command", "Country", "Language", "Organization", "Certification"):
+        assert f'<legend class="usa-legend kb-facets__group">{label}</legend>' in html
+    assert re.search(r'<input class="usa-checkbox__input" id="f-language-\d+" type="checkbox" name="language" value="maori"', html)
+    assert 'Māori <span class="kb-count">(1)</span>' in html
+    boxes = re.findall(r'id="(f-[\w-]+)"', html)
+    assert all(f'for="{box}"' in html for box in boxes)  # every checkbox has its label
+    assert "6 people" in html and "Sorted by name" in html
+    assert html.index("Ana Novak") < html.index("Bob Bio") < html.index("Chloé Koné") < html.index("John Smith")
+    assert "<script" not in html.split("<main")[1].split("</main>")[0]  # works without JavaScript
+
+
+def test_directory_text_and_filters(web):
+    html = body(web.get("/people?q=pricing&region=EUCOM&language=French"))
+    assert "1 person for “pricing”" in html and "Ana Novak" in html and "Bob Bio" not in html
+    assert re.search(r'name="language" value="french" checked', html)
+    html = body(web.get("/people?language=maori"))
+    assert "1 person" in html and "Tane Parata" in html
+
+
+def test_directory_paginates(web):
+    html = body(web.get("/people?per_page=2&page=2"))
+    assert "Chloé Koné" in html and "Ana Novak" not in html
+    assert 'aria-label="Directory pages"' in html and "page=3" in html
+
+
+def test_people_api_shape_filters_and_facets(web):
+    data = web.get("/api/people?q=pricing&per_page=5").get_json()
+    assert set(data) == {"total", "page", "per_page", "results", "facets"}
+    assert data["page"] == 1 and data["per_page"] == 5 and data["results"][0]["id"] == "ana-novak"
+    first = data["results"][0]
+    assert set(first) == {"id", "name", "title", "organization", "areas", "regions", "countries", "languages",
+                          "expertise", "url", "score"}
+    assert first["languages"] == ["French", "Polish"] and first["regions"] == ["EUCOM"] and first["url"] == "/people/ana-novak"
+    assert set(data["facets"]) == {"area", "region", "country", "language", "organization", "certification"}
+    everyone = web.get("/api/people").get_json()
+    assert everyone["total"] == 6 and everyone["facets"]["language"]["Māori"] == 1
+    assert everyone["facets"]["region"] == {"AFRICOM": 1, "EUCOM": 2, "INDOPACOM": 1, "SOUTHCOM": 1}
+    for name, value, expected in [("area", "eum", {"tane-parata", "chloe-kone"}), ("region", "AFRICOM", {"chloe-kone"}),
+                                  ("country", "Poland", {"ana-novak"}), ("language", "maori", {"tane-parata"}),
+                                  ("organization", "dsca", {"ana-novak", "chloe-kone", "maria-delgado"}),
+                                  ("certification", "SC Workforce Certification, Advanced", {"ana-novak", "chloe-kone"})]:
+        found = web.get(f"/api/people?{name}={quote(value)}").get_json()
+        assert {r["id"] for r in found["results"]} == expected, name
+    both = web.get("/api/people?language=French&language=German").get_json()
+    assert {r["id"] for r in both["results"]} == {"ana-novak", "chloe-kone", "bob-bio"}
+
+
+@pytest.mark.parametrize("query", [
+    "page=abc&per_page=xyz", "page=-3&per_page=0", "per_page=100000", "region=%00", "language=" + "x" * 5000,
+    "q=%22unbalanced&area=", "q=*&country=%ff", "q=type:person%20AND%20(", "page=99999",
+])
+def test_bad_parameters_never_give_a_500(web, query):
+    for url in ("/api/people?", "/people?", "/api/search?type=person&q=x&"):
+        response = web.get(url + query)
+        assert response.status_code in (200, 400), (url, query)
+    data = web.get("/api/people?" + query).get_json()
+    assert data["per_page"] <= 50 and data["page"] >= 1
+
+
+def test_person_api(web):
+    data = web.get("/api/people/ana-novak").get_json()
+    assert data["name"] == "Ana Novak" and data["languages"] == ["French", "Polish"]
+    assert data["language_levels"] == {"French": "ILR 3"} and data["sco"] == "Office of Defense Cooperation Warsaw"
+    assert data["articles"] == ["fms/pricing"] and not {"email", "phone", "location"} & set(data)
+    assert web.get("/api/people/nobody").status_code == 404
+
+
+def test_person_api_for_staff(staff_web):
+    staff = staff_web.get("/api/people/ana-novak").get_json()
+    assert staff["email"] == "ana.novak@example.mil" and staff["location"] == "Warsaw, Poland"
+
+
+def test_search_api_takes_the_directory_filters(web):
+    found = web.get("/api/search?q=pricing&type=person&language=french&region=eucom").get_json()
+    assert [r["id"] for r in found["results"]] == ["ana-novak"]
+    assert [r["id"] for r in web.get("/api/search?type=person&q=monitoring&country=C%C3%B4te%20d%27Ivoire").get_json()["results"]] == ["chloe-kone"]
+    articles = web.get("/api/search?q=visits&country=kenya").get_json()
+    assert [r["id"] for r in articles["results"]] == ["eum/kenya-visits"]
+    assert web.get("/api/search?q=pricing&organization=nowhere").get_json()["total"] == 0
+
+
+def test_profile_shows_levels_places_articles_and_paths(web):
+    html = body(web.get("/people/ana-novak"))
+    assert "French (ILR 3)" in html and "Polish" in html
+    assert '<a class="usa-link" href="/countries/poland">Poland</a>' in html
+    assert '<a class="usa-link" href="/regions/EUCOM">EUCOM</a>' in html
+    assert "Office of Defense Cooperation Warsaw" in html and "FMS pricing" in html
+    html = body(web.get("/people/maria-delgado"))
+    assert "New to Security Cooperation" in html  # a path through an article she is expert on
+
+
+def test_country_and_command_pages(web):
+    html = body(web.get("/countries/kenya"))
+    assert "<h1>Kenya</h1>" in html and "Chloé Koné" in html and "Compliance visits in Kenya" in html
+    assert 'href="/regions/AFRICOM"' in html
+    html = body(web.get("/countries/new-zealand"))
+    assert "Office of Defense Cooperation Wellington" in html and "Tane Parata" in html
+    html = body(web.get("/regions/AFRICOM"))
+    assert "U.S. Africa Command" in html and "Chloé Koné" in html and 'href="/countries/cote-d-ivoire"' in html
+    assert web.get("/regions/africa").status_code == 200
+    assert web.get("/countries/narnia").status_code == 404 and web.get("/regions/MOONCOM").status_code == 404
+    lists = body(web.get("/countries")) + body(web.get("/regions"))
+    assert 'href="/countries/cote-d-ivoire">Côte d&#39;Ivoire</a>' in lists and 'href="/regions/INDOPACOM"' in lists
+    assert 'href="/countries"' in body(web.get("/people")) and 'href="/regions"' in body(web.get("/people"))
+
+
+def test_ask_an_expert_on_articles_and_areas(web):
+    html = body(web.get("/articles/fms/pricing"))
+    section = html.split('id="ask-heading"')[1].split("</section>")[0]
+    assert section.index("Ana Novak") < section.index("Others who know this topic")
+    others = re.findall(r'href="/people/([\w-]+)"', section.split("Others who know this topic")[1])
+    assert others and "ana-novak" not in others and len(others) <= 5
+    html = body(web.get("/articles/eum/golden-sentry"))
+    assert "Ask an expert" in html and "/people/chloe-kone" in html.split('id="ask-heading"')[1]
+    assert "Ask an expert" in body(web.get("/areas/eum"))
+
+
+# --- privacy: email, phone and location only for signed-in readers -----------------------------
+
+def contact_strings(content_dir, keys=("email", "phone", "location")) -> list[str]:
+    found = []
+    for doc in load_content(content_dir).of_kind("person"):
+        found += [doc.get(key) for key in keys if doc.get(key)]
+    return found
+
+
+def surfaces(people: dict[str, tuple[str, str]], countries: list[str], regions: list[str]) -> list[tuple[str, str]]:
+    """(url, the query text it echoes back) for every page, API and search a person can appear on."""
+    urls = [(u, "") for u in ("/", "/people", "/people?per_page=50", "/api/people?per_page=50", "/countries",
+                              "/regions", "/glossary")]
+    for person_id, (email, phone) in people.items():
+        urls += [(f"/people/{person_id}", ""), (f"/api/people/{person_id}", "")]
+        for text in (email, phone, email.split("@")[0], person_id.replace("-", " ")):
+            for url in ("/search?q=", "/api/search?q=", "/api/search?type=person&q=", "/api/suggest?q=",
+                        "/people?q=", "/api/people?q="):
+                urls.append((url + quote(text), text))
+    urls += [(f"/countries/{c}", "") for c in countries] + [(f"/regions/{r}", "") for r in regions]
+    return urls
+
+
+def without_echo(text: str, query: str) -> str:
+    """A response without the reader's own query (the search box and headings repeat it)."""
+    return text.replace(query, "").replace(html.escape(query), "") if query else text
+
+
+def test_no_contact_data_anywhere_for_anonymous_readers(web, people_app):
+    content = people_app.config["CONTENT_DIR"]
+    secrets = contact_strings(content)
+    assert len(secrets) >= 11
+    urls = surfaces(CONTACTS, ["kenya", "poland", "new-zealand", "cote-d-ivoire"], ["AFRICOM", "EUCOM", "INDOPACOM"])
+    urls += [(u, "") for u in ("/articles/fms/pricing", "/areas/fms", "/areas/eum")]
+    for url, echo in urls:
+        response = web.get(url)
+        assert response.status_code in (200, 404), url
+        text = without_echo(body(response), echo)
+        for secret in secrets:
+            assert secret not in text, (url, secret)
+
+
+@pytest.mark.parametrize("endpoint", ["/api/search?q=", "/api/people?q=", "/api/search?type=person&q="])
+def test_searching_for_an_email_or_phone_finds_nobody(web, endpoint):
+    for email, phone in CONTACTS.values():
+        for text in (email, phone):
+            assert web.get(endpoint + quote(text)).get_json()["total"] == 0, text
+
+
+def test_signed_in_staff_see_contact_data_on_profiles_only(staff_web):
+    html = body(staff_web.get("/people/ana-novak"))
+    assert "ana.novak@example.mil" in html and "+1 555 0111" in html and "Warsaw, Poland" in html
+    for url in ("/people", "/api/people", "/api/search?q=ana&type=person", "/countries/poland", "/regions/EUCOM"):
+        assert "ana.novak@example.mil" not in body(staff_web.get(url)), url
+
+
+@pytest.fixture(scope="module")
+def starter_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("starter-people")
+    index = SearchIndex(root / "index")
+    sync(ROOT / "content", index)
+    index.close()
+    app = make_app(ROOT / "content", root / "index", root / "instance")
+    yield app
+    app.extensions["kb.index"].close()
+
+
+def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(starter_app):
+    client = starter_app.test_client()
+    people = {d.id: (d.get("email"), d.get("phone")) for d in load_content(ROOT / "content").of_kind("person")}
+    assert len(people) >= 20 and all(email and phone for email, phone in people.values())
+    secrets = contact_strings(ROOT / "content", ("email", "phone"))  # locations are towns articles name too
+    for url, echo in surfaces(people, ["kenya", "poland", "republic-of-korea"], ["AFRICOM", "CENTCOM", "EUCOM"]):
+        text = without_echo(body(client.get(url)), echo)
+        leaked = [s for s in secrets if s in text]
+        assert leaked == [], url
+    for email, phone in people.values():
+        for endpoint in ("/api/search?q=", "/api/people?q="):
+            assert client.get(endpoint + quote(email)).get_json()["total"] == 0, email
+            assert client.get(endpoint + quote(phone)).get_json()["total"] == 0, phone
+
+
+def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
+    content = write_tree(tmp_path / "content", {**DIRECTORY_SAMPLE, "people/leaky-lee.md": """
+        ---
+        name: Leaky Lee
+        email: leaky.lee@example.mil
+        phone: "+1 555 0199"
+        location: Fort Quokka
+        ---
+        Write to leaky.lee@example.mil or call +1 555 0199 at Fort Quokka.
+        """})
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    index.close()
+    app = make_app(content, tmp_path / "index", tmp_path / "instance")
+    client = app.test_client()
+    try:
+        for url in ("/people/leaky-lee", "/api/people/leaky-lee", "/search?q=write+call", "/api/search?q=write+call",
+                    "/api/people?q=write+call"):
+            text = body(client.get(url))
+            assert "leaky.lee@example.mil" not in text and "0199" not in text and "Quokka" not in text, url
+        for text in ("leaky.lee@example.mil", "+1 555 0199", "Fort Quokka", "quokka"):
+            assert client.get("/api/search?q=" + quote(text)).get_json()["total"] == 0, text
+            assert client.get("/api/people?q=" + quote(text)).get_json()["total"] == 0, text
+        assert "Write to [contact details]" in body(client.get("/people/leaky-lee"))
+    finally:
+        app.extensions["kb.index"].close()
+
+
+def test_person_searches_point_to_the_directory(web):
+    assert 'href="/people?q=pricing"' in body(web.get("/search?q=pricing&type=person"))
+    assert 'href="/people?q=pricing"' in body(web.get("/search?q=who+knows+about+pricing"))
