@@ -33,253 +33,35 @@ Contact data (email, phone, location) never enters a result.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
-from . import facets
-from .access import Reader, levels
-from .facets import fold, fold_all
-from .index import Doc, SearchIndex
-from .pagedata import PersonData
-from .pages import NotFound
-from .places import PlaceMatch, Places
-from .search import CONTACT, Acronyms, glossary_variants
+from .. import facets
+from ..access import Reader, levels
+from ..facets import fold, fold_all
+from ..index import Doc, SearchIndex
+from ..pages import NotFound
+from ..places import Places
+from ..search import CONTACT, Acronyms, glossary_variants
+from .analysis import Analysis, analyse, concept_score, glossary_maps, stem, stems
+from .model import (
+    FACETS,
+    DirectoryPage,
+    DirectoryRequest,
+    FacetValue,
+    PersonHit,
+    PlacePage,
+    country_slug,
+    filter_key,
+    person_hit,
+)
 
-MAX_PER_PAGE = 50
-MAX_PAGE = 1000
-DEFAULT_PER_PAGE = 20
-FACET_LIMIT = 12  # values shown per facet on the page (the chosen ones always)
+# --- the service ---------------------------------------------------------------------------
 
 W_EXPERTISE, W_AREA, W_ARTICLES, W_PLACE, W_LANGUAGE, W_TEXT = 3.0, 1.0, 1.5, 2.0, 2.0, 1.0
 _ARTICLE_DEPTH = 10  # best articles whose experts get credit
 
-
-FACETS = tuple(facets.BY_NAME[name] for name in facets.DIRECTORY_FACETS)
-FACET_NAMES = tuple(f.name for f in FACETS)
-
-_INTENT = frozenset("""
-who whom whose knows know knowing knowledge expert experts expertise specialist specialists speaker
-speakers speaking speaks speak fluent someone somebody anyone person people find need looking
-contact ask talk help about on in for with and or the a an of to me i is are can could should do
-does any our my at from who's experienced experience skills skill skilled good best""".split())
-
-
-# --- the request --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DirectoryRequest:
-    q: str = ""
-    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet name, chosen values as typed)
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-    truncated: bool = False
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE,
-                  max_chars: int = 500) -> DirectoryRequest:
-        """From query-string arguments (repeated facet parameters allowed); bad numbers fall back."""
-        text = " ".join(str(args.get("q") or "").split())
-        getlist = getattr(args, "getlist", None)
-        filters = []
-        for name in FACET_NAMES:
-            raw = getlist(name) if getlist else [args.get(name)]
-            values = tuple(dict.fromkeys(" ".join(str(v).split()) for v in raw if v and str(v).strip()))
-            if values:
-                filters.append((name, values))
-        return cls(q=text[:max_chars], truncated=len(text) > max_chars, filters=tuple(filters),
-                   page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
-                   per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE))
-
-    def chosen(self, name: str) -> tuple[str, ...]:
-        return dict(self.filters).get(name, ())
-
-    def args(self, **changes: Any) -> dict[str, Any]:
-        """Query-string arguments of this request with some changed (for links)."""
-        found: dict[str, Any] = {"q": self.q} if self.q else {}
-        for name, values in self.filters:
-            found[name] = list(values)
-        found.update(changes)
-        return {k: v for k, v in found.items() if v not in (None, "", [], ())}
-
-    def args_without_filters(self) -> dict[str, Any]:
-        return {"q": self.q} if self.q else {}
-
-
-def _clamp(value: Any, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(value), low), high) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
-
-
-def filter_key(name: str, value: str, places: Places) -> str:
-    """A chosen filter value as the index holds it: area ids as written, the rest folded."""
-    if name == "area":
-        return value.strip().lower()
-    if name == "region":
-        return places.resolve_region(value)
-    return fold(value)
-
-
-# --- results ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PersonHit:
-    """A person as results show them: never contact data."""
-
-    id: str
-    name: str
-    title: str
-    organization: str
-    areas: tuple[str, ...]
-    regions: tuple[str, ...]
-    countries: tuple[str, ...]
-    languages: tuple[str, ...]
-    expertise: tuple[str, ...]
-    score: float
-
-    def as_json(self, url: str) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "title": self.title, "organization": self.organization,
-                "areas": list(self.areas), "regions": list(self.regions), "countries": list(self.countries),
-                "languages": list(self.languages), "expertise": list(self.expertise), "url": url,
-                "score": self.score}
-
-
-@dataclass(frozen=True)
-class FacetValue:
-    value: str  # as the filter takes it (folded, or the area id)
-    label: str
-    count: int
-    selected: bool
-
-
-@dataclass(frozen=True)
-class DirectoryPage:
-    request: DirectoryRequest
-    total: int
-    hits: tuple[PersonHit, ...]
-    facets: dict[str, tuple[FacetValue, ...]]
-    sort: str  # "relevance" when there is text, else "name"
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
-
-    def facet_counts(self) -> dict[str, dict[str, int]]:
-        return {name: {v.label: v.count for v in values} for name, values in self.facets.items()}
-
-
-def person_hit(doc: Doc, score: float = 0.0) -> PersonHit:
-    person: PersonData = doc.page
-    return PersonHit(
-        id=doc.id, name=doc.title, title=person.position, organization=person.organization, areas=doc.areas,
-        regions=person.regions, countries=person.countries, languages=tuple(x.name for x in person.languages),
-        expertise=person.expertise, score=round(float(score), 4),
-    )
-
-
-# --- query analysis ------------------------------------------------------------------------
-
-_SUFFIXES = ("ations", "ation", "ements", "ement", "ments", "ment", "ings", "ing", "ers", "er", "ies", "es",
-             "ed", "s", "e")
-
-
-def stem(word: str) -> str:
-    """A crude suffix stripper, the same on both sides: ``licensing`` and ``license`` -> ``licens``."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in fold(text).split() if w not in _INTENT)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    places: PlaceMatch
-    languages: frozenset[str]  # folded language values
-    concepts: tuple[tuple[tuple[str, ...], ...], ...]  # each: alternative stem tuples, any one matches
-    skill_text: str  # the query's skill words (for BM25 over articles)
-    text: str  # the query without intent words (for BM25 over people)
-
-
-def analyse(text: str, places: Places, languages: Iterable[str], glossary: GlossaryMaps,
-            countries: Iterable[str] = ()) -> Analysis:
-    """Split a query into places, languages and skill concepts (see the module docstring)."""
-    words = fold(text).split()
-    match = places.match(text, countries)
-    known_languages = set(languages)
-    found_languages, used = set(), set(match.used)
-    for position, _word in enumerate(words):
-        for size in (3, 2, 1):
-            phrase = " ".join(words[position:position + size])
-            if position not in used and len(words) >= position + size and phrase in known_languages:
-                found_languages.add(phrase)
-                used.update(range(position, position + size))
-                break
-    terms, by_expansion = glossary
-    concepts, skill_words = [], []
-    position = 0
-    while position < len(words):
-        if position in used or words[position] in _INTENT:
-            position += 1
-            continue
-        for size in range(min(6, len(words) - position), 1, -1):  # an expansion written out
-            span = tuple(words[position:position + size])
-            if span in by_expansion and not used.intersection(range(position, position + size)):
-                concepts.append(_alternatives([" ".join(span), by_expansion[span]]))
-                skill_words += span
-                position += size
-                break
-        else:
-            word = words[position]
-            concepts.append(_alternatives(terms.get(word, [word])))
-            skill_words.append(word)
-            position += 1
-    concepts = [c for c in dict.fromkeys(concepts) if c]
-    kept = [w for i, w in enumerate(words) if w not in _INTENT]
-    return Analysis(match, frozenset(found_languages), tuple(concepts), " ".join(skill_words), " ".join(kept))
-
-
-GlossaryMaps = tuple[dict[str, list[str]], dict[tuple[str, ...], str]]
-
-
-def glossary_maps(glossary: Mapping[str, list[str]]) -> GlossaryMaps:
-    """(folded term -> term and expansions, folded expansion words -> term)."""
-    terms = {fold(t): [t, *expansions] for t, expansions in glossary.items()}
-    by_expansion: dict[tuple[str, ...], str] = {}
-    for term, expansions in glossary.items():
-        for expansion in expansions:
-            by_expansion.setdefault(tuple(fold(expansion).split()), term)
-    return terms, by_expansion
-
-
-def _alternatives(texts: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(dict.fromkeys(s for s in (stems(t) for t in texts) if s))
-
-
-def concept_score(concepts: tuple, value_stems: frozenset[str]) -> float:
-    """How well one declared value answers the query's skill concepts (0 when not at all)."""
-    if not concepts or not value_stems:
-        return 0.0
-    matched_concepts, matched_stems = 0, set()
-    for alternatives in concepts:
-        for alternative in alternatives:
-            if value_stems.issuperset(alternative):
-                matched_concepts += 1
-                matched_stems.update(alternative)
-                break
-    if not matched_concepts:
-        return 0.0
-    return matched_concepts / len(concepts) + 0.5 * len(matched_stems) / len(value_stems)
-
-
-# --- the service ---------------------------------------------------------------------------
 
 def _pinned(method):
     """Run a public method on one index state (a commit mid-request would change array sizes)."""
@@ -572,21 +354,6 @@ class Directory:
         return self.index.field_values(name).counts(visible)
 
 
-@dataclass(frozen=True)
-class PlacePage:
-    """A partner country or a combatant command with its people, articles and offices."""
-
-    kind: str  # "country" or "region"
-    key: str  # folded
-    label: str
-    name: str  # a command's full name
-    command: str | None  # a country's command
-    people: tuple[PersonHit, ...]
-    articles: tuple[Doc, ...]
-    offices: tuple[tuple[str, tuple[PersonHit, ...]], ...]  # (office, its people)
-    countries: tuple[tuple[str, str, int], ...]  # a command's countries: (name, slug, people)
-
-
 def _offices(people: list[Doc]) -> tuple[tuple[str, tuple[PersonHit, ...]], ...]:
     offices: dict[str, list[PersonHit]] = {}
     for doc in people:
@@ -631,9 +398,3 @@ def _display(doc: Doc, name: str) -> list[str]:
     if name == "languages":
         return [language.name for language in value]
     return [value] if isinstance(value, str) else list(value)
-
-
-def country_slug(name: str) -> str:
-    """``Côte d'Ivoire`` -> ``cote-d-ivoire`` (``fold`` of the slug gives the index value back)."""
-    return fold(name).replace(" ", "-")
-

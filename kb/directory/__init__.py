@@ -1,0 +1,11 @@
+"""The expertise directory: find the person who knows, by skill, place and language.
+
+``service`` ranks people by evidence (the formula is in its docstring), ``analysis`` reads
+a query's places, languages and skills, ``model`` holds the requests and answers.
+"""
+from .analysis import analyse, concept_score, glossary_maps, stems
+from .model import FACETS, DirectoryRequest, PersonHit, country_slug
+from .service import Directory, _top
+
+__all__ = ["FACETS", "Directory", "DirectoryRequest", "PersonHit", "_top", "analyse", "concept_score",
+           "country_slug", "glossary_maps", "stems"]
