@@ -177,8 +177,7 @@ def bm25f(reader: Reader, clauses: Clauses) -> np.ndarray:
             word_scores = [reader.term_scores(word) for word in words]
             clause_scores = sum(word_scores)
             if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
-                together = Or([Phrase(name, words) for name in FIELD_BOOSTS])
-                clause_scores = clause_scores * reader.mask(reader.searcher.docs_for_query(together))
+                clause_scores = clause_scores * reader.phrase_mask(tuple(words))
             elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                 clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
             scores += boost * clause_scores

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 from whoosh import scoring
-from whoosh.query import Term
+from whoosh.query import Or, Phrase, Term
 from whoosh.reading import TermNotFound
 
 from .. import ranking
@@ -177,6 +177,11 @@ class Reader:
         """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
         access = tuple(access)
         return self._filter(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
+
+    def phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
+        """Documents where ``words`` stand next to each other in any searched field (positions)."""
+        return self._filter(("phrase", words), lambda: self.mask(self.searcher.docs_for_query(
+            Or([Phrase(name, list(words)) for name in FIELD_BOOSTS]))))
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         return self._filter(("mask", name, value), lambda: self.mask(self.docs(name, value)))
