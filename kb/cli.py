@@ -54,3 +54,9 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
         with index.lock():
             index.optimize()
     click.echo(report.summary())
+
+
+from .accounts.cli import db_cli, users_cli  # noqa: E402 - the accounts commands, kept in their own module
+
+kb_cli.add_command(db_cli)
+kb_cli.add_command(users_cli)
