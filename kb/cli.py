@@ -21,7 +21,7 @@ def check_command() -> None:
     """Print every content problem as path:line: severity: message; exit 1 on errors."""
     cfg = current_app.config
     content = load_content(cfg["CONTENT_DIR"], int(cfg["MAX_FILE_BYTES"]))
-    problems = check(content, dt.date.today())
+    problems = check(content, dt.date.today(), current_app.extensions["kb.markings"])
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.severity == "error" for p in problems)

@@ -21,7 +21,7 @@ from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load
 from .gitlog import last_changed, modified_time
 from .index import IndexBusy, Record, SearchIndex
 
-RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "3"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache.pickle"  # in the index folder
 WORDS_PER_MINUTE = 200
 
@@ -112,7 +112,8 @@ class _Recorder:
         if doc.kind == "article":
             tags = doc.get("tags", ())
             page.update(review_by=doc.get("review_by").isoformat() if doc.get("review_by") else None,
-                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())))
+                        related=list(doc.get("related", ())), aliases=list(doc.get("aliases", ())),
+                        marking=doc.get("marking"))
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
                           aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
                           areas=self.catalog.areas_of(doc), tags=tags, experts=doc.get("experts", ()), page=page)

@@ -171,6 +171,11 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
 def shared_or_skip(relative: str) -> Path:
     """A path in ../shared; skips the test where that folder is absent (a user's clone)."""
     path = SHARED / relative

@@ -20,11 +20,13 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, errors, pages, search
+    from . import accounts, admin, api, errors, pages, paths, search
 
-    for module in (pages, search, api, errors):
+    for module in (pages, search, api, paths, accounts, admin, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)
+    app.before_request(accounts.require_sign_in)
+    app.after_request(accounts.private_responses)
     app.after_request(_server_timing)
     app.jinja_env.globals.update(document_url=document_url, site_name=app.config["SITE_NAME"])

@@ -15,7 +15,7 @@ from ..pages import Library, glossary_anchor
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
 
-DOCUMENT_ENDPOINTS = {"article": "pages.article", "person": "pages.person", "area": "pages.area", "path": "pages.path"}
+DOCUMENT_ENDPOINTS = {"article": "pages.article", "person": "pages.person", "area": "pages.area", "path": "paths.path"}
 
 
 def current_index() -> SearchIndex:

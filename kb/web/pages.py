@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from .context import library
+from .paths import resume
 
 bp = Blueprint("pages", __name__)
 
@@ -11,7 +12,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     lib = library()
-    return render_template("home.html", **lib.home(), area_titles=lib.area_titles())
+    return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume())
 
 
 @bp.get("/areas/<doc_id>")
@@ -27,11 +28,6 @@ def article(doc_id: str):
 @bp.get("/people/<doc_id>")
 def person(doc_id: str):
     return render_template("person.html", page=library().person(doc_id))
-
-
-@bp.get("/paths/<doc_id>")
-def path(doc_id: str):
-    return render_template("path.html", page=library().path(doc_id))
 
 
 @bp.get("/glossary")
