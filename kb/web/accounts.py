@@ -69,6 +69,8 @@ def signed_in_required(view):
 
 
 def _sign_in_required() -> Response:
+    if g.get("accounts_unavailable"):  # the reader may well be signed in: say what is wrong instead
+        return _unavailable()
     if request.path.startswith("/api/"):
         response = make_response(jsonify({"error": "Sign-in required", "message": "Sign in to use this."}), 401)
         response.headers["WWW-Authenticate"] = 'Cookie realm="kb", form="/login"'
@@ -103,6 +105,10 @@ def accounts_unavailable(error: SQLAlchemyError):
     """The database failed: say so (503); nothing half-done is kept, and the next request tries again."""
     db.session.rollback()
     current_app.logger.error("accounts database unavailable: %s", error)
+    return _unavailable()
+
+
+def _unavailable() -> Response:
     response = _respond(503, "Sign-in is unavailable",
                         "Accounts and progress are unavailable at the moment. Reading and search still work; "
                         "please try again in a few minutes.")
