@@ -111,6 +111,8 @@ def _token_hash(token: str) -> str:
 def start_session(user: User) -> str:
     """A new server-side session for ``user``; the returned token goes into the signed cookie."""
     token = secrets.token_urlsafe(32)
+    db.session.execute(delete(UserSession).where(  # the user's expired sessions go
+        UserSession.user_id == user.id, UserSession.created_at < utcnow() - dt.timedelta(days=SESSION_DAYS)))
     db.session.add(UserSession(token_hash=_token_hash(token), user_id=user.id))
     user.last_login_at = utcnow()
     db.session.commit()
@@ -118,10 +120,13 @@ def start_session(user: User) -> str:
     return token
 
 
+SESSION_DAYS = 30  # a sign-in lasts at most this long, however often it is used
+
+
 def load_session(token: str) -> User | None:
-    """The active user of a session token, or None (signed out, disabled, unknown)."""
+    """The active user of a session token, or None (signed out, expired, disabled, unknown)."""
     row = db.session.get(UserSession, _token_hash(token))
-    if row is None:
+    if row is None or row.created_at < utcnow() - dt.timedelta(days=SESSION_DAYS):
         return None
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:

@@ -258,3 +258,17 @@ def test_signed_in_pages_are_private(client, auth):
     auth.login()
     for url in ("/", "/articles/fms/letter-of-request", "/me", "/api/me/progress", "/paths/new-to-sc"):
         assert client.get(url).headers["Cache-Control"] == "private, no-store", url
+
+
+def test_a_session_expires_after_its_lifetime(app, client, auth):
+    import datetime as dt
+
+    from kb.accounts.models import UserSession
+    from kb.accounts.service import SESSION_DAYS
+
+    auth.login()
+    with app.app_context():
+        for row in db.session.scalars(db.select(UserSession)):
+            row.created_at -= dt.timedelta(days=SESSION_DAYS + 1)
+        db.session.commit()
+    assert "Rita Reader" not in text(client.get("/"))
