@@ -47,7 +47,8 @@ class PostgresServer:
             try:
                 owner = pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root without a 'postgres' user; PostgreSQL tests skipped") from None
+                raise PostgresUnavailable("running as root without a 'postgres' user; "
+                                          "PostgreSQL tests skipped") from None
             os.chown(self.folder, owner.pw_uid, owner.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.data = self.folder / "data"

@@ -97,7 +97,8 @@ def private_responses(response: Response) -> Response:
 @bp.app_context_processor
 def account_context() -> dict:
     """Templates see the reader (header: sign in, or name, progress, users, sign out) and markings."""
-    return {"current_reader": current_reader, "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
+    return {"current_reader": current_reader,
+            "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
 
 
 @bp.app_errorhandler(SQLAlchemyError)

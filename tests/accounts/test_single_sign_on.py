@@ -41,7 +41,8 @@ def test_header_from_another_address_is_ignored(app, client):
 
 
 def test_header_names_an_existing_user_with_its_role(app, client):
-    html = text(client.get("/", headers={"X-Remote-User": "ada@example.mil"}, environ_base={"REMOTE_ADDR": "127.0.0.2"}))
+    html = text(client.get("/", headers={"X-Remote-User": "ada@example.mil"},
+                           environ_base={"REMOTE_ADDR": "127.0.0.2"}))
     assert "Ada Admin" in html and 'href="/admin/users"' in html
 
 

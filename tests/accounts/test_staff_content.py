@@ -139,7 +139,7 @@ def test_did_you_mean(client, reader):
         html = body(client, f"/search?q={typo}")
         data = client.get("/api/search", query_string={"q": typo}).get_json()
         if reader:
-            assert data["suggestion"] == right and f"Did you mean" in html
+            assert data["suggestion"] == right and "Did you mean" in html
         else:
             assert data["suggestion"] is None and "Did you mean" not in html
             assert right not in html.lower() and data["total"] == 0
