@@ -12,6 +12,7 @@ from flask import (Blueprint, Response, current_app, g, jsonify, make_response, 
                    session, url_for)
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -136,8 +137,12 @@ def login():
                    else "The email or password is not right.")
     elif request.method == "POST":
         message, status = "Enter your email and password.", 400
-    if request.method == "GET" and current_reader().staff and "next" in request.args:
-        return redirect(target)
+    if request.method == "GET":
+        if current_reader().staff and "next" in request.args:
+            return redirect(target)
+        if g.get("accounts_unavailable"):
+            return _unavailable()
+        db.session.execute(select(1))  # say at once when sign-in cannot work (503 via the handler)
     return render_template("accounts/login.html", form=form, message=message,
                            next=request.args.get("next") if local_target(request.args.get("next")) else None), status
 

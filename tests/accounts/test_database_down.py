@@ -70,7 +70,9 @@ def test_public_pages_work_sign_in_says_unavailable_and_all_is_back_after(app, c
             assert client.get("/paths/new-to-sc").status_code == 200
             assert client.get("/healthz").status_code == 200
             other = app.test_client()
-            signin = Auth(other).login("ed@example.mil")
+            form = other.get("/login")
+            assert form.status_code == 503 and "Sign-in is unavailable" in text(form)
+            signin = client.post("/login", data={"email": "ed@example.mil", "password": "x", "csrf_token": token})
             assert signin.status_code == 503 and "Sign-in is unavailable" in text(signin)
             assert signin.headers["Retry-After"]
             assert client.get("/me").status_code == 503
