@@ -76,7 +76,17 @@ def _sign_in_required() -> Response:
         response = make_response(jsonify({"error": "Sign-in required", "message": "Sign in to use this."}), 401)
         response.headers["WWW-Authenticate"] = 'Cookie realm="kb", form="/login"'
         return response
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("accounts.login", next=_back_here()))
+
+
+def _back_here() -> str | None:
+    """Where to return after signing in: this page, or for a form post the page the form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def require_sign_in() -> Response | None:

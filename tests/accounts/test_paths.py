@@ -43,9 +43,11 @@ def test_anonymous_readers_follow_a_path_and_are_invited_to_sign_in(client):
     assert client.post(STEP, data={"done": "1"}).status_code in (400, 302)  # no token, or not signed in
 
 
-def test_anonymous_post_with_a_token_goes_to_sign_in(client, auth):
-    response = auth.post(STEP, {"done": "1"}, page="/login")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+def test_anonymous_post_with_a_token_goes_to_sign_in_and_back_to_the_path(client, auth):
+    response = auth.post(STEP, {"done": "1"}, page="/login", headers={"Referer": "http://localhost/paths/new-to-sc"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/paths/new-to-sc"
+    elsewhere = auth.post(STEP, {"done": "1"}, page="/login", headers={"Referer": "http://evil.example/paths/x"})
+    assert elsewhere.headers["Location"] == "/login"
 
 
 def test_api_progress_needs_sign_in(client):

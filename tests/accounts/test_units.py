@@ -67,3 +67,12 @@ def test_flag(value, expected):
 def test_settings_list():
     assert settings_list("CUI, PROPIN,") == ("CUI", "PROPIN")
     assert settings_list(["CUI"]) == ("CUI",)
+
+
+def test_without_postgresql_the_tests_say_why_they_skip(monkeypatch):
+    from tests import postgres
+
+    monkeypatch.setattr(postgres.shutil, "which", lambda name: None)
+    monkeypatch.setattr(postgres.glob, "glob", lambda pattern: [])
+    with pytest.raises(postgres.PostgresUnavailable, match="PostgreSQL is not installed .*apt-get install postgresql"):
+        postgres.PostgresServer()
