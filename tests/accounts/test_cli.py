@@ -82,3 +82,12 @@ def test_first_admin_from_the_cli(app, runner):
     assert result.exit_code == 0
     with app.app_context():
         assert find_user("BOSS@example.mil").role == "admin"
+
+
+def test_the_migrations_make_exactly_the_models_schema(app):
+    """A model change without a migration fails here (generate one with 'flask db migrate')."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
