@@ -1,4 +1,4 @@
-"""Sign-in and sign-out, "My progress", and the hooks that guard every request.
+"""Sign-in and sign-out, and the hooks that guard every request (sign-in required, private caching, 503).
 
 Who reads is decided once per request (``kb.accounts.identify`` via ``context.identify_reader``);
 these views only sign in and out and read ``current_reader()``.
@@ -163,7 +163,8 @@ def logout():
     token = getattr(current_user, "session_token", None) if current_reader().staff else None
     try:
         end_session(token)
-    except SQLAlchemyError as exc:  # the cookie is cleared anyway; the row expires with the user's next password
+    except SQLAlchemyError as exc:  # the cookie is cleared anyway; the row expires (SESSION_DAYS) or ends with
+        # the user's next password
         db.session.rollback()
         current_app.logger.error("could not delete session row: %s", exc)
     logout_user()
