@@ -1,6 +1,7 @@
 """Accounts tests run against a real database made by the migrations: SQLite, and PostgreSQL where installed."""
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from kb import create_app
 from kb.accounts import MIGRATIONS
+from kb.accounts.models import db
 from kb.accounts.service import add_user
 
 from ..postgres import PostgresServer, PostgresUnavailable
@@ -24,6 +26,13 @@ def postgres_server():
         pytest.skip(str(exc))
     yield server
     server.destroy()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage():
+    """An unclosed connection then warns (an error) in the test that left it, not in a later one."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -53,19 +62,35 @@ def settings() -> dict:
     return {}
 
 
+def close_app(app) -> None:
+    """Close what an app holds open: database connections and the index."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["kb.index"].close()
+
+
 @pytest.fixture
-def app(tmp_path, content_dir, index, database_url, settings):
-    app = make_app(tmp_path, content_dir, index.directory, database_url, **settings)
+def new_app(tmp_path, content_dir, index, database_url):
+    """Build apps on the test content and database (a restart is a second one); all closed afterwards."""
+    made = []
+
+    def build(**settings):
+        made.append(make_app(tmp_path, content_dir, index.directory, database_url, **settings))
+        return made[-1]
+    yield build
+    for app in made:
+        close_app(app)
+
+
+@pytest.fixture
+def app(new_app, settings):
+    app = new_app(**settings)
     migrate(app)
     with app.app_context():
         for email, name, role in USERS:
             add_user(app.extensions["kb.passwords"], email, name, role, PASSWORD)
-    yield app
-    with app.app_context():
-        from kb.accounts.models import db
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["kb.index"].close()
+    return app
 
 
 USERS = [("rita@example.mil", "Rita Reader", "reader"), ("ed@example.mil", "Ed Editor", "editor"),

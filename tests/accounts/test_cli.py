@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from kb.accounts.models import db
 from kb.accounts.service import find_user
 
-from .conftest import PASSWORD, Auth, make_app
+from .conftest import PASSWORD, Auth
 
 
 def test_users_add_with_password_stdin_then_sign_in(app, runner):
@@ -61,8 +61,8 @@ def test_set_role_disable_enable_list_passwd(app, runner):
     assert auth.login(password="another long password").status_code == 302
 
 
-def test_db_upgrade_creates_the_schema_and_is_safe_to_repeat(tmp_path, content_dir, index, database_url):
-    app = make_app(tmp_path, content_dir, index.directory, database_url)
+def test_db_upgrade_creates_the_schema_and_is_safe_to_repeat(new_app):
+    app = new_app()
     runner = app.test_cli_runner()
     before = runner.invoke(args=["kb", "users", "list"])
     assert before.exit_code == 1 and "run 'flask kb db upgrade'" in before.output
@@ -72,8 +72,6 @@ def test_db_upgrade_creates_the_schema_and_is_safe_to_repeat(tmp_path, content_d
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "user_sessions", "login_failures", "steps_done", "alembic_version"} <= tables
-        db.engine.dispose()
-    app.extensions["kb.index"].close()
 
 
 def test_first_admin_from_the_cli(app, runner):

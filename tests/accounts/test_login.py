@@ -180,16 +180,16 @@ def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, client, a
     assert "Secure" in over_https.headers["Set-Cookie"]
 
 
-def test_secure_cookies_can_be_forced(tmp_path, content_dir, index, database_url):
-    from .conftest import make_app
-    app = make_app(tmp_path, content_dir, index.directory, database_url, SECURE_COOKIES=1)
+def test_secure_cookies_can_be_forced(new_app):
+    app = new_app(SECURE_COOKIES=1)
+    from .conftest import migrate
+    migrate(app)
     assert "Secure" in app.test_client().get("/login").headers["Set-Cookie"]
-    app.extensions["kb.index"].close()
 
 
-def test_forwarded_https_counts_only_from_a_trusted_proxy(tmp_path, content_dir, index, database_url):
-    from .conftest import make_app, migrate
-    app = make_app(tmp_path, content_dir, index.directory, database_url, TRUSTED_PROXIES="10.0.0.0/8")
+def test_forwarded_https_counts_only_from_a_trusted_proxy(new_app):
+    from .conftest import migrate
+    app = new_app(TRUSTED_PROXIES="10.0.0.0/8")
     migrate(app)
     client = app.test_client()
     trusted = client.get("/login", headers={"X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
@@ -197,8 +197,6 @@ def test_forwarded_https_counts_only_from_a_trusted_proxy(tmp_path, content_dir,
     other = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"},
                                   environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert "Secure" not in other.headers["Set-Cookie"]
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_failed_sign_ins_lock_the_account_for_everyone(app, client, auth):

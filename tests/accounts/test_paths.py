@@ -6,7 +6,7 @@ import re
 from ..conftest import write_tree
 from kb.sync import sync
 
-from .conftest import Auth, make_app
+from .conftest import Auth
 
 STEP = "/paths/new-to-sc/steps/fms/letter-of-request"
 
@@ -109,8 +109,7 @@ def test_progress_is_per_user(app, client, auth):
     assert "Continue where you left off" not in text(other.get("/"))
 
 
-def test_progress_survives_a_restart_and_a_content_change(tmp_path, content_dir, index, database_url, app, client,
-                                                          auth):
+def test_progress_survives_a_restart_and_a_content_change(content_dir, index, new_app, app, client, auth):
     auth.login()
     auth.post(STEP, {"done": "1"}, page="/paths/new-to-sc")
     auth.post("/paths/new-to-sc/steps/fms/letter-of-offer-and-acceptance", {"done": "1"}, page="/paths/new-to-sc")
@@ -120,7 +119,7 @@ def test_progress_survives_a_restart_and_a_content_change(tmp_path, content_dir,
     # the content changes: one step's article is renamed
     (content_dir / "articles/fms/letter-of-offer-and-acceptance.md").rename(content_dir / "articles/fms/loa.md")
     sync(content_dir, index)
-    restarted = make_app(tmp_path, content_dir, index.directory, database_url)  # a new process: new app, same DB
+    restarted = new_app()  # a new process: a new app on the same database
     again = restarted.test_client()
     Auth(again).login()
     assert progress(again)["new-to-sc"] == {"done": ["fms/letter-of-request"], "total": 2}
@@ -132,10 +131,6 @@ def test_progress_survives_a_restart_and_a_content_change(tmp_path, content_dir,
     sync(content_dir, index)
     assert sorted(progress(again)["new-to-sc"]["done"]) == ["fms/letter-of-offer-and-acceptance",
                                                             "fms/letter-of-request"]
-    with restarted.app_context():
-        from kb.accounts.models import db
-        db.engine.dispose()
-    restarted.extensions["kb.index"].close()
 
 
 def test_kb_check_reports_a_step_whose_article_is_gone(content_dir, runner):
