@@ -6,7 +6,7 @@ USWDS := static/vendor/uswds
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets run test lint index check serve bench bench-quick clean
+.PHONY: setup assets run test lint index db check serve bench bench-quick clean
 
 setup: $(VENV)/.installed assets
 
@@ -31,13 +31,16 @@ $(USWDS)/.installed: package.json package-lock.json
 index: setup
 	$(BIN)/flask --app app kb index
 
+db: setup
+	$(BIN)/flask --app app kb db upgrade
+
 check: setup
 	$(BIN)/flask --app app kb check
 
-run: index
+run: index db
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-serve: index
+serve: index db
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
 test: setup lint

@@ -90,8 +90,8 @@ def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> lis
             for value in values if value not in known]
 
 
-def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
-    """Problems between files: unknown areas, people and slugs, overdue reviews."""
+def reference_problems(catalog: Catalog, today: dt.date, markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
+    """Problems between files: unknown areas, people, slugs and markings, overdue reviews."""
     areas, people, articles = catalog.ids("area"), catalog.ids("person"), catalog.ids("article")
     problems: list[Problem] = []
     for doc in catalog.content.documents:
@@ -99,6 +99,9 @@ def reference_problems(catalog: Catalog, today: dt.date) -> list[Problem]:
         if doc.kind == "article":
             problems += _unknown(doc, "experts", doc.get("experts", ()), people, "person")
             problems += _unknown(doc, "related", doc.get("related", ()), articles, "article")
+            if doc.get("marking") and doc.get("marking").upper() not in {m.upper() for m in markings}:
+                problems.append(Problem(doc.path, doc.line_of("marking"), "error", f"unknown marking "
+                                        f"'{doc.get('marking')}' (allowed: {', '.join(markings) or 'none'}; KB_MARKINGS)"))
             review_by = doc.get("review_by")
             if review_by and review_by < today:
                 problems.append(Problem(doc.path, doc.line_of("review_by"), "warning",
@@ -140,10 +143,10 @@ def link_problems(doc: Document, rendered: Rendered) -> list[Problem]:
             for slug in rendered.missing]
 
 
-def check(content: Content, today: dt.date) -> list[Problem]:
+def check(content: Content, today: dt.date, markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
     """Every problem in the content: loading, references and links (renders every document)."""
     catalog = Catalog(content)
-    problems = list(content.problems) + reference_problems(catalog, today)
+    problems = list(content.problems) + reference_problems(catalog, today, markings)
     for doc in content.documents:
         problems += link_problems(doc, catalog.render(doc))
     return sorted(problems, key=lambda p: (p.path, p.line, p.severity, p.message))

@@ -23,7 +23,7 @@ def check_command() -> None:
     """Print every content problem as path:line: severity: message; exit 1 on errors."""
     cfg = current_app.config
     content = load_content(cfg["CONTENT_DIR"], int(cfg["MAX_FILE_BYTES"]))
-    problems = check(content, dt.date.today())
+    problems = check(content, dt.date.today(), current_app.extensions["kb.markings"])
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.severity == "error" for p in problems)
@@ -56,3 +56,9 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
         with index.lock():
             index.optimize()
     click.echo(report.summary())
+
+
+from .accounts.cli import db_cli, users_cli  # noqa: E402 - the accounts commands, kept in their own module
+
+kb_cli.add_command(db_cli)
+kb_cli.add_command(users_cli)

@@ -36,6 +36,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up."),
     Setting("SITE_NAME", "SC Knowledge Base", "Name shown in the header and page titles."),
+    Setting("DATABASE_URL", None, "Accounts database: a SQLAlchemy URL such as postgresql://kb@db.example/kb "
+            "(psycopg 3); default: the SQLite file kb.sqlite3 in the instance folder."),
+    Setting("REQUIRE_LOGIN", False, "1: every page and API call needs sign-in (pages redirect to /login, the API "
+            "answers 401); /healthz, /login and static files stay open."),
+    Setting("TRUSTED_USER_HEADER", None, "Single sign-on: the request header (e.g. X-Remote-User) in which the proxy "
+            "names the signed-in user; trusted only from KB_TRUSTED_PROXIES. Off by default."),
+    Setting("TRUSTED_PROXIES", "", "Comma-separated IP addresses or CIDR networks of the reverse proxies whose "
+            "user header, X-Forwarded-For and X-Forwarded-Proto are believed."),
+    Setting("SECURE_COOKIES", "auto", "Session cookie only over HTTPS: 1, 0, or auto (when the request came over "
+            "HTTPS, directly or as X-Forwarded-Proto from a trusted proxy)."),
+    Setting("MARKINGS", "CUI", "Comma-separated handling markings articles may carry (marking: CUI); a marked "
+            "article is always staff-only."),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins within KB_LOGIN_LOCK_MINUTES that pause sign-in for an "
+            "account, and for a client address."),
+    Setting("LOGIN_LOCK_MINUTES", 15, "The window in which failed sign-ins are counted (and so the lock's length)."),
 )
 
 

@@ -184,7 +184,7 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
     "article": {
         "title": _text, "summary": _text, "areas": _list, "tags": _list, "experts": _list,
         "access": _access, "review_by": _date, "related": _list, "aliases": _list,
-        "countries": _list, "regions": _list,
+        "countries": _list, "regions": _list, "marking": _text,
     },
     "person": {
         "name": _text, "title": _text, "organization": _text, "email": _text, "phone": _text,
@@ -289,6 +289,8 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
     if unknown:
         problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning",
                                 "unknown frontmatter keys ignored: " + ", ".join(unknown)))
+    if clean.get("marking"):  # a handling marking makes an article staff-only, whatever 'access' says
+        clean["access"] = "staff"
     if "steps" in clean:
         clean["steps"] = _with_step_lines(clean["steps"], front or "", key_lines.get("steps", 1))
 

@@ -24,7 +24,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("article", "Article", "Articles", "articles", "pages.article", nested=True),
     Kind("person", "Person", "People", "people", "pages.person", required="name"),
     Kind("area", "Functional area", "Functional areas", "areas", "pages.area"),
-    Kind("path", "Onboarding path", "Onboarding paths", "paths", "pages.path"),
+    Kind("path", "Onboarding path", "Onboarding paths", "paths", "paths.path"),
     # Glossary entries are short, so BM25 would rank them above the articles that explain a
     # term; the results page shows a searched term's expansions above the results anyway.
     Kind("glossary", "Glossary term", "Glossary", None, "pages.glossary", required="term", boost=0.1),

@@ -28,6 +28,7 @@ class ArticleData(Body):
     aliases: tuple[str, ...]
     countries: tuple[str, ...]  # as written
     regions: tuple[str, ...]  # command codes: as written, then those of its countries
+    marking: str | None  # a handling marking such as CUI (the article is then staff-only)
 
 
 @dataclass(frozen=True)

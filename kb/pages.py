@@ -50,22 +50,6 @@ class PersonPage:
 
 
 @dataclass(frozen=True)
-class StepView:
-    article: Doc
-    note: str
-
-
-@dataclass(frozen=True)
-class PathPage:
-    doc: Doc
-    steps: list[StepView]
-
-    @property
-    def minutes(self) -> int:
-        return sum(step.article.page.minutes for step in self.steps)
-
-
-@dataclass(frozen=True)
 class GlossaryTerm:
     term: str
     anchor: str
@@ -132,15 +116,6 @@ class Library:
         paths = {p.id: p for a in articles for p in self._find(type="path", links=a.id)}  # paths through them
         return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas), articles,
                           sorted(paths.values(), key=lambda p: p.title.casefold()))
-
-    def path(self, path_id: str) -> PathPage:
-        doc = self._get("path", path_id)
-        steps = []
-        for step in doc.page.steps:
-            article = self.index.get(f"article:{step.article}", self.access)
-            if article is not None:
-                steps.append(StepView(article, step.note))
-        return PathPage(doc, steps)
 
     def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         return self._cached("glossary-page", self._glossary)

@@ -126,7 +126,7 @@ class _Recorder:
             tags = doc.get("tags", ())
             page = ArticleData(**body, review_by=doc.get("review_by"), related=doc.get("related", ()),
                                aliases=doc.get("aliases", ()), countries=doc.get("countries", ()),
-                               regions=self.regions_of(doc))
+                               regions=self.regions_of(doc), marking=doc.get("marking"))
             facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions,
                       "country": page.countries}
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),

@@ -18,5 +18,6 @@ def test_the_two_commands_come_first():
 
 
 def test_cli_commands_are_documented():
-    for command in ("kb check", "kb index", "kb index --rebuild"):
+    for command in ("kb check", "kb index", "kb index --rebuild", "kb db upgrade", "kb users add", "kb users set-role",
+                    "kb users disable", "kb users list", "kb users passwd"):
         assert command in README

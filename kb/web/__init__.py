@@ -21,12 +21,14 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, caching, errors, pages, people, search
+    from . import accounts, admin, api, caching, errors, pages, paths, people, search
 
-    for module in (pages, search, api, people, errors):
+    for module in (pages, search, api, people, paths, accounts, admin, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)
+    app.before_request(accounts.require_sign_in)
+    app.after_request(accounts.private_responses)
     app.after_request(_server_timing)
     caching.register(app)
     app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],

@@ -2,8 +2,8 @@
 
 ``g.reader`` is set once per request by ``identify_reader`` (a ``before_request``), and
 ``current_reader()`` is the only way views, search and pages learn who is reading. The
-identification itself is ``app.extensions["kb.identify"]``: anonymous until accounts
-plug in, and a hook tests may replace to read as staff.
+identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identify``
+(flask-login's user or the trusted proxy's, else anonymous), a hook tests may replace.
 """
 from __future__ import annotations
 

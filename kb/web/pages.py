@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from .context import library
+from .paths import resume
 from .people import directory
 
 bp = Blueprint("pages", __name__)
@@ -12,7 +13,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     lib = library()
-    return render_template("home.html", **lib.home(), area_titles=lib.area_titles())
+    return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume())
 
 
 @bp.get("/areas/<doc_id>")
@@ -32,11 +33,6 @@ def article(doc_id: str):
 @bp.get("/people/<doc_id>")
 def person(doc_id: str):
     return render_template("person.html", page=library().person(doc_id))
-
-
-@bp.get("/paths/<doc_id>")
-def path(doc_id: str):
-    return render_template("path.html", page=library().path(doc_id))
 
 
 @bp.get("/glossary")

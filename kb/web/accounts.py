@@ -1,0 +1,171 @@
+"""Sign-in and sign-out, and the hooks that guard every request (sign-in required, private caching, 503).
+
+Who reads is decided once per request (``kb.accounts.identify`` via ``context.identify_reader``);
+these views only sign in and out and read ``current_reader()``.
+"""
+from __future__ import annotations
+
+import functools
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, Response, current_app, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..accounts import flag, lockout, passwords, request_client
+from ..accounts.models import db
+from ..accounts.service import end_session, sign_in, start_session
+from ..markings import marking_of
+from .context import current_index, current_reader
+from .errors import _respond
+
+bp = Blueprint("accounts", __name__)
+
+OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz"}  # reachable without sign-in under KB_REQUIRE_LOGIN
+PRIVATE = "private, no-store"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None (no open redirect).
+
+    Refused: absolute URLs, scheme-relative ``//host``, ``/\\host`` (browsers read ``\\`` as ``/``),
+    control characters, and all of these percent-encoded once or several times.
+    """
+    if not target:
+        return None
+    candidate = target
+    for _ in range(4):
+        if not candidate.startswith("/") or candidate[1:2] in ("/", "\\") or "\\" in candidate:
+            return None
+        if any(ord(c) < 32 or ord(c) == 127 for c in candidate):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+        decoded = unquote(candidate)
+        if decoded == candidate:
+            return target
+        candidate = decoded
+    return None
+
+
+def signed_in_required(view):
+    """Pages send anonymous readers to the sign-in page; API calls answer 401 JSON."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_reader().staff:
+            return _sign_in_required()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _sign_in_required() -> Response:
+    if g.get("accounts_unavailable"):  # the reader may well be signed in: say what is wrong instead
+        return _unavailable()
+    if request.path.startswith("/api/"):
+        response = make_response(jsonify({"error": "Sign-in required", "message": "Sign in to use this."}), 401)
+        response.headers["WWW-Authenticate"] = 'Cookie realm="kb", form="/login"'
+        return response
+    return redirect(url_for("accounts.login", next=_back_here()))
+
+
+def _back_here() -> str | None:
+    """Where to return after signing in: this page, or for a form post the page the form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def require_sign_in() -> Response | None:
+    """``KB_REQUIRE_LOGIN``: every request but /login, /healthz and static files needs sign-in (``before_request``)."""
+    if flag(current_app.config["REQUIRE_LOGIN"]) and not current_reader().staff \
+            and request.endpoint not in OPEN_ENDPOINTS:
+        return _sign_in_required()
+    return None
+
+
+def private_responses(response: Response) -> Response:
+    """Pages for a signed-in reader (and the sign-in form) are never stored by shared caches."""
+    if current_reader().staff or request.endpoint == "accounts.login" or g.get("private"):
+        response.headers["Cache-Control"] = PRIVATE
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.app_context_processor
+def account_context() -> dict:
+    """Templates see the reader (header: sign in, or name, progress, users, sign out) and markings."""
+    return {"current_reader": current_reader,
+            "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
+
+
+@bp.app_errorhandler(SQLAlchemyError)
+def accounts_unavailable(error: SQLAlchemyError):
+    """The database failed: say so (503); nothing half-done is kept, and the next request tries again."""
+    db.session.rollback()
+    current_app.logger.error("accounts database unavailable: %s", error)
+    return _unavailable()
+
+
+def _unavailable() -> Response:
+    response = _respond(503, "Sign-in is unavailable",
+                        "Accounts and progress are unavailable at the moment. Reading and search still work; "
+                        "please try again in a few minutes.")
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    target = local_target(request.args.get("next")) or url_for("pages.home")
+    message, status = None, 200
+    if form.validate_on_submit():
+        result = sign_in(passwords(), form.email.data, form.password.data, request_client(), lockout())
+        if result.user is not None:
+            session.clear()  # a fresh session: no fixation, a new CSRF token
+            start_session(result.user)
+            login_user(result.user)
+            return redirect(target)
+        status = 429 if result.locked else 401
+        message = (f"Too many failed sign-ins: sign-in is paused for {lockout().minutes:g} minutes. "
+                   "If you forgot your password, ask an administrator." if result.locked
+                   else "The email or password is not right.")
+    elif request.method == "POST":
+        message, status = "Enter your email and password.", 400
+    if request.method == "GET":
+        if current_reader().staff and "next" in request.args:
+            return redirect(target)
+        if g.get("accounts_unavailable"):
+            return _unavailable()
+        db.session.execute(select(1))  # say at once when sign-in cannot work (503 via the handler)
+    return render_template("accounts/login.html", form=form, message=message,
+                           next=request.args.get("next") if local_target(request.args.get("next")) else None), status
+
+
+@bp.post("/logout")
+def logout():
+    """Ends the session: its row is deleted, so even a copy of the cookie no longer signs in."""
+    token = getattr(current_user, "session_token", None) if current_reader().staff else None
+    try:
+        end_session(token)
+    except SQLAlchemyError as exc:  # the cookie is cleared anyway; the row expires (SESSION_DAYS) or ends with
+        # the user's next password
+        db.session.rollback()
+        current_app.logger.error("could not delete session row: %s", exc)
+    logout_user()
+    session.clear()
+    return redirect(url_for("pages.home"))

@@ -1,0 +1,91 @@
+"""``flask kb db upgrade`` and ``flask kb users ...`` through Flask's CLI runner."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from kb.accounts.models import db
+from kb.accounts.service import find_user
+
+from .conftest import PASSWORD, Auth
+
+
+def test_users_add_with_password_stdin_then_sign_in(app, runner):
+    result = runner.invoke(args=["kb", "users", "add", "New@Example.mil", "New Person", "--role", "editor",
+                                 "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "added new@example.mil (editor)" in result.output
+    assert Auth(app.test_client()).login("new@example.mil", "a long enough password").status_code == 302
+
+
+def test_users_add_prompts_for_the_password_twice(app, runner):
+    result = runner.invoke(args=["kb", "users", "add", "p@example.mil", "Prompted"],
+                           input="a long enough password\na long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "Password" in result.output and "added p@example.mil (reader)" in result.output
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["add", "rita@example.mil", "Again", "--password-stdin"], "a long enough password\n", "exists already"),
+    (["add", "x@example.mil", "Short", "--password-stdin"], "short\n", "at least 12 characters"),
+    (["add", "not-an-email", "X", "--password-stdin"], "a long enough password\n", "is not an email address"),
+    (["add", "x@example.mil", "X", "--role", "boss", "--password-stdin"], "a long enough password\n", "boss"),
+    (["set-role", "nobody@example.mil", "admin"], "", "no user 'nobody@example.mil'"),
+    (["disable", "nobody@example.mil"], "", "no user"),
+])
+def test_mistakes_are_one_line_errors(runner, args, stdin, message):
+    result = runner.invoke(args=["kb", "users", *args], input=stdin)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_set_role_disable_enable_list_passwd(app, runner):
+    assert runner.invoke(args=["kb", "users", "set-role", "rita@example.mil", "admin"]).exit_code == 0
+    listing = runner.invoke(args=["kb", "users", "list"]).output
+    assert "rita@example.mil\tadmin\tactive\tRita Reader" in listing and "ed@example.mil\teditor" in listing
+    client = app.test_client()
+    auth = Auth(client)
+    auth.login()
+    assert 'href="/admin/users"' in client.get("/").get_data(as_text=True)
+    assert runner.invoke(args=["kb", "users", "disable", "rita@example.mil"]).exit_code == 0
+    assert "Rita" not in client.get("/").get_data(as_text=True)  # disabling ends the sessions at once
+    assert "disabled" in runner.invoke(args=["kb", "users", "list"]).output
+    assert auth.login().status_code == 401
+    assert runner.invoke(args=["kb", "users", "enable", "rita@example.mil"]).exit_code == 0
+    assert auth.login().status_code == 302
+    result = runner.invoke(args=["kb", "users", "passwd", "rita@example.mil", "--password-stdin"],
+                           input="another long password\n")
+    assert result.exit_code == 0, result.output
+    assert "Rita" not in client.get("/").get_data(as_text=True)  # a new password signs out everywhere
+    assert auth.login().status_code == 401
+    assert auth.login(password="another long password").status_code == 302
+
+
+def test_db_upgrade_creates_the_schema_and_is_safe_to_repeat(new_app):
+    app = new_app()
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["kb", "users", "list"])
+    assert before.exit_code == 1 and "run 'flask kb db upgrade'" in before.output
+    for _ in range(2):
+        result = runner.invoke(args=["kb", "db", "upgrade"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"users", "user_sessions", "login_failures", "steps_done", "alembic_version"} <= tables
+
+
+def test_first_admin_from_the_cli(app, runner):
+    result = runner.invoke(args=["kb", "users", "add", "boss@example.mil", "The Boss", "--role", "admin",
+                                 "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0
+    with app.app_context():
+        assert find_user("BOSS@example.mil").role == "admin"
+
+
+def test_the_migrations_make_exactly_the_models_schema(app):
+    """A model change without a migration fails here (generate one with 'flask db migrate')."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []

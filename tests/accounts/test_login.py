@@ -1,0 +1,275 @@
+"""Signing in and out through the real forms, roles, CSRF, redirects, cookies and lockout."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kb.accounts.models import LoginFailure, db
+from kb.web.accounts import local_target
+
+from .conftest import PASSWORD, csrf_token
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_sign_in_shows_the_user_and_sign_out_ends_it(client, auth):
+    assert "Sign in" in text(client.get("/"))
+    response = auth.login()
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = text(client.get("/"))
+    assert "Rita Reader" in home and "My progress" in home and 'action="/logout"' in home
+    assert "Users" not in home
+    assert auth.logout().status_code == 302
+    home = text(client.get("/"))
+    assert "Rita Reader" not in home and "Sign in" in home
+
+
+def test_sign_out_invalidates_a_copied_session_cookie(app, client, auth):
+    auth.login()
+    cookie = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert "Rita Reader" not in text(thief.get("/"))
+    assert thief.get("/api/me/progress").status_code == 401
+
+
+def test_sign_out_is_a_post_with_csrf(client, auth):
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400  # no token
+    assert "Rita Reader" in text(client.get("/"))
+
+
+@pytest.mark.parametrize("email, users_link", [("rita@example.mil", False), ("ed@example.mil", False),
+                                                ("ada@example.mil", True)])
+def test_each_role_sees_its_header(client, auth, email, users_link):
+    auth.login(email)
+    body = text(client.get("/"))
+    assert "My progress" in body
+    assert ('href="/admin/users"' in body) is users_link
+    status = client.get("/admin/users").status_code
+    assert status == (200 if users_link else 403)
+
+
+def test_anonymous_admin_page_asks_to_sign_in(client):
+    response = client.get("/admin/users")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/admin/users")
+
+
+def test_admin_manages_users_on_the_web_page(app, client, auth):
+    auth.login("ada@example.mil")
+    page = text(client.get("/admin/users"))
+    assert "rita@example.mil" in page and "ed@example.mil" in page
+    response = auth.post("/admin/users", {"email": "New.Person@example.mil", "name": "New Person", "role": "editor",
+                                          "password": "a long enough password"}, page="/admin/users")
+    assert response.status_code == 303
+    assert "new.person@example.mil" in text(client.get("/admin/users"))
+    short = auth.post("/admin/users", {"email": "x@example.mil", "name": "X", "role": "reader", "password": "short"},
+                      page="/admin/users")
+    assert short.status_code == 400 and "at least 12 characters" in text(short)
+    with app.app_context():
+        from kb.accounts.service import find_user
+        rita = find_user("rita@example.mil").id
+    auth.post(f"/admin/users/{rita}", {"role": "editor"}, page="/admin/users")
+    auth.post(f"/admin/users/{rita}", {"action": "disable"}, page="/admin/users")
+    with app.app_context():
+        from kb.accounts.service import find_user
+        user = find_user("rita@example.mil")
+        assert user.role == "editor" and not user.active
+    other = app.test_client()
+    from .conftest import Auth
+    assert Auth(other).login("rita@example.mil").status_code == 401
+
+
+def test_admin_page_refuses_a_post_without_token(client, auth):
+    auth.login("ada@example.mil")
+    response = client.post("/admin/users", data={"email": "e@example.mil", "name": "E", "role": "admin",
+                                                 "password": "a long enough password"})
+    assert response.status_code == 400 and "CSRF" in text(response)
+    assert "e@example.mil" not in text(client.get("/admin/users"))
+
+
+def test_sign_in_without_or_with_a_wrong_csrf_token_is_rejected(client):
+    response = client.post("/login", data={"email": "rita@example.mil", "password": PASSWORD})
+    assert response.status_code == 400 and "CSRF" in text(response)
+    csrf_token(client)
+    response = client.post("/login", data={"email": "rita@example.mil", "password": PASSWORD, "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "Rita Reader" not in text(client.get("/"))
+
+
+def test_marking_a_step_needs_a_csrf_token(client, auth):
+    auth.login()
+    response = client.post("/paths/new-to-sc/steps/fms/letter-of-request", data={"done": "1"})
+    assert response.status_code == 400
+    assert client.get("/api/me/progress").get_json()["paths"]["new-to-sc"]["done"] == []
+
+
+def test_wrong_password_and_unknown_account_get_the_same_answer(client, auth):
+    wrong = auth.login("rita@example.mil", "not the password")
+    unknown = auth.login("nobody@example.mil", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The email or password is not right." in text(wrong)
+    assert text(wrong).replace("rita@example.mil", "X") == text(unknown).replace("nobody@example.mil", "X")
+
+
+def test_unknown_accounts_take_as_long_as_known_ones(app, client, auth):
+    """A dummy hash is verified for unknown accounts (real argon2 cost here, not the cheap test profile)."""
+    from kb.accounts.passwords import Passwords
+    from kb.accounts.service import set_password
+
+    app.extensions["kb.passwords"] = Passwords()
+    with app.app_context():
+        set_password(app.extensions["kb.passwords"], "ed@example.mil", PASSWORD)
+
+    def timed(email: str) -> float:
+        started = time.perf_counter()
+        auth.login(email, "wrong password")
+        return time.perf_counter() - started
+
+    timed("nobody@example.mil")  # the dummy hash is computed once, on first use
+    known = min(timed("ed@example.mil") for _ in range(2))
+    unknown = min(timed(f"nobody{i}@example.mil") for i in range(2))
+    assert known > 0.05 and unknown > 0.05
+    assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+def test_a_disabled_account_cannot_sign_in(app, auth):
+    with app.app_context():
+        from kb.accounts.service import set_active
+        set_active("rita@example.mil", False)
+    assert auth.login().status_code == 401
+
+
+@pytest.mark.parametrize("target", [
+    "http://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example",
+    "%2F%2Fevil.example%2F", "/%2F%2Fevil.example/", "/%5Cevil.example/", "%68ttp://evil.example",
+    "http%3A%2F%2Fevil.example%2F", "/%252F%252Fevil.example", "\\\\evil.example", "/\t/evil.example",
+    "javascript:alert(1)", " //evil.example",
+])
+def test_next_never_leaves_the_site(client, auth, target):
+    from urllib.parse import quote
+    response = auth.login(next=quote(target, safe=""))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/", target
+
+
+@pytest.mark.parametrize("target", ["/articles/fms/letter-of-request", "/search?q=LOA&type=article", "/me"])
+def test_next_goes_to_a_local_page(client, auth, target):
+    from urllib.parse import quote
+    response = auth.login(next=quote(target, safe=""))
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/paths", "/paths"), ("//evil.example", None), ("/\\evil", None), ("http://x", None), ("x", None),
+    ("/%2f%2fevil", None), ("/%25%32%66%25%32%66evil", None), ("", None), (None, None), ("/a%20b", "/a%20b"),
+])
+def test_local_target(target, expected):
+    assert local_target(target) == expected
+
+
+def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, client, auth):
+    cookie = auth.login().headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    over_https = app.test_client().get("/login", base_url="https://kb.example")
+    assert "Secure" in over_https.headers["Set-Cookie"]
+
+
+def test_secure_cookies_can_be_forced(new_app):
+    app = new_app(SECURE_COOKIES=1)
+    from .conftest import migrate
+    migrate(app)
+    assert "Secure" in app.test_client().get("/login").headers["Set-Cookie"]
+
+
+def test_forwarded_https_counts_only_from_a_trusted_proxy(new_app):
+    from .conftest import migrate
+    app = new_app(TRUSTED_PROXIES="10.0.0.0/8")
+    migrate(app)
+    client = app.test_client()
+    trusted = client.get("/login", headers={"X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert "Secure" in trusted.headers["Set-Cookie"]
+    other = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"},
+                                  environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert "Secure" not in other.headers["Set-Cookie"]
+
+
+def test_failed_sign_ins_lock_the_account_for_everyone(app, client, auth):
+    for _ in range(4):
+        assert auth.login("rita@example.mil", "wrong").status_code == 401
+    fifth = auth.login("rita@example.mil", "wrong")
+    assert fifth.status_code == 429 and "paused for 15 minutes" in text(fifth)
+    # the right password from another address does not get in while locked
+    other = app.test_client()
+    from .conftest import Auth
+    locked = Auth(other).login("rita@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.77"})
+    assert locked.status_code == 429
+    assert "Rita Reader" not in text(other.get("/"))
+    # an unknown account locks the same way, so the lock tells nothing about existence
+    for _ in range(5):
+        unknown = auth.login("ghost@example.mil", "wrong", environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    known = auth.login("rita@example.mil", "wrong", environ_base={"REMOTE_ADDR": "192.0.2.51"})
+    assert unknown.status_code == known.status_code == 429
+    assert text(unknown).replace("ghost", "rita") == text(known)
+
+
+def test_failed_sign_ins_lock_the_client_address(app, client, auth):
+    for i in range(5):
+        auth.login(f"user{i}@example.mil", "wrong", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    response = auth.login("ed@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    assert response.status_code == 429
+    assert auth.login("ed@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.2"}).status_code == 302
+
+
+def test_the_lock_ends_after_the_window(app, client, auth):
+    for _ in range(5):
+        auth.login("rita@example.mil", "wrong")
+    assert auth.login().status_code == 429
+    with app.app_context():  # 16 minutes later
+        import datetime as dt
+        for failure in db.session.scalars(db.select(LoginFailure)):
+            failure.at -= dt.timedelta(minutes=16)
+        db.session.commit()
+    assert auth.login().status_code == 302
+
+
+def test_failures_are_slowed(app, client, auth):
+    app.extensions["kb.lockout"] = type(app.extensions["kb.lockout"])(5, 15, 0.2)
+    auth.login("rita@example.mil", "wrong")
+    started = time.perf_counter()
+    auth.login("rita@example.mil", "wrong")
+    assert time.perf_counter() - started >= 0.2
+
+
+def test_the_unlock_command_lifts_a_lock(client, auth, runner):
+    for _ in range(5):
+        auth.login("rita@example.mil", "wrong")
+    assert auth.login().status_code == 429
+    assert runner.invoke(args=["kb", "users", "unlock", "rita@example.mil"]).exit_code == 0
+    assert auth.login().status_code == 302
+
+
+def test_signed_in_pages_are_private(client, auth):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    auth.login()
+    for url in ("/", "/articles/fms/letter-of-request", "/me", "/api/me/progress", "/paths/new-to-sc"):
+        assert client.get(url).headers["Cache-Control"] == "private, no-store", url
+
+
+def test_a_session_expires_after_its_lifetime(app, client, auth):
+    import datetime as dt
+
+    from kb.accounts.models import UserSession
+    from kb.accounts.service import SESSION_DAYS
+
+    auth.login()
+    with app.app_context():
+        for row in db.session.scalars(db.select(UserSession)):
+            row.created_at -= dt.timedelta(days=SESSION_DAYS + 1)
+        db.session.commit()
+    assert "Rita Reader" not in text(client.get("/"))

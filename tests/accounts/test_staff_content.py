@@ -1,0 +1,179 @@
+"""Staff-only and marked articles: absent on every surface for anonymous readers, present when signed in.
+
+The sample's staff article ``eum/internal-checklist`` has the planted words "zebra" and "quokka";
+a marked article (``marking: CUI``, no ``access``) has "narwhal". Each surface is asked as an
+anonymous reader and as a signed-in reader through the real sign-in form.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ..conftest import SAMPLE, write_tree
+
+SECRETS = re.compile(r"zebra|quokka|internal-checklist|narwhal|marked-procedure", re.IGNORECASE)
+TITLE = "Zebra compliance checklist"
+MARKED_TITLE = "Marked procedure"
+
+EXTRA = {
+    "articles/eum/public-notes.md": """
+        ---
+        title: Public notes on visits
+        summary: What anyone may know about compliance visits.
+        related: [eum/internal-checklist]
+        ---
+        Visits happen every year.
+        """,
+    "articles/fms/marked-procedure.md": """
+        ---
+        title: Marked procedure
+        summary: A procedure with a handling marking.
+        marking: CUI
+        access: public
+        experts: [john-smith]
+        ---
+        The narwhal procedure links to [[fms/letter-of-offer-and-acceptance]].
+        """,
+    "glossary.yml": SAMPLE["glossary.yml"] + """
+        - term: ZCL
+          expansion: compliance checklist for visits
+          definition: The internal list.
+          see: eum/internal-checklist
+        """,
+}
+
+
+@pytest.fixture
+def content_dir(tmp_path):
+    return write_tree(write_tree(tmp_path / "content", SAMPLE), EXTRA)
+
+
+@pytest.fixture(params=["anonymous", "signed in"])
+def reader(request, client, auth):
+    if request.param == "signed in":
+        assert auth.login().status_code == 302
+    return request.param == "signed in"
+
+
+def body(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def without_query(html: str, query: str) -> str:
+    """The page minus the places that echo the query back (search box, headings, links)."""
+    return html.replace(query, "").replace(query.replace(" ", "+"), "")
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("/", TITLE),                                        # recently updated
+    ("/areas/eum", TITLE),                               # area page lists
+    ("/areas/fms", MARKED_TITLE),
+    ("/articles/fms/letter-of-request", TITLE),          # "Pages that link here"
+    ("/articles/fms/letter-of-offer-and-acceptance", MARKED_TITLE),
+    ("/articles/eum/public-notes", TITLE),               # related articles
+    ("/people/maria-delgado", TITLE),                    # articles naming the person as expert
+    ("/people/john-smith", MARKED_TITLE),
+    ("/paths", "3 steps"),                               # step count and reading time
+    ("/paths/new-to-sc", TITLE),                         # the step itself
+    ("/glossary", TITLE),                                # a glossary entry's "see" link
+    ("/me", "3 steps"),
+])
+def test_pages(client, reader, url, shown):
+    if url == "/me" and not reader:
+        assert client.get(url).status_code == 302
+        return
+    html = body(client, url)
+    if reader:
+        assert shown in html, url
+    else:
+        assert not SECRETS.search(html), (url, SECRETS.search(html))
+
+
+@pytest.mark.parametrize("q", ["zebra", "quokka", "narwhal", "checklist", "compliance", "inventory steps",
+                               "title:zebra", "zeb*", "area:eum", "type:article"])
+def test_search_results_counts_and_facets(client, reader, q):
+    signed_in = reader
+    data = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
+    ids = [r["id"] for r in data["results"]]
+    assert len(ids) == data["total"] if data["total"] <= 50 else True
+    secret_ids = {"eum/internal-checklist", "fms/marked-procedure"}
+    if signed_in:
+        if q in ("zebra", "quokka", "checklist", "title:zebra", "zeb*", "inventory steps"):
+            assert "eum/internal-checklist" in ids, q
+        if q == "narwhal":
+            assert ids == ["fms/marked-procedure"]
+    else:
+        assert not secret_ids & set(ids)
+        assert not SECRETS.search(str(data).replace(q, "")), q
+        html = without_query(body(client, f"/search?q={q}"), q)
+        assert not SECRETS.search(html), (q, SECRETS.search(html))
+
+
+def test_counts_and_facets_differ_by_exactly_the_hidden_articles(client, auth):
+    def numbers(q):
+        data = client.get("/api/search", query_string={"q": q}).get_json()
+        return data["total"], data["facets"]
+    anonymous = {q: numbers(q) for q in ("checklist", "area:eum", "type:article", "procedure")}
+    auth.login()
+    signed_in = {q: numbers(q) for q in anonymous}
+    assert signed_in["checklist"][0] == anonymous["checklist"][0] + 1
+    assert signed_in["area:eum"][1]["area"]["eum"] == anonymous["area:eum"][1]["area"].get("eum", 0) + 1
+    assert signed_in["type:article"][1]["type"]["article"] == anonymous["type:article"][1]["type"]["article"] + 2
+    assert signed_in["procedure"][0] == anonymous["procedure"][0] + 1
+
+
+def test_suggestions(client, reader):
+    for typed in ("zebr", "Zebra comp", "marked proc", "narwh"):
+        titles = [s["title"] for s in client.get("/api/suggest", query_string={"q": typed}).get_json()]
+        if reader and typed != "narwh":
+            assert titles and (TITLE in titles or MARKED_TITLE in titles), typed
+        if not reader:
+            assert titles == [], typed
+
+
+def test_did_you_mean(client, reader):
+    for typo, right in (("quokkka", "quokka"), ("zebbra", "zebra"), ("narwhel", "narwhal")):
+        html = body(client, f"/search?q={typo}")
+        data = client.get("/api/search", query_string={"q": typo}).get_json()
+        if reader:
+            assert data["suggestion"] == right and "Did you mean" in html
+        else:
+            assert data["suggestion"] is None and "Did you mean" not in html
+            assert right not in html.lower() and data["total"] == 0
+
+
+@pytest.mark.parametrize("url", ["/articles/eum/internal-checklist", "/api/articles/eum/internal-checklist",
+                                 "/articles/fms/marked-procedure", "/api/articles/fms/marked-procedure"])
+def test_article_and_api_are_404_not_403(client, reader, url):
+    response = client.get(url)
+    if reader:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 404
+        slug = url.split("/articles/")[1]  # the 404 page names what was asked for, nothing more
+        assert not SECRETS.search(response.get_data(as_text=True).replace(slug, ""))
+
+
+def test_api_article_shows_staff_backlinks_and_related_only_signed_in(client, reader):
+    related = client.get("/api/articles/eum/public-notes").get_json()["related"]
+    assert related == (["eum/internal-checklist"] if reader else [])
+
+
+def test_healthz_counts_only_what_the_reader_sees(client, auth):
+    anonymous = client.get("/healthz").get_json()["documents"]
+    auth.login()
+    assert client.get("/healthz").get_json()["documents"] == anonymous + 2
+
+
+def test_marking_banner_top_and_bottom_and_labels_in_lists(client, auth):
+    auth.login()
+    html = body(client, "/articles/fms/marked-procedure")
+    assert html.count('class="kb-marking-banner"') == 2 and ">CUI</div>" in html
+    results = body(client, "/search?q=narwhal")
+    assert 'kb-marking-tag" title="Handling marking">CUI<' in results
+    area = body(client, "/areas/fms")
+    assert 'kb-marking-tag" title="Handling marking">CUI<' in area
+    assert "kb-marking-banner" not in body(client, "/articles/fms/letter-of-request")
