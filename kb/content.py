@@ -14,7 +14,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -146,6 +146,7 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
     "article": {
         "title": _text, "summary": _text, "areas": _list, "tags": _list, "experts": _list,
         "access": _access, "review_by": _date, "related": _list, "aliases": _list,
+        "sources": _list, "reviewed": _date,  # freshness (kb.freshness)
     },
     "person": {
         "name": _text, "title": _text, "organization": _text, "email": _text, "phone": _text,
@@ -407,6 +408,15 @@ class ParseCache:
         self._current: dict[str, tuple[tuple[int, int], Any]] = {}
         self._changed = False
 
+    def known_paths(self) -> list[str]:
+        """The paths parsed in the previous run (for an update that is told what changed)."""
+        return list(self._previous)
+
+    def reuse(self, rel: str) -> Any:
+        """The previous run's value for ``rel``, kept without looking at the file."""
+        self._current[rel] = entry = self._previous[rel]
+        return entry[1]
+
     def get(self, rel: str, stamp: tuple[int, int], parse: Callable[[], Any]) -> Any:
         entry = self._previous.get(rel)
         if entry is not None and entry[0] == stamp:
@@ -459,12 +469,19 @@ def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntr
     return tuple(entries), tuple(problems), hashlib.sha256(raw).hexdigest()
 
 
-def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None) -> Content:
-    """Load every document and the glossary below ``root``; never raises for bad files."""
+def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None,
+                 changed: Collection[str] | None = None) -> Content:
+    """Load every document and the glossary below ``root``; never raises for bad files.
+
+    With ``changed`` (paths relative to ``root``, e.g. from ``git diff``) and a parse cache
+    from the previous run, only those files are read; the rest come from the cache.
+    """
     root = Path(root)
     cache = cache or ParseCache()
     if not root.is_dir():
         return Content((), (), "", (Problem(str(root), 1, "error", "content folder not found"),))
+    if changed is not None and cache.known_paths():
+        return _load_changed(root, max_bytes, cache, set(changed))
     files, problems = _content_files(root)
     documents = []
     for kind, path, rel, stamp in files:
@@ -479,6 +496,47 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
         glossary, glossary_problems, glossary_digest = cache.get(
             GLOSSARY_FILE, stamp, functools.partial(_parse_glossary_file, root, max_bytes))
     return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
+
+
+def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[str]) -> Content:
+    """``load_content`` when told which files changed: reads only those (no walk of the folder)."""
+    real_root = root.resolve()
+    paths = {p for p in cache.known_paths() if p != GLOSSARY_FILE}
+    paths |= {p for p in changed if p.lower().endswith(".md") and _kind_of(p)}
+    problems: list[Problem] = []
+    documents = []
+    for rel in sorted(paths, key=lambda p: (list(KINDS).index(p.split("/", 1)[0]), p)):
+        path = root / rel
+        if rel not in changed:
+            doc, doc_problems = cache.reuse(rel)
+        elif path.is_symlink() and not _inside(path, real_root):
+            doc, doc_problems = None, (_link_problem(rel, path, real_root, folder=False),)
+        elif not path.is_file():
+            continue  # deleted (or never a file): drops out of the cache too
+        else:
+            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), functools.partial(
+                _parse_file, root, _kind_of(rel), path, max_bytes))
+        problems += doc_problems
+        if doc is not None:
+            documents.append(doc)
+    glossary, glossary_problems, glossary_digest = (), (), ""
+    if GLOSSARY_FILE in changed or GLOSSARY_FILE not in cache.known_paths():
+        stamp = _stamp(root / GLOSSARY_FILE)
+        if stamp:
+            glossary, glossary_problems, glossary_digest = cache.get(
+                GLOSSARY_FILE, stamp, functools.partial(_parse_glossary_file, root, max_bytes))
+    else:
+        glossary, glossary_problems, glossary_digest = cache.reuse(GLOSSARY_FILE)
+    return Content(tuple(documents), glossary, glossary_digest, tuple(problems) + glossary_problems)
+
+
+def _kind_of(rel: str) -> str | None:
+    """The kind of a content path (``articles/fms/x.md`` -> article); None outside the kind folders."""
+    folder, _, rest = rel.partition("/")
+    kind = KINDS.get(folder)
+    if kind is None or not rest or any(part.startswith(".") for part in rest.split("/")):
+        return None
+    return kind if kind == "article" or "/" not in rest else None
 
 
 def _folder_of(kind: str) -> str:

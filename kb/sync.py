@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
-from .gitlog import last_changed, modified_time
+from .freshness import Source, load_sources
+from .git import file_facts, histories, modified_time
 from .index import IndexBusy, Record, SearchIndex
 
 RENDER_VERSION = "2"  # bump when rendering or the record layout changes: forces a re-render
@@ -57,11 +58,13 @@ class _Source:
     senses: tuple[GlossaryEntry, ...] = ()
 
 
-def _sources(catalog: Catalog) -> list[_Source]:
+def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_Source]:
     glossary_digest = catalog.content.glossary_digest
+    cited = cited or {}
     sources = [
         _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, ",".join(catalog.areas_of(doc)),
-                                              *catalog.expert_evidence(doc), RENDER_VERSION), doc.title, doc=doc)
+                                              *catalog.expert_evidence(doc), RENDER_VERSION,
+                                              *(repr(cited.get(s)) for s in doc.get("sources", ()))), doc.title, doc=doc)
         for doc in catalog.content.documents
     ]
     for term, senses in catalog.glossary_terms().items():
@@ -86,25 +89,43 @@ def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
 class _Recorder:
     """Builds index records for one content snapshot."""
 
-    def __init__(self, catalog: Catalog, content_dir: Path) -> None:
+    def __init__(self, catalog: Catalog, content_dir: Path, cited: dict[str, Source] | None = None,
+                 paths: list[str] | None = None) -> None:
         self.catalog = catalog
         self.content_dir = content_dir
+        self.cited = cited or {}
+        self.paths = paths  # the files about to be rendered, when known: git reads only their history
 
     @cached_property
-    def changed_at(self) -> dict[str, dt.datetime]:
-        """Read from git only when something is rendered (runs before the pool forks)."""
-        return last_changed(self.content_dir)
+    def history(self) -> dict[str, list] | None:
+        """Read from git in one pass, only when something is rendered (runs before the pool forks).
+
+        None when the content folder is not a git repository.
+        """
+        return histories(self.content_dir, self.paths)
+
+    def git_page_data(self, doc) -> tuple[dt.datetime | None, dict[str, Any]]:
+        """(updated, page data added from git and sources.yml): the one place the git facts enter a record."""
+        commits = (self.history or {}).get(doc.path)
+        updated = commits[0].date if commits else modified_time(self.content_dir / doc.path)
+        extra: dict[str, Any] = {"git": file_facts(commits, self.history is not None)}
+        if doc.kind == "article":
+            extra["sources"] = [(self.cited[s].as_dict() if s in self.cited else {"id": s, "changed": None, "note": ""})
+                                for s in doc.get("sources", ())]
+            extra["reviewed"] = doc.get("reviewed").isoformat() if doc.get("reviewed") else None
+        return updated, extra
 
     def record(self, source: _Source) -> Record:
         if source.doc is None:
             return self._glossary(source)
         doc = source.doc
         rendered = self.catalog.render(doc)
-        updated = self.changed_at.get(doc.path) or modified_time(self.content_dir / doc.path)
+        updated, git_data = self.git_page_data(doc)
         page: dict[str, Any] = {
             "html": rendered.html, "path": doc.path,
             "headings": [(h.level, h.anchor, h.text) for h in rendered.headings],
             "minutes": max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
+            **git_data,
         }
         # missing targets count as links too, so the page is re-rendered when they appear
         common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
@@ -145,29 +166,35 @@ class _Recorder:
 
 
 def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
-         max_bytes: int = 2_000_000, wait: bool = True) -> SyncReport:
+         max_bytes: int = 2_000_000, wait: bool = True, changed: Collection[str] | None = None) -> SyncReport:
     """Bring the index up to date with the content folder (one process at a time).
 
     With ``wait=False`` it raises ``IndexBusy`` at once when another update holds the lock.
+    With ``changed`` (paths relative to the folder, e.g. from ``git diff`` after a pull) only
+    those files are read and they are re-rendered even when their text is the same (their
+    history grew); without it, or without a previous run, every file's stamp is compared.
     """
     started = time.perf_counter()
     content_dir = Path(content_dir)
+    changed = set(changed) if changed is not None else None
     with index.lock(wait) as locked:
         if not locked:
             raise IndexBusy(f"another index update is running in {index.directory}")
         cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
-        content = load_content(content_dir, max_bytes, cache)
+        content = load_content(content_dir, max_bytes, cache, changed=None if rebuild else changed)
         catalog = Catalog(content)
-        sources = _sources(catalog)
+        cited = load_sources(content_dir)[0]
+        sources = _sources(catalog, cited)
         manifest = None if rebuild or not index.exists() else index.manifest()
-        recorder = _Recorder(catalog, content_dir)
+        recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
             with _records(recorder, sources) as records:
                 added = index.rebuild(records)
             cache.save(index.directory / PARSE_CACHE)
             return _report(content, added, 0, 0, 0, True, started)
         stale_keys = _stale_keys(sources, manifest)
-        stale = [s for s in sources if s.key in stale_keys]
+        stale = [s for s in sources if s.key in stale_keys or (changed and s.doc and s.doc.path in changed)]
+        recorder.paths = [s.doc.path for s in stale if s.doc is not None]
         with _records(recorder, stale) as records:
             records = list(records)
         deleted = sorted(manifest.keys() - {s.key for s in sources})
@@ -191,7 +218,7 @@ def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[R
     if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield map(recorder.record, sources)
         return
-    recorder.changed_at  # noqa: B018 - read the git history once, before the fork
+    recorder.history  # noqa: B018 - read the git history once, before the fork
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
         yield pool.imap(_record_in_worker, sources, chunksize=8)
 
