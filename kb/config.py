@@ -36,6 +36,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up."),
     Setting("SITE_NAME", "SC Knowledge Base", "Name shown in the header and page titles."),
+    Setting("EDIT_URL", None, "Template of an article's \"Edit this page\" link, with {path} for its path in the "
+            "content folder, e.g. https://git.example.mil/sc/kb-content/-/edit/main/{path}; unset: no link."),
+    Setting("WEBHOOK_SECRET", None, "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub "
+            "X-Hub-Signature-256); unset: the hook answers 404."),
+    Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days "
+            "without a change."),
 )
 
 

@@ -10,8 +10,11 @@ is always as of the request, never as of the last index update.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -190,3 +193,24 @@ def report(articles: Iterable[dict[str, Any]], today: dt.date, stale_after_days:
                                  split(doc.get("experts")), split(doc.get("areas"))))
     order = {status: n for n, status in enumerate(STATUSES)}
     return Report(today, tuple(sorted(entries, key=lambda e: (order[e.status], e.date, e.slug))))
+
+
+def format_report(found: Report, fmt: str) -> str:
+    """The report as ``text`` (one line per entry, then counts), ``csv`` or ``json``."""
+    if fmt == "json":
+        return json.dumps({"today": found.today.isoformat(), "counts": found.counts(),
+                           "entries": [e.as_dict() for e in found.entries]}, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["slug", "status", "date", "experts", "areas", "title", "message"])
+        for e in found.entries:
+            writer.writerow([e.slug, e.status, e.date.isoformat(), " ".join(e.experts), " ".join(e.areas),
+                             e.title, e.message])
+        return out.getvalue()
+    lines = [f"{e.slug}\t{e.status}\t{e.date.isoformat()}\t{','.join(e.experts) or '-'}\t{e.message}"
+             for e in found.entries]
+    counts = found.counts()
+    lines.append(f"{counts['overdue']} overdue, {counts['due-soon']} due soon, "
+                 f"{counts['source-changed']} source changed (as of {found.today.isoformat()})")
+    return "\n".join(lines) + "\n"

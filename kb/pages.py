@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .access import Reader, can_see_contact, levels
+from .git import most_changed_by_person
 from .index import SearchIndex
 
 CONTACT_FIELDS = ("email", "phone", "location")
@@ -102,6 +103,7 @@ class Library:
             "contact_hidden": not can_see_contact(self.reader),
             "area_list": self._many("area", _split(doc.get("areas"))),
             "articles": self._find(type="article", experts=person_id),
+            "most_changed": self.most_changed(person_id),
         })
 
     def path(self, path_id: str) -> Page:
@@ -115,6 +117,28 @@ class Library:
 
     def glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
         return self._cached("glossary-page", self._glossary)
+
+    # -- feeds, freshness report and person history (the git workflow) --------------
+    def recent_articles(self, limit: int, area: str | None = None) -> list[dict[str, Any]]:
+        """The articles changed last, newest first (optionally of one area), as this reader may see them."""
+        return self._find(sort="-updated", limit=limit, type="article", **({"areas": area} if area else {}))
+
+    def articles(self) -> list[dict[str, Any]]:
+        return self._find(type="article")
+
+    def area_doc(self, area_id: str) -> dict[str, Any]:
+        return self._get("area", area_id)
+
+    def most_changed(self, person_id: str, limit: int = 5) -> list[tuple[dict[str, Any], int]]:
+        """The articles a person changed most (commit author email = profile email), with counts."""
+        ranked = self._cached("most-changed", self._most_changed_table).get(person_id, [])[:limit]
+        found = {a["id"]: a for a in self._many("article", [slug for slug, _ in ranked])}
+        return [(found[slug], n) for slug, n in ranked if slug in found]
+
+    def _most_changed_table(self) -> dict[str, list[tuple[str, int]]]:
+        emails = {p["id"]: p["page"]["person"].get("email", "") for p in self._find(type="person")}
+        histories = {a["id"]: (a["page"].get("git") or {}).get("commits", []) for a in self.articles()}
+        return most_changed_by_person(histories, emails, limit=20)
 
     def _glossary(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Terms grouped A–Z (digits and symbols under '#'), each sense's article resolved."""

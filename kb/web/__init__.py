@@ -20,9 +20,9 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, errors, pages, search
+    from . import api, errors, feeds, history, hooks, pages, reports, search
 
-    for module in (pages, search, api, errors):
+    for module in (history, pages, search, api, feeds, hooks, reports, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)

@@ -1,8 +1,12 @@
 """Reading pages: home, areas, articles, people, paths, glossary."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import datetime as dt
 
+from flask import Blueprint, current_app, render_template
+
+from ..freshness import flags
+from ..history import edit_url
 from .context import library
 
 bp = Blueprint("pages", __name__)
@@ -21,7 +25,11 @@ def area(doc_id: str):
 
 @bp.get("/articles/<path:doc_id>")
 def article(doc_id: str):
-    return render_template("article.html", page=library().article(doc_id))
+    page = library().article(doc_id)
+    cfg = current_app.config
+    notices = flags(page.doc["page"], page.doc.get("updated"), dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
+    return render_template("article.html", page=page, notices=notices,
+                           edit_link=edit_url(cfg.get("EDIT_URL"), page.doc["page"].get("path", "")))
 
 
 @bp.get("/people/<doc_id>")

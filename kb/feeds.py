@@ -1,0 +1,53 @@
+"""Atom feeds of recently changed articles (site-wide and per area), built with feedgen."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from feedgen.feed import FeedGenerator
+
+FEED_SIZE = 20
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str  # the article's absolute URL
+    title: str
+    url: str
+    summary: str
+    updated: dt.datetime  # UTC
+    author: str | None
+
+
+def entries_for(docs: Iterable[dict[str, Any]], url_of) -> list[FeedEntry]:
+    """Feed entries for stored article documents, newest first; ``url_of(slug)`` gives absolute URLs."""
+    entries = []
+    for doc in docs:
+        updated = doc.get("updated") or dt.datetime(1970, 1, 1)
+        git_facts = doc["page"].get("git") or {}
+        url = url_of(doc["id"])
+        entries.append(FeedEntry(url, doc["title"], url, doc.get("summary", ""),
+                                 updated.replace(tzinfo=dt.timezone.utc), git_facts.get("author")))
+    return sorted(entries, key=lambda e: e.updated, reverse=True)
+
+
+def atom(title: str, feed_url: str, site_url: str, entries: list[FeedEntry]) -> bytes:
+    """The Atom document (UTF-8 bytes). ``updated`` is the newest entry's time."""
+    fg = FeedGenerator()
+    fg.id(feed_url)
+    fg.title(title)
+    fg.link(href=site_url, rel="alternate")
+    fg.link(href=feed_url, rel="self")
+    fg.updated(entries[0].updated if entries else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    for item in reversed(entries):  # feedgen puts each new entry first
+        entry = fg.add_entry()
+        entry.id(item.id)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.updated(item.updated)
+        if item.summary:
+            entry.summary(item.summary)
+        if item.author:
+            entry.author(name=item.author)
+    return fg.atom_str(pretty=True)
