@@ -9,13 +9,13 @@ from .context import library
 bp = Blueprint("history", __name__)
 
 
-@bp.get("/articles/<path:doc_id>/history")
+@bp.get("/articles/<path:doc_id>/-/history")
 def history(doc_id: str):
     page = library().article(doc_id)
     return render_template("history.html", page=page, commits=commits_of(page.doc))
 
 
-@bp.get("/articles/<path:doc_id>/commits/<sha>")
+@bp.get("/articles/<path:doc_id>/-/commits/<sha>")
 def commit(doc_id: str, sha: str):
     page = library().article(doc_id)
     try:
