@@ -164,6 +164,7 @@ _REQUIRED = {"area": "title", "article": "title", "person": "name", "path": "tit
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w .:-]*?)\s*:", re.MULTILINE)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _YAML = YAMLHandler()
+_FAST_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def decode(relpath: str, raw: bytes) -> tuple[str | None, list[Problem]]:
@@ -197,7 +198,7 @@ def _split_frontmatter(text: str) -> tuple[str | None, str, int]:
 
 def _load_yaml(relpath: str, front: str) -> tuple[dict[str, Any], list[Problem]]:
     try:
-        meta = _YAML.load(front)
+        meta = _YAML.load(front, Loader=_FAST_YAML)  # the C loader where PyYAML has it (5-10x faster)
     except yaml.YAMLError as exc:
         line, reason = _yaml_error(exc, last_line=front.count("\n"))
         return {}, [Problem(relpath, line, "error", f"invalid YAML frontmatter: {reason}; metadata ignored")]
