@@ -140,14 +140,21 @@ def _relative_slug(href: str, source_dir: str) -> tuple[str, str] | None:
     return path[len("articles/"):-3], fragment
 
 
+_MARKUP = re.compile(r"[\[<`*_\\&]")
+_UNDERSCORES = re.compile(r"(?<!\w)_+|_+(?!\w)")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+
+
 def _heading_text(raw: str, title_of) -> str:
     """A heading's text as the table of contents sees it (links to their text, markup removed)."""
+    if not _MARKUP.search(raw):
+        return raw
     text = _WIKI.sub(lambda m: (m.group(2) or "").strip() or title_of(m.group(1).split("#")[0].strip())
                      or m.group(1).strip(), raw)
     text = _MD_LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
     text = _TAG.sub("", text).replace("`", "").replace("*", "")
-    text = re.sub(r"(?<!\w)_+|_+(?!\w)", "", text)
-    return html.unescape(re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", text))
+    text = _UNDERSCORES.sub("", text)
+    return html.unescape(_ESCAPED.sub(r"\1", text))
 
 
 def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
@@ -184,7 +191,7 @@ def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
     for _, raw in sorted(headings):
         if _ATTR_ID.search(raw):
             continue
-        unique(slugify(_heading_text(_ATTR.sub("", raw), title_of), "-"), used, counters)
+        unique(slugify(_heading_text(_ATTR.sub("", raw) if "{" in raw else raw, title_of), "-"), used, counters)
     return Scanned(tuple(sorted(links, key=lambda link: link.offset)), frozenset(used))
 
 
