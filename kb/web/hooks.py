@@ -45,18 +45,20 @@ def start_updater(app: Flask) -> None:
     """Record the request, then start ``flask kb sync --if-idle`` in a new session.
 
     When an updater is already running (here or in another worker), the new one exits at
-    once and the running one goes round again, because the request token changed.
+    once and the running one goes round again, because the request token changed (it reads
+    the token after it let go of the lock, so no request falls between the two).
     """
     request_update(app.config["INDEX_DIR"])
     starter = app.extensions.get("kb.start_updater")
     if starter is not None:  # tests replace the process with a call
         starter()
         return
-    running = app.extensions.get("kb.updater")
-    if running is not None and running.poll() is None:
-        return
+    # Always start one: an updater that is still running may already have looked at the token,
+    # and a new one that finds the lock taken exits at once. Reap the ones that finished.
+    updaters = [p for p in app.extensions.setdefault("kb.updaters", []) if p.poll() is None]
     env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
            "KB_INSTANCE_DIR": app.instance_path}
-    app.extensions["kb.updater"] = subprocess.Popen(
+    updaters.append(subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "sync", "--if-idle"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True))
+    app.extensions["kb.updaters"] = updaters
