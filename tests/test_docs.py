@@ -18,5 +18,6 @@ def test_the_two_commands_come_first():
 
 
 def test_cli_commands_are_documented():
-    for command in ("kb check", "kb index", "kb index --rebuild"):
+    for command in ("kb check", "kb check PATH", "kb index", "kb index --rebuild", "kb sync",
+                    "kb report freshness", "/hooks/content", "/feed.atom", "/reports/freshness"):
         assert command in README

@@ -133,3 +133,25 @@ def test_a_request_during_an_update_gets_another_round(clones, monkeypatch):
 def test_a_folder_without_git_gets_a_full_update(tmp_path, content_dir, index):
     outcome = updater.update(content_dir, index)
     assert outcome.ok and not outcome.pulled and outcome.changed is None
+
+
+@pytest.mark.slow
+def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
+    """End to end: push, POST /hooks/content, a `flask kb sync --if-idle` process pulls and indexes."""
+    import time
+
+    origin, server, expert, index = clones
+    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t",
+                      "INSTANCE_DIR": str(tmp_path / "instance"), "WEBHOOK_SECRET": "s3cret"})
+    client = app.test_client()
+    for round_, word in enumerate(("wombat", "numbat")):
+        push_change(expert, message=f"round {round_}", text=f"\n{word.capitalize()} note.\n")
+        assert client.post("/hooks/content", headers={"X-Gitlab-Token": "s3cret"}).status_code == 202
+        deadline = time.monotonic() + 60
+        while not hits(app.extensions["kb.index"], word):
+            assert time.monotonic() < deadline, f"{word} never became searchable"
+            time.sleep(0.05)
+    for process in app.extensions["kb.updaters"]:
+        process.wait(60)
+    assert client.get("/healthz").get_json()["content_sync"]["ok"] is True
+    app.extensions["kb.index"].close()
