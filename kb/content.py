@@ -506,11 +506,16 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
     paths |= {p for p in changed if p.lower().endswith(".md") and _kind_of(p)}
     problems: list[Problem] = []
     documents = []
-    for rel in sorted(paths, key=lambda p: (list(KINDS).index(p.split("/", 1)[0]), p)):
-        path = root / rel
+    order = {folder: n for n, folder in enumerate(KINDS)}
+    for rel in sorted(paths, key=lambda p: (order[p.split("/", 1)[0]], p)):
         if rel not in changed:
             doc, doc_problems = cache.reuse(rel)
-        elif path.is_symlink() and not _inside(path, real_root):
+            problems += doc_problems
+            if doc is not None:
+                documents.append(doc)
+            continue
+        path = root / rel
+        if path.is_symlink() and not _inside(path, real_root):
             doc, doc_problems = None, (_link_problem(rel, path, real_root, folder=False),)
         elif not path.is_file():
             continue  # deleted (or never a file): drops out of the cache too
