@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scale import AREAS, BIN, ROOT, Server, generate  # noqa: E402
+from kb.updater import _exclusive  # noqa: E402
 
 SECRET = "bench-secret"
 TARGET_S = 1.0
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5078)
     args = parser.parse_args()
     docs = args.articles + args.people + len(AREAS)
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         scratch = Path(scratch)
         seed, origin, server_dir, expert = (scratch / n for n in ("seed", "origin.git", "server", "expert"))
         slugs = generate(seed, args.articles, args.people)
@@ -115,6 +116,8 @@ def main() -> None:
             sync_alone.append(time.perf_counter() - started)
         finally:
             server.stop()
+            with _exclusive(scratch / "index", wait=True):  # let a last webhook's updater finish
+                pass
     print(f"Sync: {docs:,} documents ({args.articles:,} articles, {args.people:,} people) in a git repository; "
           f"first index {build:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  push -> searchable (webhook, kb sync, search): median {statistics.median(visible):.2f} s, "
