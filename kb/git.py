@@ -59,7 +59,7 @@ def _env() -> dict[str, str]:
 
 def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(content_dir), "-c", "core.quotepath=off", *args],
+        done = subprocess.run(["git", "-C", str(content_dir), "--literal-pathspecs", "-c", "core.quotepath=off", *args],
                               capture_output=True, text=True, errors="replace", timeout=timeout, env=_env(),
                               stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
