@@ -212,3 +212,17 @@ def test_area_feed_and_its_link_in_the_page_head(gitapp):
            'href="/areas/eum/feed.atom">' in page
     assert 'type="application/atom+xml"' in text(gitapp.test_client().get("/")) and 'href="/feed.atom"' in text(
         gitapp.test_client().get("/"))
+
+
+def test_article_and_history_pages_run_no_git(gitapp, monkeypatch):
+    """Git facts come from the index (one git log pass at index time), never from git per page view."""
+    from kb import git
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"git ran during a page view: {args}")
+
+    monkeypatch.setattr(git, "_git", refuse)
+    client = gitapp.test_client()
+    for url in ("/articles/fms/letter-of-request", "/articles/fms/letter-of-request/-/history", "/feed.atom",
+                "/people/maria-delgado"):
+        assert client.get(url).status_code == 200, url
