@@ -12,7 +12,7 @@ from functools import cached_property
 from .content import Content, Document, GlossaryEntry, Problem
 from .kinds import FILE_KINDS
 from .places import Places, fold
-from .render import Rendered, Renderer, line_of
+from .render import Rendered, Renderer
 
 
 @dataclass(frozen=True)
@@ -136,17 +136,3 @@ def place_problems(catalog: Catalog) -> list[Problem]:
                 problems.append(Problem(doc.path, doc.line_of("countries"), "warning",
                                         f"country '{value}' is not in regions.yml, so it counts for no command"))
     return problems
-
-
-def link_problems(doc: Document, rendered: Rendered) -> list[Problem]:
-    return [Problem(doc.path, line_of(doc.body, slug, doc.body_line), "error", f"link to missing article '{slug}'")
-            for slug in rendered.missing]
-
-
-def check(content: Content, today: dt.date, markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
-    """Every problem in the content: loading, references and links (renders every document)."""
-    catalog = Catalog(content)
-    problems = list(content.problems) + reference_problems(catalog, today, markings)
-    for doc in content.documents:
-        problems += link_problems(doc, catalog.render(doc))
-    return sorted(problems, key=lambda p: (p.path, p.line, p.severity, p.message))

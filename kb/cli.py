@@ -3,33 +3,81 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .catalog import check
-from .content import load_content
-from .index import IndexBusy
+from .access import Reader, levels
+from .checker import check_folder
+from .freshness import format_report
+from .freshness import report as freshness_report
+from .index import IndexBusy, IndexUnavailable
 from .people_import import people_cli
 from .sync import sync
+from .updater import UpdaterBusy, update
+
+STAFF = Reader(name="kb report", staff=True, role="editor")  # reports cover staff-only articles too
 
 kb_cli = AppGroup("kb", help="Check the content and maintain the search index.")
 kb_cli.add_command(people_cli)  # flask kb people import FILE.csv
 
 
 @kb_cli.command("check")
-def check_command() -> None:
-    """Print every content problem as path:line: severity: message; exit 1 on errors."""
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check_command(path: Path | None, fmt: str) -> None:
+    """Print every content problem in PATH (default KB_CONTENT_DIR) as path:line: severity: message.
+
+    Exit status 1 when there are errors; warnings alone pass.
+    """
     cfg = current_app.config
-    content = load_content(cfg["CONTENT_DIR"], int(cfg["MAX_FILE_BYTES"]))
-    problems = check(content, dt.date.today(), current_app.extensions["kb.markings"])
-    for problem in problems:
-        click.echo(str(problem))
-    errors = sum(p.severity == "error" for p in problems)
-    click.echo(f"{len(content.documents)} documents, {len(content.glossary)} glossary entries: "
-               f"{errors} errors, {len(problems) - errors} warnings", err=True)
-    sys.exit(1 if errors else 0)
+    result = check_folder(path or cfg["CONTENT_DIR"], dt.date.today(), max_bytes=int(cfg["MAX_FILE_BYTES"]),
+                          stale_after_days=int(cfg["STALE_AFTER_DAYS"]), markings=current_app.extensions["kb.markings"])
+    if fmt == "json":
+        click.echo(result.as_json())
+    else:
+        for problem in result.problems:
+            click.echo(str(problem))
+        click.echo(f"{result.documents} documents, {result.glossary_entries} glossary entries: "
+                   f"{result.errors} errors, {result.warnings} warnings", err=True)
+    sys.exit(1 if result.errors else 0)
+
+
+@kb_cli.command("sync")
+@click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another sync is running.")
+def sync_command(if_idle: bool) -> None:
+    """Pull the content repository (fast-forward only) and index exactly the files that changed."""
+    cfg = current_app.config
+    try:
+        outcome = update(cfg["CONTENT_DIR"], current_app.extensions["kb.index"],
+                         max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
+    except UpdaterBusy as busy:
+        click.echo(f"{busy}: it will pick up this request", err=True)
+        return
+    click.echo(outcome.summary(), err=not outcome.ok)
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@kb_cli.group("report")
+def report_group() -> None:
+    """Reports for editors and scripts."""
+
+
+@report_group.command("freshness")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+def freshness_command(fmt: str) -> None:
+    """Articles overdue for review, due within 30 days, or resting on a changed source (from the index)."""
+    cfg = current_app.config
+    index = current_app.extensions["kb.index"]
+    try:
+        articles = index.find(levels(STAFF), type="article")
+    except IndexUnavailable as missing:
+        raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
+    found = freshness_report(articles, dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
+    click.echo(format_report(found, fmt), nl=False)
 
 
 @kb_cli.command("index")

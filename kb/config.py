@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins within KB_LOGIN_LOCK_MINUTES that pause sign-in for an "
             "account, and for a client address."),
     Setting("LOGIN_LOCK_MINUTES", 15, "The window in which failed sign-ins are counted (and so the lock's length)."),
+    Setting("EDIT_URL", None, "Template of an article's \"Edit this page\" link, with {path} for its path in the "
+            "content folder, e.g. https://git.example.mil/sc/kb-content/-/edit/main/{path}; unset: no link."),
+    Setting("WEBHOOK_SECRET", None, "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub "
+            "X-Hub-Signature-256); unset: the hook answers 404."),
+    Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days "
+            "without a change."),
 )
 
 

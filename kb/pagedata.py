@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from .render import Heading
 
 
 @dataclass(frozen=True)
 class Body:
-    """Every file kind: its rendered Markdown."""
+    """Every file kind: its rendered Markdown and its history."""
 
     html: str
     path: str  # the file, relative to the content folder
     headings: tuple[Heading, ...]
     minutes: int  # reading time
+    # From git (kb.git.file_facts): {"tracked": False, "reason"} or {"tracked": True, "updated" (ISO),
+    # "author", "authors", "commits": [{"sha", "date", "author", "email", "subject"}, ...] newest first}
+    git: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class ArticleData(Body):
     countries: tuple[str, ...]  # as written
     regions: tuple[str, ...]  # command codes: as written, then those of its countries
     marking: str | None  # a handling marking such as CUI (the article is then staff-only)
+    sources: tuple[dict[str, Any], ...]  # the authorities it rests on: {"id", "changed" (ISO or None), "note"}
+    reviewed: dt.date | None  # when an expert last confirmed it
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .access import Reader, can_see_contact, levels
+from .git import most_changed_by_person
 from .index import Doc, SearchIndex
 from .pagedata import PersonData
 
@@ -47,6 +48,7 @@ class PersonPage:
     areas: list[Doc]
     articles: list[Doc]
     paths: list[Doc]  # onboarding paths through the articles they are an expert on
+    most_changed: list[tuple[Doc, int]]  # the articles they changed most (git), with counts
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,32 @@ class Library:
         articles = self._find(type="article", experts=person_id)
         paths = {p.id: p for a in articles for p in self._find(type="path", links=a.id)}  # paths through them
         return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas), articles,
-                          sorted(paths.values(), key=lambda p: p.title.casefold()))
+                          sorted(paths.values(), key=lambda p: p.title.casefold()), self.most_changed(person_id))
 
     def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         return self._cached("glossary-page", self._glossary)
+
+    # -- feeds, freshness report and person history (the git workflow) --------------
+    def recent_articles(self, limit: int, area: str | None = None) -> list[Doc]:
+        """The articles changed last, newest first (optionally of one area), as this reader may see them."""
+        return self._find(sort="-updated", limit=limit, type="article", **({"areas": area} if area else {}))
+
+    def articles(self) -> list[Doc]:
+        return self._find(type="article")
+
+    def area_doc(self, area_id: str) -> Doc:
+        return self._get("area", area_id)
+
+    def most_changed(self, person_id: str, limit: int = 5) -> list[tuple[Doc, int]]:
+        """The articles a person changed most (commit author email = profile email), with counts."""
+        ranked = self._cached("most-changed", self._most_changed_table).get(person_id, [])[:limit]
+        found = {a.id: a for a in self._many("article", [slug for slug, _ in ranked])}
+        return [(found[slug], n) for slug, n in ranked if slug in found]
+
+    def _most_changed_table(self) -> dict[str, list[tuple[str, int]]]:
+        emails = {p.id: p.page.email for p in self._find(type="person")}
+        histories = {a.id: a.page.git.get("commits", []) for a in self.articles()}
+        return most_changed_by_person(histories, emails, limit=20)
 
     def _glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         """Terms grouped A–Z (digits and symbols under '#'), each sense's article resolved."""

@@ -92,7 +92,9 @@ class _WikiLinkProcessor(InlineProcessor):
 
     def handleMatch(self, m, data):
         slug, text = m.group(1).strip(), (m.group(2) or "").strip() or None
-        return _link_element(self.links, slug, text), m.start(0), m.end(0)
+        slug, _, fragment = slug.partition("#")  # [[fms/loa#pricing]] links to a heading
+        return _link_element(self.links, slug.strip(), text, "#" + fragment.strip() if fragment.strip() else ""), \
+            m.start(0), m.end(0)
 
 
 class _RelativeLinkProcessor(Treeprocessor):

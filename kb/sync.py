@@ -12,7 +12,7 @@ import html
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,12 +21,13 @@ from typing import Any
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .facets import fold_all
-from .gitlog import last_changed, modified_time
+from .freshness import Source, load_sources
+from .git import file_facts, histories, modified_time
 from .index import IndexBusy, Record, SearchIndex
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
-RENDER_VERSION = "4"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "5"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
 WORDS_PER_MINUTE = 200
 
@@ -62,12 +63,14 @@ class _Source:
     senses: tuple[GlossaryEntry, ...] = ()
 
 
-def _sources(catalog: Catalog) -> list[_Source]:
+def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_Source]:
     glossary_digest = catalog.content.glossary_digest
+    cited = cited or {}
     sources = [
         _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, catalog.content.regions_digest,
                                               ",".join(catalog.areas_of(doc)),
-                                              *catalog.expert_evidence(doc), RENDER_VERSION), doc.title, doc=doc)
+                                              *catalog.expert_evidence(doc), RENDER_VERSION,
+                                              *(repr(cited.get(s)) for s in doc.get("sources", ()))), doc.title, doc=doc)
         for doc in catalog.content.documents
     ]
     for term, senses in catalog.glossary_terms().items():
@@ -92,9 +95,12 @@ def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
 class _Recorder:
     """Builds index records for one content snapshot."""
 
-    def __init__(self, catalog: Catalog, content_dir: Path) -> None:
+    def __init__(self, catalog: Catalog, content_dir: Path, cited: dict[str, Source] | None = None,
+                 paths: list[str] | None = None) -> None:
         self.catalog = catalog
         self.content_dir = content_dir
+        self.cited = cited or {}
+        self.paths = paths  # the files about to be rendered, when known: git reads only their history
 
     @cached_property
     def places(self) -> Places:
@@ -107,18 +113,32 @@ class _Recorder:
         return tuple(regions) + tuple(self.places.label(c) for c in codes[len(fold_all(regions)):])
 
     @cached_property
-    def changed_at(self) -> dict[str, dt.datetime]:
-        """Read from git only when something is rendered (runs before the pool forks)."""
-        return last_changed(self.content_dir)
+    def history(self) -> dict[str, list] | None:
+        """Read from git in one pass, only when something is rendered (runs before the pool forks).
+
+        None when the content folder is not a git repository.
+        """
+        return histories(self.content_dir, self.paths)
+
+    def git_facts(self, doc: Document) -> tuple[dt.datetime | None, dict[str, Any]]:
+        """(updated, the file's git facts): from the one pass over the log, else the file's time."""
+        commits = (self.history or {}).get(doc.path)
+        updated = commits[0].date if commits else modified_time(self.content_dir / doc.path)
+        return updated, file_facts(commits, self.history is not None)
+
+    def cited_sources(self, doc: Document) -> tuple[dict[str, Any], ...]:
+        """The article's sources with what ``sources.yml`` says of them (unknown ones: no date)."""
+        return tuple(self.cited[s].as_dict() if s in self.cited else {"id": s, "changed": None, "note": ""}
+                     for s in doc.get("sources", ()))
 
     def record(self, source: _Source) -> Record:
         if source.doc is None:
             return self._glossary(source)
         doc = source.doc
         rendered = self.catalog.render(doc)
-        updated = self.changed_at.get(doc.path) or modified_time(self.content_dir / doc.path)
+        updated, git = self.git_facts(doc)
         body = dict(html=rendered.html, path=doc.path, headings=rendered.headings,
-                    minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)))
+                    minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)), git=git)
         # missing targets count as links too, so the page is re-rendered when they appear
         common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
                       links=rendered.links + rendered.missing, updated=updated, digest=source.digest)
@@ -126,7 +146,8 @@ class _Recorder:
             tags = doc.get("tags", ())
             page = ArticleData(**body, review_by=doc.get("review_by"), related=doc.get("related", ()),
                                aliases=doc.get("aliases", ()), countries=doc.get("countries", ()),
-                               regions=self.regions_of(doc), marking=doc.get("marking"))
+                               regions=self.regions_of(doc), marking=doc.get("marking"),
+                               sources=self.cited_sources(doc), reviewed=doc.get("reviewed"))
             facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions,
                       "country": page.countries}
             return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
@@ -191,29 +212,35 @@ def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
 
 
 def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
-         max_bytes: int = 2_000_000, wait: bool = True) -> SyncReport:
+         max_bytes: int = 2_000_000, wait: bool = True, changed: Collection[str] | None = None) -> SyncReport:
     """Bring the index up to date with the content folder (one process at a time).
 
     With ``wait=False`` it raises ``IndexBusy`` at once when another update holds the lock.
+    With ``changed`` (paths relative to the folder, e.g. from ``git diff`` after a pull) only
+    those files are read and they are re-rendered even when their text is the same (their
+    history grew); without it, or without a previous run, every file's stamp is compared.
     """
     started = time.perf_counter()
     content_dir = Path(content_dir)
+    changed = set(changed) if changed is not None else None
     with index.lock(wait) as locked:
         if not locked:
             raise IndexBusy(f"another index update is running in {index.directory}")
         cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
-        content = load_content(content_dir, max_bytes, cache)
+        content = load_content(content_dir, max_bytes, cache, changed=None if rebuild else changed)
         catalog = Catalog(content)
-        sources = _sources(catalog)
+        cited = load_sources(content_dir)[0]
+        sources = _sources(catalog, cited)
         manifest = None if rebuild or not index.exists() else index.manifest()
-        recorder = _Recorder(catalog, content_dir)
+        recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
             with _records(recorder, sources) as records:
                 added = index.rebuild(records)
             cache.save(index.directory / PARSE_CACHE)
             return _report(content, added, 0, 0, 0, True, started)
         stale_keys = _stale_keys(sources, manifest)
-        stale = [s for s in sources if s.key in stale_keys]
+        stale = [s for s in sources if s.key in stale_keys or (changed and s.doc and s.doc.path in changed)]
+        recorder.paths = [s.doc.path for s in stale if s.doc is not None]
         with _records(recorder, stale) as records:
             records = list(records)
         deleted = sorted(manifest.keys() - {s.key for s in sources})
@@ -237,7 +264,7 @@ def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[R
     if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield map(recorder.record, sources)
         return
-    recorder.changed_at  # noqa: B018 - read the git history once, before the fork
+    recorder.history  # noqa: B018 - read the git history once, before the fork
     with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
         yield pool.imap(_record_in_worker, sources, chunksize=8)
 

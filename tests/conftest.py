@@ -131,6 +131,11 @@ SAMPLE = {
 }
 
 
+def body(rel: str) -> str:
+    """A sample file's text as written to disk (dedented), for tests that append to it."""
+    return textwrap.dedent(SAMPLE.get(rel, "---\ntitle: New\n---\n")).lstrip("\n")
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, text in files.items():
         path = root / rel

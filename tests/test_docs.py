@@ -18,6 +18,7 @@ def test_the_two_commands_come_first():
 
 
 def test_cli_commands_are_documented():
-    for command in ("kb check", "kb index", "kb index --rebuild", "kb db upgrade", "kb users add", "kb users set-role",
-                    "kb users disable", "kb users list", "kb users passwd"):
+    for command in ("kb check", "kb check PATH", "kb index", "kb index --rebuild", "kb sync", "kb report freshness",
+                    "/hooks/content", "/feed.atom", "/reports/freshness", "kb db upgrade", "kb users add",
+                    "kb users set-role", "kb users disable", "kb users list", "kb users passwd"):
         assert command in README

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from kb import create_app
-from kb.catalog import check
+from kb.checker import check_content
 from kb.content import load_content, parse_document
 from kb.people_import import import_people, slugify
 
@@ -41,7 +41,7 @@ def test_import_creates_profiles_that_load_cleanly(runner, tmp_path, content_dir
     assert doc.get("languages") == ({"name": "English", "level": ""}, {"name": "French", "level": "ILR 3"},
                                     {"name": "Twi", "level": "ILR 2"})
     assert doc.get("phone") == "+1 202 555 0199" and doc.get("sco") == "Office of Security Cooperation Accra"
-    assert [p for p in check(load_content(content_dir), dt.date(2026, 1, 1)) if p.severity == "error"] == []
+    assert [p for p in check_content(load_content(content_dir), dt.date(2026, 1, 1)) if p.severity == "error"] == []
 
 
 def test_bad_rows_are_reported_with_line_and_reason_and_the_exit_is_non_zero(runner, tmp_path, content_dir):

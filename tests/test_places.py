@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from kb.catalog import check
+from kb.checker import check_content
 from kb.content import load_content, parse_document, parse_regions
 from kb.facets import fold
 from kb.places import Places, read_places
@@ -66,11 +66,11 @@ def test_invalid_yaml_is_one_error_and_no_table():
 
 def test_kb_check_reports_bad_place_entries(tmp_path):
     root = write_tree(tmp_path / "content", {"regions.yml": "- name: nameless\n- command: EUCOM\n  countries: {a: b}\n"})
-    problems = [str(p) for p in check(load_content(root), dt.date.today())]
+    problems = [str(p) for p in check_content(load_content(root), dt.date.today())]
     assert "regions.yml:1: error: entry without a 'command' (text), skipped" in problems
     assert "regions.yml:2: error: 'EUCOM': 'countries' must be a list of text; ignored" in problems
     root = write_tree(tmp_path / "broken", {"regions.yml": "- command: EUCOM\n  countries: x: y\n"})
-    assert next(str(p) for p in check(load_content(root), dt.date.today())).startswith("regions.yml:2: error: invalid YAML")
+    assert next(str(p) for p in check_content(load_content(root), dt.date.today())).startswith("regions.yml:2: error: invalid YAML")
 
 
 @pytest.mark.parametrize("query, commands, countries", [
@@ -129,7 +129,7 @@ def test_kb_check_warns_about_commands_and_countries_the_table_lacks(tmp_path):
         "regions.yml": "- command: AFRICOM\n  countries: [Kenya]\n",
         "people/x.md": "---\nname: X\nregions: [AFRICOM, MOONCOM]\ncountries: [Kenya, Narnia]\n---\n",
     })
-    problems = [str(p) for p in check(load_content(root), dt.date.today())]
+    problems = [str(p) for p in check_content(load_content(root), dt.date.today())]
     assert "people/x.md:3: warning: combatant command 'MOONCOM' is not in regions.yml" in problems
     assert "people/x.md:4: warning: country 'Narnia' is not in regions.yml, so it counts for no command" in problems
     assert not any("'AFRICOM'" in p or "'Kenya'" in p for p in problems)

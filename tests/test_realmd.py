@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from kb.access import ANONYMOUS
-from kb.catalog import check
+from kb.checker import check_content
 from kb.content import load_content
 from kb.index import SearchIndex
 from kb.search import SearchRequest, search
@@ -61,7 +61,7 @@ def test_typos_get_a_suggestion(realmd):
 
 def test_check_reports_the_problems_with_file_and_line(realmd):
     content, _, _ = realmd
-    problems = [str(p) for p in check(load_content(content), dt.date.today())]
+    problems = [str(p) for p in check_content(load_content(content), dt.date.today())]
     assert any(p.startswith("articles/PowerShell-Docs/reference/7.5/Microsoft.PowerShell.Core/ForEach-Object.md:9: "
                             "error: invalid YAML frontmatter") for p in problems)
     assert any("missing required 'title'" in p for p in problems)

@@ -1,9 +1,10 @@
 """JSON API for integrations and tests."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..search import suggest
+from ..updater import read_status
 from .context import current_index, current_reader, document_url, library, run_search, site_links
 
 bp = Blueprint("api", __name__)
@@ -47,4 +48,8 @@ def api_article(slug: str):
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify({"status": "ok", "documents": library().document_count()})
+    body = {"status": "ok", "documents": library().document_count()}
+    content_sync = read_status(current_app.config["INDEX_DIR"])  # written by `kb sync`; absent until it runs
+    if content_sync is not None:
+        body["content_sync"] = content_sync
+    return jsonify(body)

@@ -1,8 +1,12 @@
 """Reading pages: home, areas, articles, people, paths, glossary."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import datetime as dt
 
+from flask import Blueprint, current_app, render_template
+
+from ..freshness import flags
+from ..history import edit_url
 from .context import library
 from .paths import resume
 from .people import directory
@@ -27,7 +31,10 @@ def area(doc_id: str):
 def article(doc_id: str):
     page = library().article(doc_id)
     ask = directory().ask_an_expert(page.doc.areas, page.doc.tags, page.doc.title, [p.id for p in page.experts])
-    return render_template("article.html", page=page, ask=ask)
+    cfg = current_app.config
+    notices = flags(page.doc.page, page.doc.updated, dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
+    return render_template("article.html", page=page, ask=ask, notices=notices,
+                           edit_link=edit_url(cfg.get("EDIT_URL"), page.doc.page.path))
 
 
 @bp.get("/people/<doc_id>")

@@ -1,0 +1,230 @@
+"""The content repository's git facts: history per file, one commit's diff, pull and what it changed.
+
+The one module that runs ``git``. Every call is one batched command with fixed arguments:
+commit ids are checked as hex and paths are passed after ``--``, so nothing a request
+sends can become an option or a revision range. ``git`` missing, or a folder that is not
+a repository, reads as "no git facts" (``None``), never as an error page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_SHA = re.compile(r"[0-9a-f]{7,40}")
+_FIELD, _RECORD = "\x1f", "\x00"
+LOG_FORMAT = "%x00" + "%x1f".join(("%H", "%ct", "%an", "%ae", "%s"))  # git writes the bytes
+PATHS_PER_CALL = 500  # beyond this many paths one pass over the whole log is cheaper than a pathspec
+TIMEOUT = 120
+
+
+class GitError(Exception):
+    """A git command failed; the message is git's own (first lines of stderr)."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    date: dt.datetime  # UTC, naive
+    author: str
+    email: str
+    subject: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The form stored in page data (JSON-friendly)."""
+        return {"sha": self.sha, "date": self.date.isoformat(), "author": self.author,
+                "email": self.email, "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class PullResult:
+    old: str | None
+    new: str | None
+    pulled: bool  # False when there is no remote to pull from
+
+
+def is_sha(value: str) -> bool:
+    """A commit id as the pages use it: 7 to 40 lower-case hex digits, nothing else."""
+    return bool(_SHA.fullmatch(value or ""))
+
+
+def _env() -> dict[str, str]:
+    # never prompt for credentials in a web worker or cron; fixed English messages
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(content_dir), "--literal-pathspecs", "-c", "core.quotepath=off", *args],
+                              capture_output=True, text=True, errors="replace", timeout=timeout, env=_env(),
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"git {args[0]}: {exc}") from exc
+    if done.returncode != 0:
+        message = " ".join(done.stderr.strip().splitlines()[:3]) or f"exit status {done.returncode}"
+        raise GitError(f"git {args[0]}: {message}")
+    return done.stdout
+
+
+def is_repository(content_dir: Path | str) -> bool:
+    """True when ``content_dir`` is inside a git work tree (and git is installed)."""
+    try:
+        return _git(content_dir, "rev-parse", "--is-inside-work-tree", timeout=10).strip() == "true"
+    except GitError:
+        return False
+
+
+def head(content_dir: Path | str) -> str | None:
+    try:
+        return _git(content_dir, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", timeout=10).strip() or None
+    except GitError:
+        return None
+
+
+def _parse_log(log: str) -> dict[str, list[Commit]]:
+    histories: dict[str, list[Commit]] = {}
+    commit: Commit | None = None
+    for line in log.split("\n"):
+        if line.startswith(_RECORD):
+            sha, stamp, author, email, subject = (line[1:].split(_FIELD) + [""] * 5)[:5]
+            when = dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC).replace(tzinfo=None)
+            commit = Commit(sha, when, author, email, subject)
+        elif line and commit is not None:
+            histories.setdefault(line, []).append(commit)
+    return histories
+
+
+def histories(content_dir: Path | str, paths: Iterable[str] | None = None) -> dict[str, list[Commit]] | None:
+    """Path (relative to ``content_dir``) -> the commits that touched it, newest first.
+
+    One ``git log`` pass for the whole folder, or for just ``paths`` when there are few.
+    None when the folder is not a git repository. Renames are not followed: a moved file's
+    history starts at the move.
+    """
+    if not is_repository(content_dir):
+        return None
+    wanted = sorted(set(paths)) if paths is not None else None
+    spec = wanted if wanted is not None and len(wanted) <= PATHS_PER_CALL else ["."]
+    if wanted == []:
+        return {}
+    try:
+        log = _git(content_dir, "log", f"--format={LOG_FORMAT}", "--name-only", "--relative", "--no-renames",
+                   "--", *spec)
+    except GitError:  # e.g. a repository without commits yet
+        return {}
+    found = _parse_log(log)
+    return found if wanted is None else {p: found[p] for p in wanted if p in found}
+
+
+def last_changed(content_dir: Path | str) -> dict[str, dt.datetime]:
+    """Path -> time of the newest commit touching it (what kb.gitlog gave)."""
+    return {path: commits[0].date for path, commits in (histories(content_dir) or {}).items()}
+
+
+def file_facts(commits: list[Commit] | None, in_repository: bool) -> dict:
+    """What an article page shows about its history (stored in the page data as ``git``)."""
+    if not in_repository:
+        return {"tracked": False, "reason": "The content folder is not a git repository, so this page has no "
+                "history: no edit dates, authors or changes are recorded."}
+    if not commits:
+        return {"tracked": False, "reason": "This file has not been committed to the content repository yet."}
+    authors = list(dict.fromkeys(c.author for c in commits))
+    return {
+        "tracked": True, "updated": commits[0].date.isoformat(), "author": commits[0].author,
+        "authors": authors, "commits": [c.as_dict() for c in commits],
+    }
+
+
+def show(content_dir: Path | str, sha: str, path: str) -> str:
+    """The patch of one commit for one file (``git show``), as text.
+
+    ``sha`` must be hex (``is_sha``) and ``path`` a known content path: callers check both.
+    """
+    if not is_sha(sha) or path.startswith("-") or ".." in Path(path).parts or Path(path).is_absolute():
+        raise GitError("refused: not a commit id and a content path")
+    return _git(content_dir, "show", "--no-color", "--no-ext-diff", "--no-textconv", "--format=",
+                "--relative", "--end-of-options", sha, "--", path)
+
+
+def has_remote(content_dir: Path | str) -> bool:
+    try:
+        return bool(_git(content_dir, "remote", timeout=10).strip())
+    except GitError:
+        return False
+
+
+def pull(content_dir: Path | str, timeout: float = TIMEOUT) -> PullResult:
+    """``git pull --ff-only`` when the repository has a remote; raises GitError when it fails.
+
+    A fast-forward either applies completely or not at all, so on failure the work tree
+    is what it was and the current index keeps serving.
+    """
+    old = head(content_dir)
+    if not has_remote(content_dir):
+        return PullResult(old, old, pulled=False)
+    _git(content_dir, "pull", "--ff-only", "--quiet", timeout=timeout)
+    return PullResult(old, head(content_dir), pulled=True)
+
+
+def changed_paths(content_dir: Path | str, old: str, new: str) -> list[tuple[str, str]] | None:
+    """(status letter, path) for each file that differs between two commits; None if unknown.
+
+    Renames come out as a deletion and an addition (``--no-renames``). Paths are relative to
+    ``content_dir``.
+    """
+    if not (is_sha(old) and is_sha(new)):
+        return None
+    try:
+        out = _git(content_dir, "diff", "--name-status", "--no-renames", "--relative", old, new, "--")
+    except GitError:
+        return None
+    changes = []
+    for line in out.splitlines():
+        status, _, path = line.partition("\t")
+        if path:
+            changes.append((status[:1], path))
+    return changes
+
+
+def touched_paths(content_dir: Path | str, old: str, new: str) -> set[str]:
+    """Files that any commit between ``old`` and ``new`` touched (their history grew)."""
+    if not (is_sha(old) and is_sha(new)):
+        return set()
+    try:
+        out = _git(content_dir, "log", "--format=", "--name-only", "--relative", "--no-renames",
+                   f"{old}..{new}", "--")
+    except GitError:
+        return set()
+    return {line for line in out.splitlines() if line}
+
+
+def most_changed_by_person(article_histories: dict[str, list[dict]], emails: dict[str, str],
+                           limit: int = 5) -> dict[str, list[tuple[str, int]]]:
+    """Person id -> their most-changed articles as (slug, commits), most first.
+
+    :param article_histories: slug -> the stored commit dicts of that article (page data ``git.commits``)
+    :param emails: person id -> the ``email`` of their profile (compared case-insensitively)
+    """
+    person_of = {email.strip().casefold(): person for person, email in emails.items() if email}
+    counts: dict[str, dict[str, int]] = {}
+    for slug, commits in article_histories.items():
+        for commit in commits:
+            person = person_of.get(str(commit.get("email", "")).strip().casefold())
+            if person:
+                counts.setdefault(person, {}).setdefault(slug, 0)
+                counts[person][slug] += 1
+    return {person: sorted(per.items(), key=lambda item: (-item[1], item[0]))[:limit]
+            for person, per in counts.items()}
+
+
+def modified_time(path: Path) -> dt.datetime | None:
+    """A file's modification time (UTC, naive): the "updated" date where git knows nothing."""
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,25 @@
+"""An article's History page, the diff of one of its commits, and the freshness notice data."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from ..history import UnknownCommit, commit_diff, commits_of
+from .context import library
+
+bp = Blueprint("history", __name__)
+
+
+@bp.get("/articles/<path:doc_id>/-/history")
+def history(doc_id: str):
+    page = library().article(doc_id)
+    return render_template("history.html", page=page, commits=commits_of(page.doc))
+
+
+@bp.get("/articles/<path:doc_id>/-/commits/<sha>")
+def commit(doc_id: str, sha: str):
+    page = library().article(doc_id)
+    try:
+        diff = commit_diff(current_app.config["CONTENT_DIR"], page.doc, sha)
+    except UnknownCommit:
+        abort(404)
+    return render_template("commit.html", page=page, diff=diff)

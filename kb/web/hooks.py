@@ -1,0 +1,66 @@
+"""``POST /hooks/content``: the git server says the content repository changed.
+
+The request only signals: it starts one ``flask kb sync --if-idle`` in a process of its own
+and answers 202. The web worker never pulls or writes the index itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, request
+
+from ..accounts import csrf
+from ..updater import request_update
+
+bp = Blueprint("hooks", __name__)
+
+
+def signature_ok(secret: str, body: bytes, gitlab_token: str | None, github_signature: str | None) -> bool:
+    """GitLab's ``X-Gitlab-Token`` (the secret itself) or GitHub's ``X-Hub-Signature-256``
+    (``sha256=`` + HMAC-SHA256 of the body), compared in constant time."""
+    if gitlab_token is not None and hmac.compare_digest(gitlab_token.encode(), secret.encode()):
+        return True
+    if github_signature is not None:
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(github_signature.encode(), expected.encode())
+    return False
+
+
+@bp.post("/hooks/content")
+@csrf.exempt  # the git server authenticates with the shared secret, not a form token
+def content_changed():
+    secret = str(current_app.config.get("WEBHOOK_SECRET") or "")
+    if not secret:
+        abort(404)
+    if not signature_ok(secret, request.get_data(cache=True), request.headers.get("X-Gitlab-Token"),
+                        request.headers.get("X-Hub-Signature-256")):
+        return jsonify({"error": "Unauthorized", "message": "missing or wrong webhook secret"}), 401
+    start_updater(current_app._get_current_object())
+    return jsonify({"status": "accepted", "message": "content sync started"}), 202
+
+
+def start_updater(app: Flask) -> None:
+    """Record the request, then start ``flask kb sync --if-idle`` in a new session.
+
+    When an updater is already running (here or in another worker), the new one exits at
+    once and the running one goes round again, because the request token changed (it reads
+    the token after it let go of the lock, so no request falls between the two).
+    """
+    request_update(app.config["INDEX_DIR"])
+    starter = app.extensions.get("kb.start_updater")
+    if starter is not None:  # tests replace the process with a call
+        starter()
+        return
+    # Always start one: an updater that is still running may already have looked at the token,
+    # and a new one that finds the lock taken exits at once. Reap the ones that finished.
+    updaters = [p for p in app.extensions.setdefault("kb.updaters", []) if p.poll() is None]
+    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
+           "KB_INSTANCE_DIR": app.instance_path}
+    updaters.append(subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "sync", "--if-idle"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True))
+    app.extensions["kb.updaters"] = updaters

@@ -1,0 +1,103 @@
+"""kb.git against real repositories: batched history, facts, one commit's diff, pull and diffs."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kb import git
+
+from .conftest import SAMPLE, body, write_tree
+from .gitrepo import commit, init
+
+LOR = "articles/fms/letter-of-request.md"
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = init(tmp_path / "content")
+    first = commit(root, "maria", "Initial content", SAMPLE, when="2025-01-10T09:00:00Z")
+    second = commit(root, "john", "LOR: add funding note", {LOR: body(LOR) + "\nFunding: national funds.\n"},
+                    when="2025-03-05T10:00:00Z")
+    third = commit(root, "maria", "LOR: <script>alert(1)</script>", {LOR: body(LOR) + "\nFunding: <b>FMF</b>.\n"},
+                   when="2025-04-01T11:00:00Z")
+    return root, (first, second, third)
+
+
+def test_histories_in_one_pass_newest_first(repo):
+    root, (first, second, third) = repo
+    found = git.histories(root)
+    assert [c.sha for c in found[LOR]] == [third, second, first]
+    assert [c.author for c in found[LOR]] == ["Maria Delgado", "John Smith", "Maria Delgado"]
+    assert found[LOR][0].date == dt.datetime(2025, 4, 1, 11, 0)
+    assert found[LOR][1].subject == "LOR: add funding note" and found[LOR][1].email == "john.smith@example.mil"
+    assert [c.sha for c in found["people/john-smith.md"]] == [first]
+
+
+def test_histories_for_some_paths_only(repo):
+    root, (_first, _, third) = repo
+    found = git.histories(root, ["people/john-smith.md", LOR])
+    assert set(found) == {"people/john-smith.md", LOR} and found[LOR][0].sha == third
+    assert git.histories(root, []) == {}
+
+
+def test_file_facts(repo):
+    root, _ = repo
+    facts = git.file_facts(git.histories(root)[LOR], True)
+    assert facts["tracked"] and facts["updated"] == "2025-04-01T11:00:00"
+    assert facts["author"] == "Maria Delgado" and facts["authors"] == ["Maria Delgado", "John Smith"]
+    assert len(facts["commits"]) == 3
+    assert "not a git repository" in git.file_facts(None, False)["reason"]
+    assert "not been committed" in git.file_facts(None, True)["reason"]
+
+
+def test_a_folder_that_is_not_a_repository(tmp_path):
+    root = write_tree(tmp_path / "plain", SAMPLE)
+    assert git.histories(root) is None and not git.is_repository(root)
+    assert git.head(root) is None
+
+
+def test_show_one_commit_for_one_file(repo):
+    root, (_, _second, third) = repo
+    patch = git.show(root, third, LOR)
+    assert "+Funding: <b>FMF</b>." in patch and "-Funding: national funds." in patch
+    assert "people/" not in patch
+
+
+@pytest.mark.parametrize("sha, path", [
+    ("--output=/tmp/x", LOR), ("HEAD", LOR), ("abc", LOR), ("a" * 41, LOR), ("ABCDEF1", LOR),
+    ("1234567", "../outside.md"), ("1234567", "/etc/passwd"), ("1234567", "--all"),
+])
+def test_show_refuses_anything_but_a_hex_id_and_a_content_path(repo, sha, path):
+    with pytest.raises(git.GitError):
+        git.show(repo[0], sha, path)
+
+
+def test_changed_and_touched_paths(repo):
+    root, (first, _second, third) = repo
+    assert git.changed_paths(root, first, third) == [("M", LOR)]
+    assert git.touched_paths(root, first, third) == {LOR}
+    assert git.changed_paths(root, "HEAD~1", third) is None  # only ids
+
+
+def test_changed_paths_reports_deletions_and_additions(repo):
+    root, (_, _, third) = repo
+    fourth = commit(root, "ed", "move", {"articles/fms/new.md": "---\ntitle: New\n---\nx"}, delete=("people/john-smith.md",))
+    assert sorted(git.changed_paths(root, third, fourth)) == [("A", "articles/fms/new.md"), ("D", "people/john-smith.md")]
+
+
+def test_pull_without_a_remote_is_a_no_op(repo):
+    root, (_, _, third) = repo
+    assert git.pull(root) == git.PullResult(third, third, pulled=False)
+
+
+def test_most_changed_by_person_maps_emails_to_profiles(repo):
+    root, _ = repo
+    found = git.histories(root)
+    stored = {"fms/letter-of-request": [c.as_dict() for c in found[LOR]],
+              "fms/letter-of-offer-and-acceptance": [c.as_dict() for c in found["articles/fms/letter-of-offer-and-acceptance.md"]]}
+    ranked = git.most_changed_by_person(stored, {"maria-delgado": "Maria.Delgado@example.mil", "john-smith": "john.smith@example.mil",
+                                                 "nobody": ""})
+    assert ranked["maria-delgado"] == [("fms/letter-of-request", 2), ("fms/letter-of-offer-and-acceptance", 1)]
+    assert ranked["john-smith"] == [("fms/letter-of-request", 1)]
+    assert "nobody" not in ranked

@@ -1,0 +1,156 @@
+"""`kb sync`: pull from a real "origin" (a bare repository in tmp), index exactly what changed."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kb import create_app, updater
+from kb.access import ANONYMOUS
+from kb.index import SearchIndex
+from kb.search import SearchRequest, search
+from kb.sync import sync
+
+from .conftest import SAMPLE, body
+from .gitrepo import commit, git, init
+
+LOR = "articles/fms/letter-of-request.md"
+
+
+def hits(index, q):
+    return [h.id for h in search(index, ANONYMOUS, SearchRequest(q=q, per_page=50)).hits]
+
+
+@pytest.fixture
+def clones(tmp_path):
+    """(origin, the server's clone, an expert's clone), all at the first commit, and the server's index."""
+    seed = init(tmp_path / "seed")
+    commit(seed, "maria", "Initial content", SAMPLE, when="2025-01-10T09:00:00Z")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    server, expert = tmp_path / "server", tmp_path / "expert"
+    git(tmp_path, "clone", "-q", str(origin), str(server))
+    git(tmp_path, "clone", "-q", str(origin), str(expert))
+    index = SearchIndex(tmp_path / "index")
+    sync(server, index)
+    yield origin, server, expert, index
+    index.close()
+
+
+def push_change(expert, who="john", message="LOR: wombat note", text="\nWombat funding note.\n", path=LOR):
+    sha = commit(expert, who, message, {path: body(path) + text})
+    git(expert, "push", "-q", "origin", "main")
+    return sha
+
+
+def test_sync_pulls_and_indexes_only_the_changed_files(clones):
+    _origin, server, expert, index = clones
+    sha = push_change(expert)
+    # an uncommitted local edit elsewhere is not read: only the files of the pull are
+    (server / "people/john-smith.md").write_text("---\nname: John Smith\n---\nQuokka.\n")
+    outcome = updater.update(server, index)
+    assert outcome.ok and outcome.pulled and outcome.new == sha
+    assert outcome.changed == (LOR,)
+    assert (outcome.report.updated, outcome.report.added, outcome.report.deleted) == (1, 0, 0)
+    assert hits(index, "wombat") == ["fms/letter-of-request"] and hits(index, "quokka") == []
+    facts = index.get("article:fms/letter-of-request", ["public"]).page.git
+    assert facts["author"] == "John Smith" and facts["authors"] == ["John Smith", "Maria Delgado"]
+    assert json.loads((index.directory / updater.STATUS_FILE).read_text())["ok"] is True
+
+
+def test_sync_handles_added_and_deleted_files(clones):
+    _origin, server, expert, index = clones
+    commit(expert, "ed", "add and remove", {"articles/fms/case-closure.md": "---\ntitle: Case closure\n---\nPlatypus."},
+           delete=("people/john-smith.md",))
+    git(expert, "push", "-q", "origin", "main")
+    outcome = updater.update(server, index)
+    assert set(outcome.changed) == {"articles/fms/case-closure.md", "people/john-smith.md"}
+    assert (outcome.report.added, outcome.report.deleted) == (1, 1)
+    assert hits(index, "platypus") == ["fms/case-closure"]
+    assert index.get("person:john-smith", ["public"]) is None
+
+
+def test_nothing_new_is_quick_and_changes_nothing(clones):
+    _, server, _, index = clones
+    outcome = updater.update(server, index)
+    assert outcome.ok and outcome.changed == () and outcome.report.updated == 0
+
+
+def test_a_failed_pull_leaves_content_and_index_serving(clones):
+    _origin, server, expert, index = clones
+    commit(server, "ed", "local commit on the server", {LOR: body(LOR) + "\nLocal.\n"})  # diverges
+    push_change(expert)
+    before = git(server, "rev-parse", "HEAD")
+    outcome = updater.update(server, index)
+    assert not outcome.ok and "pull" in outcome.error
+    assert git(server, "rev-parse", "HEAD") == before
+    assert hits(index, "wombat") == [] and hits(index, "letter of request")  # still serving
+    status = updater.read_status(index.directory)
+    assert status["ok"] is False and status["error"] and status["at"]
+
+
+def test_sync_command_and_healthz_report_the_failure(clones, tmp_path):
+    _origin, server, expert, index = clones
+    commit(server, "ed", "diverge", {LOR: body(LOR) + "\nLocal.\n"})
+    push_change(expert)
+    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t",
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    result = app.test_cli_runner().invoke(args=["kb", "sync"])
+    assert result.exit_code == 1 and "content sync failed" in result.output
+    health = app.test_client().get("/healthz").get_json()
+    assert health["status"] == "ok" and health["content_sync"]["ok"] is False and "error" in health["content_sync"]
+    git(server, "reset", "-q", "--hard", "origin/main")  # the operator resolves it
+    result = app.test_cli_runner().invoke(args=["kb", "sync"])
+    assert result.exit_code == 0, result.output
+    assert app.test_client().get("/healthz").get_json()["content_sync"]["ok"] is True
+    app.extensions["kb.index"].close()
+
+
+def test_sync_if_idle_steps_aside_for_a_running_updater(clones):
+    _, server, _, index = clones
+    with updater._exclusive(index.directory, wait=True), pytest.raises(updater.UpdaterBusy):
+        updater.update(server, index, wait=False)
+
+
+def test_a_request_during_an_update_gets_another_round(clones, monkeypatch):
+    _origin, server, expert, index = clones
+    rounds = []
+    real = updater._update_once
+
+    def once(*args):
+        rounds.append(1)
+        if len(rounds) == 1:  # a push and its webhook arrive while the first round runs
+            push_change(expert)
+            updater.request_update(index.directory)
+        return real(*args)
+
+    monkeypatch.setattr(updater, "_update_once", once)
+    updater.update(server, index)
+    assert len(rounds) == 2 and hits(index, "wombat") == ["fms/letter-of-request"]
+
+
+def test_a_folder_without_git_gets_a_full_update(tmp_path, content_dir, index):
+    outcome = updater.update(content_dir, index)
+    assert outcome.ok and not outcome.pulled and outcome.changed is None
+
+
+@pytest.mark.slow
+def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
+    """End to end: push, POST /hooks/content, a `flask kb sync --if-idle` process pulls and indexes."""
+    import time
+
+    _origin, server, expert, index = clones
+    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t",
+                      "INSTANCE_DIR": str(tmp_path / "instance"), "WEBHOOK_SECRET": "s3cret"})
+    client = app.test_client()
+    for round_, word in enumerate(("wombat", "numbat")):
+        push_change(expert, message=f"round {round_}", text=f"\n{word.capitalize()} note.\n")
+        assert client.post("/hooks/content", headers={"X-Gitlab-Token": "s3cret"}).status_code == 202
+        deadline = time.monotonic() + 60
+        while not hits(app.extensions["kb.index"], word):
+            assert time.monotonic() < deadline, f"{word} never became searchable"
+            time.sleep(0.05)
+    for process in app.extensions["kb.updaters"]:
+        process.wait(60)
+    assert client.get("/healthz").get_json()["content_sync"]["ok"] is True
+    app.extensions["kb.index"].close()
