@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up."),
     Setting("SITE_NAME", "SC Knowledge Base", "Name shown in the header and page titles."),
+    Setting("FRAME_ANCESTORS", "'none'", "Who may show the site in a frame (CSP frame-ancestors), e.g. "
+            "\"'self' https://portal.example.mil\"; default: nobody."),
 )
 
 

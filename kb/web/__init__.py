@@ -21,7 +21,7 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import api, caching, errors, pages, search
+    from . import api, caching, errors, pages, search, security
 
     for module in (pages, search, api, errors):
         app.register_blueprint(module.bp)
@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
     app.before_request(identify_reader)
     app.after_request(_server_timing)
     caching.register(app)
+    security.register(app)
     app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
                                  kinds=kinds.BY_NAME, facets=facets.BY_NAME)
     app.jinja_env.filters["site_links"] = site_links
