@@ -37,3 +37,8 @@ def path(doc_id: str):
 @bp.get("/glossary")
 def glossary():
     return render_template("glossary.html", groups=library().glossary())
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("accessibility.html")

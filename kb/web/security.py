@@ -13,8 +13,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 
 def content_security_policy(frame_ancestors: str) -> str:
     """The policy, with ``frame-ancestors`` from the setting (``'none'`` by default)."""
+    ancestors = frame_ancestors or "'none'"
     return ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-            f"form-action 'self'; frame-ancestors {frame_ancestors or "'none'"}")
+            f"form-action 'self'; frame-ancestors {ancestors}")
 
 
 def security_headers(response: Response) -> Response:
