@@ -69,6 +69,7 @@
         option.className = "kb-suggest__option";
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
+        option.dataset.href = item.url;
         option.textContent = item.title;
         kind.className = "kb-suggest__type";
         kind.textContent = " " + item.type;
