@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from markupsafe import escape
 
 from ..search import suggest
 from .context import current_index, current_reader, document_url, library, run_search, site_links
@@ -17,7 +18,7 @@ def api_search():
         "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
         "results": [{
             "type": h.type, "id": h.id, "title": h.title, "url": document_url(h.type, h.id),
-            "snippet": h.snippet or h.summary, "score": h.score, "areas": list(h.areas),
+            "snippet": h.snippet or str(escape(h.summary)),  # HTML: the summary is text "score": h.score, "areas": list(h.areas),
         } for h in page.hits],
         "facets": page.facets,
         "suggestion": page.suggestion,
