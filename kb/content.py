@@ -433,9 +433,12 @@ class ParseCache:
         if not self._changed and self._current.keys() == self._previous.keys():
             return
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:  # a full disk: the cache is optional, the next run parses everything
+            tmp.unlink(missing_ok=True)
 
 
 def _stamp(path: Path | os.DirEntry) -> tuple[int, int] | None:

@@ -116,8 +116,12 @@ class Store:
             writer.cancel()
             shutil.rmtree(target, ignore_errors=True)
             raise
-        writer.commit()
-        _write_json(target / "manifest.json", manifest)
+        try:  # a full disk can fail the commit too: leave no half-written generation behind
+            writer.commit()
+            _write_json(target / "manifest.json", manifest)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
         previous = self.generation()
         tmp = self.directory / f"CURRENT.{os.getpid()}.tmp"
         tmp.write_text(name)

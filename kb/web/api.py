@@ -18,7 +18,8 @@ def api_search():
         "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
         "results": [{
             "type": h.type, "id": h.id, "title": h.title, "url": document_url(h.type, h.id),
-            "snippet": h.snippet or str(escape(h.summary)),  # HTML: the summary is text "score": h.score, "areas": list(h.areas),
+            "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
+            "score": h.score, "areas": list(h.areas),
         } for h in page.hits],
         "facets": page.facets,
         "suggestion": page.suggestion,
@@ -48,4 +49,5 @@ def api_article(slug: str):
 
 @bp.get("/healthz")
 def healthz():
+    current_index().verify()  # a fresh look at the files: a corrupt index answers 503 with the reason
     return jsonify({"status": "ok", "documents": library().document_count()})
