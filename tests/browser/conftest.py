@@ -73,6 +73,8 @@ def _playwright_or_skip():
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    if not (ROOT / "static/vendor/uswds/css/uswds.min.css").exists():
+        pytest.fail("static/vendor/uswds is missing: run make assets (without USWDS every page is unstyled and fails axe)")
     root = tmp_path_factory.mktemp("live")
     content, index = build_site(root, BROWSER_CONTENT)
     server = LiveServer(content, index, root / "instance", workers=1, threads=4).start()

@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, phone, screenshot
+from .conftest import DESKTOP, check_a11y, phone, screenshot
 
 
 def test_search_from_the_home_page_and_open_a_result(page):
@@ -78,6 +78,7 @@ def test_suggestions_with_the_keyboard_alone(page):
     page.keyboard.press("ArrowDown")  # and back to the first
     expect(box).to_have_attribute("aria-activedescendant", first_id)
     screenshot(page, "journey-suggestions")
+    check_a11y(page, "suggestions-open")
 
     page.keyboard.press("Escape")
     expect(listbox).to_be_hidden()
@@ -164,3 +165,14 @@ def test_pages_print_without_navigation_and_with_link_targets(page):
     assert "attr(href)" in after or "/articles/" in after
     page.emulate_media(media="screen")
     expect(page.locator(".kb-header__nav")).to_be_visible()
+
+
+def test_the_watch_catches_csp_violations(page, watch):
+    """The CSP is enforced, and the page fixture would see a violation: an injected inline script is refused."""
+    page.goto("/")
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.pwned = 1';"
+                  " document.body.appendChild(s); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.pwned") is None
+    assert any("Content Security Policy" in line for line in watch.console), watch.console
+    watch.console.clear()
