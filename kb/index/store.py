@@ -113,14 +113,16 @@ class Store:
                 writer.add_document(**index_fields(record))
                 manifest.update([_manifest_entry(record)])
         except BaseException:
-            writer.cancel()
-            shutil.rmtree(target, ignore_errors=True)
+            try:
+                writer.cancel()
+            finally:  # cancelling can fail as well on a full disk
+                _discard(target)
             raise
         try:  # a full disk can fail the commit too: leave no half-written generation behind
             writer.commit()
             _write_json(target / "manifest.json", manifest)
         except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
+            _discard(target)
             raise
         previous = self.generation()
         tmp = self.directory / f"CURRENT.{os.getpid()}.tmp"
@@ -141,6 +143,15 @@ class Store:
         for path in self.directory.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _discard(target: Path) -> None:
+    """Remove a failed generation; Whoosh's writer subprocesses may still be finishing files in it."""
+    for _ in range(50):
+        shutil.rmtree(target, ignore_errors=True)
+        if not target.exists():
+            return
+        time.sleep(0.1)
 
 
 def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:
