@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 USWDS := static/vendor/uswds
+AXE := static/vendor/axe
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets run test lint index db check serve bench bench-quick clean
+.PHONY: setup assets run test test-browser test-load lint index db check serve bench bench-quick clean
 
 setup: $(VENV)/.installed assets
 
@@ -26,6 +27,7 @@ $(USWDS)/.installed: package.json package-lock.json
 	rm -rf $(USWDS) && mkdir -p $(USWDS)
 	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
 	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img $(USWDS)/
+	rm -rf $(AXE) && mkdir -p $(AXE) && cp node_modules/axe-core/axe.min.js $(AXE)/  # for tests only; no page links it
 	touch $@
 
 index: setup
@@ -46,6 +48,14 @@ serve: index db
 test: setup lint
 	$(BIN)/python -m pytest
 
+# The real-browser journeys and accessibility checks alone (also part of `make test`).
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser
+
+# Faults and load: gunicorn under load while the index is updated, rebuilt, deleted, corrupted, killed, full.
+test-load: setup
+	$(BIN)/python -m pytest -m load tests/load
+
 lint: setup
 	$(BIN)/ruff check .
 
@@ -56,4 +66,4 @@ bench-quick: setup
 	$(BIN)/python bench/run.py --quick
 
 clean:
-	rm -rf $(VENV) node_modules $(USWDS) instance
+	rm -rf $(VENV) node_modules $(USWDS) $(AXE) instance test-artifacts

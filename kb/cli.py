@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import sys
 from pathlib import Path
 
@@ -94,6 +95,11 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
     except IndexBusy as busy:
         click.echo(f"{busy}: nothing done", err=True)
         return
+    except OSError as error:  # a full disk, a read-only folder: say so, keep serving the old index
+        reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+        click.echo(f"error: could not write the search index in {index.directory}: {reason}. "
+                   "No half-written index is used: the site keeps serving the last complete one.", err=True)
+        sys.exit(1)
     errors = [p for p in report.problems if p.severity == "error"]
     for problem in errors[:20]:
         click.echo(str(problem), err=True)

@@ -57,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
             "X-Hub-Signature-256); unset: the hook answers 404."),
     Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days "
             "without a change."),
+    Setting("FRAME_ANCESTORS", "'none'", "Who may show the site in a frame (CSP frame-ancestors), e.g. "
+            "\"'self' https://portal.example.mil\"; default: nobody."),
 )
 
 

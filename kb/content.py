@@ -332,20 +332,31 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return mapping
 
 
-def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[Problem]]:
-    """Parse ``glossary.yml``: a list of {term, expansion, definition, see}."""
+def load_yaml_list(relpath: str, raw: bytes, what: str) -> tuple[str | None, list | None, list[Problem]]:
+    """(text, items, problems) of a YAML file that must hold a list (mappings get ``__line__``).
+
+    ``items`` is None when there is nothing to use; ``what`` names the file in messages.
+    """
     text, problems = decode(relpath, raw)
     if text is None:
-        return [], problems
+        return None, None, problems
     try:
         items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         line, reason = _yaml_error(exc, last_line=text.count("\n"))
-        return [], problems + [Problem(relpath, line, "error", f"invalid YAML: {reason}; glossary not loaded")]
+        return text, None, [*problems, Problem(relpath, line, "error", f"invalid YAML: {reason}; {what} not loaded")]
+    if items is None:
+        return text, None, problems
+    if not isinstance(items, list):
+        return text, None, [*problems, Problem(relpath, 1, "error", f"{what} must be a list of entries")]
+    return text, items, problems
+
+
+def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[Problem]]:
+    """Parse ``glossary.yml``: a list of {term, expansion, definition, see}."""
+    _, items, problems = load_yaml_list(relpath, raw, "the glossary")
     if items is None:
         return [], problems
-    if not isinstance(items, list):
-        return [], problems + [Problem(relpath, 1, "error", "the glossary must be a list of entries")]
     entries = []
     for item in items:
         line = item.get("__line__", 1) if isinstance(item, dict) else 1
@@ -372,18 +383,9 @@ def parse_regions(relpath: str, raw: bytes) -> tuple[list[Command], list[Problem
     A bad entry is skipped (no ``command``) or loaded without its bad keys; each problem
     has the entry's line. A country listed under two commands stays with the first.
     """
-    text, problems = decode(relpath, raw)
-    if text is None:
-        return [], problems
-    try:
-        items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        line, reason = _yaml_error(exc, last_line=text.count("\n"))
-        return [], problems + [Problem(relpath, line, "error", f"invalid YAML: {reason}; place table not loaded")]
+    text, items, problems = load_yaml_list(relpath, raw, "the place table")
     if items is None:
         return [], problems
-    if not isinstance(items, list):
-        return [], problems + [Problem(relpath, 1, "error", "the place table must be a list of commands")]
     commands: list[Command] = []
     seen_commands: set[str] = set()
     seen_countries: dict[str, str] = {}
@@ -540,9 +542,12 @@ class ParseCache:
         if not self._changed and self._current.keys() == self._previous.keys():
             return
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:  # a full disk: the cache is optional, the next run parses everything
+            tmp.unlink(missing_ok=True)
 
 
 def _stamp(path: Path | os.DirEntry) -> tuple[int, int] | None:

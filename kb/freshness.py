@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .content import Problem, _LineLoader, _yaml_error, decode
+from .content import Problem, load_yaml_list
 from .index import Doc
 from .pagedata import ArticleData
 
@@ -55,18 +53,9 @@ class Flag:
 
 def parse_sources(relpath: str, raw: bytes) -> tuple[list[Source], list[Problem]]:
     """Parse ``sources.yml``: a list of {id, changed, note}; problems carry file and line."""
-    text, problems = decode(relpath, raw)
-    if text is None:
-        return [], problems
-    try:
-        items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        line, reason = _yaml_error(exc, last_line=text.count("\n"))
-        return [], problems + [Problem(relpath, line, "error", f"invalid YAML: {reason}; sources not loaded")]
+    _, items, problems = load_yaml_list(relpath, raw, "sources.yml")
     if items is None:
         return [], problems
-    if not isinstance(items, list):
-        return [], problems + [Problem(relpath, 1, "error", "sources.yml must be a list of entries")]
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for item in items:

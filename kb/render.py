@@ -151,17 +151,17 @@ _ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "style"},
-    "th": {"colspan", "rowspan", "style", "scope"},
+    "td": {"colspan", "rowspan", "align"},  # alignment as an attribute: the CSP forbids inline styles
+    "th": {"colspan", "rowspan", "align", "scope"},
     "ol": {"start"},
 }
 
 
 def sanitize(fragment: str) -> str:
-    """Allowlist sanitizing: no scripts, event handlers, styles beyond alignment or unsafe URLs."""
+    """Allowlist sanitizing: no scripts, event handlers, inline styles or unsafe URLs."""
     return nh3.clean(
         fragment, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
+        link_rel="noopener noreferrer",
     )
 
 
@@ -196,6 +196,7 @@ class Renderer:
                 "toc": {"permalink": False, "toc_depth": "2-4"},
                 "codehilite": {"css_class": "highlight", "guess_lang": False},
                 "abbr": {"glossary": dict(glossary or {})},
+                "tables": {"use_align_attribute": True},
             },
             output_format="html",
         )

@@ -10,20 +10,18 @@ The outcome of the last pull is kept in ``content-sync.json`` in the index folde
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import git
 from .index import SearchIndex
+from .locks import file_lock
 from .sync import SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
@@ -61,19 +59,8 @@ def _short(sha: str | None) -> str:
     return sha[:10] if sha else "(none)"
 
 
-@contextlib.contextmanager
-def _exclusive(directory: Path, wait: bool) -> Iterator[bool]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / LOCK_FILE, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _exclusive(directory: Path, wait: bool):
+    return file_lock(directory / LOCK_FILE, wait)
 
 
 def request_update(index_dir: Path | str) -> None:

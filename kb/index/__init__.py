@@ -6,6 +6,7 @@ updates and rebuilds), ``readers`` (per-thread searchers and their bounded cache
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,6 +32,22 @@ _SORTS = {
     "-updated": lambda: sorting.FieldFacet("updated", reverse=True),
     "order": lambda: sorting.MultiFacet([sorting.FieldFacet("order"), sorting.FieldFacet("sort_title")]),
 }
+
+
+def _reading(method: Callable) -> Callable:
+    """An unexpected error while reading becomes ``IndexUnavailable`` when the index files are unreadable."""
+
+    @functools.wraps(method)
+    def guarded(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except IndexUnavailable:
+            raise
+        except Exception as error:
+            self.readers.recheck(error)  # raises IndexUnavailable when the index is corrupt
+            raise
+
+    return guarded
 
 
 class SearchIndex:
@@ -67,16 +84,23 @@ class SearchIndex:
     def close(self) -> None:
         self.readers.close()
 
+    def verify(self) -> None:
+        """Open and probe the live index afresh; ``IndexUnavailable`` with the reason when it is unreadable."""
+        self.readers.verify()
+
     # -- lookups -----------------------------------------------------------------
+    @_reading
     def document_count(self, access: Iterable[str]) -> int:
         return len(self.readers.current().allowed(access))
 
+    @_reading
     def get(self, key: str, access: Iterable[str]) -> Doc | None:
         stored = self.readers.current().searcher.document(key=key)
         if stored is None or stored.get("access") not in set(access):
             return None
         return stored_doc(stored)
 
+    @_reading
     def find(self, access: Iterable[str], sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
         """Documents where every ``field=value`` holds, sorted by ``title``, ``-updated`` or ``order``."""
         query = And([Term(name, facet_value(name, value)) for name, value in terms.items()]) if terms else Every()
@@ -90,6 +114,7 @@ class SearchIndex:
         return [stored_doc(hit.fields()) for hit in reader.searcher.search(query, filter=allowed, **options)]
 
     # -- searching ---------------------------------------------------------------
+    @_reading
     def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
                page: int = 1, per_page: int = 10, facets: tuple[str, ...] = SEARCH_FACETS) -> ResultSet:
         """Run the query (the user's text and its acronym variants) with facet counts.
@@ -107,6 +132,7 @@ class SearchIndex:
             cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page)
         return cached
 
+    @_reading
     def complete(self, text: str, access: Iterable[str], limit: int = 10) -> list[Doc]:
         """Documents whose title or alias words start with the typed words."""
         words = [w[:SUGGEST_MAX] for w in re.findall(r"\w+", text.casefold())][:8]
@@ -114,6 +140,7 @@ class SearchIndex:
             return []
         return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
 
+    @_reading
     def correct(self, word: str) -> str | None:
         """The closest indexed spelling of an unknown word, or None when the word is known."""
         reader = self.readers.current()
@@ -178,6 +205,7 @@ class SearchIndex:
         searcher = self.readers.current().searcher
         return [stored_doc(searcher.stored_fields(int(d))) for d in docnums]
 
+    @_reading
     def per_generation(self, name: str, build: Callable[[], Any]) -> Any:
         """A value derived from the index, built once per searcher, so again after every change.
 

@@ -286,9 +286,53 @@ class Readers:
             yield
         finally:
             self._local.pinned = previous
+    def recheck(self, error: Exception) -> None:
+        """After an unexpected error while reading: is the index itself unreadable (corrupt files)?
+
+        Drops this thread's reader and opens and probes a fresh one; raises ``IndexUnavailable``
+        (so the site says so and rebuilds it) when that fails, else returns and the caller
+        re-raises ``error`` (a bug, not the index).
+        """
+        self.close()
+        generation = self.store.generation()
+        if generation is None:
+            raise IndexUnavailable(f"no search index in {self.store.directory}") from error
+        reader = self._open(generation, None)
+        try:
+            probe(reader.searcher)
+        except Exception as exc:
+            reader.close()
+            raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from error
+        self._local.reader = reader
+
+    def verify(self) -> None:
+        """Open and probe the live generation afresh (for /healthz); ``IndexUnavailable`` if unreadable."""
+        generation = self.store.generation()
+        if generation is None:
+            raise IndexUnavailable(f"no search index in {self.store.directory}")
+        reader = self._open(generation, None)
+        try:
+            probe(reader.searcher)
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from exc
+        finally:
+            reader.close()
 
     def close(self) -> None:
         reader = getattr(self._local, "reader", None)
         if reader is not None:
             reader.close()
             self._local.reader = None
+
+
+def probe(searcher) -> None:
+    """Touch every kind of index file: the table of contents, stored fields, term index, postings."""
+    for leaf in [searcher.reader()] if searcher.is_atomic() else searcher.reader().leaf_readers():
+        leaf = leaf[0] if isinstance(leaf, tuple) else leaf
+        count = leaf.doc_count_all()
+        if count:
+            leaf.stored_fields(0)
+            leaf.stored_fields(count - 1)
+        for text in leaf.lexicon("type"):
+            leaf.doc_frequency("type", text)
+            list(leaf.postings("type", text).all_ids())

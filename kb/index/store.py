@@ -8,18 +8,17 @@ generation and switches ``CURRENT`` atomically; readers notice and reopen. Write
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 
+from ..locks import file_lock
 from .schema import Record, build_schema, index_fields
 
 MERGE_FROM = 100  # an update of at least this many documents also merges small segments
@@ -53,20 +52,9 @@ class Store:
     def open(self, generation: str):
         return whoosh_index.open_dir(str(self.directory / generation))
 
-    @contextlib.contextmanager
-    def lock(self, wait: bool = True) -> Iterator[bool]:
+    def lock(self, wait: bool = True):
         """Serialise whole index updates between processes; yields False if not waiting and busy."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "SYNC.lock", "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return file_lock(self.directory / "SYNC.lock", wait)
 
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         """Each document's digest, title and links as of the last update, or None."""
@@ -113,11 +101,17 @@ class Store:
                 writer.add_document(**index_fields(record))
                 manifest.update([_manifest_entry(record)])
         except BaseException:
-            writer.cancel()
-            shutil.rmtree(target, ignore_errors=True)
+            try:
+                writer.cancel()
+            finally:  # cancelling can fail as well on a full disk
+                _discard(target)
             raise
-        writer.commit()
-        _write_json(target / "manifest.json", manifest)
+        try:  # a full disk can fail the commit too: leave no half-written generation behind
+            writer.commit()
+            _write_json(target / "manifest.json", manifest)
+        except BaseException:
+            _discard(target)
+            raise
         previous = self.generation()
         tmp = self.directory / f"CURRENT.{os.getpid()}.tmp"
         tmp.write_text(name)
@@ -137,6 +131,15 @@ class Store:
         for path in self.directory.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _discard(target: Path) -> None:
+    """Remove a failed generation; Whoosh's writer subprocesses may still be finishing files in it."""
+    for _ in range(50):
+        shutil.rmtree(target, ignore_errors=True)
+        if not target.exists():
+            return
+        time.sleep(0.1)
 
 
 def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, api, caching, errors, feeds, history, hooks, pages, paths, people, reports, search
+    from . import accounts, admin, api, caching, errors, feeds, history, hooks, pages, paths, people, reports, search, security
 
     for module in (history, pages, search, api, people, paths, feeds, hooks, reports, accounts, admin, errors):
         app.register_blueprint(module.bp)
@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.after_request(accounts.private_responses)
     app.after_request(_server_timing)
     caching.register(app)
+    security.register(app)
     app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
                                  kinds=kinds.BY_NAME, facets=facets.BY_NAME,
                                  country_url=people.country_url, region_url=people.region_url)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from markupsafe import escape
 
 from ..search import suggest
 from ..updater import read_status
@@ -18,7 +19,8 @@ def api_search():
         "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
         "results": [{
             "type": h.type, "id": h.id, "title": h.title, "url": document_url(h.type, h.id),
-            "snippet": h.snippet or h.summary, "score": h.score, "areas": list(h.areas),
+            "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
+            "score": h.score, "areas": list(h.areas),
         } for h in page.hits],
         "facets": page.facets,
         "suggestion": page.suggestion,
@@ -48,6 +50,7 @@ def api_article(slug: str):
 
 @bp.get("/healthz")
 def healthz():
+    current_index().verify()  # a fresh look at the files: a corrupt index answers 503 with the reason
     body = {"status": "ok", "documents": library().document_count()}
     content_sync = read_status(current_app.config["INDEX_DIR"])  # written by `kb sync`; absent until it runs
     if content_sync is not None:

@@ -45,3 +45,8 @@ def person(doc_id: str):
 @bp.get("/glossary")
 def glossary():
     return render_template("glossary.html", groups=library().glossary())
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("accessibility.html")

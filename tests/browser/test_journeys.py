@@ -1,0 +1,178 @@
+"""What readers do, in a real browser: search, filter, page, suggest with the keyboard, find an expert.
+
+Every test runs under the ``page`` fixture's watch: no request leaves 127.0.0.1, and the
+console reports no CSP violation, failed asset or script error.
+"""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP, check_a11y, phone, screenshot
+
+
+def test_search_from_the_home_page_and_open_a_result(page):
+    page.goto("/")
+    assert page.evaluate("window.uswdsPresent === true"), "USWDS's script did not run (CSP?)"
+    page.fill("#home-search", "letter of request")
+    page.press("#home-search", "Enter")  # no suggestion highlighted: Enter submits the form
+    expect(page).to_have_url(re.compile(r"/search\?q=letter\+of\+request"))
+    expect(page.locator("#results-heading")).to_contain_text("for “letter of request”")
+    first = page.locator("ol.kb-results h3 a").first
+    expect(first).to_have_text("Letter of Request")
+    screenshot(page, "journey-search-results")
+    first.click()
+    expect(page).to_have_url(re.compile(r"/articles/fms/letter-of-request$"))
+    expect(page.locator("h1")).to_have_text("Letter of Request")
+
+
+def test_facet_and_pagination(page):
+    page.goto("/search?q=case")
+    total = int(re.search(r"[\d,]+", page.locator("#results-heading").inner_text()).group().replace(",", ""))
+    page.locator(".kb-facets a", has_text=re.compile(r"^Articles \(")).click()
+    expect(page).to_have_url(re.compile(r"type=article"))
+    expect(page.locator(".kb-facets a[aria-current=true]")).to_contain_text("remove filter")
+    filtered = int(re.search(r"[\d,]+", page.locator("#results-heading").inner_text()).group())
+    assert 20 < filtered <= total
+    titles_one = page.locator("ol.kb-results h3 a").all_inner_texts()
+    assert len(titles_one) == 10
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("ol.kb-results")).to_have_attribute("start", "11")
+    expect(page.locator(".usa-pagination [aria-current=page]")).to_have_text("2")
+    titles_two = page.locator("ol.kb-results h3 a").all_inner_texts()
+    assert titles_two and not set(titles_one) & set(titles_two)
+    assert "type=article" in page.url  # the filter is kept across pages
+    page.get_by_role("link", name="Previous page").click()
+    expect(page.locator("ol.kb-results")).to_have_attribute("start", "1")
+
+
+def test_suggestions_with_the_keyboard_alone(page):
+    page.goto("/")
+    box = page.locator("#home-search")
+    expect(box).to_have_attribute("role", "combobox")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    expect(listbox).to_have_attribute("role", "listbox")
+    box.focus()
+    page.keyboard.type("letter of")
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    options = listbox.locator("[role=option]")
+    expect(options.nth(1)).to_be_visible()  # articles and glossary terms starting "letter of"
+    assert box.get_attribute("aria-activedescendant") is None
+
+    page.keyboard.press("ArrowDown")
+    first_id = options.nth(0).get_attribute("id")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(1).get_attribute("id"))
+    expect(options.nth(0)).to_have_attribute("aria-selected", "false")
+    page.keyboard.press("ArrowUp")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    count = options.count()
+    page.keyboard.press("ArrowUp")  # wraps around to the last
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(count - 1).get_attribute("id"))
+    page.keyboard.press("ArrowDown")  # and back to the first
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    screenshot(page, "journey-suggestions")
+    check_a11y(page, "suggestions-open")
+
+    page.keyboard.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    assert box.get_attribute("aria-activedescendant") is None
+    expect(box).to_have_value("letter of")
+    expect(box).to_be_focused()
+
+    page.keyboard.press("ArrowDown")  # reopens the same suggestions
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    target = options.nth(0).get_attribute("data-href")
+    assert target.startswith("/")
+    page.keyboard.press("Enter")  # opens the highlighted suggestion's page, not the search
+    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    assert "/search" not in page.url
+
+
+def test_enter_without_a_highlighted_suggestion_searches(page):
+    page.goto("/")
+    page.locator("#home-search").focus()
+    page.keyboard.type("golden")
+    expect(page.locator("#home-search-listbox [role=option]")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=golden"))
+
+
+def test_the_search_form_works_without_javascript(browser, live_server, watch):
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, java_script_enabled=False)
+    context.on("request", watch.request)
+    try:
+        tab = context.new_page()
+        tab.goto("/")
+        box = tab.locator("#home-search")
+        assert box.get_attribute("role") is None  # a plain search box, no half-built combobox
+        box.fill("EUM")
+        tab.locator("#home-search ~ button[type=submit]").click()
+        expect(tab).to_have_url(re.compile(r"/search\?q=EUM"))
+        expect(tab.locator("ol.kb-results h3 a").first).to_be_visible()
+    finally:
+        context.close()
+    assert watch.external == []
+
+
+def test_open_an_experts_profile_from_an_article(page):
+    page.goto("/articles/fms/letter-of-request")
+    experts = page.get_by_role("region", name="Ask an expert")
+    experts.get_by_role("link", name="Maria Delgado").first.click()
+    expect(page).to_have_url(re.compile(r"/people/maria-delgado$"))
+    expect(page.locator("h1")).to_have_text("Maria Delgado")
+    expect(page.locator("main")).to_contain_text("Letter of Request")  # the articles she is an expert on
+    phone(page)
+    screenshot(page, "journey-person-phone")
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page):
+    page.goto("/articles/fms/letter-of-request")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert focused == ["usa-skipnav", "#main-content"]
+    assert page.locator("a.usa-skipnav").is_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+    page.keyboard.press("Tab")  # the next stop is inside main
+    assert page.evaluate("document.getElementById('main-content').contains(document.activeElement)")
+
+
+def test_focus_is_visible_on_links_and_controls(page):
+    page.goto("/")
+    for selector in ("a.usa-skipnav", ".kb-header__nav a", "#home-search", "main a.usa-link"):
+        page.locator(selector).first.focus()
+        style = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                              " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        assert style[0] != "none" and style[1] >= 2, (selector, style)
+
+
+def test_pages_print_without_navigation_and_with_link_targets(page):
+    page.goto("/articles/fms/letter-of-request")
+    page.emulate_media(media="print")
+    for selector in (".usa-banner", ".kb-header__nav", ".kb-header__search", "form[role=search]", ".usa-footer"):
+        assert not page.locator(selector).first.is_visible(), selector
+    expect(page.locator("h1")).to_be_visible()
+    after = page.evaluate("getComputedStyle(document.querySelector('.kb-body .usa-prose a[href]'), '::after').content")
+    assert "attr(href)" in after or "/articles/" in after
+    page.emulate_media(media="screen")
+    expect(page.locator(".kb-header__nav")).to_be_visible()
+
+
+def test_the_watch_catches_csp_violations(page, watch):
+    """The CSP is enforced, and the page fixture would see a violation: an injected inline script is refused."""
+    page.goto("/")
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.pwned = 1';"
+                  " document.body.appendChild(s); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.pwned") is None
+    assert any("Content Security Policy" in line for line in watch.console), watch.console
+    watch.console.clear()

@@ -1,0 +1,93 @@
+"""Journeys that need an account: sign in, onboarding progress, staff-only content, the
+directory and the editor's report, in the real browser over the live server."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from ..conftest import ROOT
+from ..live import BIN
+from .conftest import check_a11y, screenshot
+
+PASSWORD = "correct horse battery staple"
+EDITOR = "ed.editor@example.mil"
+
+
+@pytest.fixture(scope="module")
+def accounts(live_server):
+    """The live server's database migrated, with an editor account (as an operator creates it)."""
+    assert live_server.kb("db", "upgrade").returncode == 0
+    added = subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "users", "add", EDITOR, "Ed Editor",
+                            "--role", "editor", "--password-stdin"], cwd=ROOT, env=live_server.env,
+                           input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    return EDITOR
+
+
+def sign_in(page, email: str, next_path: str = "/") -> None:
+    page.goto(f"/login?next={next_path}")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(next_path) + r"($|[?#])"))
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Sign in").count() >= 1
+
+
+def test_sign_in_mark_onboarding_steps_see_progress_and_sign_out(page, accounts):
+    page.goto("/paths/new-to-sc")
+    assert "Sign in" in page.inner_text("main")  # anonymous readers are invited to keep their progress
+    page.goto("/login")
+    check_a11y(page, "login")
+    sign_in(page, accounts, "/paths/new-to-sc")
+    check_a11y(page, "path signed in")
+    page.get_by_role("button", name="Mark as done").first.click()
+    page.wait_for_function("document.querySelector('.kb-step--done') !== null")
+    page.goto("/me")
+    main = page.inner_text("main")
+    assert "New to Security Cooperation" in main and re.search(r"\b1\b", main)
+    screenshot(page, "me")
+    page.goto("/")
+    assert "Continue where you left off" in page.inner_text("main")
+    sign_out(page)
+    page.goto("/me")
+    assert "/login" in page.url  # progress is for signed-in readers
+
+
+def test_a_staff_only_article_disappears_after_sign_out(page, accounts):
+    sign_in(page, accounts)
+    page.goto("/articles/eum/internal-checklist")
+    assert "Zebra compliance checklist" in page.inner_text("h1")
+    page.goto("/search?q=zebra")
+    assert "Zebra compliance checklist" in page.inner_text("main")
+    sign_out(page)
+    response = page.goto("/articles/eum/internal-checklist")
+    assert response.status == 404 and "Zebra" not in page.inner_text("main")
+    page.goto("/search?q=zebra")
+    assert "Zebra" not in page.inner_text("main") and "0 results" in page.inner_text("main")
+
+
+def test_filter_the_directory_from_a_profile(page):
+    page.goto("/people/maria-delgado")
+    page.get_by_role("link", name="Expertise directory").click()
+    page.wait_for_url(re.compile(r"/people$"))
+    check_a11y(page, "directory")
+    page.locator("label.usa-checkbox__label", has_text=re.compile(r"^Spanish")).click()  # USWDS styles the label, not the box
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"language=spanish"))
+    assert "Maria Delgado" in page.inner_text("main") and "John Smith" not in page.inner_text("main")
+    screenshot(page, "directory filtered")
+
+
+def test_an_editor_opens_the_freshness_report(page, accounts):
+    assert page.goto("/reports/freshness").status == 404  # not for anonymous readers
+    sign_in(page, accounts, "/reports/freshness")
+    assert "Freshness" in page.inner_text("h1")
+    check_a11y(page, "freshness report")
+    screenshot(page, "freshness report")

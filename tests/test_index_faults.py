@@ -1,0 +1,44 @@
+"""A corrupt index is reported as IndexUnavailable (so the site answers 503 and rebuilds); bugs stay bugs."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kb.access import ANONYMOUS, levels
+from kb.index import IndexUnavailable
+from kb.index import query as queries
+from kb.search import SearchRequest, search
+
+
+def corrupt(index) -> None:
+    generation = index.directory / (index.directory / "CURRENT").read_text().strip()
+    for path in generation.iterdir():
+        if path.suffix in (".toc", ".seg", ".trm", ".pst", ".fdt"):
+            path.write_bytes(os.urandom(64))
+
+
+def test_verify_passes_on_a_good_index(index):
+    index.verify()
+
+
+def test_corruption_under_an_open_reader_is_unavailable_not_a_crash(index):
+    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
+    corrupt(index)
+    with pytest.raises(IndexUnavailable, match="cannot read the search index"):
+        index.verify()
+    with pytest.raises(IndexUnavailable):
+        search(index, ANONYMOUS, SearchRequest(q="offer acceptance"))
+    with pytest.raises(IndexUnavailable):
+        index.get("article:fms/letter-of-request", levels(ANONYMOUS))
+
+
+def test_a_bug_while_reading_is_raised_as_itself(index, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(queries, "run", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        search(index, ANONYMOUS, SearchRequest(q="letter"))
+    monkeypatch.undo()
+    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # the reader was reopened, still works

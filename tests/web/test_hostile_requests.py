@@ -1,0 +1,123 @@
+"""Bad and hostile requests: a 4xx or a correct empty answer, never a 500 (TESTING lets exceptions surface)."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.facets import FACETS
+
+PAGES = ["/", "/search", "/glossary", "/accessibility", "/areas/fms", "/articles/fms/letter-of-request",
+         "/people/maria-delgado", "/paths/new-to-sc", "/api/search", "/api/suggest",
+         "/api/articles/fms/letter-of-request", "/healthz", "/nope"]
+PARAMS = ["q", "page", "per_page", *(f.name for f in FACETS), "sort", "format", "x"]
+SYNTAX = ['"', '""', '"unclosed', "*", "**", "?", "~", "^", "(", ")", "[", "]", "{", "}", ":", "::", "type:", "area:",
+          "tag:", "type:person", "type:nothing", "area:\"", "AND", "OR", "NOT", "NOT NOT", "-", "+", "\\", "/",
+          "title:loa", "body:*", "a*", "*a", "loa~2", "loa^5", "[a TO z]", "{a TO}", "%", "'", "\x00", "\ufffd",
+          "letter", "LOA", "\U0001f600", "ﬁ", "İ", "<script>", "&amp;", "\u202e"]
+
+JSON_OK = {"/api/search", "/api/suggest", "/healthz"}
+
+
+def expect_sane(response, url: str) -> None:
+    response.close()
+    assert response.status_code < 500, (url, response.status_code)
+    assert response.status_code in (200, 301, 302, 308, 400, 404, 405, 414), (url, response.status_code)
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/search?q=loa&page=-1", 200), ("/search?q=loa&page=0", 200), ("/search?q=loa&page=99999999999999999999", 200),
+    ("/search?q=loa&per_page=100000", 200), ("/search?q=loa&per_page=-5", 200), ("/search?q=loa&page=1e9", 200),
+    ("/search?q=loa&type=unknown-kind", 200), ("/search?q=loa&nosuchfacet=1", 200), ("/search?q=loa&area=", 200),
+    ("/search?q=loa&q=lor&q=eum", 200), ("/search?q=loa&type=article&type=person", 200),
+    ("/search?q=%FF%FE%00", 200), ("/search?q=%C0%AF", 200), ("/search?q=%ED%A0%80", 200),
+    ("/api/search?q=loa&page=-1", 200), ("/api/search?q=loa&per_page=100000", 200), ("/api/suggest?q=%FF", 200),
+    ("/api/search?q=" + "a" * 100_000, 200), ("/search?q=" + "x%20" * 20_000, 200),
+    ("/api/articles/%FF%FE", 404), ("/articles/%00", 404), ("/people/%C0", 404), ("/glossary?letter=%FF", 200),
+])
+def test_bad_parameters(site_client, url, status):
+    response = site_client.get(url)
+    response.close()
+    assert response.status_code == status, url
+
+
+def test_clamped_numbers_give_correct_pages(site_client):
+    data = site_client.get("/api/search?q=loa&page=-1&per_page=100000").get_json()
+    assert data["page"] == 1 and data["per_page"] == 50
+    beyond = site_client.get("/api/search?q=loa&page=100000").get_json()
+    assert beyond["results"] == [] and beyond["total"] == data["total"]
+    unknown = site_client.get("/api/search?q=loa&type=nothing").get_json()
+    assert unknown["total"] == 0 and unknown["results"] == []
+    huge = site_client.get("/api/search?q=" + "loa " * 50_000).get_json()
+    assert len(huge["query"]) <= 500
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(PAGES),
+       params=st.lists(st.tuples(st.sampled_from(PARAMS),
+                                 st.one_of(st.sampled_from(SYNTAX), st.text(max_size=60),
+                                           st.integers(-10**20, 10**20).map(str),
+                                           st.lists(st.sampled_from(SYNTAX), max_size=8).map(" ".join))),
+                       max_size=6))
+def test_fuzzed_parameters_never_fail(site_client, path, params):
+    query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in params)
+    url = f"{path}?{query}"
+    response = site_client.get(url)
+    expect_sane(response, url)
+    if path in JSON_OK and response.status_code == 200:
+        assert response.is_json
+
+
+@settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=80), path=st.sampled_from(["/search?q=", "/api/search?q=", "/api/suggest?q=",
+                                                         "/articles/", "/api/articles/", "/people/", "/areas/"]))
+def test_binary_and_invalid_utf8_never_fail(site_client, raw, path):
+    url = path + quote(raw, safe="")
+    expect_sane(site_client.get(url), url)
+
+
+@settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(min_size=1, max_size=12)), min_size=1, max_size=10))
+def test_search_syntax_fuzz_answers_a_result(site_client, words):
+    data = site_client.get("/api/search", query_string={"q": " ".join(words)}).get_json()
+    assert isinstance(data["total"], int) and data["total"] >= len(data["results"]) >= 0
+
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset", "background"}
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script" and not dict(attrs).get("src", "").startswith("/static/"):
+            self.bad.append("<script>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append(f"{tag} {name}")
+            if name in URL_ATTRIBUTES and (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")):
+                self.bad.append(f"{tag} {name}={value}")
+
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
+       'javascript:alert(1)', '</title><script>alert(1)</script>', '" autofocus onfocus="alert(1)',
+       "{{7*7}}", "<iframe src=javascript:alert(1)>"]
+
+
+@pytest.mark.parametrize("payload", XSS)
+@pytest.mark.parametrize("path", ["/search?q=", "/nope?q=", "/articles/fms/", "/search?q=loa&type=", "/search?q=loa&area=",
+                                  "/search?q=tag:"])
+def test_reflected_input_is_escaped(site_client, path, payload):
+    response = site_client.get(path + quote(payload, safe=""))
+    body = response.get_data(as_text=True)
+    parser = Tags()
+    parser.feed(body)
+    assert parser.bad == [], (path, payload)
+    assert "<script>alert" not in body and "<img src=x" not in body and "<svg" not in body
+    if payload == "{{7*7}}" and path.endswith("?q="):
+        assert "{{7*7}}" in body  # shown as typed, never evaluated
