@@ -6,6 +6,7 @@ Generates articles (bench/scale.py's corpus, with links, aliases and experts; pe
 scaled down to 1,000 since the target is about articles) and times ``check_folder`` in
 this process, pinned to one CPU where the OS allows it. Target: under 5 s for 10,000 articles.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,11 @@ def main() -> None:
         started, cpu = time.perf_counter(), time.process_time()
         result = check_folder(content, dt.date.today())
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"kb check: {args.articles:,} articles + {args.people:,} people on one core: {seconds:.2f} s wall, "
-          f"{cpu:.2f} s CPU (target {TARGET_S:.0f} s); {result.errors} errors, {result.warnings} warnings "
-          f"(the generated corpus repeats aliases); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"kb check: {args.articles:,} articles + {args.people:,} people on one core: {seconds:.2f} s wall, "
+        f"{cpu:.2f} s CPU (target {TARGET_S:.0f} s); {result.errors} errors, {result.warnings} warnings "
+        f"(the generated corpus repeats aliases); load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ time, without the HTTP stack). Every answer includes all six facets.
 
     .venv/bin/python bench/directory.py [--people N] [--articles N] [--rounds N] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,13 +26,32 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AREAS = ["fms", "dcs", "financing", "bpc", "training", "eda", "tech-security", "logistics", "sco", "assessment",
-         "humanitarian", "workforce"]
-LANGUAGES = ["Arabic", "French", "Spanish", "Portuguese", "Korean", "Japanese", "Russian", "Swahili", "Tagalog",
-             "Māori", "Polish", "German", "Hausa", "Vietnamese", "Ukrainian", "Hindi"]
+AREAS = ["fms", "dcs", "financing", "bpc", "training", "eda", "tech-security", "logistics", "sco", "assessment", "humanitarian", "workforce"]
+LANGUAGES = [
+    "Arabic",
+    "French",
+    "Spanish",
+    "Portuguese",
+    "Korean",
+    "Japanese",
+    "Russian",
+    "Swahili",
+    "Tagalog",
+    "Māori",
+    "Polish",
+    "German",
+    "Hausa",
+    "Vietnamese",
+    "Ukrainian",
+    "Hindi",
+]
 LEVELS = ["", "ILR 2", "ILR 3", "ILR 4"]
-CERTIFICATIONS = ["SC Workforce Certification, Basic", "SC Workforce Certification, Intermediate",
-                  "SC Workforce Certification, Advanced", "SC Workforce Certification, Executive"]
+CERTIFICATIONS = [
+    "SC Workforce Certification, Basic",
+    "SC Workforce Certification, Intermediate",
+    "SC Workforce Certification, Advanced",
+    "SC Workforce Certification, Executive",
+]
 URLS = {
     "all, by name": "/people",
     "page 40": "/people?page=40",
@@ -58,7 +78,13 @@ def generate(folder: Path, people: int, articles: int, seed: int = 11) -> None:
     regions = yaml.safe_load((ROOT / "content" / "regions.yml").read_text(encoding="utf-8"))
     skills = expertise_pool()
     organizations = [f"Office of Security Cooperation {n:03d}" for n in range(150)] + [
-        "Defense Security Cooperation Agency", "USASAC", "NAVSUP WSS", "AFSAC", "DTSA", "NETSAFA"]
+        "Defense Security Cooperation Agency",
+        "USASAC",
+        "NAVSUP WSS",
+        "AFSAC",
+        "DTSA",
+        "NETSAFA",
+    ]
     for sub in ("areas", "articles", "people"):
         (folder / sub).mkdir(parents=True)
     for n, area in enumerate(AREAS):
@@ -71,25 +97,34 @@ def generate(folder: Path, people: int, articles: int, seed: int = 11) -> None:
         meta = {
             "name": f"Person {n:05d} {rng.choice(['Smith', 'Diallo', 'Novak', 'Tanaka', 'Okafor', 'Santos'])}",
             "title": rng.choice(["Case Manager", "Program Manager", "Analyst", "SCO Chief", "Licensing Officer"]),
-            "organization": rng.choice(organizations), "email": f"{person_id}@example.mil",
-            "phone": f"+1 555 {n:07d}", "areas": rng.sample(AREAS, rng.randint(1, 2)),
-            "expertise": rng.sample(skills, 3), "regions": [command["command"]],
+            "organization": rng.choice(organizations),
+            "email": f"{person_id}@example.mil",
+            "phone": f"+1 555 {n:07d}",
+            "areas": rng.sample(AREAS, rng.randint(1, 2)),
+            "expertise": rng.sample(skills, 3),
+            "regions": [command["command"]],
             "countries": rng.sample(command["countries"], min(len(command["countries"]), rng.randint(1, 3))),
-            "languages": [{"name": lang, "level": level} if level else lang
-                          for lang, level in zip(rng.sample(LANGUAGES, 2), rng.choices(LEVELS, k=2))],
+            "languages": [
+                {"name": lang, "level": level} if level else lang for lang, level in zip(rng.sample(LANGUAGES, 2), rng.choices(LEVELS, k=2))
+            ],
             "certification": rng.choice(CERTIFICATIONS),
         }
-        bio = " ".join(rng.choices(["works", "on", "cases", "pricing", "training", "partners", "logistics",
-                                    "monitoring", "budgets", "reviews", "the", "and"], k=60))
+        bio = " ".join(
+            rng.choices(
+                ["works", "on", "cases", "pricing", "training", "partners", "logistics", "monitoring", "budgets", "reviews", "the", "and"], k=60
+            )
+        )
         (folder / "people" / f"{person_id}.md").write_text(
-            "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + bio + "\n", encoding="utf-8")
+            "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + bio + "\n", encoding="utf-8"
+        )
     for n in range(articles):
         skill = rng.choice(skills)
         area = AREAS[n % len(AREAS)]
         meta = {"title": f"{skill.capitalize()} {n}", "summary": f"About {skill}.", "experts": rng.sample(ids, 2)}
         (folder / "articles" / area).mkdir(exist_ok=True)
         (folder / "articles" / area / f"topic-{n:04d}.md").write_text(
-            "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + f"How {skill} works. " * 20 + "\n")
+            "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + f"How {skill} works. " * 20 + "\n"
+        )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -123,8 +158,9 @@ def main() -> int:
         report = sync(content, index)
         index.close()
         print(report.summary())
-        app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index.directory), "SECRET_KEY": "bench",
-                          "INSTANCE_DIR": str(Path(tmp) / "instance")})
+        app = create_app(
+            {"CONTENT_DIR": str(content), "INDEX_DIR": str(index.directory), "SECRET_KEY": "bench", "INSTANCE_DIR": str(Path(tmp) / "instance")}
+        )
         client = app.test_client()
 
         def timed(url: str) -> float:

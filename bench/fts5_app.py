@@ -5,6 +5,7 @@
 ``/api/search?q=`` answers as this app's API does: the total count and the 10 best with
 snippets, for the OR of the query's words. ``bench/versus_fts5.py`` builds the database.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,11 @@ def search():
         return jsonify({"total": 0, "results": []})
     db = _db()
     total = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()[0]
-    rows = db.execute("SELECT slug, title, snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs "
-                      "WHERE docs MATCH ? ORDER BY bm25(docs, 0.0, 4.0, 1.0) LIMIT 10", (match,)).fetchall()
+    rows = db.execute(
+        "SELECT slug, title, snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs "
+        "WHERE docs MATCH ? ORDER BY bm25(docs, 0.0, 4.0, 1.0) LIMIT 10",
+        (match,),
+    ).fetchall()
     return jsonify({"total": total, "results": [{"id": r[0], "title": r[1], "snippet": r[2]} for r in rows]})
 
 

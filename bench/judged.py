@@ -2,6 +2,7 @@
 
 Shared by the test suite (the quality bar) and bench/relevance.py (the report).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -63,8 +64,11 @@ def summarize(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
     for outcome in outcomes:
         groups["all"].append(outcome)
         groups[outcome.judgement.kind].append(outcome)
-    return {kind: {
-        "queries": len(group),
-        "top3": sum(o.in_top3 for o in group) / len(group),
-        "mrr": sum(1 / o.rank for o in group if o.rank) / len(group),
-    } for kind, group in sorted(groups.items())}
+    return {
+        kind: {
+            "queries": len(group),
+            "top3": sum(o.in_top3 for o in group) / len(group),
+            "mrr": sum(1 / o.rank for o in group if o.rank) / len(group),
+        }
+        for kind, group in sorted(groups.items())
+    }

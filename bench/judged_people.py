@@ -5,6 +5,7 @@ as an anonymous reader. Used by the test suite (the quality bar) and run as a sc
 
     .venv/bin/python bench/judged_people.py      # indexes content/ into a temporary folder
 """
+
 from __future__ import annotations
 
 import sys
@@ -46,8 +47,7 @@ def evaluate(client, judgements: list[PersonJudgement], endpoint: str) -> dict[s
         top3 += bool(rank and rank <= 3)
         if not rank or rank > 3:
             misses.append((judgement.query, ids[:3]))
-    return {"queries": len(judgements), "mrr": reciprocal / len(judgements), "top3": top3 / len(judgements),
-            "misses": misses}
+    return {"queries": len(judgements), "mrr": reciprocal / len(judgements), "top3": top3 / len(judgements), "misses": misses}
 
 
 def main() -> int:
@@ -59,14 +59,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         index = SearchIndex(Path(tmp) / "index")
         sync(ROOT / "content", index)
-        app = create_app({"CONTENT_DIR": str(ROOT / "content"), "INDEX_DIR": str(index.directory),
-                          "SECRET_KEY": "bench", "INSTANCE_DIR": str(Path(tmp) / "instance")})
+        app = create_app(
+            {
+                "CONTENT_DIR": str(ROOT / "content"),
+                "INDEX_DIR": str(index.directory),
+                "SECRET_KEY": "bench",
+                "INSTANCE_DIR": str(Path(tmp) / "instance"),
+            }
+        )
         client = app.test_client()
         judgements = load()
         for endpoint in ENDPOINTS:
             result = evaluate(client, judgements, endpoint)
-            print(f"{ENDPOINTS[endpoint]:<45} {result['queries']} queries: MRR@10 {result['mrr']:.3f}, "
-                  f"top-3 {result['top3']:.1%}")
+            print(f"{ENDPOINTS[endpoint]:<45} {result['queries']} queries: MRR@10 {result['mrr']:.3f}, top-3 {result['top3']:.1%}")
             for query, ids in result["misses"]:
                 print(f"    miss: {query!r} -> {ids}")
         app.extensions["kb.index"].close()

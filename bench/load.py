@@ -6,6 +6,7 @@ with keep-alive-free HTTP clients on 127.0.0.1 for the given time, and runs `kb 
 
     .venv/bin/python bench/load.py [--seconds 60] [--clients 8]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,15 +34,19 @@ TARGET_RPS = 200
 
 def workload(content: Path) -> list[str]:
     """The mix of paths: searches from the judged set, pages of every kind, suggestions, the API."""
-    slugs = [p.relative_to(content / "articles").with_suffix("").as_posix()
-             for p in (content / "articles").rglob("*.md")]
+    slugs = [p.relative_to(content / "articles").with_suffix("").as_posix() for p in (content / "articles").rglob("*.md")]
     queries = [j.query for j in load_judgements()]
     rng = random.Random(5)
     paths = []
     for _ in range(200):
         q = urllib.parse.quote(rng.choice(queries))
-        paths += [f"/search?q={q}", f"/api/search?q={q}", f"/articles/{rng.choice(slugs)}",
-                  f"/api/suggest?q={urllib.parse.quote(rng.choice(queries)[:4])}", "/"]
+        paths += [
+            f"/search?q={q}",
+            f"/api/search?q={q}",
+            f"/articles/{rng.choice(slugs)}",
+            f"/api/suggest?q={urllib.parse.quote(rng.choice(queries)[:4])}",
+            "/",
+        ]
     paths += ["/glossary", "/areas/fms", "/paths/new-to-security-cooperation", "/people/maria-delgado"] * 20
     rng.shuffle(paths)
     return paths
@@ -54,8 +59,7 @@ def reindex_while_serving(env: dict[str, str], content: Path, stop: threading.Ev
         n += 1
         article.write_text(article.read_text() + f"\nEdited during the load test ({n}).\n")
         args = ["--rebuild"] if n % 3 == 0 else []
-        result = subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", *args], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", *args], cwd=ROOT, env=env, capture_output=True, text=True)
         log.append(f"kb index {' '.join(args)}: exit {result.returncode}")
 
 
@@ -69,10 +73,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         content = Path(scratch) / "content"
         shutil.copytree(ROOT / "content", content)
-        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(Path(scratch) / "index"),
-               "KB_SECRET_KEY": "bench"}
-        subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(Path(scratch) / "index"), "KB_SECRET_KEY": "bench"}
+        subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True, capture_output=True)
         server = start_server(env, args.port)
         paths = workload(content)
         latencies: list[tuple[float, float]] = []  # (time since start, ms)
@@ -119,17 +121,23 @@ def main() -> None:
     quiet = [ms for at, ms in latencies if at < half]
     busy = [ms for at, ms in latencies if at >= half]
     figures = {
-        "requests": len(latencies), "requests/s": len(latencies) / elapsed, "errors": len(errors),
-        "p50 ms": statistics.median(ms for _, ms in latencies), "p95 ms": percentile([ms for _, ms in latencies], 95),
-        "requests/s while reindexing": len(busy) / (elapsed - half), "p95 ms while reindexing": percentile(busy, 95),
-        "requests/s before": len(quiet) / half, "reindex runs": len(reindex_log),
+        "requests": len(latencies),
+        "requests/s": len(latencies) / elapsed,
+        "errors": len(errors),
+        "p50 ms": statistics.median(ms for _, ms in latencies),
+        "p95 ms": percentile([ms for _, ms in latencies], 95),
+        "requests/s while reindexing": len(busy) / (elapsed - half),
+        "p95 ms while reindexing": percentile(busy, 95),
+        "requests/s before": len(quiet) / half,
+        "reindex runs": len(reindex_log),
     }
-    print(f"Load: {args.clients} clients for {args.seconds:.0f} s against gunicorn (2 workers), starter content; "
-          f"kb index ran {len(reindex_log)} times in the second half ({sum('rebuild' in r for r in reindex_log)} rebuilds)")
+    print(
+        f"Load: {args.clients} clients for {args.seconds:.0f} s against gunicorn (2 workers), starter content; "
+        f"kb index ran {len(reindex_log)} times in the second half ({sum('rebuild' in r for r in reindex_log)} rebuilds)"
+    )
     for name, value in figures.items():
         print(f"  {name:<28} {value:10.1f}")
-    print(f"  target >= {TARGET_RPS} requests/s with zero errors: "
-          f"{'met' if figures['requests/s'] >= TARGET_RPS and not errors else 'NOT met'}")
+    print(f"  target >= {TARGET_RPS} requests/s with zero errors: {'met' if figures['requests/s'] >= TARGET_RPS and not errors else 'NOT met'}")
     for error in errors[:10]:
         print("  error:", error)
     if any("exit 0" not in r for r in reindex_log):

@@ -8,6 +8,7 @@
 
     .venv/bin/python bench/relevance.py [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,10 +98,14 @@ def scifact(quick: bool) -> dict[str, float] | None:
         query_ms = (time.perf_counter() - started) / len(queries) * 1000
         index.close()
     scores = {k: v / len(queries) for k, v in scores.items()}
-    print(f"SciFact ({docs} abstracts, {len(queries)} queries{', quick subset' if quick else ''}): "
-          f"indexed in {build_seconds:.1f} s ({docs / build_seconds:.0f} docs/s), {query_ms:.1f} ms/query (top 100)")
-    print(f"  nDCG@10 {scores['ndcg@10']:.3f}   Recall@10 {scores['recall@10']:.3f}   "
-          f"Recall@100 {scores['recall@100']:.3f}   (target nDCG@10 >= {TARGET_NDCG})")
+    print(
+        f"SciFact ({docs} abstracts, {len(queries)} queries{', quick subset' if quick else ''}): "
+        f"indexed in {build_seconds:.1f} s ({docs / build_seconds:.0f} docs/s), {query_ms:.1f} ms/query (top 100)"
+    )
+    print(
+        f"  nDCG@10 {scores['ndcg@10']:.3f}   Recall@10 {scores['recall@10']:.3f}   "
+        f"Recall@100 {scores['recall@100']:.3f}   (target nDCG@10 >= {TARGET_NDCG})"
+    )
     for name, value in PUBLISHED.items():
         print(f"  published {name}: nDCG@10 {value:.3f}")
     return scores

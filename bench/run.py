@@ -4,6 +4,7 @@
 
 --quick is CI-sized: 60 SciFact queries, 1,000 articles + 2,000 people, 15 s of load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
-    runs = [["relevance.py", *quick], ["judged_people.py"], ["scale.py", *quick], ["directory.py", *quick],
-            ["load.py", "--seconds", "15" if args.quick else "60"]]
-    print(f"# make bench{' (quick)' if args.quick else ''}: {time.strftime('%Y-%m-%d %H:%M')}, "
-          f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}")
+    runs = [
+        ["relevance.py", *quick],
+        ["judged_people.py"],
+        ["scale.py", *quick],
+        ["directory.py", *quick],
+        ["load.py", "--seconds", "15" if args.quick else "60"],
+    ]
+    print(
+        f"# make bench{' (quick)' if args.quick else ''}: {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"
+    )
     failed = []
     for script, *options in runs:
         print(f"\n## {script} {' '.join(options)}", flush=True)

@@ -8,6 +8,7 @@ and queries as a reference whose ratio holds on a noisy machine.
 
     .venv/bin/python bench/scale.py [--articles N] [--people N] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,15 +33,23 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-AREAS = ["fms", "dcs", "financing", "bpc", "training", "eda", "tech-security", "logistics", "sco", "assessment",
-         "humanitarian", "workforce"]
+AREAS = ["fms", "dcs", "financing", "bpc", "training", "eda", "tech-security", "logistics", "sco", "assessment", "humanitarian", "workforce"]
 REGIONS = ["AFRICOM", "CENTCOM", "EUCOM", "INDOPACOM", "NORTHCOM", "SOUTHCOM"]
 LANGUAGES = ["Arabic", "French", "Spanish", "Portuguese", "Korean", "Japanese", "Russian", "Swahili", "Tagalog"]
-TARGETS = {"search p50 ms": 8, "search p95 ms": 25, "page p95 ms": 10, "build docs/s": 400, "visible after commit s": 1.0,
-           "one change s": 1.0, "start s": 2.0, "worker MB": 300}
+TARGETS = {
+    "search p50 ms": 8,
+    "search p95 ms": 25,
+    "page p95 ms": 10,
+    "build docs/s": 400,
+    "visible after commit s": 1.0,
+    "one change s": 1.0,
+    "start s": 2.0,
+    "worker MB": 300,
+}
 
 
 # --- a deterministic SC-like corpus -------------------------------------------------------
+
 
 def vocabulary() -> tuple[list[str], list[tuple[str, str]]]:
     """Words (by frequency) and glossary terms from the starter content, so text reads like SC."""
@@ -70,8 +79,7 @@ def generate(folder: Path, articles: int, people: int, seed: int = 7) -> list[st
     for sub in ("areas", "articles", "people"):
         (folder / sub).mkdir(parents=True)
     for n, area in enumerate(AREAS):
-        (folder / "areas" / f"{area}.md").write_text(f"---\ntitle: Area {area}\norder: {n}\n---\n"
-                                                     + " ".join(zipf_words(rng, words, 300)) + "\n")
+        (folder / "areas" / f"{area}.md").write_text(f"---\ntitle: Area {area}\norder: {n}\n---\n" + " ".join(zipf_words(rng, words, 300)) + "\n")
     shutil.copy(ROOT / "content" / "glossary.yml", folder / "glossary.yml")
     person_ids = [f"person-{i:05d}" for i in range(people)]
     slugs = [f"{AREAS[i % len(AREAS)]}/topic-{i:05d}" for i in range(articles)]
@@ -80,28 +88,37 @@ def generate(folder: Path, articles: int, people: int, seed: int = 7) -> list[st
         body = zipf_words(rng, words, length)
         for _ in range(length // 60):  # acronyms sprinkled in, as SC writing does
             body.insert(rng.randrange(len(body)), rng.choice(terms)[0])
-        paragraphs = [" ".join(body[k:k + 80]) + "." for k in range(0, len(body), 80)]
+        paragraphs = [" ".join(body[k : k + 80]) + "." for k in range(0, len(body), 80)]
         links = " ".join(f"[[{rng.choice(slugs)}]]" for _ in range(3))
         title = " ".join(zipf_words(rng, words[:2000], rng.randint(3, 7))).capitalize()
         front = {
-            "title": title, "summary": " ".join(zipf_words(rng, words, 20)) + ".",
+            "title": title,
+            "summary": " ".join(zipf_words(rng, words, 20)) + ".",
             "areas": sorted({AREAS[i % len(AREAS)], rng.choice(AREAS)}),
-            "tags": sorted(set(zipf_words(rng, words[:300], 3))), "experts": rng.sample(person_ids, 2),
-            "aliases": [rng.choice(terms)[0]], "review_by": "2027-06-30",
-            "related": [rng.choice(slugs)], "access": "staff" if is_staff(i) else "public",
+            "tags": sorted(set(zipf_words(rng, words[:300], 3))),
+            "experts": rng.sample(person_ids, 2),
+            "aliases": [rng.choice(terms)[0]],
+            "review_by": "2027-06-30",
+            "related": [rng.choice(slugs)],
+            "access": "staff" if is_staff(i) else "public",
         }
-        sections = "\n\n## ".join(["\n\n".join(paragraphs[k:k + 3]) for k in range(0, len(paragraphs), 3)])
+        sections = "\n\n## ".join(["\n\n".join(paragraphs[k : k + 3]) for k in range(0, len(paragraphs), 3)])
         path = folder / "articles" / f"{slug}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n{sections}\n\nSee also {links}.\n")
     for person in person_ids:
-        front = {"name": f"{rng.choice(words[:500]).capitalize()} {rng.choice(words[:2000]).capitalize()}",
-                 "title": "Security cooperation specialist", "organization": "DSCA",
-                 "email": f"{person}@example.mil", "areas": rng.sample(AREAS, 2),
-                 "expertise": zipf_words(rng, words[:1000], 4), "regions": [rng.choice(REGIONS)],
-                 "languages": rng.sample(LANGUAGES, 2), "certification": "SC Workforce Certification, Advanced"}
-        (folder / "people" / f"{person}.md").write_text(
-            f"---\n{yaml.safe_dump(front)}---\n" + " ".join(zipf_words(rng, words, 90)) + "\n")
+        front = {
+            "name": f"{rng.choice(words[:500]).capitalize()} {rng.choice(words[:2000]).capitalize()}",
+            "title": "Security cooperation specialist",
+            "organization": "DSCA",
+            "email": f"{person}@example.mil",
+            "areas": rng.sample(AREAS, 2),
+            "expertise": zipf_words(rng, words[:1000], 4),
+            "regions": [rng.choice(REGIONS)],
+            "languages": rng.sample(LANGUAGES, 2),
+            "certification": "SC Workforce Certification, Advanced",
+        }
+        (folder / "people" / f"{person}.md").write_text(f"---\n{yaml.safe_dump(front)}---\n" + " ".join(zipf_words(rng, words, 90)) + "\n")
     return slugs
 
 
@@ -126,10 +143,17 @@ def query_mix(rng: random.Random, words: list[str], terms: list[tuple[str, str]]
 
 # --- measuring ------------------------------------------------------------------------------
 
+
 def kb_index(env: dict[str, str], *args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "kb", "index", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -172,8 +196,13 @@ class Server:
 
 def start_server(env: dict[str, str], port: int, workers: int = 2) -> Server:
     started = time.perf_counter()
-    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                "app:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = Server(process, f"http://127.0.0.1:{port}", 0.0)
     while True:
         try:
@@ -193,6 +222,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # --- the reference engine -----------------------------------------------------------------
+
 
 def fts5_reference(content: Path, mix: list[tuple[str, str]]) -> dict[str, float]:
     """SQLite FTS5 (bm25, snippet) on the same articles and the same search queries."""
@@ -215,13 +245,17 @@ def fts5_reference(content: Path, mix: list[tuple[str, str]]) -> dict[str, float
         match = " OR ".join('"' + w.replace('"', "") + '"' for w in re.findall(r'"[^"]+"|\S+', q))
         started = time.perf_counter()
         db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()
-        db.execute("SELECT slug, title, snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs WHERE docs MATCH ? "
-                   "ORDER BY bm25(docs, 4.0, 1.0) LIMIT 10", (match,)).fetchall()
+        db.execute(
+            "SELECT slug, title, snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs WHERE docs MATCH ? "
+            "ORDER BY bm25(docs, 4.0, 1.0) LIMIT 10",
+            (match,),
+        ).fetchall()
         latencies.append((time.perf_counter() - started) * 1000)
     return {"build docs/s": len(rows) / build, "p50": statistics.median(latencies), "p95": percentile(latencies, 95)}
 
 
 # --- the run ------------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -270,8 +304,7 @@ def main() -> None:
             status, server_ms, _ = server.get(path)
             errors += status != 200
             by_kind.setdefault(kind, []).append(server_ms)
-        searches = [ms for kind, values in by_kind.items() if kind not in ("article page", "suggestion")
-                    for ms in values]
+        searches = [ms for kind, values in by_kind.items() if kind not in ("article page", "suggestion") for ms in values]
         figures["search p50 ms"] = statistics.median(searches)
         figures["search p95 ms"] = percentile(searches, 95)
         figures["search p99 ms"] = percentile(searches, 99)
@@ -280,11 +313,11 @@ def main() -> None:
         figures["errors"] = errors
         figures["worker MB"] = max(server.worker_rss_mb())
         server.stop()
-        print(f"Scale: {args.articles:,} articles + {args.people:,} people (+ areas, glossary), "
-              f"{len(mix)} requests over HTTP, gunicorn 2 workers")
+        print(f"Scale: {args.articles:,} articles + {args.people:,} people (+ areas, glossary), {len(mix)} requests over HTTP, gunicorn 2 workers")
         for kind, values in by_kind.items():
-            print(f"  {kind:<14} p50 {statistics.median(values):7.1f} ms   p95 {percentile(values, 95):7.1f} ms   "
-                  f"p99 {percentile(values, 99):7.1f} ms")
+            print(
+                f"  {kind:<14} p50 {statistics.median(values):7.1f} ms   p95 {percentile(values, 95):7.1f} ms   p99 {percentile(values, 99):7.1f} ms"
+            )
         reference = fts5_reference(content, mix)
         figures["fts5 p50 ms"], figures["fts5 p95 ms"] = reference["p50"], reference["p95"]
         figures["ratio p50"] = figures["search p50 ms"] / reference["p50"]
@@ -296,8 +329,10 @@ def main() -> None:
             met = value >= target if name.endswith("docs/s") else value <= target
             verdict = f"   target {'>=' if name.endswith('docs/s') else '<='} {target}: {'met' if met else 'NOT met'}"
         print(f"  {name:<16} {value:10.2f}{verdict}")
-    print(f"  (SQLite FTS5 reference: search p50 {figures['fts5 p50 ms']:.2f} ms, p95 {figures['fts5 p95 ms']:.2f} ms; "
-          f"ours is {figures['ratio p50']:.0f}x / {figures['ratio p95']:.0f}x)")
+    print(
+        f"  (SQLite FTS5 reference: search p50 {figures['fts5 p50 ms']:.2f} ms, p95 {figures['fts5 p95 ms']:.2f} ms; "
+        f"ours is {figures['ratio p50']:.0f}x / {figures['ratio p95']:.0f}x)"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

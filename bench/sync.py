@@ -9,6 +9,7 @@ commits and pushes; the bench then POSTs the webhook as GitLab would and polls
 /api/search for the new word. Reported: push to searchable (webhook to first hit), and
 `kb sync` alone (one changed file). Target: 1 s at 30,000 documents.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,16 +33,26 @@ TARGET_S = 1.0
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Bench Expert", "GIT_AUTHOR_EMAIL": "bench@example.mil",
-           "GIT_COMMITTER_NAME": "Bench Expert", "GIT_COMMITTER_EMAIL": "bench@example.mil"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Bench Expert",
+        "GIT_AUTHOR_EMAIL": "bench@example.mil",
+        "GIT_COMMITTER_NAME": "Bench Expert",
+        "GIT_COMMITTER_EMAIL": "bench@example.mil",
+    }
     return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True, env=env).stdout
 
 
 def start_server(env: dict[str, str], port: int, log: Path) -> Server:
     """gunicorn with 2 workers; its log (and that of the updaters it starts) goes to ``log``."""
     started = time.perf_counter()
-    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     server = Server(process, f"http://127.0.0.1:{port}", 0.0)
     while True:
         try:
@@ -77,11 +88,16 @@ def main() -> None:
         git(scratch, "clone", "-q", "--bare", str(seed), str(origin))
         git(scratch, "clone", "-q", str(origin), str(server_dir))
         git(scratch, "clone", "-q", str(origin), str(expert))
-        env = {**os.environ, "KB_CONTENT_DIR": str(server_dir), "KB_INDEX_DIR": str(scratch / "index"),
-               "KB_INSTANCE_DIR": str(scratch / "instance"), "KB_SECRET_KEY": "bench", "KB_WEBHOOK_SECRET": SECRET}
+        env = {
+            **os.environ,
+            "KB_CONTENT_DIR": str(server_dir),
+            "KB_INDEX_DIR": str(scratch / "index"),
+            "KB_INSTANCE_DIR": str(scratch / "instance"),
+            "KB_SECRET_KEY": "bench",
+            "KB_WEBHOOK_SECRET": SECRET,
+        }
         started = time.perf_counter()
-        subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         build = time.perf_counter() - started
         server = start_server(env, args.port, scratch / "server.log")
         try:
@@ -94,8 +110,9 @@ def main() -> None:
                 git(expert, "commit", "-q", "-am", f"bench round {n}")
                 git(expert, "push", "-q", "origin", "main")
                 started = time.perf_counter()
-                request = urllib.request.Request(server.base + "/hooks/content", data=b"{}", method="POST",
-                                                 headers={"X-Gitlab-Token": SECRET, "Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    server.base + "/hooks/content", data=b"{}", method="POST", headers={"X-Gitlab-Token": SECRET, "Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(request, timeout=30) as response:
                     assert response.status == 202
                 while search_total(server.base, word) < 1:
@@ -111,17 +128,27 @@ def main() -> None:
             git(expert, "push", "-q", "origin", "main")
             time.sleep(0.5)  # let the last webhook's updater finish
             started = time.perf_counter()
-            subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "sync"], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [str(BIN / "flask"), "--app", "app", "kb", "sync"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             sync_alone.append(time.perf_counter() - started)
         finally:
             server.stop()
             with _exclusive(scratch / "index", wait=True):  # let a last webhook's updater finish
                 pass
-    print(f"Sync: {docs:,} documents ({args.articles:,} articles, {args.people:,} people) in a git repository; "
-          f"first index {build:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  push -> searchable (webhook, kb sync, search): median {statistics.median(visible):.2f} s, "
-          f"max {max(visible):.2f} s over {len(visible)} pushes (target {TARGET_S:.0f} s)")
+    print(
+        f"Sync: {docs:,} documents ({args.articles:,} articles, {args.people:,} people) in a git repository; "
+        f"first index {build:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"  push -> searchable (webhook, kb sync, search): median {statistics.median(visible):.2f} s, "
+        f"max {max(visible):.2f} s over {len(visible)} pushes (target {TARGET_S:.0f} s)"
+    )
     print(f"  kb sync alone (pull + one changed file): {sync_alone[0]:.2f} s")
 
 

@@ -8,6 +8,7 @@ clients for throughput. Reports client-side latency, requests per second and nDC
 
     .venv/bin/python bench/versus_fts5.py [--seconds 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,13 @@ TARGETS = {"p50 ratio": 1.0, "p95 ratio": 1.25, "throughput ratio": 1.0}
 
 
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -89,10 +95,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         content, db = Path(scratch) / "content", str(Path(scratch) / "fts5.sqlite")
         write_scifact_content(content)
-        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INSTANCE_DIR": str(Path(scratch) / "instance"),
-               "KB_SECRET_KEY": "bench", "FTS5_DB": db}
-        subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", "--rebuild"], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "KB_CONTENT_DIR": str(content),
+            "KB_INSTANCE_DIR": str(Path(scratch) / "instance"),
+            "KB_SECRET_KEY": "bench",
+            "FTS5_DB": db,
+        }
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "app", "kb", "index", "--rebuild"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         rows = []
         for line in (SCIFACT / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
             doc = json.loads(line)
@@ -118,8 +135,10 @@ def main() -> None:
                 process.terminate()
                 process.wait(10)
     ours, ref = "this app", "FTS5 reference"
-    print(f"SciFact behind gunicorn (2 workers, 127.0.0.1): {len(queries)} queries, one client interleaved; "
-          f"{args.clients} clients for {args.seconds:.0f} s each for throughput")
+    print(
+        f"SciFact behind gunicorn (2 workers, 127.0.0.1): {len(queries)} queries, one client interleaved; "
+        f"{args.clients} clients for {args.seconds:.0f} s each for throughput"
+    )
     print(f"  {'':24} {ours:>10} {ref:>16}   ratio")
     figures = {
         "latency p50 ms": (statistics.median(latency[ours]), statistics.median(latency[ref])),
@@ -129,14 +148,15 @@ def main() -> None:
     }
     for label, (a, b) in figures.items():
         print(f"  {label:<24} {a:10.3f} {b:16.3f}   {a / b:5.2f}x")
-    ratios = {"p50 ratio": figures["latency p50 ms"][0] / figures["latency p50 ms"][1],
-              "p95 ratio": figures["latency p95 ms"][0] / figures["latency p95 ms"][1],
-              "throughput ratio": figures["throughput req/s"][0] / figures["throughput req/s"][1]}
+    ratios = {
+        "p50 ratio": figures["latency p50 ms"][0] / figures["latency p50 ms"][1],
+        "p95 ratio": figures["latency p95 ms"][0] / figures["latency p95 ms"][1],
+        "throughput ratio": figures["throughput req/s"][0] / figures["throughput req/s"][1],
+    }
     for name, value in ratios.items():
         target = TARGETS[name]
         met = value >= target if name.startswith("throughput") else value <= target
-        print(f"  {name:<24} {value:6.2f}   target {'>=' if name.startswith('throughput') else '<='} {target}: "
-              f"{'met' if met else 'NOT met'}")
+        print(f"  {name:<24} {value:6.2f}   target {'>=' if name.startswith('throughput') else '<='} {target}: {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """SC Knowledge Base: content files -> loader -> catalog -> index -> search -> views."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,9 @@ from .index import SearchIndex
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app. Importing or creating it never reads content or opens the index."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(config.instance_dir(overrides)))
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"), instance_path=str(config.instance_dir(overrides))
+    )
     config.load(app, overrides)
     app.extensions["kb.index"] = SearchIndex(app.config["INDEX_DIR"], float(app.config["WRITER_TIMEOUT"]))
 

@@ -3,6 +3,7 @@
 Search turns ``levels(reader)`` into a filter inside the query, so counts, facets,
 suggestions and pages never reveal a document the reader may not see.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

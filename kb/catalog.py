@@ -3,6 +3,7 @@
 The catalog answers "does this area, person or article exist?" for the renderer and the
 checker; it never touches the disk or the index.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,8 +87,7 @@ class Catalog:
 
 
 def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> list[Problem]:
-    return [Problem(doc.path, doc.line_of(key), "error", f"unknown {what} '{value}' in '{key}'")
-            for value in values if value not in known]
+    return [Problem(doc.path, doc.line_of(key), "error", f"unknown {what} '{value}' in '{key}'") for value in values if value not in known]
 
 
 def reference_problems(catalog: Catalog, today: dt.date, markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
@@ -100,23 +100,26 @@ def reference_problems(catalog: Catalog, today: dt.date, markings: tuple[str, ..
             problems += _unknown(doc, "experts", doc.get("experts", ()), people, "person")
             problems += _unknown(doc, "related", doc.get("related", ()), articles, "article")
             if doc.get("marking") and doc.get("marking").upper() not in {m.upper() for m in markings}:
-                problems.append(Problem(doc.path, doc.line_of("marking"), "error", f"unknown marking "
-                                        f"'{doc.get('marking')}' (allowed: {', '.join(markings) or 'none'}; KB_MARKINGS)"))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.line_of("marking"),
+                        "error",
+                        f"unknown marking '{doc.get('marking')}' (allowed: {', '.join(markings) or 'none'}; KB_MARKINGS)",
+                    )
+                )
             review_by = doc.get("review_by")
             if review_by and review_by < today:
-                problems.append(Problem(doc.path, doc.line_of("review_by"), "warning",
-                                        f"review date {review_by.isoformat()} has passed"))
+                problems.append(Problem(doc.path, doc.line_of("review_by"), "warning", f"review date {review_by.isoformat()} has passed"))
         for step in doc.get("steps", ()):
             if step.article not in articles:
                 problems.append(Problem(doc.path, step.line, "error", f"step names unknown article '{step.article}'"))
     problems += place_problems(catalog)
     for entry in catalog.content.glossary:
         if entry.see and entry.see not in articles:
-            problems.append(Problem("glossary.yml", entry.line, "error",
-                                    f"'{entry.term}' sees unknown article '{entry.see}'"))
+            problems.append(Problem("glossary.yml", entry.line, "error", f"'{entry.term}' sees unknown article '{entry.see}'"))
         if not entry.expansion and not entry.definition:
-            problems.append(Problem("glossary.yml", entry.line, "warning",
-                                    f"'{entry.term}' has neither expansion nor definition"))
+            problems.append(Problem("glossary.yml", entry.line, "warning", f"'{entry.term}' has neither expansion nor definition"))
     return problems
 
 
@@ -129,10 +132,10 @@ def place_problems(catalog: Catalog) -> list[Problem]:
     for doc in catalog.content.documents:
         for value in doc.get("regions", ()):
             if fold(value) not in places.by_code:
-                problems.append(Problem(doc.path, doc.line_of("regions"), "warning",
-                                        f"combatant command '{value}' is not in regions.yml"))
+                problems.append(Problem(doc.path, doc.line_of("regions"), "warning", f"combatant command '{value}' is not in regions.yml"))
         for value in doc.get("countries", ()):
             if places.command_of(value) is None:
-                problems.append(Problem(doc.path, doc.line_of("countries"), "warning",
-                                        f"country '{value}' is not in regions.yml, so it counts for no command"))
+                problems.append(
+                    Problem(doc.path, doc.line_of("countries"), "warning", f"country '{value}' is not in regions.yml, so it counts for no command")
+                )
     return problems

@@ -7,6 +7,7 @@ sources, links to missing heading anchors, duplicate titles and aliases, glossar
 defined twice alike, orphan articles, and articles due for review. Errors fail the check;
 warnings (unknown keys, orphans, reviews) do not.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,34 +54,43 @@ class CheckResult:
         return len(self.problems) - self.errors
 
     def as_json(self) -> str:
-        return json.dumps({
-            "documents": self.documents, "errors": self.errors, "warnings": self.warnings,
-            "problems": [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                         for p in self.problems],
-        }, indent=2)
+        return json.dumps(
+            {
+                "documents": self.documents,
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "problems": [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in self.problems],
+            },
+            indent=2,
+        )
 
 
-def check_folder(root: Path | str, today: dt.date, *, max_bytes: int = 2_000_000,
-                 stale_after_days: int = 365, markings: tuple[str, ...] = ("CUI",)) -> CheckResult:
+def check_folder(
+    root: Path | str, today: dt.date, *, max_bytes: int = 2_000_000, stale_after_days: int = 365, markings: tuple[str, ...] = ("CUI",)
+) -> CheckResult:
     """Load ``root`` and check everything; reads git history (one pass) when it is a repository."""
     content = load_content(root, max_bytes)
     sources, source_problems, _ = load_sources(root)
     history = git.histories(root) if Path(root).is_dir() else None
-    problems = check_content(content, today, sources=sources, history=history, stale_after_days=stale_after_days,
-                             markings=markings)
+    problems = check_content(content, today, sources=sources, history=history, stale_after_days=stale_after_days, markings=markings)
     problems = sorted(set(problems) | set(source_problems), key=lambda p: (p.path, p.line, p.severity, p.message))
     return CheckResult(len(content.documents), len(content.glossary), tuple(problems))
 
 
-def check_content(content: Content, today: dt.date, *, sources: dict[str, Source] | None = None,
-                  history: dict[str, list] | None = None, stale_after_days: int = 365,
-                  markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
+def check_content(
+    content: Content,
+    today: dt.date,
+    *,
+    sources: dict[str, Source] | None = None,
+    history: dict[str, list] | None = None,
+    stale_after_days: int = 365,
+    markings: tuple[str, ...] = ("CUI",),
+) -> list[Problem]:
     """Every problem in loaded content (pure apart from rendering): see the module docstring."""
     catalog = Catalog(content)
     sources = sources or {}
     # the catalog's review-date warning is one of the review rules below
-    problems = list(content.problems) + [p for p in reference_problems(catalog, today, markings)
-                                         if not p.message.startswith("review date ")]
+    problems = list(content.problems) + [p for p in reference_problems(catalog, today, markings) if not p.message.startswith("review date ")]
     titles = {d.id: d.title for d in content.of_kind("article")}
     scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, titles.get) for doc in content.documents}
     anchors = {doc_id: found.anchors for (kind, doc_id), found in scanned.items() if kind == "article"}
@@ -91,8 +101,11 @@ def check_content(content: Content, today: dt.date, *, sources: dict[str, Source
         problems += link_problems(doc, found, anchors)
     articles = content.of_kind("article")
     for doc in articles:
-        problems += [Problem(doc.path, doc.line_of("sources"), "error", f"unknown source '{s}' in 'sources' "
-                             f"(not in {SOURCES_FILE})") for s in doc.get("sources", ()) if s not in sources]
+        problems += [
+            Problem(doc.path, doc.line_of("sources"), "error", f"unknown source '{s}' in 'sources' (not in {SOURCES_FILE})")
+            for s in doc.get("sources", ())
+            if s not in sources
+        ]
         problems += review_problems(doc, today, sources, history, stale_after_days)
     problems += duplicate_problems(articles)
     problems += glossary_duplicate_problems(content)
@@ -139,7 +152,7 @@ def _relative_slug(href: str, source_dir: str) -> tuple[str, str] | None:
     path = posixpath.normpath(posixpath.join(source_dir, target))
     if not path.startswith("articles/"):
         return None
-    return path[len("articles/"):-3], fragment
+    return path[len("articles/") : -3], fragment
 
 
 _MARKUP = re.compile(r"[\[<`*_\\&]")
@@ -151,8 +164,7 @@ def _heading_text(raw: str, title_of) -> str:
     """A heading's text as the table of contents sees it (links to their text, markup removed)."""
     if not _MARKUP.search(raw):
         return raw
-    text = _WIKI.sub(lambda m: (m.group(2) or "").strip() or title_of(m.group(1).split("#")[0].strip())
-                     or m.group(1).strip(), raw)
+    text = _WIKI.sub(lambda m: (m.group(2) or "").strip() or title_of(m.group(1).split("#")[0].strip()) or m.group(1).strip(), raw)
     text = _MD_LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
     text = _TAG.sub("", text).replace("`", "").replace("*", "")
     text = _UNDERSCORES.sub("", text)
@@ -180,8 +192,7 @@ def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
     blocks = _without_fences(body)  # headings keep their inline code
     headings = [(m.start(), m.group(2).rstrip("#").rstrip() or m.group(2)) for m in _ATX.finditer(blocks)]
     if _UNDERLINE.search(blocks):
-        headings += [(m.start(), m.group(1).strip()) for m in _SETEXT.finditer(blocks)
-                     if not m.group(1).lstrip().startswith("#")]
+        headings += [(m.start(), m.group(1).strip()) for m in _SETEXT.finditer(blocks) if not m.group(1).lstrip().startswith("#")]
     used: set[str] = set()
     explicit = []
     for _, raw in headings:
@@ -205,8 +216,7 @@ def link_problems(doc: Document, found: Scanned, anchors: dict[str, set[str]]) -
         if link.slug not in anchors:
             problems.append(Problem(doc.path, line, "error", f"link to missing article '{link.slug}'"))
         elif link.fragment and link.fragment not in anchors[link.slug]:
-            problems.append(Problem(doc.path, line, "error",
-                                    f"link to missing heading '#{link.fragment}' in '{link.slug}'"))
+            problems.append(Problem(doc.path, line, "error", f"link to missing heading '#{link.fragment}' in '{link.slug}'"))
     return problems
 
 
@@ -224,8 +234,14 @@ def duplicate_problems(articles: list[Document]) -> list[Problem]:
             elif owner[0].id != doc.id:
                 line = 1 if key == "title" and "title" not in doc.meta_lines else doc.line_of(key)
                 what = "title" if key == "title" else "alias"
-                problems.append(Problem(doc.path, line, "error", f"duplicate {what} '{name}': already used by "
-                                        f"'{owner[0].id}' ({'title' if owner[1] == 'title' else 'alias'})"))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        line,
+                        "error",
+                        f"duplicate {what} '{name}': already used by '{owner[0].id}' ({'title' if owner[1] == 'title' else 'alias'})",
+                    )
+                )
     return problems
 
 
@@ -236,8 +252,9 @@ def glossary_duplicate_problems(content: Content) -> list[Problem]:
     for entry in content.glossary:
         key = (entry.term.casefold(), " ".join(entry.expansion.casefold().split()))
         if key in seen:
-            problems.append(Problem("glossary.yml", entry.line, "error", f"'{entry.term}' is defined twice with the "
-                                    f"same expansion (first on line {seen[key]})"))
+            problems.append(
+                Problem("glossary.yml", entry.line, "error", f"'{entry.term}' is defined twice with the same expansion (first on line {seen[key]})")
+            )
         else:
             seen[key] = entry.line
     return problems
@@ -254,24 +271,41 @@ def orphan_problems(content: Content, links: dict[tuple[str, str], tuple[str, ..
         reached.update(s for s in doc.get("related", ()) if s != doc.id)
         reached.update(step.article for step in doc.get("steps", ()))
     reached.update(e.see for e in content.glossary if e.see)
-    return [Problem(doc.path, 1, "warning", "orphan article: no page links to it and no path uses it")
-            for doc in content.of_kind("article") if doc.id not in reached]
+    return [
+        Problem(doc.path, 1, "warning", "orphan article: no page links to it and no path uses it")
+        for doc in content.of_kind("article")
+        if doc.id not in reached
+    ]
 
 
-def review_problems(doc: Document, today: dt.date, sources: dict[str, Source], history: dict[str, list] | None,
-                    stale_after_days: int) -> list[Problem]:
+def review_problems(
+    doc: Document, today: dt.date, sources: dict[str, Source], history: dict[str, list] | None, stale_after_days: int
+) -> list[Problem]:
     """Warnings for an article past its review date, unchanged too long, or resting on a changed source."""
     commits = (history or {}).get(doc.path)
-    facts = ReviewFacts(doc.get("review_by"), doc.get("reviewed"), file_facts(commits, history is not None).get("updated"),
-                        tuple(sources[s].as_dict() for s in doc.get("sources", ()) if s in sources))
+    facts = ReviewFacts(
+        doc.get("review_by"),
+        doc.get("reviewed"),
+        file_facts(commits, history is not None).get("updated"),
+        tuple(sources[s].as_dict() for s in doc.get("sources", ()) if s in sources),
+    )
     problems = []
     for flag in flags(facts, None, today, stale_after_days):
         if flag.status == "overdue":
             line = doc.line_of("review_by") if doc.get("review_by") else 1
-            message = (f"review date {flag.date.isoformat()} has passed" if doc.get("review_by")
-                       else f"not changed for {stale_after_days} days: due for review since {flag.date.isoformat()}")
+            message = (
+                f"review date {flag.date.isoformat()} has passed"
+                if doc.get("review_by")
+                else f"not changed for {stale_after_days} days: due for review since {flag.date.isoformat()}"
+            )
             problems.append(Problem(doc.path, line, "warning", message))
         elif flag.status == "source-changed":
-            problems.append(Problem(doc.path, doc.line_of("sources"), "warning", flag.message.replace(
-                "Source changed since last review", "source changed since last review")))
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of("sources"),
+                    "warning",
+                    flag.message.replace("Source changed since last review", "source changed since last review"),
+                )
+            )
     return problems

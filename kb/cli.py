@@ -1,4 +1,5 @@
 """``flask kb ...`` commands: ``check`` for authors, ``index`` for operators."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,15 +35,21 @@ def check_command(path: Path | None, fmt: str) -> None:
     Exit status 1 when there are errors; warnings alone pass.
     """
     cfg = current_app.config
-    result = check_folder(path or cfg["CONTENT_DIR"], dt.date.today(), max_bytes=int(cfg["MAX_FILE_BYTES"]),
-                          stale_after_days=int(cfg["STALE_AFTER_DAYS"]), markings=current_app.extensions["kb.markings"])
+    result = check_folder(
+        path or cfg["CONTENT_DIR"],
+        dt.date.today(),
+        max_bytes=int(cfg["MAX_FILE_BYTES"]),
+        stale_after_days=int(cfg["STALE_AFTER_DAYS"]),
+        markings=current_app.extensions["kb.markings"],
+    )
     if fmt == "json":
         click.echo(result.as_json())
     else:
         for problem in result.problems:
             click.echo(str(problem))
-        click.echo(f"{result.documents} documents, {result.glossary_entries} glossary entries: "
-                   f"{result.errors} errors, {result.warnings} warnings", err=True)
+        click.echo(
+            f"{result.documents} documents, {result.glossary_entries} glossary entries: {result.errors} errors, {result.warnings} warnings", err=True
+        )
     sys.exit(1 if result.errors else 0)
 
 
@@ -52,8 +59,7 @@ def sync_command(if_idle: bool) -> None:
     """Pull the content repository (fast-forward only) and index exactly the files that changed."""
     cfg = current_app.config
     try:
-        outcome = update(cfg["CONTENT_DIR"], current_app.extensions["kb.index"],
-                         max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
+        outcome = update(cfg["CONTENT_DIR"], current_app.extensions["kb.index"], max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
     except UpdaterBusy as busy:
         click.echo(f"{busy}: it will pick up this request", err=True)
         return
@@ -90,22 +96,27 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
     try:
-        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]),
-                      wait=not if_idle)
+        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
     except IndexBusy as busy:
         click.echo(f"{busy}: nothing done", err=True)
         return
     except OSError as error:  # a full disk, a read-only folder: say so, keep serving the old index
         reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
-        click.echo(f"error: could not write the search index in {index.directory}: {reason}. "
-                   "No half-written index is used: the site keeps serving the last complete one.", err=True)
+        click.echo(
+            f"error: could not write the search index in {index.directory}: {reason}. "
+            "No half-written index is used: the site keeps serving the last complete one.",
+            err=True,
+        )
         sys.exit(1)
     errors = [p for p in report.problems if p.severity == "error"]
     for problem in errors[:20]:
         click.echo(str(problem), err=True)
     if errors:
-        click.echo(f"{len(errors)} files have errors (shown: {min(20, len(errors))}); "
-                   "they are indexed with safe defaults or skipped. Run 'flask kb check' for all.", err=True)
+        click.echo(
+            f"{len(errors)} files have errors (shown: {min(20, len(errors))}); "
+            "they are indexed with safe defaults or skipped. Run 'flask kb check' for all.",
+            err=True,
+        )
     if optimize:
         with index.lock():
             index.optimize()

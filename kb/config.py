@@ -4,6 +4,7 @@ Nothing else in the package reads ``os.environ``. Relative default paths are anc
 the project folder (content) and the instance folder (index, database, secret key), never
 at the working directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,38 +28,64 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("CONTENT_DIR", str(ROOT / "content"), "Folder of the content repository (Markdown + YAML frontmatter)."),
-    Setting("INDEX_DIR", None, "Folder of the Whoosh search index (derived data, safe to delete); "
-            "default: index/ in the instance folder."),
-    Setting("SECRET_KEY", None, "Key that signs sessions and forms; default: generated once and kept in "
-            "the instance folder (mode 0600), so every worker shares it."),
+    Setting("INDEX_DIR", None, "Folder of the Whoosh search index (derived data, safe to delete); default: index/ in the instance folder."),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key that signs sessions and forms; default: generated once and kept in the instance folder (mode 0600), so every worker shares it.",
+    ),
     Setting("MAX_FILE_BYTES", 2_000_000, "Content files larger than this are skipped with an error."),
     Setting("PER_PAGE", 10, "Search results per page (the API accepts per_page up to 50)."),
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up."),
     Setting("SITE_NAME", "SC Knowledge Base", "Name shown in the header and page titles."),
-    Setting("DATABASE_URL", None, "Accounts database: a SQLAlchemy URL such as postgresql://kb@db.example/kb "
-            "(psycopg 3); default: the SQLite file kb.sqlite3 in the instance folder."),
-    Setting("REQUIRE_LOGIN", False, "1: every page and API call needs sign-in (pages redirect to /login, the API "
-            "answers 401); /healthz, /login and static files stay open."),
-    Setting("TRUSTED_USER_HEADER", None, "Single sign-on: the request header (e.g. X-Remote-User) in which the proxy "
-            "names the signed-in user; trusted only from KB_TRUSTED_PROXIES. Off by default."),
-    Setting("TRUSTED_PROXIES", "", "Comma-separated IP addresses or CIDR networks of the reverse proxies whose "
-            "user header, X-Forwarded-For and X-Forwarded-Proto are believed."),
-    Setting("SECURE_COOKIES", "auto", "Session cookie only over HTTPS: 1, 0, or auto (when the request came over "
-            "HTTPS, directly or as X-Forwarded-Proto from a trusted proxy)."),
-    Setting("MARKINGS", "CUI", "Comma-separated handling markings articles may carry (marking: CUI); a marked "
-            "article is always staff-only."),
-    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins within KB_LOGIN_LOCK_MINUTES that pause sign-in for an "
-            "account, and for a client address."),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "Accounts database: a SQLAlchemy URL such as postgresql://kb@db.example/kb "
+        "(psycopg 3); default: the SQLite file kb.sqlite3 in the instance folder.",
+    ),
+    Setting(
+        "REQUIRE_LOGIN",
+        False,
+        "1: every page and API call needs sign-in (pages redirect to /login, the API answers 401); /healthz, /login and static files stay open.",
+    ),
+    Setting(
+        "TRUSTED_USER_HEADER",
+        None,
+        "Single sign-on: the request header (e.g. X-Remote-User) in which the proxy "
+        "names the signed-in user; trusted only from KB_TRUSTED_PROXIES. Off by default.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "",
+        "Comma-separated IP addresses or CIDR networks of the reverse proxies whose user header, X-Forwarded-For and X-Forwarded-Proto are believed.",
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        "auto",
+        "Session cookie only over HTTPS: 1, 0, or auto (when the request came over HTTPS, directly or as X-Forwarded-Proto from a trusted proxy).",
+    ),
+    Setting("MARKINGS", "CUI", "Comma-separated handling markings articles may carry (marking: CUI); a marked article is always staff-only."),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins within KB_LOGIN_LOCK_MINUTES that pause sign-in for an account, and for a client address."),
     Setting("LOGIN_LOCK_MINUTES", 15, "The window in which failed sign-ins are counted (and so the lock's length)."),
-    Setting("EDIT_URL", None, "Template of an article's \"Edit this page\" link, with {path} for its path in the "
-            "content folder, e.g. https://git.example.mil/sc/kb-content/-/edit/main/{path}; unset: no link."),
-    Setting("WEBHOOK_SECRET", None, "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub "
-            "X-Hub-Signature-256); unset: the hook answers 404."),
-    Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days "
-            "without a change."),
-    Setting("FRAME_ANCESTORS", "'none'", "Who may show the site in a frame (CSP frame-ancestors), e.g. "
-            "\"'self' https://portal.example.mil\"; default: nobody."),
+    Setting(
+        "EDIT_URL",
+        None,
+        'Template of an article\'s "Edit this page" link, with {path} for its path in the '
+        "content folder, e.g. https://git.example.mil/sc/kb-content/-/edit/main/{path}; unset: no link.",
+    ),
+    Setting(
+        "WEBHOOK_SECRET",
+        None,
+        "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub X-Hub-Signature-256); unset: the hook answers 404.",
+    ),
+    Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days without a change."),
+    Setting(
+        "FRAME_ANCESTORS",
+        "'none'",
+        "Who may show the site in a frame (CSP frame-ancestors), e.g. \"'self' https://portal.example.mil\"; default: nobody.",
+    ),
 )
 
 

@@ -4,6 +4,7 @@ Tolerant reader: a broken file is skipped (unreadable) or loaded with safe defau
 (bad metadata); every problem is reported with the file and, where known, the line.
 ``parse_document`` and ``parse_glossary`` are pure: they take text, not paths on disk.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -103,6 +104,7 @@ class Content:
 
 # --- field coercion -------------------------------------------------------------
 
+
 class _Invalid(ValueError):
     """A metadata value that cannot be used; the message says why."""
 
@@ -182,15 +184,35 @@ Coerce = Callable[[Any], Any]
 SCHEMAS: dict[str, dict[str, Coerce]] = {
     "area": {"title": _text, "summary": _text, "order": _int},
     "article": {
-        "title": _text, "summary": _text, "areas": _list, "tags": _list, "experts": _list,
-        "access": _access, "review_by": _date, "related": _list, "aliases": _list,
-        "countries": _list, "regions": _list, "marking": _text,
-        "sources": _list, "reviewed": _date,  # freshness (kb.freshness)
+        "title": _text,
+        "summary": _text,
+        "areas": _list,
+        "tags": _list,
+        "experts": _list,
+        "access": _access,
+        "review_by": _date,
+        "related": _list,
+        "aliases": _list,
+        "countries": _list,
+        "regions": _list,
+        "marking": _text,
+        "sources": _list,
+        "reviewed": _date,  # freshness (kb.freshness)
     },
     "person": {
-        "name": _text, "title": _text, "organization": _text, "email": _text, "phone": _text,
-        "location": _text, "areas": _list, "expertise": _list, "regions": _list,
-        "countries": _list, "languages": _languages, "certification": _text, "sco": _text,
+        "name": _text,
+        "title": _text,
+        "organization": _text,
+        "email": _text,
+        "phone": _text,
+        "location": _text,
+        "areas": _list,
+        "expertise": _list,
+        "regions": _list,
+        "countries": _list,
+        "languages": _languages,
+        "certification": _text,
+        "sco": _text,
     },
     "path": {"title": _text, "summary": _text, "audience": _text, "steps": _steps},
 }
@@ -215,8 +237,7 @@ def decode(relpath: str, raw: bytes) -> tuple[str | None, list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(relpath, line, "error", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                                "undecodable bytes shown as \ufffd"))
+        problems.append(Problem(relpath, line, "error", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); undecodable bytes shown as \ufffd"))
         text = raw.decode("utf-8-sig", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n"), problems
 
@@ -289,8 +310,7 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
                 clean[key] = _FALLBACKS[key]
     unknown = sorted(k for k in meta if k not in schema)
     if unknown:
-        problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning",
-                                "unknown frontmatter keys ignored: " + ", ".join(unknown)))
+        problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning", "unknown frontmatter keys ignored: " + ", ".join(unknown)))
     if clean.get("marking"):  # a handling marking makes an article staff-only, whatever 'access' says
         clean["access"] = "staff"
     if "steps" in clean:
@@ -302,8 +322,15 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
         title = _fallback_title(body, relpath)
         problems.append(Problem(relpath, 1, "error", f"missing required '{required}'; using '{title}'"))
     return Document(
-        kind=kind, id=doc_id, path=relpath, title=title, body=body, body_line=body_line,
-        digest=hashlib.sha256(raw).hexdigest(), meta=clean, meta_lines=key_lines,
+        kind=kind,
+        id=doc_id,
+        path=relpath,
+        title=title,
+        body=body,
+        body_line=body_line,
+        digest=hashlib.sha256(raw).hexdigest(),
+        meta=clean,
+        meta_lines=key_lines,
     ), problems
 
 
@@ -317,10 +344,8 @@ def _lines_with_keys(front: str):
 
 def _with_step_lines(steps: tuple[Step, ...], front: str, start: int) -> tuple[Step, ...]:
     """Give each step the line of its list item (``- ``) below ``steps:``."""
-    item_lines = [i + 1 for i, line in enumerate(front.split("\n"))
-                  if i + 1 > start and re.match(r"^\s*-\s", line)]
-    return tuple(Step(s.article, s.note, item_lines[n] if n < len(item_lines) else start)
-                 for n, s in enumerate(steps))
+    item_lines = [i + 1 for i, line in enumerate(front.split("\n")) if i + 1 > start and re.match(r"^\s*-\s", line)]
+    return tuple(Step(s.article, s.note, item_lines[n] if n < len(item_lines) else start) for n, s in enumerate(steps))
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -367,10 +392,15 @@ def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[
         if unknown:
             problems.append(Problem(relpath, line, "warning", "unknown keys ignored: " + ", ".join(unknown)))
         see = str(item["see"]).strip() if item.get("see") else None
-        entries.append(GlossaryEntry(
-            term=str(item["term"]).strip(), expansion=str(item.get("expansion") or "").strip(),
-            definition=str(item.get("definition") or "").strip(), see=see, line=line,
-        ))
+        entries.append(
+            GlossaryEntry(
+                term=str(item["term"]).strip(),
+                expansion=str(item.get("expansion") or "").strip(),
+                definition=str(item.get("definition") or "").strip(),
+                see=see,
+                line=line,
+            )
+        )
     return entries, problems
 
 
@@ -416,8 +446,7 @@ def parse_regions(relpath: str, raw: bytes) -> tuple[list[Command], list[Problem
         for country in values["countries"]:
             owner = seen_countries.setdefault(country.casefold(), command)
             if owner != command:
-                problems.append(Problem(relpath, line, "error",
-                                        f"'{command}': country '{country}' is already under {owner}; ignored here"))
+                problems.append(Problem(relpath, line, "error", f"'{command}': country '{country}' is already under {owner}; ignored here"))
             elif country not in countries:
                 countries.append(country)
         commands.append(Command(command, values["name"] or command, values["words"], tuple(countries), line))
@@ -425,6 +454,7 @@ def parse_regions(relpath: str, raw: bytes) -> tuple[list[Command], list[Problem
 
 
 # --- walking the folder -----------------------------------------------------------
+
 
 def _doc_id(kind: str, rel_in_kind: Path) -> str:
     """Articles keep their sub-folders in the slug; other kinds are flat."""
@@ -449,8 +479,7 @@ def _content_files(root: Path) -> tuple[list[_Found], list[Problem]]:
     return found, problems
 
 
-def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path,
-          found: list[_Found], problems: list[Problem]) -> None:
+def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path, found: list[_Found], problems: list[Problem]) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:
@@ -493,8 +522,9 @@ def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return None, Problem(rel, 1, "error", f"file is {size / 1e6:.1f} MB, over the "
-                                 f"{max_bytes / 1e6:.1f} MB limit (KB_MAX_FILE_BYTES), skipped")
+            return None, Problem(
+                rel, 1, "error", f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (KB_MAX_FILE_BYTES), skipped"
+            )
         return path.read_bytes(), None
     except OSError as exc:
         return None, Problem(rel, 1, "error", f"cannot read file: {exc.strerror or exc}")
@@ -583,8 +613,7 @@ def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntr
     return tuple(entries), tuple(problems), hashlib.sha256(raw).hexdigest()
 
 
-def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None,
-                 changed: Collection[str] | None = None) -> Content:
+def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None, changed: Collection[str] | None = None) -> Content:
     """Load every document and the glossary below ``root``; never raises for bad files.
 
     With ``changed`` (paths relative to ``root``, e.g. from ``git diff``) and a parse cache
@@ -628,8 +657,7 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
         elif not path.is_file():
             continue  # deleted (or never a file): drops out of the cache too
         else:
-            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), functools.partial(
-                _parse_file, root, _kind_of(rel), path, max_bytes))
+            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), functools.partial(_parse_file, root, _kind_of(rel), path, max_bytes))
         problems += doc_problems
         if doc is not None:
             documents.append(doc)
@@ -639,8 +667,9 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
 _TABLES = ((GLOSSARY_FILE, _parse_glossary_file), (REGIONS_FILE, _parse_regions_file))
 
 
-def _with_tables(root: Path, max_bytes: int, cache: ParseCache, documents: tuple[Document, ...],
-                 problems: tuple[Problem, ...], changed: set[str] | None = None) -> Content:
+def _with_tables(
+    root: Path, max_bytes: int, cache: ParseCache, documents: tuple[Document, ...], problems: tuple[Problem, ...], changed: set[str] | None = None
+) -> Content:
     """The content with its YAML tables (glossary, places): parsed when changed, else from the cache."""
     loaded = []
     for name, parser in _TABLES:
@@ -651,8 +680,7 @@ def _with_tables(root: Path, max_bytes: int, cache: ParseCache, documents: tuple
         parse = functools.partial(parser, root, max_bytes)
         loaded.append(cache.get(name, stamp, parse) if stamp else ((), (), ""))
     (glossary, glossary_problems, glossary_digest), (regions, regions_problems, regions_digest) = loaded
-    return Content(documents, glossary, glossary_digest, problems + glossary_problems + regions_problems,
-                   regions, regions_digest)
+    return Content(documents, glossary, glossary_digest, problems + glossary_problems + regions_problems, regions, regions_digest)
 
 
 def _kind_of(rel: str) -> str | None:
@@ -662,4 +690,3 @@ def _kind_of(rel: str) -> str | None:
     if kind is None or not rest or any(part.startswith(".") for part in rest.split("/")):
         return None
     return kind if kind == "article" or "/" not in rest else None
-

@@ -6,6 +6,7 @@ templates label them from here. Identifiers (types, area ids) are kept as writte
 lower-cased; every other value is folded (``fold``: accents removed, case folded, punctuation
 to spaces) on the way in and in filters alike, so ``language=maori`` finds "Māori".
 """
+
 from __future__ import annotations
 
 import re
@@ -41,10 +42,10 @@ def lower(value: str) -> str:
 
 @dataclass(frozen=True)
 class Facet:
-    name: str                # query parameter and API key
-    field: str               # index field
-    label: str               # heading on the page
-    kinds: tuple[str, ...]   # document kinds that carry it
+    name: str  # query parameter and API key
+    field: str  # index field
+    label: str  # heading on the page
+    kinds: tuple[str, ...]  # document kinds that carry it
     normal: Callable[[str], str] = fold  # how values are indexed and filters compared
 
 

@@ -1,4 +1,5 @@
 """Atom feeds of recently changed articles (site-wide and per area), built with feedgen."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,7 @@ def entries_for(docs: Iterable[Doc], url_of) -> list[FeedEntry]:
     for doc in docs:
         updated = doc.updated or dt.datetime(1970, 1, 1)
         url = url_of(doc.id)
-        entries.append(FeedEntry(url, doc.title, url, doc.summary, updated.replace(tzinfo=dt.UTC),
-                                 doc.page.git.get("author")))
+        entries.append(FeedEntry(url, doc.title, url, doc.summary, updated.replace(tzinfo=dt.UTC), doc.page.git.get("author")))
     return sorted(entries, key=lambda e: e.updated, reverse=True)
 
 

@@ -8,6 +8,7 @@ has not changed for ``stale_after`` days; **due-soon** when that date is within
 Pure: the functions take the article's stored page data and today's date, so the answer
 is always as of the request, never as of the last index update.
 """
+
 from __future__ import annotations
 
 import csv
@@ -77,8 +78,7 @@ def parse_sources(relpath: str, raw: bytes) -> tuple[list[Source], list[Problem]
                 problems.append(Problem(relpath, line, "error", f"'{source_id}': 'changed' must be a date as YYYY-MM-DD"))
                 changed = None
         if source_id in seen:
-            problems.append(Problem(relpath, line, "error", f"source '{source_id}' is listed twice "
-                                    f"(first on line {seen[source_id]})"))
+            problems.append(Problem(relpath, line, "error", f"source '{source_id}' is listed twice (first on line {seen[source_id]})"))
             continue
         seen[source_id] = line
         sources.append(Source(source_id, changed, str(item.get("note") or "").strip(), line))
@@ -147,8 +147,7 @@ def flags(facts: ReviewFacts | ArticleData, updated: Any, today: dt.date, stale_
         changed = _date(source.get("changed"))
         if changed and reviewed and changed > reviewed and changed <= today:
             note = f": {source['note']}" if source.get("note") else ""
-            found.append(Flag("source-changed", changed, f"Source changed since last review: {source['id']} "
-                              f"changed on {changed.isoformat()}{note}"))
+            found.append(Flag("source-changed", changed, f"Source changed since last review: {source['id']} changed on {changed.isoformat()}{note}"))
     return found
 
 
@@ -165,8 +164,15 @@ class Entry:
     areas: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"slug": self.slug, "title": self.title, "status": self.status, "date": self.date.isoformat(),
-                "message": self.message, "experts": list(self.experts), "areas": list(self.areas)}
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "status": self.status,
+            "date": self.date.isoformat(),
+            "message": self.message,
+            "experts": list(self.experts),
+            "areas": list(self.areas),
+        }
 
 
 @dataclass(frozen=True)
@@ -199,19 +205,19 @@ def report(articles: Iterable[Doc], today: dt.date, stale_after_days: int = 365)
 def format_report(found: Report, fmt: str) -> str:
     """The report as ``text`` (one line per entry, then counts), ``csv`` or ``json``."""
     if fmt == "json":
-        return json.dumps({"today": found.today.isoformat(), "counts": found.counts(),
-                           "entries": [e.as_dict() for e in found.entries]}, indent=2) + "\n"
+        return (
+            json.dumps({"today": found.today.isoformat(), "counts": found.counts(), "entries": [e.as_dict() for e in found.entries]}, indent=2) + "\n"
+        )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["slug", "status", "date", "experts", "areas", "title", "message"])
         for e in found.entries:
-            writer.writerow([e.slug, e.status, e.date.isoformat(), " ".join(e.experts), " ".join(e.areas),
-                             e.title, e.message])
+            writer.writerow([e.slug, e.status, e.date.isoformat(), " ".join(e.experts), " ".join(e.areas), e.title, e.message])
         return out.getvalue()
-    lines = [f"{e.slug}\t{e.status}\t{e.date.isoformat()}\t{','.join(e.experts) or '-'}\t{e.message}"
-             for e in found.entries]
+    lines = [f"{e.slug}\t{e.status}\t{e.date.isoformat()}\t{','.join(e.experts) or '-'}\t{e.message}" for e in found.entries]
     counts = found.counts()
-    lines.append(f"{counts['overdue']} overdue, {counts['due-soon']} due soon, "
-                 f"{counts['source-changed']} source changed (as of {found.today.isoformat()})")
+    lines.append(
+        f"{counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['source-changed']} source changed (as of {found.today.isoformat()})"
+    )
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ commit ids are checked as hex and paths are passed after ``--``, so nothing a re
 sends can become an option or a revision range. ``git`` missing, or a folder that is not
 a repository, reads as "no git facts" (``None``), never as an error page.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,7 @@ class Commit:
 
     def as_dict(self) -> dict[str, str]:
         """The form stored in page data (JSON-friendly)."""
-        return {"sha": self.sha, "date": self.date.isoformat(), "author": self.author,
-                "email": self.email, "subject": self.subject}
+        return {"sha": self.sha, "date": self.date.isoformat(), "author": self.author, "email": self.email, "subject": self.subject}
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,15 @@ def _env() -> dict[str, str]:
 
 def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(content_dir), "--literal-pathspecs", "-c", "core.quotepath=off", *args],
-                              capture_output=True, text=True, errors="replace", timeout=timeout, env=_env(),
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["git", "-C", str(content_dir), "--literal-pathspecs", "-c", "core.quotepath=off", *args],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         raise GitError(f"git {args[0]}: {exc}") from exc
     if done.returncode != 0:
@@ -112,8 +118,7 @@ def histories(content_dir: Path | str, paths: Iterable[str] | None = None) -> di
     if wanted == []:
         return {}
     try:
-        log = _git(content_dir, "log", f"--format={LOG_FORMAT}", "--name-only", "--relative", "--no-renames",
-                   "--", *spec)
+        log = _git(content_dir, "log", f"--format={LOG_FORMAT}", "--name-only", "--relative", "--no-renames", "--", *spec)
     except GitError:  # e.g. a repository without commits yet
         return {}
     found = _parse_log(log)
@@ -128,14 +133,19 @@ def last_changed(content_dir: Path | str) -> dict[str, dt.datetime]:
 def file_facts(commits: list[Commit] | None, in_repository: bool) -> dict:
     """What an article page shows about its history (stored in the page data as ``git``)."""
     if not in_repository:
-        return {"tracked": False, "reason": "The content folder is not a git repository, so this page has no "
-                "history: no edit dates, authors or changes are recorded."}
+        return {
+            "tracked": False,
+            "reason": "The content folder is not a git repository, so this page has no history: no edit dates, authors or changes are recorded.",
+        }
     if not commits:
         return {"tracked": False, "reason": "This file has not been committed to the content repository yet."}
     authors = list(dict.fromkeys(c.author for c in commits))
     return {
-        "tracked": True, "updated": commits[0].date.isoformat(), "author": commits[0].author,
-        "authors": authors, "commits": [c.as_dict() for c in commits],
+        "tracked": True,
+        "updated": commits[0].date.isoformat(),
+        "author": commits[0].author,
+        "authors": authors,
+        "commits": [c.as_dict() for c in commits],
     }
 
 
@@ -146,8 +156,7 @@ def show(content_dir: Path | str, sha: str, path: str) -> str:
     """
     if not is_sha(sha) or path.startswith("-") or ".." in Path(path).parts or Path(path).is_absolute():
         raise GitError("refused: not a commit id and a content path")
-    return _git(content_dir, "show", "--no-color", "--no-ext-diff", "--no-textconv", "--format=",
-                "--relative", "--end-of-options", sha, "--", path)
+    return _git(content_dir, "show", "--no-color", "--no-ext-diff", "--no-textconv", "--format=", "--relative", "--end-of-options", sha, "--", path)
 
 
 def has_remote(content_dir: Path | str) -> bool:
@@ -195,15 +204,13 @@ def touched_paths(content_dir: Path | str, old: str, new: str) -> set[str]:
     if not (is_sha(old) and is_sha(new)):
         return set()
     try:
-        out = _git(content_dir, "log", "--format=", "--name-only", "--relative", "--no-renames",
-                   f"{old}..{new}", "--")
+        out = _git(content_dir, "log", "--format=", "--name-only", "--relative", "--no-renames", f"{old}..{new}", "--")
     except GitError:
         return set()
     return {line for line in out.splitlines() if line}
 
 
-def most_changed_by_person(article_histories: dict[str, list[dict]], emails: dict[str, str],
-                           limit: int = 5) -> dict[str, list[tuple[str, int]]]:
+def most_changed_by_person(article_histories: dict[str, list[dict]], emails: dict[str, str], limit: int = 5) -> dict[str, list[tuple[str, int]]]:
     """Person id -> their most-changed articles as (slug, commits), most first.
 
     :param article_histories: slug -> the stored commit dicts of that article (page data ``git.commits``)
@@ -217,8 +224,7 @@ def most_changed_by_person(article_histories: dict[str, list[dict]], emails: dic
             if person:
                 counts.setdefault(person, {}).setdefault(slug, 0)
                 counts[person][slug] += 1
-    return {person: sorted(per.items(), key=lambda item: (-item[1], item[0]))[:limit]
-            for person, per in counts.items()}
+    return {person: sorted(per.items(), key=lambda item: (-item[1], item[0]))[:limit] for person, per in counts.items()}
 
 
 def modified_time(path: Path) -> dt.datetime | None:

@@ -4,6 +4,7 @@ The history comes from the page data stored at index time (one ``git log`` pass 
 files); only the diff page runs git, once, for a commit that is in that stored list and
 the article's own path, so a request can name nothing else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Everything that needs the list of kinds (the loader, the catalog, the index, search, the
 API and the templates) reads it here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,14 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Kind:
-    name: str              # the ``type`` of its documents in the index and the API
-    label: str             # one of them, as a reader says it
-    plural: str            # a heading for several
-    folder: str | None     # its folder in the content repository (None: not a folder of files)
-    endpoint: str          # the page that shows one
+    name: str  # the ``type`` of its documents in the index and the API
+    label: str  # one of them, as a reader says it
+    plural: str  # a heading for several
+    folder: str | None  # its folder in the content repository (None: not a folder of files)
+    endpoint: str  # the page that shows one
     required: str = "title"  # the frontmatter key every file must have
-    nested: bool = False   # ids may contain sub-folders (articles)
-    boost: float = 1.0     # ranking factor
+    nested: bool = False  # ids may contain sub-folders (articles)
+    boost: float = 1.0  # ranking factor
 
 
 KINDS: tuple[Kind, ...] = (

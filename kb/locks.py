@@ -1,4 +1,5 @@
 """An exclusive lock between processes on a file (``fcntl.flock``), waiting or not."""
+
 from __future__ import annotations
 
 import contextlib

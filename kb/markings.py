@@ -3,6 +3,7 @@
 A marked article is always staff-only (``kb.content`` makes it so when it parses the file);
 the list of markings a site allows is ``KB_MARKINGS``, and ``kb check`` reports others.
 """
+
 from __future__ import annotations
 
 from .index import SearchIndex
@@ -14,6 +15,5 @@ def marking_of(index: SearchIndex, kind: str, doc_id: str) -> str | None:
     """The marking of a document the reader already sees (a result, a list entry), or None."""
     if kind != "article":
         return None
-    table = index.per_generation("markings", lambda: {
-        d.id: d.page.marking for d in index.find(EVERY_LEVEL, type="article") if d.page.marking})
+    table = index.per_generation("markings", lambda: {d.id: d.page.marking for d in index.find(EVERY_LEVEL, type="article") if d.page.marking})
     return table.get(doc_id)

@@ -4,6 +4,7 @@ The path structure comes from the index (cached per index generation and access 
 never with anyone's progress in it); a user's progress is a set of done slugs from the
 accounts database, laid over it by ``with_progress``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -81,8 +82,9 @@ class Onboarding:
         self.access = levels(reader)
 
     def paths(self) -> list[OnboardingPath]:
-        return self.index.per_generation(f"onboarding:{','.join(self.access)}", lambda: [
-            self._resolve(doc) for doc in self.index.find(self.access, type="path")])
+        return self.index.per_generation(
+            f"onboarding:{','.join(self.access)}", lambda: [self._resolve(doc) for doc in self.index.find(self.access, type="path")]
+        )
 
     def path(self, path_id: str) -> OnboardingPath:
         found = next((p for p in self.paths() if p.id == path_id), None)

@@ -3,6 +3,7 @@
 Pages and templates read these declared fields; nothing is comma-joined or nested in
 dictionaries. Changing a class here means bumping ``kb.sync.RENDER_VERSION``.
 """
+
 from __future__ import annotations
 
 import datetime as dt

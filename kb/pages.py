@@ -4,6 +4,7 @@ Every lookup passes the reader's access levels, so a staff-only article vanishes
 lists, backlinks, related articles, paths and counts for anonymous readers alike. Each
 page is a declared dataclass of documents (``kb.index.Doc``) and lists, never strings to split.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -107,8 +108,7 @@ class Library:
     def article(self, slug: str) -> ArticlePage:
         doc = self._get("article", slug)
         backlinks = [d for d in self._find(links=slug) if d.key != doc.key and d.type != "glossary"]
-        return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts),
-                           self._many("article", doc.page.related), backlinks)
+        return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts), self._many("article", doc.page.related), backlinks)
 
     def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)
@@ -116,8 +116,15 @@ class Library:
         facts = dataclasses.replace(doc.page, **dict.fromkeys(hidden, ""))
         articles = self._find(type="article", experts=person_id)
         paths = {p.id: p for a in articles for p in self._find(type="path", links=a.id)}  # paths through them
-        return PersonPage(doc, facts, bool(hidden), self._many("area", doc.areas), articles,
-                          sorted(paths.values(), key=lambda p: p.title.casefold()), self.most_changed(person_id))
+        return PersonPage(
+            doc,
+            facts,
+            bool(hidden),
+            self._many("area", doc.areas),
+            articles,
+            sorted(paths.values(), key=lambda p: p.title.casefold()),
+            self.most_changed(person_id),
+        )
 
     def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         return self._cached("glossary-page", self._glossary)
@@ -149,9 +156,9 @@ class Library:
         articles = {a.id: a for a in self._find(type="article")}
         groups: dict[str, list[GlossaryTerm]] = {}
         for term in self._find(type="glossary"):
-            senses = [{"expansion": s.expansion, "definition": s.definition, "see": articles.get(s.see)}
-                      for s in term.page.senses]
+            senses = [{"expansion": s.expansion, "definition": s.definition, "see": articles.get(s.see)} for s in term.page.senses]
             letter = term.title[:1].upper()
             groups.setdefault(letter if letter in string.ascii_uppercase else "#", []).append(
-                GlossaryTerm(term.title, glossary_anchor(term.title), senses))
+                GlossaryTerm(term.title, glossary_anchor(term.title), senses)
+            )
         return sorted(groups.items())

@@ -8,6 +8,7 @@ changed with ``--update``, and then keeps its bio and every field the CSV leaves
 Every unusable row is reported with its line number and why; any such row makes the
 command exit with status 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,8 +50,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "bio": ("bio", "biography", "about"),
 }
 LIST_FIELDS = ("areas", "expertise", "regions", "countries", "languages")
-FIELD_ORDER = ("name", "title", "organization", "sco", "email", "phone", "location", "areas", "expertise",
-               "regions", "countries", "languages", "certification")
+FIELD_ORDER = (
+    "name",
+    "title",
+    "organization",
+    "sco",
+    "email",
+    "phone",
+    "location",
+    "areas",
+    "expertise",
+    "regions",
+    "countries",
+    "languages",
+    "certification",
+)
 PROGRESS_FROM = 50  # rows; shorter files need no progress bar
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LEVEL = re.compile(r"^(?P<name>[^():]+?)\s*(?:\((?P<paren>[^)]*)\)|:\s*(?P<colon>.+))?$")
@@ -142,8 +156,9 @@ def _row_problem(values: dict[str, Any], person_id: str, known_areas: set[str] |
         return f"email '{values['email']}' is not an email address"
     unknown = [a for a in values.get("areas", ()) if known_areas is not None and a not in known_areas]
     if unknown:
-        return "unknown functional area " + ", ".join(f"'{a}'" for a in unknown) + \
-            (f" (known: {', '.join(sorted(known_areas))})" if known_areas else "")
+        return (
+            "unknown functional area " + ", ".join(f"'{a}'" for a in unknown) + (f" (known: {', '.join(sorted(known_areas))})" if known_areas else "")
+        )
     return None
 
 
@@ -173,9 +188,15 @@ def _existing(path: Path) -> tuple[dict[str, Any], str] | None:
     return meta, doc.body if doc is not None else ""
 
 
-def import_people(csv_text: str, content_dir: Path, *, update: bool = False, dry_run: bool = False,
-                  known_areas: set[str] | None = None,
-                  progress: Callable[[Iterable], Iterable] | None = None) -> ImportReport:
+def import_people(
+    csv_text: str,
+    content_dir: Path,
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+    known_areas: set[str] | None = None,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> ImportReport:
     """Create or update ``people/<id>.md`` files from CSV text; see the module docstring."""
     report = ImportReport()
     reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
@@ -187,8 +208,7 @@ def import_people(csv_text: str, content_dir: Path, *, update: bool = False, dry
     keys = [_BY_HEADER.get(_header(h)) for h in header]
     report.ignored_columns = tuple(h for h, k in zip(header, keys) if k is None and h.strip())
     if "name" not in keys and not {"first_name", "last_name"} <= set(keys):
-        report.problems.append("line 1: no 'name' column (nor 'first name' and 'last name'); headers: "
-                               + ", ".join(header))
+        report.problems.append("line 1: no 'name' column (nor 'first name' and 'last name'); headers: " + ", ".join(header))
         return report
     rows: list[tuple[int, list[str]]] = []
     line = reader.line_num
@@ -200,7 +220,7 @@ def import_people(csv_text: str, content_dir: Path, *, update: bool = False, dry
         report.problems.append(f"line {reader.line_num}: unreadable CSV ({exc}); rows after it not imported")
     people_dir = Path(content_dir) / "people"
     seen: dict[str, int] = {}
-    for number, cells in (progress(rows) if progress else rows):
+    for number, cells in progress(rows) if progress else rows:
         if not any(c.strip() for c in cells):
             continue  # blank line
         if len(cells) > len(keys):
@@ -260,8 +280,7 @@ def import_command(csv_file: Path, update: bool, dry_run: bool) -> None:
         with click.progressbar(rows, label=f"Importing {len(rows)} rows", file=sys.stderr) as bar:
             yield from bar
 
-    report = import_people(text, content_dir, update=update, dry_run=dry_run, known_areas=known_areas,
-                           progress=progress)
+    report = import_people(text, content_dir, update=update, dry_run=dry_run, known_areas=known_areas, progress=progress)
     for problem in report.problems:
         click.echo(f"{csv_file}: {problem}", err=True)
     if report.ignored_columns:

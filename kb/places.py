@@ -7,6 +7,7 @@ the table, so content editors can add a country or a word without a code change.
 
 Values compare folded (``kb.facets.fold``), so ``Côte d'Ivoire`` == ``cote d ivoire``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -110,7 +111,7 @@ class Places:
         position = 0
         while position < len(words):
             for size in range(min(_MAX_WORDS, len(words) - position), 0, -1):
-                found = phrases.get(tuple(words[position:position + size]))
+                found = phrases.get(tuple(words[position : position + size]))
                 if found:
                     (commands if found[0] == "command" else countries).add(found[1])
                     used.update(range(position, position + size))

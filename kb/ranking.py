@@ -5,6 +5,7 @@ Python. Here the term frequencies of all fields are first combined with their we
 length normalisation, then saturated once (Robertson and Zaragoza's BM25F), in numpy over
 whole posting lists. ``kb.index`` supplies the arrays; this module knows nothing of Whoosh.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

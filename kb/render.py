@@ -3,6 +3,7 @@
 Pure: ``render_markdown`` takes the text and everything it needs to resolve links, and
 returns the HTML plus what it found (links, missing links, headings, plain text).
 """
+
 from __future__ import annotations
 
 import html
@@ -72,7 +73,7 @@ class _Links:
         path = posixpath.normpath(posixpath.join(self.source_dir, target))
         if not path.startswith("articles/"):
             return None
-        return path[len("articles/"):-3], ("#" + fragment if fragment else "")
+        return path[len("articles/") : -3], ("#" + fragment if fragment else "")
 
 
 def _link_element(links: _Links, slug: str, text: str | None, fragment: str = "") -> etree.Element:
@@ -93,8 +94,7 @@ class _WikiLinkProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         slug, text = m.group(1).strip(), (m.group(2) or "").strip() or None
         slug, _, fragment = slug.partition("#")  # [[fms/loa#pricing]] links to a heading
-        return _link_element(self.links, slug.strip(), text, "#" + fragment.strip() if fragment.strip() else ""), \
-            m.start(0), m.end(0)
+        return _link_element(self.links, slug.strip(), text, "#" + fragment.strip() if fragment.strip() else ""), m.start(0), m.end(0)
 
 
 class _RelativeLinkProcessor(Treeprocessor):
@@ -142,10 +142,58 @@ class _KnowledgeBaseLinks(Extension):
 
 
 _TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong",
-    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 _ATTRIBUTES = {
     "*": {"class", "id", "title"},
@@ -160,7 +208,10 @@ _ATTRIBUTES = {
 def sanitize(fragment: str) -> str:
     """Allowlist sanitizing: no scripts, event handlers, inline styles or unsafe URLs."""
     return nh3.clean(
-        fragment, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        fragment,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
 
@@ -189,8 +240,16 @@ class Renderer:
         self._links = _Links(resolve)
         self._md = markdown.Markdown(
             extensions=[
-                "toc", "tables", "fenced_code", "footnotes", "admonition", "def_list", "attr_list",
-                "codehilite", "abbr", _KnowledgeBaseLinks(self._links),
+                "toc",
+                "tables",
+                "fenced_code",
+                "footnotes",
+                "admonition",
+                "def_list",
+                "attr_list",
+                "codehilite",
+                "abbr",
+                _KnowledgeBaseLinks(self._links),
             ],
             extension_configs={
                 "toc": {"permalink": False, "toc_depth": "2-4"},
@@ -215,8 +274,7 @@ class Renderer:
         )
 
 
-def render_markdown(text: str, *, source_path: str, resolve: Resolver,
-                    glossary: Mapping[str, str] | None = None) -> Rendered:
+def render_markdown(text: str, *, source_path: str, resolve: Resolver, glossary: Mapping[str, str] | None = None) -> Rendered:
     """Render a single body (a fresh ``Renderer``; use one ``Renderer`` for many)."""
     return Renderer(resolve, glossary).render(text, source_path)
 

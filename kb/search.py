@@ -4,6 +4,7 @@ The query text is rewritten here (pure string work, easy to test); ``kb.index`` 
 runs it. Glossary knowledge (each term's expansions) is read from the index once per
 generation and kept with the rewriting that uses it.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,7 @@ MAX_VARIANTS = 8
 # "Did you mean" is computed only when a query finds fewer results than this (less than a
 # page), and offered only when the corrected query finds at least as many.
 SUGGEST_BELOW = 10
-_COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of",
-                 "on", "or", "so", "the", "to", "up", "us", "we"}
+_COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of", "on", "or", "so", "the", "to", "up", "us", "we"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class SearchRequest:
         text = " ".join((args.get("q") or "").split())
         chosen = tuple((f.name, value) for f in facets.FACETS if (value := (args.get(f.name) or "").strip()))
         return cls(
-            q=text[:max_chars], truncated=len(text) > max_chars, chosen=chosen,
+            q=text[:max_chars],
+            truncated=len(text) > max_chars,
+            chosen=chosen,
             page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
         )
@@ -59,13 +61,12 @@ class SearchRequest:
 
 
 _FILTER_NAMES = {**{f.name: f.name for f in facets.FACETS}, **facets.ALIASES}
-_FILTER = re.compile(r'(?<!\S)(' + "|".join(_FILTER_NAMES) + r'):("[^"]*"|[^\s"]+)', re.IGNORECASE)
+_FILTER = re.compile(r"(?<!\S)(" + "|".join(_FILTER_NAMES) + r'):("[^"]*"|[^\s"]+)', re.IGNORECASE)
 
 
 def split_filters(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``"type:person spanish"`` -> ``("spanish", (("type", "person"),))``."""
-    filters = tuple((_FILTER_NAMES[m.group(1).lower()], m.group(2).strip('"').strip().lower())
-                    for m in _FILTER.finditer(text))
+    filters = tuple((_FILTER_NAMES[m.group(1).lower()], m.group(2).strip('"').strip().lower()) for m in _FILTER.finditer(text))
     return " ".join(_FILTER.sub(" ", text).split()), tuple((k, v) for k, v in filters if v)
 
 
@@ -99,6 +100,7 @@ class SearchPage:
 
 # --- acronyms ------------------------------------------------------------------------
 
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[-‐–/]", " ", text.casefold()).split())
 
@@ -114,8 +116,7 @@ class Acronyms:
         loose = [t for t in glossary if len(t) >= 3 and t.casefold() not in _COMMON_WORDS]
         strict = [t for t in glossary if t not in set(loose)]
         self._by_fold = {t.casefold(): t for t in loose}
-        self._terms = [_alternation(loose, r"(?<![\w:])", r"(?![\w:])", re.IGNORECASE),
-                       _alternation(strict, r"(?<![\w:])", r"(?![\w:])", 0)]
+        self._terms = [_alternation(loose, r"(?<![\w:])", r"(?![\w:])", re.IGNORECASE), _alternation(strict, r"(?<![\w:])", r"(?![\w:])", 0)]
         self._by_expansion: dict[str, list[str]] = {}
         for term, expansions in glossary.items():
             for expansion in expansions:
@@ -130,11 +131,11 @@ class Acronyms:
             for match in pattern.finditer(text) if pattern else ():
                 term = self._by_fold.get(match.group().casefold(), match.group())
                 for expansion in self.glossary.get(term, []):
-                    variants.append(text[:match.start()] + '"' + expansion.replace('"', " ") + '"' + text[match.end():])
+                    variants.append(text[: match.start()] + '"' + expansion.replace('"', " ") + '"' + text[match.end() :])
         normal = _normal(text)
         for match in self._expansions.finditer(normal) if self._expansions else ():
             for term in self._by_expansion[match.group()]:
-                variants.append(normal[:match.start()] + term + normal[match.end():])
+                variants.append(normal[: match.start()] + term + normal[match.end() :])
         return list(dict.fromkeys(variants))[: MAX_VARIANTS + 1]
 
 
@@ -148,8 +149,7 @@ def _alternation(words: list[str], before: str, after: str, flags: int) -> re.Pa
 def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expansion, ...]:
     """The glossary entries a query *is* (``EUM``, ``tcn``), to show their expansions."""
     wanted = text.strip().strip('"').casefold()
-    return tuple(Expansion(term, tuple(expansions)) for term, expansions in glossary.items()
-                 if term.casefold() == wanted and expansions)
+    return tuple(Expansion(term, tuple(expansions)) for term, expansions in glossary.items() if term.casefold() == wanted and expansions)
 
 
 # --- contact data in queries -----------------------------------------------------------
@@ -171,7 +171,8 @@ _EXPERT_INTENT = re.compile(
     r"^\s*(?:who(?:m)?\s+(?:knows?|can\s+help|could\s+help|is\s+(?:the|an)\s+expert|are\s+the\s+experts|"
     r"(?:do|should|can)\s+i\s+(?:ask|contact|call|talk\s+to))|(?:find\s+)?(?:an?\s+)?experts?|"
     r"people\s+who\s+know)\s+(?:about|on|in|for|with|of)?\s*(?:the\s+|an?\s+)?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def expert_topic(text: str) -> str | None:
@@ -179,11 +180,12 @@ def expert_topic(text: str) -> str | None:
     match = _EXPERT_INTENT.match(text)
     if not match:
         return None
-    topic = text[match.end():].strip(" ?.!")
+    topic = text[match.end() :].strip(" ?.!")
     return topic or None
 
 
 # --- did you mean --------------------------------------------------------------------
+
 
 def _plain_words(text: str) -> list[str]:
     return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w.casefold() not in OPERATORS]
@@ -208,10 +210,10 @@ def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, li
 
 # --- the service -----------------------------------------------------------------------
 
+
 def glossary_variants(index: SearchIndex) -> dict[str, list[str]]:
     """Every glossary term with its expansions (read from the index once per generation)."""
-    return index.per_generation("glossary", lambda: {
-        doc.id: list(doc.page.expansions) for doc in index.find(("public",), type="glossary")})
+    return index.per_generation("glossary", lambda: {doc.id: list(doc.page.expansions) for doc in index.find(("public",), type="glossary")})
 
 
 def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> SearchPage:
@@ -225,8 +227,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     topic = expert_topic(text)
     results = None
     if topic and "type" not in dict(request.filters):
-        results = index.search(acronyms.variants(topic), access,
-                               request.filters + (("type", "person"),), request.page, request.per_page)
+        results = index.search(acronyms.variants(topic), access, request.filters + (("type", "person"),), request.page, request.per_page)
         topic = topic if results.total else None
     if results is None:  # also a "who knows" question that already filters by type
         results = index.search(variants, access, request.filters, request.page, request.per_page)
@@ -237,8 +238,13 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
         if better.total >= max(results.total, 1):
             suggestion = request.q.replace(text, candidate) if text in request.q else candidate
     return SearchPage(
-        request=request, total=results.total, hits=results.hits, facets=results.facets,
-        suggestion=suggestion, expansions=glossary_matches(text, glossary), expert_topic=topic,
+        request=request,
+        total=results.total,
+        hits=results.hits,
+        facets=results.facets,
+        suggestion=suggestion,
+        expansions=glossary_matches(text, glossary),
+        expert_topic=topic,
     )
 
 

@@ -3,6 +3,7 @@
 A document is re-rendered when its file, the glossary, or the title of an article it
 links to changed; everything else keeps its stored rendering.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,10 @@ class SyncReport:
 
     def summary(self) -> str:
         action = "rebuilt" if self.rebuilt else "updated"
-        return (f"index {action} in {self.seconds:.2f} s: {self.added} added, {self.updated} changed, "
-                f"{self.deleted} deleted, {self.unchanged} unchanged; {len(self.problems)} content problems")
+        return (
+            f"index {action} in {self.seconds:.2f} s: {self.added} added, {self.updated} changed, "
+            f"{self.deleted} deleted, {self.unchanged} unchanged; {len(self.problems)} content problems"
+        )
 
 
 def _hash(*parts: str) -> str:
@@ -67,10 +70,20 @@ def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_
     glossary_digest = catalog.content.glossary_digest
     cited = cited or {}
     sources = [
-        _Source(f"{doc.kind}:{doc.id}", _hash(doc.digest, glossary_digest, catalog.content.regions_digest,
-                                              ",".join(catalog.areas_of(doc)),
-                                              *catalog.expert_evidence(doc), RENDER_VERSION,
-                                              *(repr(cited.get(s)) for s in doc.get("sources", ()))), doc.title, doc=doc)
+        _Source(
+            f"{doc.kind}:{doc.id}",
+            _hash(
+                doc.digest,
+                glossary_digest,
+                catalog.content.regions_digest,
+                ",".join(catalog.areas_of(doc)),
+                *catalog.expert_evidence(doc),
+                RENDER_VERSION,
+                *(repr(cited.get(s)) for s in doc.get("sources", ())),
+            ),
+            doc.title,
+            doc=doc,
+        )
         for doc in catalog.content.documents
     ]
     for term, senses in catalog.glossary_terms().items():
@@ -82,8 +95,7 @@ def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
     """Keys to re-render: new or changed, or linking to an article that appeared, vanished or was renamed."""
     current_titles = {s.key: s.title for s in sources if s.key.startswith("article:")}
     previous_titles = {k: v["title"] for k, v in manifest.items() if k.startswith("article:")}
-    moved = {key.split(":", 1)[1] for key in current_titles.keys() | previous_titles.keys()
-             if current_titles.get(key) != previous_titles.get(key)}
+    moved = {key.split(":", 1)[1] for key in current_titles.keys() | previous_titles.keys() if current_titles.get(key) != previous_titles.get(key)}
     stale = set()
     for source in sources:
         before = manifest.get(source.key)
@@ -95,8 +107,7 @@ def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
 class _Recorder:
     """Builds index records for one content snapshot."""
 
-    def __init__(self, catalog: Catalog, content_dir: Path, cited: dict[str, Source] | None = None,
-                 paths: list[str] | None = None) -> None:
+    def __init__(self, catalog: Catalog, content_dir: Path, cited: dict[str, Source] | None = None, paths: list[str] | None = None) -> None:
         self.catalog = catalog
         self.content_dir = content_dir
         self.cited = cited or {}
@@ -110,7 +121,7 @@ class _Recorder:
         """A document's commands: as written, then those of its countries (from ``regions.yml``)."""
         regions = doc.get("regions", ())
         codes = self.places.commands_for(regions, doc.get("countries", ()))
-        return tuple(regions) + tuple(self.places.label(c) for c in codes[len(fold_all(regions)):])
+        return tuple(regions) + tuple(self.places.label(c) for c in codes[len(fold_all(regions)) :])
 
     @cached_property
     def history(self) -> dict[str, list] | None:
@@ -128,8 +139,7 @@ class _Recorder:
 
     def cited_sources(self, doc: Document) -> tuple[dict[str, Any], ...]:
         """The article's sources with what ``sources.yml`` says of them (unknown ones: no date)."""
-        return tuple(self.cited[s].as_dict() if s in self.cited else {"id": s, "changed": None, "note": ""}
-                     for s in doc.get("sources", ()))
+        return tuple(self.cited[s].as_dict() if s in self.cited else {"id": s, "changed": None, "note": ""} for s in doc.get("sources", ()))
 
     def record(self, source: _Source) -> Record:
         if source.doc is None:
@@ -137,33 +147,60 @@ class _Recorder:
         doc = source.doc
         rendered = self.catalog.render(doc)
         updated, git = self.git_facts(doc)
-        body = dict(html=rendered.html, path=doc.path, headings=rendered.headings,
-                    minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)), git=git)
+        body = dict(
+            html=rendered.html,
+            path=doc.path,
+            headings=rendered.headings,
+            minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
+            git=git,
+        )
         # missing targets count as links too, so the page is re-rendered when they appear
-        common = dict(key=source.key, type=doc.kind, id=doc.id, title=doc.title, body=rendered.text,
-                      links=rendered.links + rendered.missing, updated=updated, digest=source.digest)
+        common = dict(
+            key=source.key,
+            type=doc.kind,
+            id=doc.id,
+            title=doc.title,
+            body=rendered.text,
+            links=rendered.links + rendered.missing,
+            updated=updated,
+            digest=source.digest,
+        )
         if doc.kind == "article":
             tags = doc.get("tags", ())
-            page = ArticleData(**body, review_by=doc.get("review_by"), related=doc.get("related", ()),
-                               aliases=doc.get("aliases", ()), countries=doc.get("countries", ()),
-                               regions=self.regions_of(doc), marking=doc.get("marking"),
-                               sources=self.cited_sources(doc), reviewed=doc.get("reviewed"))
-            facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions,
-                      "country": page.countries}
-            return Record(**common, access=doc.get("access", "public"), summary=doc.get("summary", ""),
-                          aliases=doc.get("aliases", ()), keywords=tuple(t.replace("-", " ") for t in tags),
-                          facets=facets, experts=doc.get("experts", ()), page=page)
+            page = ArticleData(
+                **body,
+                review_by=doc.get("review_by"),
+                related=doc.get("related", ()),
+                aliases=doc.get("aliases", ()),
+                countries=doc.get("countries", ()),
+                regions=self.regions_of(doc),
+                marking=doc.get("marking"),
+                sources=self.cited_sources(doc),
+                reviewed=doc.get("reviewed"),
+            )
+            facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions, "country": page.countries}
+            return Record(
+                **common,
+                access=doc.get("access", "public"),
+                summary=doc.get("summary", ""),
+                aliases=doc.get("aliases", ()),
+                keywords=tuple(t.replace("-", " ") for t in tags),
+                facets=facets,
+                experts=doc.get("experts", ()),
+                page=page,
+            )
         if doc.kind == "person":
             return self._person(doc, common, body)
         if doc.kind == "path":
             steps = tuple(PathStep(s.article, s.note) for s in doc.get("steps", ()))
             page = PathData(**body, audience=doc.get("audience", ""), steps=steps)
             notes = " ".join(s.note for s in steps)
-            return Record(**{**common, "body": f"{rendered.text} {notes}", "links": tuple(
-                dict.fromkeys([*common["links"], *(s.article for s in steps)]))},
-                summary=doc.get("summary", ""), page=page)
-        return Record(**common, summary=doc.get("summary", ""), facets={"area": (doc.id,)},
-                      order=doc.get("order", 100), page=AreaData(**body))
+            return Record(
+                **{**common, "body": f"{rendered.text} {notes}", "links": tuple(dict.fromkeys([*common["links"], *(s.article for s in steps)]))},
+                summary=doc.get("summary", ""),
+                page=page,
+            )
+        return Record(**common, summary=doc.get("summary", ""), facets={"area": (doc.id,)}, order=doc.get("order", 100), page=AreaData(**body))
 
     def _person(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
         # contact data (email, phone, location) stays in the page data only: never in a searchable
@@ -171,18 +208,40 @@ class _Recorder:
         common = {**common, "body": _without_contacts(common["body"], doc)}
         body = {**body, "html": _without_contacts(body["html"], doc, escaped=True)}
         languages = tuple(Language(item["name"], item["level"]) for item in doc.get("languages", ()))
-        page = PersonData(**body, position=doc.get("title", ""), organization=doc.get("organization", ""),
-                          sco=doc.get("sco", ""), email=doc.get("email", ""), phone=doc.get("phone", ""),
-                          location=doc.get("location", ""), expertise=doc.get("expertise", ()),
-                          regions=self.regions_of(doc), countries=doc.get("countries", ()), languages=languages,
-                          certification=doc.get("certification", ""))
+        page = PersonData(
+            **body,
+            position=doc.get("title", ""),
+            organization=doc.get("organization", ""),
+            sco=doc.get("sco", ""),
+            email=doc.get("email", ""),
+            phone=doc.get("phone", ""),
+            location=doc.get("location", ""),
+            expertise=doc.get("expertise", ()),
+            regions=self.regions_of(doc),
+            countries=doc.get("countries", ()),
+            languages=languages,
+            certification=doc.get("certification", ""),
+        )
         names = tuple(language.name for language in languages)
         role = ", ".join(x for x in (page.position, page.organization) if x)
-        keywords = (*page.expertise, *page.regions, *page.countries, *names, page.certification,
-                    page.organization, *self.catalog.expert_evidence(doc))
-        facets = {"area": doc.get("areas", ()), "region": page.regions, "country": page.countries,
-                  "language": names, "organization": (page.organization,),
-                  "certification": (page.certification,), "expertise": page.expertise}
+        keywords = (
+            *page.expertise,
+            *page.regions,
+            *page.countries,
+            *names,
+            page.certification,
+            page.organization,
+            *self.catalog.expert_evidence(doc),
+        )
+        facets = {
+            "area": doc.get("areas", ()),
+            "region": page.regions,
+            "country": page.countries,
+            "language": names,
+            "organization": (page.organization,),
+            "certification": (page.certification,),
+            "expertise": page.expertise,
+        }
         return Record(**common, summary=role, keywords=keywords, facets=facets, page=page)
 
     @staticmethod
@@ -190,9 +249,16 @@ class _Recorder:
         senses = tuple(Sense(s.expansion, s.definition, s.see) for s in source.senses)
         page = GlossaryData(senses)
         return Record(
-            key=source.key, type="glossary", id=source.title, title=source.title, aliases=page.expansions,
-            summary="; ".join(page.expansions), body=" ".join(s.definition for s in source.senses),
-            links=tuple(s.see for s in source.senses if s.see), digest=source.digest, page=page,
+            key=source.key,
+            type="glossary",
+            id=source.title,
+            title=source.title,
+            aliases=page.expansions,
+            summary="; ".join(page.expansions),
+            body=" ".join(s.definition for s in source.senses),
+            links=tuple(s.see for s in source.senses if s.see),
+            digest=source.digest,
+            page=page,
         )
 
 
@@ -211,8 +277,15 @@ def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
     return text
 
 
-def sync(content_dir: Path | str, index: SearchIndex, *, rebuild: bool = False,
-         max_bytes: int = 2_000_000, wait: bool = True, changed: Collection[str] | None = None) -> SyncReport:
+def sync(
+    content_dir: Path | str,
+    index: SearchIndex,
+    *,
+    rebuild: bool = False,
+    max_bytes: int = 2_000_000,
+    wait: bool = True,
+    changed: Collection[str] | None = None,
+) -> SyncReport:
     """Bring the index up to date with the content folder (one process at a time).
 
     With ``wait=False`` it raises ``IndexBusy`` at once when another update holds the lock.
@@ -281,6 +354,5 @@ def _record_in_worker(source: _Source) -> Record:
     return _worker_recorder.record(source)
 
 
-def _report(content: Content, added: int, updated: int, deleted: int, unchanged: int, rebuilt: bool,
-            started: float) -> SyncReport:
+def _report(content: Content, added: int, updated: int, deleted: int, unchanged: int, rebuilt: bool, started: float) -> SyncReport:
     return SyncReport(added, updated, deleted, unchanged, rebuilt, time.perf_counter() - started, content.problems)

@@ -8,6 +8,7 @@ first, and the running updater goes round again when the token changed under it.
 The outcome of the last pull is kept in ``content-sync.json`` in the index folder, which
 ``/healthz`` reports; a failed pull leaves the work tree and the index as they were.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,9 +50,14 @@ class Outcome:
     def summary(self) -> str:
         if not self.ok:
             return f"content sync failed: {self.error}; the current content and index keep serving"
-        where = (f"pulled {_short(self.old)}..{_short(self.new)}" if self.pulled and self.old != self.new
-                 else "already up to date" if self.pulled else "no remote to pull from")
-        what = (f"{len(self.changed)} changed files" if self.changed is not None else "full update")
+        where = (
+            f"pulled {_short(self.old)}..{_short(self.new)}"
+            if self.pulled and self.old != self.new
+            else "already up to date"
+            if self.pulled
+            else "no remote to pull from"
+        )
+        what = f"{len(self.changed)} changed files" if self.changed is not None else "full update"
         return f"{where}; {what}; " + (self.report.summary() if self.report else "index unchanged")
 
 
@@ -79,8 +85,7 @@ def _request_token(directory: Path) -> str:
         return ""
 
 
-def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_000_000,
-           wait: bool = True) -> Outcome:
+def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_000_000, wait: bool = True) -> Outcome:
     """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
@@ -122,8 +127,7 @@ def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int) -> Outco
 
 def write_status(index_dir: Path, outcome: Outcome) -> None:
     """Keep the last outcome for ``/healthz``: a failure stays visible until a pull succeeds."""
-    status: dict[str, Any] = {"ok": outcome.ok, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                              "commit": outcome.new or outcome.old}
+    status: dict[str, Any] = {"ok": outcome.ok, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": outcome.new or outcome.old}
     if not outcome.ok:
         status["error"] = outcome.error
     index_dir.mkdir(parents=True, exist_ok=True)

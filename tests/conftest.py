@@ -1,4 +1,5 @@
 """Fixtures that build a throwaway content folder and a real index under tmp_path."""
+
 from __future__ import annotations
 
 import textwrap
@@ -162,8 +163,16 @@ def index(tmp_path: Path, content_dir: Path):
 
 def make_app(content_dir: Path, index_dir: Path, instance_dir: Path, **settings):
     """The real app over a content folder and an index; view errors surface in tests (TESTING)."""
-    return create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "SECRET_KEY": "test",
-                       "INSTANCE_DIR": str(instance_dir), "TESTING": True, **settings})
+    return create_app(
+        {
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(index_dir),
+            "SECRET_KEY": "test",
+            "INSTANCE_DIR": str(instance_dir),
+            "TESTING": True,
+            **settings,
+        }
+    )
 
 
 def close_app(app) -> None:

@@ -1,4 +1,5 @@
 """Content for the directory tests: SAMPLE plus people built to tell ranking, places and facets apart."""
+
 from __future__ import annotations
 
 from .conftest import SAMPLE

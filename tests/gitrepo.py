@@ -1,4 +1,5 @@
 """Real git repositories under tmp_path for the git-workflow tests (no mocks of git)."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ AUTHORS = {
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", **(env or {})})
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", **(env or {})},
+    )
     assert done.returncode == 0, (args, done.stderr)
     return done.stdout.strip()
 
@@ -27,8 +32,9 @@ def init(repo: Path) -> Path:
     return repo
 
 
-def commit(repo: Path, who: str, message: str, files: dict[str, str] | None = None, *,
-           when: str = "2026-06-01T12:00:00Z", delete: tuple[str, ...] = ()) -> str:
+def commit(
+    repo: Path, who: str, message: str, files: dict[str, str] | None = None, *, when: str = "2026-06-01T12:00:00Z", delete: tuple[str, ...] = ()
+) -> str:
     """Write ``files``, delete ``delete``, commit everything as ``who`` at ``when``; returns the sha."""
     if files:
         write_tree(repo, files)
@@ -36,6 +42,17 @@ def commit(repo: Path, who: str, message: str, files: dict[str, str] | None = No
         (repo / rel).unlink()
     name, email = AUTHORS[who]
     git(repo, "add", "-A")
-    git(repo, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-q", "--allow-empty", "-m", message,
-        env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    git(
+        repo,
+        "-c",
+        f"user.name={name}",
+        "-c",
+        f"user.email={email}",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        message,
+        env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+    )
     return git(repo, "rev-parse", "HEAD")

@@ -1,4 +1,5 @@
 """A real server for the browser and load tests: gunicorn on 127.0.0.1 over a tmp content folder and index."""
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,14 @@ class LiveServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "KB_CONTENT_DIR": str(self.content), "KB_INDEX_DIR": str(self.index),
-                "KB_INSTANCE_DIR": str(self.instance), "KB_SECRET_KEY": "test", **self.extra_env}
+        return {
+            **os.environ,
+            "KB_CONTENT_DIR": str(self.content),
+            "KB_INDEX_DIR": str(self.index),
+            "KB_INSTANCE_DIR": str(self.instance),
+            "KB_SECRET_KEY": "test",
+            **self.extra_env,
+        }
 
     @property
     def log(self) -> Path:
@@ -72,11 +79,20 @@ class LiveServer:
     def start(self, timeout: float = 30) -> LiveServer:
         self.instance.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        command = [str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads", str(self.threads),
-                   "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:app"]
+        command = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "5",
+            "app:app",
+        ]
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -101,8 +117,15 @@ class LiveServer:
 
     def kb(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
         """``flask kb ...`` against this server's content and index, as an operator runs it."""
-        return subprocess.run([str(BIN / "flask"), "--app", "app", "kb", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [str(BIN / "flask"), "--app", "app", "kb", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
     def tracebacks(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -4,6 +4,7 @@ Uses the Debian packages' ``initdb`` and ``pg_ctl``. PostgreSQL refuses to run a
 root the server runs as the ``postgres`` user (``runuser -u postgres --``), in a folder that
 user owns. It listens on a free port on 127.0.0.1 only, with trust authentication.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,9 @@ def _bindir() -> Path:
         return Path(found).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
     if not candidates:
-        raise PostgresUnavailable("PostgreSQL is not installed (Debian: apt-get install postgresql); "
-                                  "the PostgreSQL variants of the database tests are skipped")
+        raise PostgresUnavailable(
+            "PostgreSQL is not installed (Debian: apt-get install postgresql); the PostgreSQL variants of the database tests are skipped"
+        )
     return Path(candidates[-1]).parent
 
 
@@ -48,8 +50,7 @@ class PostgresServer:
             try:
                 owner = pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root without a 'postgres' user; "
-                                          "PostgreSQL tests skipped") from None
+                raise PostgresUnavailable("running as root without a 'postgres' user; PostgreSQL tests skipped") from None
             os.chown(self.folder, owner.pw_uid, owner.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.data = self.folder / "data"
@@ -57,21 +58,17 @@ class PostgresServer:
         self._names = itertools.count(1)
 
     def _run(self, *args: str) -> None:
-        result = subprocess.run([*self.prefix, *args], capture_output=True, text=True, timeout=120,
-                                stdin=subprocess.DEVNULL)
+        result = subprocess.run([*self.prefix, *args], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(args[:2])} failed: {result.stdout}{result.stderr}")
 
     def init(self) -> PostgresServer:
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "kb", "-A", "trust", "--no-sync",
-                  "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "kb", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
         return self.start()
 
     def start(self) -> PostgresServer:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                  str(self.folder / "server.log"), "-w", "-t", "60", "start")
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
         return self
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
 """`kb check`: each rule with its line, PATH other than KB_CONTENT_DIR, JSON, exit status."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,44 +33,81 @@ def test_sample_content_is_clean(content_dir):
     assert problems_in(content_dir) == []
 
 
-@pytest.mark.parametrize("files, expected", [
-    ({"articles/fms/x.md": "---\ntitle: X\nsources: [SAMM C9.9]\n---\n[[fms/letter-of-request]]\n",
-      "articles/fms/y.md": "---\ntitle: Y\n---\n[[fms/x]]"},
-     "articles/fms/x.md:3: error: unknown source 'SAMM C9.9' in 'sources' (not in sources.yml)"),
-    ({"articles/fms/x.md": "---\ntitle: X\n---\nIntro.\n\nSee [[fms/letter-of-request#pricing]].\n"},
-     "articles/fms/x.md:6: error: link to missing heading '#pricing' in 'fms/letter-of-request'"),
-    ({"articles/fms/x.md": "---\ntitle: X\n---\nOne.\n\nTwo [LOA](letter-of-offer-and-acceptance.md#terms).\n"},
-     "articles/fms/x.md:6: error: link to missing heading '#terms' in 'fms/letter-of-offer-and-acceptance'"),
-    ({"articles/fms/x.md": "---\ntitle: X\n---\nSee [[fms/gone]].\n"},
-     "articles/fms/x.md:4: error: link to missing article 'fms/gone'"),
-    ({"articles/fms/x.md": "---\ntitle: letter of request\n---\n[[fms/letter-of-request]]"},
-     "articles/fms/x.md:2: error: duplicate title 'letter of request': already used by 'fms/letter-of-request' (title)"),
-    ({"articles/fms/x.md": "---\ntitle: X\nsummary: s\naliases: [Request Letter]\n---\n[[fms/letter-of-request]]"},
-     "articles/fms/x.md:4: error: duplicate alias 'Request Letter': already used by 'fms/letter-of-request' (alias)"),
-    ({"glossary.yml": "- term: LOR\n  expansion: Letter of Request\n- term: LOR\n  expansion: letter of  request\n"
-                      "- term: TCN\n  expansion: third-country national\n"},
-     "glossary.yml:3: error: 'LOR' is defined twice with the same expansion (first on line 1)"),
-    ({"articles/fms/lonely.md": "---\ntitle: Lonely\n---\nNobody links here. [[fms/letter-of-request]]"},
-     "articles/fms/lonely.md:1: warning: orphan article: no page links to it and no path uses it"),
-    ({"articles/fms/x.md": "---\ntitle: X\nreview_by: 2026-01-01\n---\n[[fms/letter-of-request]]",
-      "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]"},
-     "articles/fms/x.md:3: warning: review date 2026-01-01 has passed"),
-    ({"articles/fms/x.md": "---\ntitle: X\ncolour: red\nareas: fms\nexperts: {a: 1}\n---\n[[fms/letter-of-request]]",
-      "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]"},
-     "articles/fms/x.md:3: warning: unknown frontmatter keys ignored: colour"),
-    ({"articles/fms/x.md": "---\ntitle: X\nexperts: {a: 1}\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
-     "articles/fms/x.md:3: error: 'experts' must be a list of text"),
-    ({"articles/fms/x.md": "---\ntitle: [X\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
-     "articles/fms/x.md:2: error: invalid YAML frontmatter"),
-    ({"articles/fms/x.md": "---\nsummary: no title\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
-     "articles/fms/x.md:1: error: missing required 'title'"),
-    ({"articles/fms/x.md": "---\ntitle: X\nareas: [nowhere]\nexperts: [ghost]\n---\n",
-      "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
-     "articles/fms/x.md:4: error: unknown person 'ghost' in 'experts'"),
-    ({"paths/p.md": "---\ntitle: P\nsteps:\n  - fms/letter-of-request\n  - article: fms/none\n---\n"},
-     "paths/p.md:5: error: step names unknown article 'fms/none'"),
-    ({"sources.yml": "- id: A\n- id: A\n"}, "sources.yml:2: error: source 'A' is listed twice (first on line 1)"),
-])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        (
+            {
+                "articles/fms/x.md": "---\ntitle: X\nsources: [SAMM C9.9]\n---\n[[fms/letter-of-request]]\n",
+                "articles/fms/y.md": "---\ntitle: Y\n---\n[[fms/x]]",
+            },
+            "articles/fms/x.md:3: error: unknown source 'SAMM C9.9' in 'sources' (not in sources.yml)",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: X\n---\nIntro.\n\nSee [[fms/letter-of-request#pricing]].\n"},
+            "articles/fms/x.md:6: error: link to missing heading '#pricing' in 'fms/letter-of-request'",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: X\n---\nOne.\n\nTwo [LOA](letter-of-offer-and-acceptance.md#terms).\n"},
+            "articles/fms/x.md:6: error: link to missing heading '#terms' in 'fms/letter-of-offer-and-acceptance'",
+        ),
+        ({"articles/fms/x.md": "---\ntitle: X\n---\nSee [[fms/gone]].\n"}, "articles/fms/x.md:4: error: link to missing article 'fms/gone'"),
+        (
+            {"articles/fms/x.md": "---\ntitle: letter of request\n---\n[[fms/letter-of-request]]"},
+            "articles/fms/x.md:2: error: duplicate title 'letter of request': already used by 'fms/letter-of-request' (title)",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: X\nsummary: s\naliases: [Request Letter]\n---\n[[fms/letter-of-request]]"},
+            "articles/fms/x.md:4: error: duplicate alias 'Request Letter': already used by 'fms/letter-of-request' (alias)",
+        ),
+        (
+            {
+                "glossary.yml": "- term: LOR\n  expansion: Letter of Request\n- term: LOR\n  expansion: letter of  request\n"
+                "- term: TCN\n  expansion: third-country national\n"
+            },
+            "glossary.yml:3: error: 'LOR' is defined twice with the same expansion (first on line 1)",
+        ),
+        (
+            {"articles/fms/lonely.md": "---\ntitle: Lonely\n---\nNobody links here. [[fms/letter-of-request]]"},
+            "articles/fms/lonely.md:1: warning: orphan article: no page links to it and no path uses it",
+        ),
+        (
+            {
+                "articles/fms/x.md": "---\ntitle: X\nreview_by: 2026-01-01\n---\n[[fms/letter-of-request]]",
+                "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]",
+            },
+            "articles/fms/x.md:3: warning: review date 2026-01-01 has passed",
+        ),
+        (
+            {
+                "articles/fms/x.md": "---\ntitle: X\ncolour: red\nareas: fms\nexperts: {a: 1}\n---\n[[fms/letter-of-request]]",
+                "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]",
+            },
+            "articles/fms/x.md:3: warning: unknown frontmatter keys ignored: colour",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: X\nexperts: {a: 1}\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
+            "articles/fms/x.md:3: error: 'experts' must be a list of text",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: [X\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
+            "articles/fms/x.md:2: error: invalid YAML frontmatter",
+        ),
+        (
+            {"articles/fms/x.md": "---\nsummary: no title\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
+            "articles/fms/x.md:1: error: missing required 'title'",
+        ),
+        (
+            {"articles/fms/x.md": "---\ntitle: X\nareas: [nowhere]\nexperts: [ghost]\n---\n", "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]]"},
+            "articles/fms/x.md:4: error: unknown person 'ghost' in 'experts'",
+        ),
+        (
+            {"paths/p.md": "---\ntitle: P\nsteps:\n  - fms/letter-of-request\n  - article: fms/none\n---\n"},
+            "paths/p.md:5: error: step names unknown article 'fms/none'",
+        ),
+        ({"sources.yml": "- id: A\n- id: A\n"}, "sources.yml:2: error: source 'A' is listed twice (first on line 1)"),
+    ],
+)
 def test_each_rule_with_its_line(content_dir, files, expected):
     write_tree(content_dir, files)
     found = problems_in(content_dir)
@@ -77,11 +115,16 @@ def test_each_rule_with_its_line(content_dir, files, expected):
 
 
 def test_links_in_code_and_existing_anchors_are_fine(content_dir):
-    write_tree(content_dir, {"articles/fms/x.md": "---\ntitle: X\n---\n"
-                             "[[fms/letter-of-request#what-it-contains]] and "
-                             "[ok](letter-of-request.md#what-it-contains)\n\n```\n[[fms/letter-of-request#nope]]\n```\n"
-                             "`[[fms/letter-of-request#nope]]`\n",
-                             "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]"})
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/x.md": "---\ntitle: X\n---\n"
+            "[[fms/letter-of-request#what-it-contains]] and "
+            "[ok](letter-of-request.md#what-it-contains)\n\n```\n[[fms/letter-of-request#nope]]\n```\n"
+            "`[[fms/letter-of-request#nope]]`\n",
+            "areas/fms.md": "---\ntitle: FMS\n---\n[[fms/x]] [[fms/letter-of-request]]",
+        },
+    )
     assert problems_in(content_dir) == []
 
 
@@ -93,14 +136,14 @@ def test_stale_articles_and_changed_sources_from_git_are_warnings(tmp_path):
     commit(root, "maria", "Initial content", files, when="2025-01-10T09:00:00Z")
     found = problems_in(root)
     assert "articles/eum/golden-sentry.md:1: warning: not changed for 365 days: due for review since 2026-01-10" in found
-    assert ("articles/eum/golden-sentry.md:4: warning: source changed since last review: SAMM C8 changed on "
-            "2026-02-01: E-Change 700") in found
+    assert ("articles/eum/golden-sentry.md:4: warning: source changed since last review: SAMM C8 changed on 2026-02-01: E-Change 700") in found
     assert check_folder(root, TODAY).errors == 0
 
 
 def runner_for(content_dir, tmp_path):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app(
+        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")}
+    )
     return app.test_cli_runner()
 
 
@@ -119,8 +162,9 @@ def test_json_format_and_warnings_alone_pass(content_dir, tmp_path):
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert (data["errors"], data["warnings"]) == (0, 1)
-    assert data["problems"] == [{"path": "articles/fms/lonely.md", "line": 1, "severity": "warning",
-                                 "message": "orphan article: no page links to it and no path uses it"}]
+    assert data["problems"] == [
+        {"path": "articles/fms/lonely.md", "line": 1, "severity": "warning", "message": "orphan article: no page links to it and no path uses it"}
+    ]
 
 
 def test_the_shipped_content_has_no_errors_and_no_warnings():
@@ -151,22 +195,24 @@ def test_the_scanner_finds_what_the_renderer_finds_on_the_shipped_content():
     assert checked > 50
 
 
-@pytest.mark.parametrize("markdown, anchors", [
-    ("## Pricing and fees\n", {"pricing-and-fees"}),
-    ("## Pricing\n\n## Pricing\n", {"pricing", "pricing_1"}),
-    ("## The **LOA** `notes`\n", {"the-loa-notes"}),
-    ("## See [[fms/letter-of-request]]\n", {"see-letter-of-request"}),
-    ("## Custom {#my-id}\n", {"my-id"}),
-    ("Setext heading\n--------------\n", {"setext-heading"}),
-    ("```\n## not a heading\n```\n", set()),
-    ("# Top\n##### Deep\n", {"top", "deep"}),
-])
+@pytest.mark.parametrize(
+    "markdown, anchors",
+    [
+        ("## Pricing and fees\n", {"pricing-and-fees"}),
+        ("## Pricing\n\n## Pricing\n", {"pricing", "pricing_1"}),
+        ("## The **LOA** `notes`\n", {"the-loa-notes"}),
+        ("## See [[fms/letter-of-request]]\n", {"see-letter-of-request"}),
+        ("## Custom {#my-id}\n", {"my-id"}),
+        ("Setext heading\n--------------\n", {"setext-heading"}),
+        ("```\n## not a heading\n```\n", set()),
+        ("# Top\n##### Deep\n", {"top", "deep"}),
+    ],
+)
 def test_scanner_anchors_match_the_renderer(markdown, anchors):
     from kb.checker import scan
     from kb.render import render_markdown
 
     found = scan(markdown, "articles/fms/x.md", {"fms/letter-of-request": "Letter of Request"}.get)
     assert found.anchors == anchors
-    rendered = render_markdown(markdown, source_path="articles/fms/x.md",
-                               resolve={"fms/letter-of-request": "Letter of Request"}.get)
+    rendered = render_markdown(markdown, source_path="articles/fms/x.md", resolve={"fms/letter-of-request": "Letter of Request"}.get)
     assert all(f'id="{a}"' in rendered.html for a in anchors)

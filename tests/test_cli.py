@@ -1,4 +1,5 @@
 """``flask kb check`` and ``flask kb index`` through Flask's CLI runner."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ def test_check_passes_on_clean_content(content_dir, tmp_path):
 
 
 def test_check_reports_every_problem_as_path_line_severity_message(content_dir, tmp_path):
-    write_tree(content_dir, {
-        "articles/fms/broken.md": """
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/broken.md": """
             ---
             title: Broken
             areas: [nowhere]
@@ -31,9 +34,10 @@ def test_check_reports_every_problem_as_path_line_severity_message(content_dir, 
             ---
             See [[fms/missing-page]].
             """,
-        "paths/bad.md": "---\ntitle: Bad\nsteps:\n  - article: fms/none\n    note: x\n---\n",
-        "glossary.yml": "- term: X\n  see: fms/none\n",
-    })
+            "paths/bad.md": "---\ntitle: Bad\nsteps:\n  - article: fms/none\n    note: x\n---\n",
+            "glossary.yml": "- term: X\n  see: fms/none\n",
+        },
+    )
     result = runner_for(content_dir, tmp_path).invoke(args=["kb", "check"])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if LINE.match(line)]

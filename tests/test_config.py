@@ -1,4 +1,5 @@
 """Settings: defaults anchored at the project, KB_* variables, the stored secret key."""
+
 from __future__ import annotations
 
 import stat

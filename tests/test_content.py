@@ -1,4 +1,5 @@
 """The tolerant loader: every bad input gives a precise problem and loses no good content."""
+
 from __future__ import annotations
 
 import os
@@ -55,10 +56,13 @@ def test_binary_file_is_skipped():
     assert doc is None and "binary file" in messages(problems)[0]
 
 
-@pytest.mark.parametrize("text", [
-    "\ufeff---\ntitle: BOM\n---\nbody",
-    "---\r\ntitle: BOM\r\n---\r\nbody",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeff---\ntitle: BOM\n---\nbody",
+        "---\r\ntitle: BOM\r\n---\r\nbody",
+    ],
+)
 def test_bom_and_crlf_are_read(text):
     doc, problems = parse(text)
     assert problems == [] and doc.title == "BOM" and doc.body.strip() == "body"
@@ -71,13 +75,16 @@ def test_empty_frontmatter_and_no_frontmatter():
     assert doc.title == "Only a heading"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("---\n- a\n- b\n---\nx", "frontmatter must be a mapping"),
-    ("---\ntitle: T\naccess: secret\n---\nx", "'access' must be 'public' or 'staff'"),
-    ("---\ntitle: T\nreview_by: next year\n---\nx", "'review_by' must be a date"),
-    ("---\ntitle: T\ntags: {a: 1}\n---\nx", "'tags' must be a list of text"),
-    ("---\ntitle: T\nms.date: 01/18/2026\n---\nx", "unknown frontmatter keys ignored: ms.date"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("---\n- a\n- b\n---\nx", "frontmatter must be a mapping"),
+        ("---\ntitle: T\naccess: secret\n---\nx", "'access' must be 'public' or 'staff'"),
+        ("---\ntitle: T\nreview_by: next year\n---\nx", "'review_by' must be a date"),
+        ("---\ntitle: T\ntags: {a: 1}\n---\nx", "'tags' must be a list of text"),
+        ("---\ntitle: T\nms.date: 01/18/2026\n---\nx", "unknown frontmatter keys ignored: ms.date"),
+    ],
+)
 def test_bad_metadata_is_reported(text, expected):
     _, problems = parse(text)
     assert any(expected in m for m in messages(problems)), messages(problems)
@@ -110,12 +117,15 @@ def test_broken_glossary_yaml_does_not_stop_loading(content_dir):
 def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, content_dir):
     outside = tmp_path / "secret.md"
     outside.write_text("---\ntitle: Secret\n---\nsecret text")
-    write_tree(content_dir, {
-        "articles/fms/bad-yaml.md": "---\ntitle: [oops\n---\nbody",
-        "articles/fms/binary.md": b"\x00\x01\x02",
-        "articles/fms/latin1.md": b"---\ntitle: Caf\xe9\n---\nx",
-        "articles/fms/huge.md": "---\ntitle: Huge\n---\n" + "x" * 20_000_000,
-    })
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/bad-yaml.md": "---\ntitle: [oops\n---\nbody",
+            "articles/fms/binary.md": b"\x00\x01\x02",
+            "articles/fms/latin1.md": b"---\ntitle: Caf\xe9\n---\nx",
+            "articles/fms/huge.md": "---\ntitle: Huge\n---\n" + "x" * 20_000_000,
+        },
+    )
     os.symlink(outside, content_dir / "articles/fms/escape.md")
     content = load_content(content_dir, max_bytes=2_000_000)
     slugs = {d.id for d in content.of_kind("article")}
@@ -130,8 +140,7 @@ def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, conten
 
 
 def test_nested_article_slugs_and_flat_other_kinds(content_dir):
-    write_tree(content_dir, {"articles/fms/cases/closure.md": "---\ntitle: Closure\n---\nx",
-                             "people/nested/ignored.md": "---\nname: N\n---\nx"})
+    write_tree(content_dir, {"articles/fms/cases/closure.md": "---\ntitle: Closure\n---\nx", "people/nested/ignored.md": "---\nname: N\n---\nx"})
     content = load_content(content_dir)
     assert "fms/cases/closure" in {d.id for d in content.of_kind("article")}
     assert "ignored" not in {d.id for d in content.of_kind("person")}

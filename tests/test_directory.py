@@ -1,4 +1,5 @@
 """The directory service over a real index: ranking by evidence, exact facets, places, pages."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,14 +56,17 @@ def test_expert_articles_alone_count_as_evidence(directory):
     assert set(ids(page)[:2]) == {"maria-delgado", "john-smith"}
 
 
-@pytest.mark.parametrize("query, first", [
-    ("French speaker in Poland", "ana-novak"),
-    ("who knows end-use monitoring in Africa", "chloe-kone"),
-    ("EUM Kenya", "chloe-kone"),
-    ("IMET in the Pacific", "tane-parata"),
-    ("Maori speaker", "tane-parata"),
-    ("Spanish LOA development South America", "maria-delgado"),
-])
+@pytest.mark.parametrize(
+    "query, first",
+    [
+        ("French speaker in Poland", "ana-novak"),
+        ("who knows end-use monitoring in Africa", "chloe-kone"),
+        ("EUM Kenya", "chloe-kone"),
+        ("IMET in the Pacific", "tane-parata"),
+        ("Maori speaker", "tane-parata"),
+        ("Spanish LOA development South America", "maria-delgado"),
+    ],
+)
 def test_mixed_skill_place_and_language_queries_put_the_right_person_first(directory, query, first):
     assert ids(directory.search(DirectoryRequest(q=query)))[0] == first
 
@@ -112,29 +116,44 @@ def _expected_counts(content_dir, facet: str, chosen: dict[str, set[str]]) -> di
     return counts
 
 
-@pytest.mark.parametrize("filters", [
-    {}, {"language": {"french"}}, {"region": {"eucom"}}, {"country": {"kenya"}, "area": {"eum"}},
-    {"organization": {"dsca"}}, {"certification": {"sc workforce certification advanced"}},
-    {"language": {"french", "german"}},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"language": {"french"}},
+        {"region": {"eucom"}},
+        {"country": {"kenya"}, "area": {"eum"}},
+        {"organization": {"dsca"}},
+        {"certification": {"sc workforce certification advanced"}},
+        {"language": {"french", "german"}},
+    ],
+)
 def test_every_facet_count_and_filter_is_exact(directory, content, filters):
     request = DirectoryRequest(filters=tuple((k, tuple(v)) for k, v in filters.items()), per_page=50)
     page = directory.search(request)
     for facet in FACETS:
         found = {v.value: v.count for v in page.facets[facet.name] if v.count}
         assert found == _expected_counts(content, facet.name, filters), facet.name
-    expected = {doc.id for doc in load_content(content).of_kind("person")
-                if all(_values(content, doc, name) & wanted for name, wanted in filters.items())}
+    expected = {
+        doc.id for doc in load_content(content).of_kind("person") if all(_values(content, doc, name) & wanted for name, wanted in filters.items())
+    }
     assert set(ids(page)) == expected and page.total == len(expected)
 
 
-@pytest.mark.parametrize("name, typed, expected", [
-    ("language", "maori", {"tane-parata"}), ("language", "MĀORI", {"tane-parata"}),
-    ("country", "cote d'ivoire", {"chloe-kone"}), ("country", "CÔTE D’IVOIRE", {"chloe-kone"}),
-    ("region", "Africa", {"chloe-kone"}), ("region", "indopacom", {"tane-parata"}),
-    ("certification", "sc workforce certification, advanced", {"ana-novak", "chloe-kone"}),
-    ("language", "Klingon", set()), ("area", "FMS", {"ana-novak", "chloe-kone", "maria-delgado", "john-smith"}),
-])
+@pytest.mark.parametrize(
+    "name, typed, expected",
+    [
+        ("language", "maori", {"tane-parata"}),
+        ("language", "MĀORI", {"tane-parata"}),
+        ("country", "cote d'ivoire", {"chloe-kone"}),
+        ("country", "CÔTE D’IVOIRE", {"chloe-kone"}),
+        ("region", "Africa", {"chloe-kone"}),
+        ("region", "indopacom", {"tane-parata"}),
+        ("certification", "sc workforce certification, advanced", {"ana-novak", "chloe-kone"}),
+        ("language", "Klingon", set()),
+        ("area", "FMS", {"ana-novak", "chloe-kone", "maria-delgado", "john-smith"}),
+    ],
+)
 def test_filter_values_are_case_and_accent_insensitive(directory, name, typed, expected):
     page = directory.search(DirectoryRequest(filters=((name, (typed,)),)))
     assert set(ids(page)) == expected
@@ -212,6 +231,7 @@ def test_arrays_line_up_while_the_index_changes(people_index, content):
 
 def test_analysis_is_pure():
     from kb.places import Places
+
     analysis = analyse("Arabic speaker CENTCOM case manager", Places(), ["arabic"], glossary_maps({}))
     assert analysis.languages == {"arabic"} and [c[0] for c in analysis.concepts] == [("centcom",), ("case",), ("manag",)]
     assert fold("Case Manager") == "case manager" and isinstance(np.zeros(1), np.ndarray)
@@ -220,12 +240,17 @@ def test_analysis_is_pure():
 def test_typed_filter_values_cost_no_memory(directory, people_index):
     directory.search(DirectoryRequest(filters=(("language", ("x",)), ("country", ("y",)))))
     reader = people_index.readers.current()
-    caches = lambda: (len(reader.filters), len(reader.derived),  # noqa: E731
-                      sum(len(v) for v in reader.derived.values() if isinstance(v, dict)))
+
+    def caches():
+        return (
+            len(reader.filters),
+            len(reader.derived),
+            sum(len(v) for v in reader.derived.values() if isinstance(v, dict)),
+        )
+
     before = caches()
     for n in range(200):
-        directory.search(DirectoryRequest(filters=(("language", (f"x{n}",)), ("country", (f"y{n}",)),
-                                                   ("organization", (f"z{n}",)))))
+        directory.search(DirectoryRequest(filters=(("language", (f"x{n}",)), ("country", (f"y{n}",)), ("organization", (f"z{n}",)))))
     assert caches() == before
 
 

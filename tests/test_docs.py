@@ -1,4 +1,5 @@
 """Docs stay honest: every setting and CLI command is in the README."""
+
 from __future__ import annotations
 
 from kb.config import SETTINGS
@@ -18,7 +19,21 @@ def test_the_two_commands_come_first():
 
 
 def test_cli_commands_are_documented():
-    for command in ("kb check", "kb check PATH", "kb index", "kb index --rebuild", "kb sync", "kb report freshness",
-                    "/hooks/content", "/feed.atom", "/reports/freshness", "kb db upgrade", "kb users add",
-                    "kb users set-role", "kb users disable", "kb users list", "kb users passwd"):
+    for command in (
+        "kb check",
+        "kb check PATH",
+        "kb index",
+        "kb index --rebuild",
+        "kb sync",
+        "kb report freshness",
+        "/hooks/content",
+        "/feed.atom",
+        "/reports/freshness",
+        "kb db upgrade",
+        "kb users add",
+        "kb users set-role",
+        "kb users disable",
+        "kb users list",
+        "kb users passwd",
+    ):
         assert command in README

@@ -1,4 +1,5 @@
 """Freshness: review dates, age, sources.yml and the report in text, CSV and JSON."""
+
 from __future__ import annotations
 
 import csv
@@ -27,28 +28,43 @@ def page(review_by=None, reviewed=None, git=None, sources=()):
 
 def doc(slug, title, areas, experts, facts):
     """A stored article as ``SearchIndex.find`` returns it, with only what the report reads."""
-    return Doc(key=f"article:{slug}", type="article", id=slug, title=title, summary="", access="public",
-               values={"areas": areas, "experts": experts}, order=100, updated=None, page=facts)
+    return Doc(
+        key=f"article:{slug}",
+        type="article",
+        id=slug,
+        title=title,
+        summary="",
+        access="public",
+        values={"areas": areas, "experts": experts},
+        order=100,
+        updated=None,
+        page=facts,
+    )
 
 
-@pytest.mark.parametrize("fields, updated, expected", [
-    ({"review_by": "2026-05-31"}, None, [("overdue", "2026-05-31")]),
-    ({"review_by": "2026-06-20"}, None, [("due-soon", "2026-06-20")]),
-    ({"review_by": "2026-08-01"}, None, []),
-    ({"git": {"updated": "2025-05-01T10:00:00"}}, None, [("overdue", "2026-05-01")]),  # 365 days without a change
-    ({"git": {"updated": "2025-06-20T10:00:00"}}, None, [("due-soon", "2026-06-20")]),
-    ({}, dt.datetime(2025, 1, 1), [("overdue", "2026-01-01")]),  # no git: the file's time
-    ({"review_by": "2030-01-01", "git": {"updated": "2020-01-01T00:00:00"}}, None, []),  # review_by wins
-    ({"reviewed": "2026-05-01", "git": {"updated": "2020-01-01T00:00:00"}}, None, []),  # reviewed counts as a change
-])
+@pytest.mark.parametrize(
+    "fields, updated, expected",
+    [
+        ({"review_by": "2026-05-31"}, None, [("overdue", "2026-05-31")]),
+        ({"review_by": "2026-06-20"}, None, [("due-soon", "2026-06-20")]),
+        ({"review_by": "2026-08-01"}, None, []),
+        ({"git": {"updated": "2025-05-01T10:00:00"}}, None, [("overdue", "2026-05-01")]),  # 365 days without a change
+        ({"git": {"updated": "2025-06-20T10:00:00"}}, None, [("due-soon", "2026-06-20")]),
+        ({}, dt.datetime(2025, 1, 1), [("overdue", "2026-01-01")]),  # no git: the file's time
+        ({"review_by": "2030-01-01", "git": {"updated": "2020-01-01T00:00:00"}}, None, []),  # review_by wins
+        ({"reviewed": "2026-05-01", "git": {"updated": "2020-01-01T00:00:00"}}, None, []),  # reviewed counts as a change
+    ],
+)
 def test_due_rules(fields, updated, expected):
     found = flags(page(**fields), updated, TODAY)
     assert [(f.status, f.date.isoformat()) for f in found] == expected
 
 
 def test_source_changed_after_the_last_review():
-    sources = [{"id": "SAMM C5.4", "changed": "2026-03-01", "note": "SAMM change notice 2026-01"},
-               {"id": "22 U.S.C. 2776", "changed": "2025-01-01", "note": ""}]
+    sources = [
+        {"id": "SAMM C5.4", "changed": "2026-03-01", "note": "SAMM change notice 2026-01"},
+        {"id": "22 U.S.C. 2776", "changed": "2025-01-01", "note": ""},
+    ]
     found = flags(page(review_by="2027-01-01", git={"updated": "2026-01-15T00:00:00"}, sources=sources), None, TODAY)
     assert [(f.status, f.date.isoformat()) for f in found] == [("source-changed", "2026-03-01")]
     assert "SAMM C5.4 changed on 2026-03-01: SAMM change notice 2026-01" in found[0].message
@@ -61,10 +77,12 @@ def test_stale_after_is_configurable():
 
 
 def test_sources_file_is_loaded_tolerantly_with_lines():
-    raw = (b"- id: SAMM C5.4\n  changed: 2026-03-01\n  note: change notice\n"
-           b"- id: SAMM C5.4\n  changed: 2026-04-01\n"
-           b"- changed: 2026-01-01\n"
-           b"- id: 22 U.S.C. 2776\n  changed: soon\n  colour: red\n")
+    raw = (
+        b"- id: SAMM C5.4\n  changed: 2026-03-01\n  note: change notice\n"
+        b"- id: SAMM C5.4\n  changed: 2026-04-01\n"
+        b"- changed: 2026-01-01\n"
+        b"- id: 22 U.S.C. 2776\n  changed: soon\n  colour: red\n"
+    )
     sources, problems = parse_sources("sources.yml", raw)
     assert [(s.id, s.changed) for s in sources] == [("SAMM C5.4", dt.date(2026, 3, 1)), ("22 U.S.C. 2776", None)]
     assert [str(p) for p in problems] == [
@@ -84,10 +102,8 @@ def test_report_groups_by_area_and_expert():
     ]
     found = report(docs, TODAY)
     assert found.counts() == {"overdue": 1, "due-soon": 1, "source-changed": 0}
-    assert [(area, [e.slug for e in entries]) for area, entries in found.grouped("areas")] == [
-        ("eum", ["eum/b"]), ("fms", ["fms/a"])]
-    assert [(p, [e.slug for e in entries]) for p, entries in found.grouped("experts")] == [
-        ("john", ["fms/a"]), ("maria", ["fms/a"]), ("", ["eum/b"])]
+    assert [(area, [e.slug for e in entries]) for area, entries in found.grouped("areas")] == [("eum", ["eum/b"]), ("fms", ["fms/a"])]
+    assert [(p, [e.slug for e in entries]) for p, entries in found.grouped("experts")] == [("john", ["fms/a"]), ("maria", ["fms/a"]), ("", ["eum/b"])]
 
 
 @pytest.fixture
@@ -95,14 +111,14 @@ def runner(tmp_path):
     root = init(tmp_path / "repo")
     files = dict(SAMPLE)
     files["articles/fms/letter-of-request.md"] = body("articles/fms/letter-of-request.md").replace(
-        "review_by: 2030-01-01", "review_by: 2030-01-01\nsources: [SAMM C5.1]")
+        "review_by: 2030-01-01", "review_by: 2030-01-01\nsources: [SAMM C5.1]"
+    )
     files["sources.yml"] = "- id: SAMM C5.1\n  changed: 2026-01-01\n  note: SAMM change notice\n"
     commit(root, "maria", "Initial content", files, when="2024-01-10T09:00:00Z")
     index = SearchIndex(tmp_path / "ix")
     sync(root, index)
     index.close()
-    app = create_app({"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app({"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")})
     yield app.test_cli_runner()
     app.extensions["kb.index"].close()
 
@@ -122,7 +138,8 @@ def test_report_command_csv_and_text(runner):
     rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["kb", "report", "freshness", "--format", "csv"]).output)))
     assert {"slug", "status", "date", "experts"} <= set(rows[0])
     assert {"slug": "fms/letter-of-request", "status": "source-changed", "date": "2026-01-01"}.items() <= next(
-        r for r in rows if r["status"] == "source-changed").items()
+        r for r in rows if r["status"] == "source-changed"
+    ).items()
     out = runner.invoke(args=["kb", "report", "freshness"]).output
     assert "fms/letter-of-request\tsource-changed\t2026-01-01\tmaria-delgado\t" in out
     assert "source changed (as of" in out.splitlines()[-1]
@@ -132,15 +149,14 @@ def test_article_page_names_the_changed_source(tmp_path):
     root = init(tmp_path / "repo")
     files = dict(SAMPLE)
     files["articles/fms/letter-of-request.md"] = body("articles/fms/letter-of-request.md").replace(
-        "review_by: 2030-01-01", "review_by: 2030-01-01\nsources: [SAMM C5.1]")
+        "review_by: 2030-01-01", "review_by: 2030-01-01\nsources: [SAMM C5.1]"
+    )
     commit(root, "maria", "Initial content", files, when="2025-01-10T09:00:00Z")
-    commit(root, "ed", "SAMM change", {"sources.yml": "- id: SAMM C5.1\n  changed: 2025-02-01\n  note: E-Change 500\n"},
-           when="2025-02-02T09:00:00Z")
+    commit(root, "ed", "SAMM change", {"sources.yml": "- id: SAMM C5.1\n  changed: 2025-02-01\n  note: E-Change 500\n"}, when="2025-02-02T09:00:00Z")
     index = SearchIndex(tmp_path / "ix")
     sync(root, index)
     index.close()
-    app = create_app({"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app({"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")})
     page = app.test_client().get("/articles/fms/letter-of-request").get_data(as_text=True)
     assert "Source changed since last review: SAMM C5.1 changed on 2025-02-01: E-Change 500" in page
     app.extensions["kb.index"].close()
@@ -156,5 +172,6 @@ def test_a_change_to_sources_yml_reaches_the_articles_citing_it(tmp_path, conten
     report_ = sync(content_dir, index)
     assert report_.updated == 1
     assert index.get("article:fms/letter-of-request", ["public"]).page.sources == (
-        {"id": "SAMM C5.1", "changed": "2026-02-01", "note": "E-Change 600"},)
+        {"id": "SAMM C5.1", "changed": "2026-02-01", "note": "E-Change 600"},
+    )
     index.close()

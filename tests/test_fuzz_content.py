@@ -5,6 +5,7 @@ rendering (``kb.render``), indexing (a real ``SearchIndex``, ``kb.sync``) or the
 (``kb.checker.check_content``), and no HTML that reaches a reader contains a script element, an
 event-handler attribute or a javascript:/data:/vbscript: URL, judged by an HTML parser.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,23 @@ from kb.sync import sync
 
 from .conftest import close_app, make_app, write_tree
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset", "background",
-                  "cite", "longdesc", "usemap", "dynsrc", "lowsrc", "ping"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "srcset",
+    "background",
+    "cite",
+    "longdesc",
+    "usemap",
+    "dynsrc",
+    "lowsrc",
+    "ping",
+}
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "base", "form", "meta", "link", "style"}
 
@@ -44,7 +60,8 @@ class Unsafe(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         target = attributes.get("src") or attributes.get("href") or attributes.get("action") or ""
-        site_asset = self.allow_site_scripts and target.startswith(("/static/", "/search"))  # the site's own files, forms
+        # the templates' own files, forms and feeds: root-relative addresses of this site
+        site_asset = self.allow_site_scripts and target.startswith("/") and not target.startswith("//")
         if tag in DANGEROUS_TAGS and not site_asset and not (tag == "meta" and self.allow_site_scripts):
             self.found.append(f"<{tag}>")
         for name, value in attrs:
@@ -69,30 +86,56 @@ def unsafe(html: str, page: bool = False) -> list[str]:
 # -- the known vectors, as explicit examples -------------------------------------------------------
 
 XSS_MARKDOWN = [
-    "[click](javascript:alert(1))", "[click](JaVaScRiPt:alert(1))", "[click](java\tscript:alert(1))",
-    "[click](&#106;avascript:alert(1))", "[x](vbscript:msgbox(1))", "[x](data:text/html;base64,PHNjcmlwdD4=)",
-    "![img](javascript:alert(1))", '![img](x" onerror="alert(1))', "![x](data:image/svg+xml,<svg onload=alert(1)>)",
-    "<script>alert(1)</script>", "<SCRIPT SRC=//evil.example/x.js></SCRIPT>", '<img src=x onerror="alert(1)">',
-    '<svg onload="alert(1)"><circle r="1"/></svg>', '<svg><script>alert(1)</script></svg>',
-    '<a href="javascript&colon;alert(1)">x</a>', '<iframe src="javascript:alert(1)"></iframe>',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>', '<details open ontoggle=alert(1)>',
-    "<object data=javascript:alert(1)>", '<form action="javascript:alert(1)"><button>x</button></form>',
-    '[ref]\n\n[ref]: javascript:alert(1)', "<https://ok.example>", "<javascript:alert(1)>",
-    '<a href="  javascript:alert(1)">x</a>', '<div style="background:url(javascript:alert(1))">x</div>',
-    "[[fms/x\" onmouseover=\"alert(1)]]", "[[x|<script>alert(1)</script>]]", "`<script>` and ```\n<script>\n```",
-    '<base href="https://evil.example/">', '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '{: onclick="alert(1)" }\nA paragraph\n{: onclick="alert(1)" }', '# Heading {: onmouseover="alert(1)" }',
-    "*[LOA]: <script>alert(1)</script>\n\nLOA text", '<a href="/x" onclick="alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[x](vbscript:msgbox(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    "![img](javascript:alert(1))",
+    '![img](x" onerror="alert(1))',
+    "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    '<img src=x onerror="alert(1)">',
+    '<svg onload="alert(1)"><circle r="1"/></svg>',
+    "<svg><script>alert(1)</script></svg>",
+    '<a href="javascript&colon;alert(1)">x</a>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<object data=javascript:alert(1)>",
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    "[ref]\n\n[ref]: javascript:alert(1)",
+    "<https://ok.example>",
+    "<javascript:alert(1)>",
+    '<a href="  javascript:alert(1)">x</a>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '[[fms/x" onmouseover="alert(1)]]',
+    "[[x|<script>alert(1)</script>]]",
+    "`<script>` and ```\n<script>\n```",
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '{: onclick="alert(1)" }\nA paragraph\n{: onclick="alert(1)" }',
+    '# Heading {: onmouseover="alert(1)" }',
+    "*[LOA]: <script>alert(1)</script>\n\nLOA text",
+    '<a href="/x" onclick="alert(1)">x</a>',
 ]
-XSS_TEXT = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
-            "javascript:alert(1)", '" onmouseover="alert(1)', "</title><script>alert(1)</script>"]
+XSS_TEXT = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    '" onmouseover="alert(1)',
+    "</title><script>alert(1)</script>",
+]
 
 
 def resolve(slug: str) -> str | None:
     return {"fms/letter-of-request": "Letter of Request"}.get(slug)
 
 
-GLOSSARY_ABBR = {"LOA": 'Letter "of" <script>alert(1)</script> Offer', "EUM": "\" onmouseover=\"alert(1)"}
+GLOSSARY_ABBR = {"LOA": 'Letter "of" <script>alert(1)</script> Offer', "EUM": '" onmouseover="alert(1)'}
 
 
 @pytest.mark.parametrize("text", XSS_MARKDOWN)
@@ -104,15 +147,43 @@ def test_known_vectors_render_safely(text):
 # -- random and mutated Markdown -------------------------------------------------------------------
 
 PIECES = XSS_MARKDOWN + [
-    "# Title", "## Section", "### Sub {#anchor}", "| a | b |\n|:-|-:|\n| 1 | 2 |", "```python\nprint(1)\n```",
-    "    indented code", "> quote", "- item\n- item", "1. one\n2. two", "[[fms/letter-of-request]]",
-    "[[fms/letter-of-request|the LOR]]", "[[missing/page]]", "[rel](../fms/letter-of-request.md)", "[a](x.md#frag)",
-    "Note[^1]\n\n[^1]: foot", "!!! warning \"Careful\"\n    Body", "Term\n:   Definition", "LOA and EUM", "***",
-    "<details><summary>s</summary>d</details>", "<kbd>Ctrl</kbd>", "&amp; &lt; &#0; &#x110000;", "\x00\x01\x7f",
-    "\u202e\u200b\ufeff", "[[", "]]", "[]()", "![]()", "<!-- c -->", "<![CDATA[x]]>", "<", ">", "&", "\\", "|",
+    "# Title",
+    "## Section",
+    "### Sub {#anchor}",
+    "| a | b |\n|:-|-:|\n| 1 | 2 |",
+    "```python\nprint(1)\n```",
+    "    indented code",
+    "> quote",
+    "- item\n- item",
+    "1. one\n2. two",
+    "[[fms/letter-of-request]]",
+    "[[fms/letter-of-request|the LOR]]",
+    "[[missing/page]]",
+    "[rel](../fms/letter-of-request.md)",
+    "[a](x.md#frag)",
+    "Note[^1]\n\n[^1]: foot",
+    '!!! warning "Careful"\n    Body',
+    "Term\n:   Definition",
+    "LOA and EUM",
+    "***",
+    "<details><summary>s</summary>d</details>",
+    "<kbd>Ctrl</kbd>",
+    "&amp; &lt; &#0; &#x110000;",
+    "\x00\x01\x7f",
+    "\u202e\u200b\ufeff",
+    "[[",
+    "]]",
+    "[]()",
+    "![]()",
+    "<!-- c -->",
+    "<![CDATA[x]]>",
+    "<",
+    ">",
+    "&",
+    "\\",
+    "|",
 ]
-NOISE = st.text(alphabet=st.sampled_from(list("<>\"'`&[](){}:!#|*-_\n\t \\/=;") + ["a", "é", "\u0000", "\ud7ff"]),
-                max_size=20)
+NOISE = st.text(alphabet=st.sampled_from(list("<>\"'`&[](){}:!#|*-_\n\t \\/=;") + ["a", "é", "\u0000", "\ud7ff"]), max_size=20)
 
 
 @st.composite
@@ -127,22 +198,66 @@ def markdown_text(draw) -> str:
         if how == "insert":
             text = text[:at] + draw(NOISE) + text[at:]
         elif how == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 10)):]
+            text = text[:at] + text[at + draw(st.integers(1, 10)) :]
         else:
-            text = text[:at] + text[max(0, at - 10):at] + text[at:]
+            text = text[:at] + text[max(0, at - 10) : at] + text[at:]
     return text
 
 
-KEYS = ["title", "name", "summary", "tags", "experts", "related", "aliases", "review_by", "updated", "access", "areas",
-        "order", "email", "phone", "organization", "expertise", "regions", "languages", "steps", "audience", "x"]
+KEYS = [
+    "title",
+    "name",
+    "summary",
+    "tags",
+    "experts",
+    "related",
+    "aliases",
+    "review_by",
+    "updated",
+    "access",
+    "areas",
+    "order",
+    "email",
+    "phone",
+    "organization",
+    "expertise",
+    "regions",
+    "languages",
+    "steps",
+    "audience",
+    "x",
+]
 YAML_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True), st.text(max_size=30),
-              st.sampled_from(XSS_TEXT), st.dates(), st.sampled_from(["staff", "public", "2030-13-45", "fms/letter-of-request"])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.floats(allow_nan=True),
+        st.text(max_size=30),
+        st.sampled_from(XSS_TEXT),
+        st.dates(),
+        st.sampled_from(["staff", "public", "2030-13-45", "fms/letter-of-request"]),
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["article", "note", "x"]), inner, max_size=3),
-    max_leaves=8)
-RAW_FRONT = ["", "title: [unclosed", "title: {a: b", ": :", "- just\n- a list", "title: !!python/object:os.system x",
-             "title: &a x\nsummary: *a", "title: *missing", "\t\ttabs: x", "title: 'x'\ntitle: 'y'", "a: b: c",
-             "title: x\n---\nmore: y", "%YAML 9.9\n---", "? complex\n: key", "title: " + "[" * 200]
+    max_leaves=8,
+)
+RAW_FRONT = [
+    "",
+    "title: [unclosed",
+    "title: {a: b",
+    ": :",
+    "- just\n- a list",
+    "title: !!python/object:os.system x",
+    "title: &a x\nsummary: *a",
+    "title: *missing",
+    "\t\ttabs: x",
+    "title: 'x'\ntitle: 'y'",
+    "a: b: c",
+    "title: x\n---\nmore: y",
+    "%YAML 9.9\n---",
+    "? complex\n: key",
+    "title: " + "[" * 200,
+]
 
 
 @st.composite
@@ -164,14 +279,22 @@ def document_bytes(draw) -> bytes:
 
 @st.composite
 def glossary_bytes(draw) -> bytes:
-    entries = draw(st.lists(st.one_of(
-        st.fixed_dictionaries({"term": st.one_of(st.sampled_from(["LOA", "EUM", "TCN", "<b>x</b>"]), st.text(max_size=12),
-                                                 st.sampled_from(XSS_TEXT)),
-                               "expansion": st.one_of(st.text(max_size=30), st.sampled_from(XSS_TEXT)),
-                               "definition": st.one_of(st.text(max_size=30), st.sampled_from(XSS_TEXT)),
-                               "see": st.one_of(st.none(), st.sampled_from(["fms/letter-of-request", "../../etc/passwd",
-                                                                            "javascript:alert(1)", "nope"]))}),
-        YAML_VALUES), max_size=6))
+    entries = draw(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {
+                        "term": st.one_of(st.sampled_from(["LOA", "EUM", "TCN", "<b>x</b>"]), st.text(max_size=12), st.sampled_from(XSS_TEXT)),
+                        "expansion": st.one_of(st.text(max_size=30), st.sampled_from(XSS_TEXT)),
+                        "definition": st.one_of(st.text(max_size=30), st.sampled_from(XSS_TEXT)),
+                        "see": st.one_of(st.none(), st.sampled_from(["fms/letter-of-request", "../../etc/passwd", "javascript:alert(1)", "nope"])),
+                    }
+                ),
+                YAML_VALUES,
+            ),
+            max_size=6,
+        )
+    )
     if draw(st.integers(0, 4)) == 0:
         return draw(st.sampled_from(RAW_FRONT)).encode() + draw(st.binary(max_size=10))
     return yaml.safe_dump(entries, allow_unicode=True).encode()
@@ -182,8 +305,10 @@ KIND_PATHS = {"article": "articles/fms/fuzz.md", "person": "people/fuzz.md", "ar
 
 @settings(max_examples=300, deadline=1000)
 @given(kind=st.sampled_from(sorted(KIND_PATHS)), raw=document_bytes())
-@example(kind="article", raw=b"---\ntitle: <script>alert(1)</script>\naliases: ['<img src=x onerror=alert(1)>']\n---\n"
-                              b"[x](javascript:alert(1)) <svg onload=alert(1)>")
+@example(
+    kind="article",
+    raw=b"---\ntitle: <script>alert(1)</script>\naliases: ['<img src=x onerror=alert(1)>']\n---\n[x](javascript:alert(1)) <svg onload=alert(1)>",
+)
 def test_parse_and_render_never_raise_and_stay_safe(kind, raw):
     doc, problems = parse_document(kind, "fms/fuzz" if kind == "article" else "fuzz", KIND_PATHS[kind], raw)
     assert all(p.severity in ("error", "warning") for p in problems)
@@ -211,8 +336,19 @@ BASE_TREE = {
 
 
 def page_urls(client) -> list[str]:
-    urls = ["/", "/glossary", "/areas/fms", "/people/maria", "/search?q=loa", "/search?q=fuzz", "/search?q=script",
-            "/api/search?q=alert", "/api/suggest?q=sc", "/api/articles/fms/letter-of-request", "/healthz"]
+    urls = [
+        "/",
+        "/glossary",
+        "/areas/fms",
+        "/people/maria",
+        "/search?q=loa",
+        "/search?q=fuzz",
+        "/search?q=script",
+        "/api/search?q=alert",
+        "/api/suggest?q=sc",
+        "/api/articles/fms/letter-of-request",
+        "/healthz",
+    ]
     data = client.get("/api/search?q=*&per_page=50").get_json()
     urls += [r["url"] for r in data.get("results", [])]
     return urls
@@ -235,10 +371,10 @@ def serve_and_check(root: Path) -> None:
         close_app(app)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example indexes a folder
-@given(docs=st.lists(st.tuples(st.sampled_from(sorted(KIND_PATHS)), document_bytes()), min_size=1, max_size=4),
-       glossary=glossary_bytes())
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=[Phase.explicit, Phase.reuse, Phase.generate]
+)  # no shrinking: each example indexes a folder
+@given(docs=st.lists(st.tuples(st.sampled_from(sorted(KIND_PATHS)), document_bytes()), min_size=1, max_size=4), glossary=glossary_bytes())
 def test_folder_check_index_and_pages_never_fail(docs, glossary):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -272,15 +408,18 @@ def test_hostile_content_through_the_whole_site(tmp_path):
             f'experts: ["maria", "{vector}"]\n'
             'related: ["javascript:alert(1)"]\n'
             "---\n"
-            "Hostile body with LOA and EUM.\n\n" + "\n\n".join(XSS_MARKDOWN) + "\n"),
+            "Hostile body with LOA and EUM.\n\n" + "\n\n".join(XSS_MARKDOWN) + "\n"
+        ),
         "people/hostile.md": f"---\nname: '{vector} Person'\nemail: 'x@example.mil\" onclick=\"alert(1)'\n"
-                             f"organization: '{vector}'\nexpertise: ['{vector}']\n---\n<svg onload=alert(1)>\n",
+        f"organization: '{vector}'\nexpertise: ['{vector}']\n---\n<svg onload=alert(1)>\n",
         "paths/hostile.md": f"---\ntitle: '{vector}'\nsteps:\n  - article: fms/hostile\n    note: '{vector}'\n---\nx\n",
-        "glossary.yml": yaml.safe_dump([
-            {"term": "LOA", "expansion": f'Letter "of" {vector} Offer', "definition": vector, "see": "fms/hostile"},
-            {"term": "EUM", "expansion": "\" onmouseover=\"alert(1)", "definition": "<img src=x onerror=alert(1)>"},
-            {"term": vector, "expansion": vector},
-        ]),
+        "glossary.yml": yaml.safe_dump(
+            [
+                {"term": "LOA", "expansion": f'Letter "of" {vector} Offer', "definition": vector, "see": "fms/hostile"},
+                {"term": "EUM", "expansion": '" onmouseover="alert(1)', "definition": "<img src=x onerror=alert(1)>"},
+                {"term": vector, "expansion": vector},
+            ]
+        ),
     }
     content = write_tree(tmp_path / "content", files)
     index = SearchIndex(tmp_path / "index")
@@ -292,9 +431,19 @@ def test_hostile_content_through_the_whole_site(tmp_path):
         client = app.test_client()
         article = client.get("/articles/fms/hostile").get_data(as_text=True)
         assert "<abbr" in article and vector not in article
-        for url in ("/articles/fms/hostile", "/people/hostile", "/paths/hostile", "/glossary", "/search?q=hostile",
-                    "/search?q=" + quote(vector), "/search?q=alert", "/search?q=script", "/search?q=tag:" + quote(vector),
-                    "/nope?q=" + quote(vector), "/articles/" + quote(vector)):
+        for url in (
+            "/articles/fms/hostile",
+            "/people/hostile",
+            "/paths/hostile",
+            "/glossary",
+            "/search?q=hostile",
+            "/search?q=" + quote(vector),
+            "/search?q=alert",
+            "/search?q=script",
+            "/search?q=tag:" + quote(vector),
+            "/nope?q=" + quote(vector),
+            "/articles/" + quote(vector),
+        ):
             response = client.get(url)
             assert response.status_code in (200, 404), url
             assert unsafe(response.get_data(as_text=True), page=True) == [], url

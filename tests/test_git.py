@@ -1,4 +1,5 @@
 """kb.git against real repositories: batched history, facts, one commit's diff, pull and diffs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,10 +18,8 @@ LOR = "articles/fms/letter-of-request.md"
 def repo(tmp_path):
     root = init(tmp_path / "content")
     first = commit(root, "maria", "Initial content", SAMPLE, when="2025-01-10T09:00:00Z")
-    second = commit(root, "john", "LOR: add funding note", {LOR: body(LOR) + "\nFunding: national funds.\n"},
-                    when="2025-03-05T10:00:00Z")
-    third = commit(root, "maria", "LOR: <script>alert(1)</script>", {LOR: body(LOR) + "\nFunding: <b>FMF</b>.\n"},
-                   when="2025-04-01T11:00:00Z")
+    second = commit(root, "john", "LOR: add funding note", {LOR: body(LOR) + "\nFunding: national funds.\n"}, when="2025-03-05T10:00:00Z")
+    third = commit(root, "maria", "LOR: <script>alert(1)</script>", {LOR: body(LOR) + "\nFunding: <b>FMF</b>.\n"}, when="2025-04-01T11:00:00Z")
     return root, (first, second, third)
 
 
@@ -64,10 +63,19 @@ def test_show_one_commit_for_one_file(repo):
     assert "people/" not in patch
 
 
-@pytest.mark.parametrize("sha, path", [
-    ("--output=/tmp/x", LOR), ("HEAD", LOR), ("abc", LOR), ("a" * 41, LOR), ("ABCDEF1", LOR),
-    ("1234567", "../outside.md"), ("1234567", "/etc/passwd"), ("1234567", "--all"),
-])
+@pytest.mark.parametrize(
+    "sha, path",
+    [
+        ("--output=/tmp/x", LOR),
+        ("HEAD", LOR),
+        ("abc", LOR),
+        ("a" * 41, LOR),
+        ("ABCDEF1", LOR),
+        ("1234567", "../outside.md"),
+        ("1234567", "/etc/passwd"),
+        ("1234567", "--all"),
+    ],
+)
 def test_show_refuses_anything_but_a_hex_id_and_a_content_path(repo, sha, path):
     with pytest.raises(git.GitError):
         git.show(repo[0], sha, path)
@@ -94,10 +102,11 @@ def test_pull_without_a_remote_is_a_no_op(repo):
 def test_most_changed_by_person_maps_emails_to_profiles(repo):
     root, _ = repo
     found = git.histories(root)
-    stored = {"fms/letter-of-request": [c.as_dict() for c in found[LOR]],
-              "fms/letter-of-offer-and-acceptance": [c.as_dict() for c in found["articles/fms/letter-of-offer-and-acceptance.md"]]}
-    ranked = git.most_changed_by_person(stored, {"maria-delgado": "Maria.Delgado@example.mil", "john-smith": "john.smith@example.mil",
-                                                 "nobody": ""})
+    stored = {
+        "fms/letter-of-request": [c.as_dict() for c in found[LOR]],
+        "fms/letter-of-offer-and-acceptance": [c.as_dict() for c in found["articles/fms/letter-of-offer-and-acceptance.md"]],
+    }
+    ranked = git.most_changed_by_person(stored, {"maria-delgado": "Maria.Delgado@example.mil", "john-smith": "john.smith@example.mil", "nobody": ""})
     assert ranked["maria-delgado"] == [("fms/letter-of-request", 2), ("fms/letter-of-offer-and-acceptance", 1)]
     assert ranked["john-smith"] == [("fms/letter-of-request", 1)]
     assert "nobody" not in ranked

@@ -1,4 +1,5 @@
 """Guard tests for the Whoosh behaviour the design depends on (see the Whoosh notes)."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -104,7 +105,9 @@ def test_whoosh_imports_cleanly_with_syntax_warnings_as_errors():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c",
-                             "import whoosh.index, whoosh.qparser, whoosh.highlight, whoosh.analysis"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-W", "error::SyntaxWarning", "-c", "import whoosh.index, whoosh.qparser, whoosh.highlight, whoosh.analysis"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr

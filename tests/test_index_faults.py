@@ -1,4 +1,5 @@
 """A corrupt index is reported as IndexUnavailable (so the site answers 503 and rebuilds); bugs stay bugs."""
+
 from __future__ import annotations
 
 import os

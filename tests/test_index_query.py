@@ -1,4 +1,5 @@
 """Query plans: the plain-text path gives exactly the clauses Whoosh's parser would."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,10 +10,26 @@ from kb.index import query
 PARSER = query.make_parser()
 ANALYZER = PARSER.schema["body"].analyzer
 EDGE_CASES = [
-    "letter of request for FMS", '"Letter of Offer and Acceptance" pricing', "the running organizations",
-    "stop-words 5th 0.5mg", "case closure, FMS?", '"End-Use Monitoring" checks', '"the"', "a an the",
-    "café résumé naïve", "LOA 2024 (draft)", "fms AND closure", "area:fms closure", "clos*", "x^2",
-    '"unbalanced', "don't", "NOT this", "what is an LOR?", '"as is, where is"', "¿qué? 日本語",
+    "letter of request for FMS",
+    '"Letter of Offer and Acceptance" pricing',
+    "the running organizations",
+    "stop-words 5th 0.5mg",
+    "case closure, FMS?",
+    '"End-Use Monitoring" checks',
+    '"the"',
+    "a an the",
+    "café résumé naïve",
+    "LOA 2024 (draft)",
+    "fms AND closure",
+    "area:fms closure",
+    "clos*",
+    "x^2",
+    '"unbalanced',
+    "don't",
+    "NOT this",
+    "what is an LOR?",
+    '"as is, where is"',
+    "¿qué? 日本語",
 ]
 
 

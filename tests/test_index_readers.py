@@ -1,4 +1,5 @@
 """Per-thread readers: their caches stay within their stated sizes whatever visitors send."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """The judged person queries (bench/judged_people.yml) through both APIs: the quality bar."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,9 @@ def client(tmp_path_factory):
     index = SearchIndex(root / "index")
     sync(ROOT / "content", index)
     index.close()
-    app = create_app({"CONTENT_DIR": str(ROOT / "content"), "INDEX_DIR": str(root / "index"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(root / "instance")})
+    app = create_app(
+        {"CONTENT_DIR": str(ROOT / "content"), "INDEX_DIR": str(root / "index"), "SECRET_KEY": "t", "INSTANCE_DIR": str(root / "instance")}
+    )
     yield app.test_client()
     app.extensions["kb.index"].close()
 

@@ -1,4 +1,5 @@
 """Handling markings: a marked article is staff-only whatever its access; ``kb check`` knows the allowed list."""
+
 from __future__ import annotations
 
 from kb import create_app
@@ -30,14 +31,26 @@ def test_the_marking_travels_in_the_record(tmp_path, content_dir):
 
 
 def check_output(content_dir, tmp_path, **settings):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance"), **settings})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(tmp_path / "ix"),
+            "SECRET_KEY": "t",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            **settings,
+        }
+    )
     return app.test_cli_runner().invoke(args=["kb", "check"])
 
 
 def test_check_reports_an_unknown_marking_with_file_and_line(content_dir, tmp_path):
-    write_tree(content_dir, {"articles/fms/marked.md": "---\ntitle: M\nsummary: s\nmarking: SECRET-ISH\n---\nx\n",
-                             "articles/fms/cui.md": "---\ntitle: C\nmarking: cui\n---\nx\n"})
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/marked.md": "---\ntitle: M\nsummary: s\nmarking: SECRET-ISH\n---\nx\n",
+            "articles/fms/cui.md": "---\ntitle: C\nmarking: cui\n---\nx\n",
+        },
+    )
     result = check_output(content_dir, tmp_path)
     assert result.exit_code == 1
     assert "articles/fms/marked.md:4: error: unknown marking 'SECRET-ISH' (allowed: CUI; KB_MARKINGS)" in result.output

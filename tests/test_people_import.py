@@ -1,4 +1,5 @@
 """``flask kb people import``: HR CSV rows to people/<id>.md, through Flask's CLI runner."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,15 +12,18 @@ from kb.content import load_content, parse_document
 from kb.people_import import import_people, slugify
 
 HEADER = "Full Name,Job Title,Organization,E-mail,Phone,Functional Areas,Skills,Combatant Command,Countries,Languages,Certification,SCO,Badge\n"
-GOOD = ('Kwame Mensah,SCO Deputy,"Office of Security Cooperation, U.S. Embassy Accra",kwame.mensah@example.mil,'
-        '+1 202 555 0199,fms;eum,IMET execution; Leahy vetting,AFRICOM,Ghana;Togo,English;French (ILR 3);Twi: ILR 2,'
-        '"SC Workforce Certification, Intermediate",Office of Security Cooperation Accra,123\n')
+GOOD = (
+    'Kwame Mensah,SCO Deputy,"Office of Security Cooperation, U.S. Embassy Accra",kwame.mensah@example.mil,'
+    "+1 202 555 0199,fms;eum,IMET execution; Leahy vetting,AFRICOM,Ghana;Togo,English;French (ILR 3);Twi: ILR 2,"
+    '"SC Workforce Certification, Intermediate",Office of Security Cooperation Accra,123\n'
+)
 
 
 @pytest.fixture
 def runner(content_dir, tmp_path):
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app(
+        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")}
+    )
     return app.test_cli_runner()
 
 
@@ -33,26 +37,27 @@ def test_import_creates_profiles_that_load_cleanly(runner, tmp_path, content_dir
     result = run(runner, tmp_path, HEADER + GOOD)
     assert result.exit_code == 0, result.output
     assert "line 2 (kwame-mensah): created" in result.output and "columns ignored: Badge" in result.output
-    doc, problems = parse_document("person", "kwame-mensah", "people/kwame-mensah.md",
-                                   (content_dir / "people/kwame-mensah.md").read_bytes())
+    doc, problems = parse_document("person", "kwame-mensah", "people/kwame-mensah.md", (content_dir / "people/kwame-mensah.md").read_bytes())
     assert problems == []
     assert doc.title == "Kwame Mensah" and doc.get("organization") == "Office of Security Cooperation, U.S. Embassy Accra"
     assert doc.get("areas") == ("fms", "eum") and doc.get("expertise") == ("IMET execution", "Leahy vetting")
-    assert doc.get("languages") == ({"name": "English", "level": ""}, {"name": "French", "level": "ILR 3"},
-                                    {"name": "Twi", "level": "ILR 2"})
+    assert doc.get("languages") == ({"name": "English", "level": ""}, {"name": "French", "level": "ILR 3"}, {"name": "Twi", "level": "ILR 2"})
     assert doc.get("phone") == "+1 202 555 0199" and doc.get("sco") == "Office of Security Cooperation Accra"
     assert [p for p in check_content(load_content(content_dir), dt.date(2026, 1, 1)) if p.severity == "error"] == []
 
 
 def test_bad_rows_are_reported_with_line_and_reason_and_the_exit_is_non_zero(runner, tmp_path, content_dir):
-    text = (HEADER + GOOD
-            + ",No Name,,,,,,,,,,,\n"
-            + "Bad Area,Analyst,,,,nowhere,,,,,,,\n"
-            + "Bad Mail,Analyst,,not-an-email,,,,,,,,,\n"
-            + '"Multi\nLine",Analyst,,,,fms,,,,,,,\n'
-            + "Too Many,a,b,c,d,fms,f,g,h,i,j,k,l,m,n\n"
-            + "Kwame Mensah,Again,,,,,,,,,,,\n"
-            + "\n")
+    text = (
+        HEADER
+        + GOOD
+        + ",No Name,,,,,,,,,,,\n"
+        + "Bad Area,Analyst,,,,nowhere,,,,,,,\n"
+        + "Bad Mail,Analyst,,not-an-email,,,,,,,,,\n"
+        + '"Multi\nLine",Analyst,,,,fms,,,,,,,\n'
+        + "Too Many,a,b,c,d,fms,f,g,h,i,j,k,l,m,n\n"
+        + "Kwame Mensah,Again,,,,,,,,,,,\n"
+        + "\n"
+    )
     result = run(runner, tmp_path, text)
     assert result.exit_code == 1
     out = result.output
@@ -76,8 +81,7 @@ def test_existing_profiles_are_never_overwritten_without_update(runner, tmp_path
 def test_update_changes_fields_and_keeps_the_bio(runner, tmp_path, content_dir):
     result = run(runner, tmp_path, HEADER + "Maria Delgado,Director,,,,,,,Chile;Peru,Spanish (ILR 5),,,\n", "--update")
     assert result.exit_code == 0 and "line 2 (maria-delgado): updated" in result.output
-    doc, problems = parse_document("person", "maria-delgado", "people/maria-delgado.md",
-                                   (content_dir / "people/maria-delgado.md").read_bytes())
+    doc, problems = parse_document("person", "maria-delgado", "people/maria-delgado.md", (content_dir / "people/maria-delgado.md").read_bytes())
     assert problems == [] and doc.get("title") == "Director" and doc.get("countries") == ("Chile", "Peru")
     assert doc.get("languages") == ({"name": "Spanish", "level": "ILR 5"},)
     assert doc.get("email") == "maria.delgado@example.mil" and doc.get("expertise") == ("LOA development",)  # kept
@@ -97,8 +101,7 @@ def test_dry_run_writes_nothing(runner, tmp_path, content_dir):
 
 
 def test_id_column_and_first_last_names(tmp_path):
-    report = import_people("ID,First Name,Last Name,Email\njdoe,José,Núñez,j@example.mil\n,Kevin,O'Donnell,\n",
-                           tmp_path, known_areas=set())
+    report = import_people("ID,First Name,Last Name,Email\njdoe,José,Núñez,j@example.mil\n,Kevin,O'Donnell,\n", tmp_path, known_areas=set())
     assert [(r.line, r.person_id, r.action) for r in report.rows] == [(2, "jdoe", "created"), (3, "kevin-odonnell", "created")]
     assert "name: José Núñez" in (tmp_path / "people/jdoe.md").read_text(encoding="utf-8")
     assert slugify("José Núñez") == "jose-nunez"

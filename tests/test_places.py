@@ -1,4 +1,5 @@
 """The place table: loading regions.yml tolerantly, folding values, and reading places in queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,10 +22,16 @@ def table() -> Places:
     return Places(tuple(commands))
 
 
-@pytest.mark.parametrize("text, folded", [
-    ("Māori", "maori"), ("Côte d'Ivoire", "cote d ivoire"), ("  FRENCH ", "french"),
-    ("SC Workforce Certification, Advanced", "sc workforce certification advanced"), ("Guinea-Bissau", "guinea bissau"),
-])
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("Māori", "maori"),
+        ("Côte d'Ivoire", "cote d ivoire"),
+        ("  FRENCH ", "french"),
+        ("SC Workforce Certification, Advanced", "sc workforce certification advanced"),
+        ("Guinea-Bissau", "guinea bissau"),
+    ],
+)
 def test_fold_removes_accents_case_and_punctuation(text, folded):
     assert fold(text) == folded
 
@@ -73,15 +80,18 @@ def test_kb_check_reports_bad_place_entries(tmp_path):
     assert next(str(p) for p in check_content(load_content(root), dt.date.today())).startswith("regions.yml:2: error: invalid YAML")
 
 
-@pytest.mark.parametrize("query, commands, countries", [
-    ("who knows IMET in Africa", {"africom"}, set()),
-    ("logistics in South America", {"southcom"}, set()),
-    ("Pacific", {"indopacom"}, set()),
-    ("ITAR licensing for Japan and Korea", set(), {"japan", "republic of korea"}),
-    ("EUM in cote d'ivoire", set(), {"cote d ivoire"}),
-    ("AFRICOM and U.S. European Command", {"africom", "eucom"}, set()),
-    ("pricing", set(), set()),
-])
+@pytest.mark.parametrize(
+    "query, commands, countries",
+    [
+        ("who knows IMET in Africa", {"africom"}, set()),
+        ("logistics in South America", {"southcom"}, set()),
+        ("Pacific", {"indopacom"}, set()),
+        ("ITAR licensing for Japan and Korea", set(), {"japan", "republic of korea"}),
+        ("EUM in cote d'ivoire", set(), {"cote d ivoire"}),
+        ("AFRICOM and U.S. European Command", {"africom", "eucom"}, set()),
+        ("pricing", set(), set()),
+    ],
+)
 def test_read_places_queries(query, commands, countries):
     found = table().match(query)
     assert set(found.commands) == commands and set(found.countries) == countries
@@ -104,11 +114,14 @@ def test_read_places_a_content_folder_follow_the_file(tmp_path):
     assert read_places(tmp_path).command_of("Kenya") == "eucom"
 
 
-@pytest.mark.parametrize("languages, expected", [
-    ("[French, Spanish]", ({"name": "French", "level": ""}, {"name": "Spanish", "level": ""})),
-    ('[{name: French, level: "ILR 3"}, Spanish]', ({"name": "French", "level": "ILR 3"}, {"name": "Spanish", "level": ""})),
-    ("Māori", ({"name": "Māori", "level": ""},)),
-])
+@pytest.mark.parametrize(
+    "languages, expected",
+    [
+        ("[French, Spanish]", ({"name": "French", "level": ""}, {"name": "Spanish", "level": ""})),
+        ('[{name: French, level: "ILR 3"}, Spanish]', ({"name": "French", "level": "ILR 3"}, {"name": "Spanish", "level": ""})),
+        ("Māori", ({"name": "Māori", "level": ""},)),
+    ],
+)
 def test_person_languages_load_plain_or_with_a_level(languages, expected):
     doc, problems = parse_document("person", "x", "people/x.md", f"---\nname: X\nlanguages: {languages}\nsco: ODC Nairobi\n---\n".encode())
     assert problems == [] and doc.get("languages") == expected and doc.get("sco") == "ODC Nairobi"
@@ -125,10 +138,13 @@ def test_articles_take_countries_and_regions():
 
 
 def test_kb_check_warns_about_commands_and_countries_the_table_lacks(tmp_path):
-    root = write_tree(tmp_path / "content", {
-        "regions.yml": "- command: AFRICOM\n  countries: [Kenya]\n",
-        "people/x.md": "---\nname: X\nregions: [AFRICOM, MOONCOM]\ncountries: [Kenya, Narnia]\n---\n",
-    })
+    root = write_tree(
+        tmp_path / "content",
+        {
+            "regions.yml": "- command: AFRICOM\n  countries: [Kenya]\n",
+            "people/x.md": "---\nname: X\nregions: [AFRICOM, MOONCOM]\ncountries: [Kenya, Narnia]\n---\n",
+        },
+    )
     problems = [str(p) for p in check_content(load_content(root), dt.date.today())]
     assert "people/x.md:3: warning: combatant command 'MOONCOM' is not in regions.yml" in problems
     assert "people/x.md:4: warning: country 'Narnia' is not in regions.yml, so it counts for no command" in problems

@@ -3,6 +3,7 @@
 Uses ../shared/corpora/realmd (skipped where absent). Its two folders go under articles/ of a
 scratch content folder, as a user would point KB_CONTENT_DIR at a repository we have never seen.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,18 +37,20 @@ def realmd(tmp_path_factory):
 
 def test_every_readable_file_becomes_a_searchable_article(realmd):
     content, index, report = realmd
-    visible = [p for p in (content / "articles").rglob("*.md")
-               if not any(part.startswith(".") for part in p.relative_to(content).parts)]
+    visible = [p for p in (content / "articles").rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(content).parts)]
     assert report.added == len(visible) > 4900
     assert index.document_count(["public"]) == len(visible)
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("Get-ChildItem", "Get-ChildItem"),
-    ('"execution policy"', "about_Execution_Policies"),
-    ("collector configuration", "collector"),
-    ("日本語", "ja/"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Get-ChildItem", "Get-ChildItem"),
+        ('"execution policy"', "about_Execution_Policies"),
+        ("collector configuration", "collector"),
+        ("日本語", "ja/"),
+    ],
+)
 def test_searches_find_the_right_pages_in_the_top_3(realmd, query, expected):
     _, index, _ = realmd
     page = search(index, ANONYMOUS, SearchRequest(q=query))
@@ -62,7 +65,9 @@ def test_typos_get_a_suggestion(realmd):
 def test_check_reports_the_problems_with_file_and_line(realmd):
     content, _, _ = realmd
     problems = [str(p) for p in check_content(load_content(content), dt.date.today())]
-    assert any(p.startswith("articles/PowerShell-Docs/reference/7.5/Microsoft.PowerShell.Core/ForEach-Object.md:9: "
-                            "error: invalid YAML frontmatter") for p in problems)
+    assert any(
+        p.startswith("articles/PowerShell-Docs/reference/7.5/Microsoft.PowerShell.Core/ForEach-Object.md:9: error: invalid YAML frontmatter")
+        for p in problems
+    )
     assert any("missing required 'title'" in p for p in problems)
     assert any("unknown frontmatter keys ignored" in p for p in problems)

@@ -1,4 +1,5 @@
 """Rendering: links, glossary tooltips, extensions, and one test per XSS vector."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -45,15 +46,18 @@ def test_wiki_links_inside_code_stay_literal():
 
 
 def test_glossary_terms_become_abbr_with_all_expansions():
-    out = render("The TCN and the LOA.", glossary={"TCN": "Transportation Control Number; third-country national",
-                                                   "LOA": "Letter of Offer and Acceptance"})
+    out = render(
+        "The TCN and the LOA.", glossary={"TCN": "Transportation Control Number; third-country national", "LOA": "Letter of Offer and Acceptance"}
+    )
     assert '<abbr title="Transportation Control Number; third-country national">TCN</abbr>' in out.html
     assert '<abbr title="Letter of Offer and Acceptance">LOA</abbr>' in out.html
 
 
 def test_extensions_toc_tables_code_footnotes_admonitions_deflists():
-    text = ("## Steps {#steps}\n\n### Sub step\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n\n"
-            "Note[^1]\n\n[^1]: A footnote.\n\n!!! warning \"Careful\"\n    Body.\n\nTerm\n:   Definition\n")
+    text = (
+        "## Steps {#steps}\n\n### Sub step\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```\n\n"
+        'Note[^1]\n\n[^1]: A footnote.\n\n!!! warning "Careful"\n    Body.\n\nTerm\n:   Definition\n'
+    )
     out = render(text)
     assert [(h.level, h.anchor, h.text) for h in out.headings] == [(2, "steps", "Steps"), (3, "sub-step", "Sub step")]
     for fragment in ("<table>", 'class="highlight"', 'class="footnote"', 'class="admonition warning"', "<dl>"):
@@ -61,20 +65,23 @@ def test_extensions_toc_tables_code_footnotes_admonitions_deflists():
     assert "print" in out.text and "<" not in out.text
 
 
-@pytest.mark.parametrize("attack, forbidden", [
-    ("<script>alert(1)</script>", "<script"),
-    ('<img src="x" onerror="alert(1)">', "onerror"),
-    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
-    ("[x](javascript:alert(1))", "javascript:"),
-    ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
-    ('<a href="&#106;avascript:alert(1)">x</a>', "alert"),
-    ('<iframe src="https://evil.example"></iframe>', "<iframe"),
-    ('<div style="background:url(javascript:alert(1))">x</div>', "javascript"),
-    ('<svg onload="alert(1)"></svg>', "onload"),
-    ('<form action="https://evil.example"><input name="x"></form>', "<form"),
-    ("<style>body{display:none}</style>", "<style"),
-    ('<a href="data:text/html,<script>alert(1)</script>">x</a>', "data:"),
-])
+@pytest.mark.parametrize(
+    "attack, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+        ("[x](javascript:alert(1))", "javascript:"),
+        ('<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
+        ('<a href="&#106;avascript:alert(1)">x</a>', "alert"),
+        ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+        ('<div style="background:url(javascript:alert(1))">x</div>', "javascript"),
+        ('<svg onload="alert(1)"></svg>', "onload"),
+        ('<form action="https://evil.example"><input name="x"></form>', "<form"),
+        ("<style>body{display:none}</style>", "<style"),
+        ('<a href="data:text/html,<script>alert(1)</script>">x</a>', "data:"),
+    ],
+)
 def test_xss_vectors_are_neutralised(attack, forbidden):
     assert forbidden.lower() not in render(attack).html.lower()
 
@@ -88,8 +95,7 @@ class _Elements(HTMLParser):
         self.attributes.update(name for name, _ in attrs)
 
 
-@pytest.mark.parametrize("attack", ['[[x" onmouseover="alert(1)]]', '[[fms/letter-of-request|x" onclick="y]]',
-                                    "[x](y.md\" onclick=\"z)"])
+@pytest.mark.parametrize("attack", ['[[x" onmouseover="alert(1)]]', '[[fms/letter-of-request|x" onclick="y]]', '[x](y.md" onclick="z)'])
 def test_link_syntax_cannot_inject_attributes(attack):
     parser = _Elements()
     parser.feed(render(attack).html)

@@ -1,4 +1,5 @@
 """Search as readers use it: acronyms both ways, syntax, facets, suggestions, access."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,12 @@ from kb.access import ANONYMOUS, Reader
 from kb.search import Acronyms, SearchRequest, expert_topic, search, suggest
 
 STAFF = Reader(name="staff", staff=True)
-GLOSSARY = {"LOA": ["Letter of Offer and Acceptance"], "EUM": ["End-Use Monitoring"],
-            "TCN": ["Transportation Control Number", "third-country national"], "AT": ["Anti-Tamper"]}
+GLOSSARY = {
+    "LOA": ["Letter of Offer and Acceptance"],
+    "EUM": ["End-Use Monitoring"],
+    "TCN": ["Transportation Control Number", "third-country national"],
+    "AT": ["Anti-Tamper"],
+}
 
 
 def run(index, q, reader=ANONYMOUS, page=1, per_page=10, **chosen):
@@ -44,8 +49,7 @@ def test_expansion_finds_pages_that_say_the_acronym(index):
 
 def test_a_glossary_term_shows_all_its_expansions(index):
     page = run(index, "tcn")
-    assert [(e.term, e.expansions) for e in page.expansions] == [
-        ("TCN", ("Transportation Control Number", "third-country national"))]
+    assert [(e.term, e.expansions) for e in page.expansions] == [("TCN", ("Transportation Control Number", "third-country national"))]
 
 
 def test_did_you_mean_corrects_typos_but_never_glossary_terms(index):
@@ -65,23 +69,52 @@ def test_phrases_and_prefixes(index):
     assert "article:eum/golden-sentry" in ids(run(index, "sentr*"))
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("area:eum", {"area:eum", "article:eum/golden-sentry"}),
-    ("AREA:EUM sentry", {"article:eum/golden-sentry"}),
-    ("type:person", {"person:maria-delgado", "person:john-smith"}),
-    ("kind:person spanish", {"person:maria-delgado"}),
-    ("tag:lor", {"article:fms/letter-of-request"}),
-    ("type:person area:fms spanish", {"person:maria-delgado"}),
-])
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("area:eum", {"area:eum", "article:eum/golden-sentry"}),
+        ("AREA:EUM sentry", {"article:eum/golden-sentry"}),
+        ("type:person", {"person:maria-delgado", "person:john-smith"}),
+        ("kind:person spanish", {"person:maria-delgado"}),
+        ("tag:lor", {"article:fms/letter-of-request"}),
+        ("type:person area:fms spanish", {"person:maria-delgado"}),
+    ],
+)
 def test_field_filters_in_the_query(index, q, expected):
     assert set(ids(run(index, q))) == expected
 
 
-@pytest.mark.parametrize("q", [
-    '"unbalanced', "lone AND", "OR", "NOT", "AND OR NOT", "(((", ")", "title:", ":::", "*", "**a", "a~~2",
-    "area:", "tag:[a TO", "x^", "^2", "{}", "[]", '""', "\\", "%s%s", "<script>alert(1)</script>",
-    "LOA" * 700, "word " * 400, "\u202e\u0000\ufffd", "日本語 検索",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "lone AND",
+        "OR",
+        "NOT",
+        "AND OR NOT",
+        "(((",
+        ")",
+        "title:",
+        ":::",
+        "*",
+        "**a",
+        "a~~2",
+        "area:",
+        "tag:[a TO",
+        "x^",
+        "^2",
+        "{}",
+        "[]",
+        '""',
+        "\\",
+        "%s%s",
+        "<script>alert(1)</script>",
+        "LOA" * 700,
+        "word " * 400,
+        "\u202e\u0000\ufffd",
+        "日本語 検索",
+    ],
+)
 def test_malformed_queries_never_raise(index, q):
     page = search(index, ANONYMOUS, SearchRequest.from_args({"q": q}))
     assert len(page.hits) == min(page.total, 10)
@@ -93,12 +126,15 @@ def test_long_queries_are_cut_and_flagged():
     assert len(request.q) == 500 and request.truncated
 
 
-@pytest.mark.parametrize("args, expected", [
-    ({"page": "abc", "per_page": "-5"}, (1, 1)),
-    ({"page": "", "per_page": "x"}, (1, 10)),
-    ({"page": "99999", "per_page": "99999"}, (200, 50)),
-    ({"page": "2", "per_page": "3"}, (2, 3)),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({"page": "abc", "per_page": "-5"}, (1, 1)),
+        ({"page": "", "per_page": "x"}, (1, 10)),
+        ({"page": "99999", "per_page": "99999"}, (200, 50)),
+        ({"page": "2", "per_page": "3"}, (2, 3)),
+    ],
+)
 def test_paging_arguments_are_clamped(args, expected):
     request = SearchRequest.from_args(args)
     assert (request.page, request.per_page) == expected
@@ -140,11 +176,18 @@ def test_snippets_highlight_matches(index):
     assert hit.snippet == "Golden Sentry checks <mark>night</mark> <mark>vision</mark> devices in routine and enhanced checks."
 
 
-@pytest.mark.parametrize("text, topic", [
-    ("who knows about CLSSA?", "CLSSA"), ("Who can help with a Section 333 proposal", "Section 333 proposal"),
-    ("expert on leahy vetting", "leahy vetting"), ("who should I contact about the LOR", "LOR"),
-    ("whole of government", None), ("LOR", None), ("who knows", None),
-])
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("who knows about CLSSA?", "CLSSA"),
+        ("Who can help with a Section 333 proposal", "Section 333 proposal"),
+        ("expert on leahy vetting", "leahy vetting"),
+        ("who should I contact about the LOR", "LOR"),
+        ("whole of government", None),
+        ("LOR", None),
+        ("who knows", None),
+    ],
+)
 def test_expert_topic(text, topic):
     assert expert_topic(text) == topic
 

@@ -1,4 +1,5 @@
 """The content that ships in content/: clean, big enough, and findable (the judged query set)."""
+
 from __future__ import annotations
 
 import datetime as dt

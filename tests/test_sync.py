@@ -1,4 +1,5 @@
 """Incremental indexing: only what changed is re-rendered, deletes vanish, rebuilds switch atomically."""
+
 from __future__ import annotations
 
 from kb.access import ANONYMOUS
@@ -53,8 +54,7 @@ def test_a_new_article_fixes_links_that_were_missing(content_dir, index):
 
 def test_glossary_change_rerenders_tooltips(content_dir, index):
     glossary = content_dir / "glossary.yml"
-    glossary.write_text(glossary.read_text().replace("expansion: Letter of Offer and Acceptance",
-                                                     "expansion: Letter of Offer & Acceptance"))
+    glossary.write_text(glossary.read_text().replace("expansion: Letter of Offer and Acceptance", "expansion: Letter of Offer & Acceptance"))
     report = sync(content_dir, index)
     # the 9 documents render glossary tooltips, and the LOA term itself changed; LOR, EUM, TCN did not
     assert (report.updated, report.unchanged) == (10, 3)
@@ -82,9 +82,15 @@ def test_updates_are_visible_to_an_open_searcher(content_dir, index):
 def test_updated_time_comes_from_git_when_the_content_is_a_repository(content_dir, index):
     import subprocess
 
-    env = {"GIT_AUTHOR_DATE": "2024-03-01T12:00:00", "GIT_COMMITTER_DATE": "2024-03-01T12:00:00",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.mil", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.mil", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_DATE": "2024-03-01T12:00:00",
+        "GIT_COMMITTER_DATE": "2024-03-01T12:00:00",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.mil",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.mil",
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "content"]):
         subprocess.run(["git", "-C", str(content_dir), *args], check=True, env=env)
     sync(content_dir, index, rebuild=True)

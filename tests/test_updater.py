@@ -1,4 +1,5 @@
 """`kb sync`: pull from a real "origin" (a bare repository in tmp), index exactly what changed."""
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,9 @@ def test_sync_pulls_and_indexes_only_the_changed_files(clones):
 
 def test_sync_handles_added_and_deleted_files(clones):
     _origin, server, expert, index = clones
-    commit(expert, "ed", "add and remove", {"articles/fms/case-closure.md": "---\ntitle: Case closure\n---\nPlatypus."},
-           delete=("people/john-smith.md",))
+    commit(
+        expert, "ed", "add and remove", {"articles/fms/case-closure.md": "---\ntitle: Case closure\n---\nPlatypus."}, delete=("people/john-smith.md",)
+    )
     git(expert, "push", "-q", "origin", "main")
     outcome = updater.update(server, index)
     assert set(outcome.changed) == {"articles/fms/case-closure.md", "people/john-smith.md"}
@@ -93,8 +95,7 @@ def test_sync_command_and_healthz_report_the_failure(clones, tmp_path):
     _origin, server, expert, index = clones
     commit(server, "ed", "diverge", {LOR: body(LOR) + "\nLocal.\n"})
     push_change(expert)
-    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")})
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 1 and "content sync failed" in result.output
     health = app.test_client().get("/healthz").get_json()
@@ -140,8 +141,15 @@ def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
     import time
 
     _origin, server, expert, index = clones
-    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance"), "WEBHOOK_SECRET": "s3cret"})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(server),
+            "INDEX_DIR": str(index.directory),
+            "SECRET_KEY": "t",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "WEBHOOK_SECRET": "s3cret",
+        }
+    )
     client = app.test_client()
     for round_, word in enumerate(("wombat", "numbat")):
         push_change(expert, message=f"round {round_}", text=f"\n{word.capitalize()} note.\n")

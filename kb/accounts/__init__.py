@@ -4,6 +4,7 @@
 plugs ``identify`` into ``app.extensions["kb.identify"]``, the one hook through which the
 rest of the app learns who reads (``kb.web.context.current_reader``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,7 +41,7 @@ def database_uri(url: str | None, instance: Path) -> str:
         return f"sqlite:///{instance / DATABASE_FILE}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -80,8 +81,8 @@ class _SessionInterface(SecureCookieSessionInterface):
         if str(setting).strip().lower() != "auto":
             return flag(setting)
         return has_request_context() and came_over_https(
-            request.is_secure, request.remote_addr, request.headers.get("X-Forwarded-Proto"),
-            app.extensions["kb.proxies"])
+            request.is_secure, request.remote_addr, request.headers.get("X-Forwarded-Proto"), app.extensions["kb.proxies"]
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -96,8 +97,9 @@ def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.extensions["kb.proxies"] = parse_networks(cfg["TRUSTED_PROXIES"])
     app.extensions["kb.passwords"] = Passwords(cfg.get("PASSWORD_PROFILE"))
-    app.extensions["kb.lockout"] = Lockout(int(cfg["LOGIN_MAX_FAILURES"]), float(cfg["LOGIN_LOCK_MINUTES"]),
-                                           float(cfg.get("LOGIN_FAILURE_DELAY", 0.5)))
+    app.extensions["kb.lockout"] = Lockout(
+        int(cfg["LOGIN_MAX_FAILURES"]), float(cfg["LOGIN_LOCK_MINUTES"]), float(cfg.get("LOGIN_FAILURE_DELAY", 0.5))
+    )
     app.extensions["kb.markings"] = settings_list(cfg["MARKINGS"])
     app.extensions["kb.identify"] = identify
 
@@ -117,8 +119,7 @@ def lockout() -> Lockout:
 
 def request_client() -> str:
     """The client's address, seen through the trusted proxies."""
-    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                          current_app.extensions["kb.proxies"])
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), current_app.extensions["kb.proxies"])
 
 
 def _proxy_user() -> User | None:

@@ -1,4 +1,5 @@
 """``flask kb db upgrade`` and ``flask kb users add|set-role|disable|enable|list|passwd|unlock``."""
+
 from __future__ import annotations
 
 import functools
@@ -33,6 +34,7 @@ def downgrade_command(revision: str) -> None:
 
 def _accounts_command(function):
     """Turn account mistakes and database failures into a one-line error and exit status 1."""
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
@@ -40,9 +42,12 @@ def _accounts_command(function):
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         except SQLAlchemyError as exc:
-            raise click.ClickException(f"the accounts database is unavailable or not set up "
-                                       f"(run 'flask kb db upgrade'): {exc.__class__.__name__}: "
-                                       f"{str(exc).splitlines()[0]}") from None
+            raise click.ClickException(
+                f"the accounts database is unavailable or not set up "
+                f"(run 'flask kb db upgrade'): {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from None
+
     return wrapper
 
 

@@ -3,6 +3,7 @@
 Everything per user lives here, never in the search index or its caches. The schema is
 created and changed only by the migrations in ``migrations/`` (``flask kb db upgrade``).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Which peer is a trusted proxy, who the client is behind it, and whether it came over HTTPS."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -37,9 +38,7 @@ def client_address(remote_addr: str | None, forwarded_for: str | None, networks:
     return address
 
 
-def came_over_https(is_secure: bool, remote_addr: str | None, forwarded_proto: str | None,
-                    networks: tuple[Network, ...]) -> bool:
+def came_over_https(is_secure: bool, remote_addr: str | None, forwarded_proto: str | None, networks: tuple[Network, ...]) -> bool:
     if is_secure:
         return True
-    return bool(forwarded_proto) and is_trusted(remote_addr, networks) and \
-        forwarded_proto.split(",")[0].strip().lower() == "https"
+    return bool(forwarded_proto) and is_trusted(remote_addr, networks) and forwarded_proto.split(",")[0].strip().lower() == "https"

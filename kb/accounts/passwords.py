@@ -1,4 +1,5 @@
 """Password hashing with argon2 (the only argon2 import)."""
+
 from __future__ import annotations
 
 import functools

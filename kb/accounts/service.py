@@ -3,6 +3,7 @@
 Views and CLI commands call these; they raise ``AccountError`` for what a person did wrong
 and let SQLAlchemy's errors through when the database itself fails (the web layer answers 503).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +29,7 @@ def normal_email(email: str) -> str:
 
 
 # --- users ---------------------------------------------------------------------------
+
 
 def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normal_email(email)))
@@ -55,8 +57,13 @@ def add_user(passwords: Passwords, email: str, name: str, role: str, password: s
         raise AccountError("the display name is empty")
     if password is not None and (problem := password_problem(password)):
         raise AccountError(problem)
-    user = User(email=email, name=name.strip()[:200], role=_check_role(role),
-                password_hash=passwords.hash(password) if password is not None else None, active=True)
+    user = User(
+        email=email,
+        name=name.strip()[:200],
+        role=_check_role(role),
+        password_hash=passwords.hash(password) if password is not None else None,
+        active=True,
+    )
     db.session.add(user)
     try:
         db.session.commit()
@@ -104,6 +111,7 @@ def count_admins() -> int:
 
 # --- sessions ------------------------------------------------------------------------
 
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -111,8 +119,11 @@ def _token_hash(token: str) -> str:
 def start_session(user: User) -> str:
     """A new server-side session for ``user``; the returned token goes into the signed cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.execute(delete(UserSession).where(  # the user's expired sessions go
-        UserSession.user_id == user.id, UserSession.created_at < utcnow() - dt.timedelta(days=SESSION_DAYS)))
+    db.session.execute(
+        delete(UserSession).where(  # the user's expired sessions go
+            UserSession.user_id == user.id, UserSession.created_at < utcnow() - dt.timedelta(days=SESSION_DAYS)
+        )
+    )
     db.session.add(UserSession(token_hash=_token_hash(token), user_id=user.id))
     user.last_login_at = utcnow()
     db.session.commit()
@@ -158,6 +169,7 @@ def single_sign_on_user(identity: str) -> User | None:
 
 # --- signing in ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Lockout:
     """``max_failures`` failed sign-ins within ``minutes`` lock an account, and a client address."""
@@ -175,8 +187,8 @@ class SignIn:
 
 def _recent_failures(email: str, address: str, since: dt.datetime) -> tuple[int, int]:
     def count(column, value) -> int:
-        return db.session.scalar(select(func.count()).select_from(LoginFailure)
-                                 .where(column == value, LoginFailure.at >= since)) or 0
+        return db.session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since)) or 0
+
     return count(LoginFailure.email, email), count(LoginFailure.address, address)
 
 
@@ -219,6 +231,7 @@ def clear_failures(email: str | None = None) -> None:
 
 # --- onboarding progress ---------------------------------------------------------------
 
+
 def steps_done(user_id: int) -> dict[str, set[str]]:
     """Path id -> slugs the user marked done (also of steps no longer in the path)."""
     done: dict[str, set[str]] = {}
@@ -237,6 +250,5 @@ def mark_step(user_id: int, path_id: str, slug: str, done: bool) -> None:
             except IntegrityError:  # a second click won the race: it is done either way
                 db.session.rollback()
     else:
-        db.session.execute(delete(StepDone).where(StepDone.user_id == user_id, StepDone.path_id == path_id,
-                                                  StepDone.slug == slug))
+        db.session.execute(delete(StepDone).where(StepDone.user_id == user_id, StepDone.path_id == path_id, StepDone.slug == slug))
         db.session.commit()

@@ -3,9 +3,9 @@
 ``service`` ranks people by evidence (the formula is in its docstring), ``analysis`` reads
 a query's places, languages and skills, ``model`` holds the requests and answers.
 """
+
 from .analysis import analyse, concept_score, glossary_maps, stems
 from .model import FACETS, DirectoryRequest, PersonHit, country_slug
 from .service import Directory, _top
 
-__all__ = ["FACETS", "Directory", "DirectoryRequest", "PersonHit", "_top", "analyse", "concept_score",
-           "country_slug", "glossary_maps", "stems"]
+__all__ = ["FACETS", "Directory", "DirectoryRequest", "PersonHit", "_top", "analyse", "concept_score", "country_slug", "glossary_maps", "stems"]

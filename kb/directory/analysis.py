@@ -1,4 +1,5 @@
 """What a directory query says: its places, languages and skill concepts (pure functions)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -7,16 +8,17 @@ from dataclasses import dataclass
 from ..facets import fold
 from ..places import PlaceMatch, Places
 
-_INTENT = frozenset("""
+_INTENT = frozenset(
+    """
 who whom whose knows know knowing knowledge expert experts expertise specialist specialists speaker
 speakers speaking speaks speak fluent someone somebody anyone person people find need looking
 contact ask talk help about on in for with and or the a an of to me i is are can could should do
-does any our my at from who's experienced experience skills skill skilled good best""".split())
+does any our my at from who's experienced experience skills skill skilled good best""".split()
+)
 
 # --- query analysis ------------------------------------------------------------------------
 
-_SUFFIXES = ("ations", "ation", "ements", "ement", "ments", "ment", "ings", "ing", "ers", "er", "ies", "es",
-             "ed", "s", "e")
+_SUFFIXES = ("ations", "ation", "ements", "ement", "ments", "ment", "ings", "ing", "ers", "er", "ies", "es", "ed", "s", "e")
 
 
 def stem(word: str) -> str:
@@ -40,8 +42,7 @@ class Analysis:
     text: str  # the query without intent words (for BM25 over people)
 
 
-def analyse(text: str, places: Places, languages: Iterable[str], glossary: GlossaryMaps,
-            countries: Iterable[str] = ()) -> Analysis:
+def analyse(text: str, places: Places, languages: Iterable[str], glossary: GlossaryMaps, countries: Iterable[str] = ()) -> Analysis:
     """Split a query into places, languages and skill concepts (see the module docstring)."""
     words = fold(text).split()
     match = places.match(text, countries)
@@ -49,7 +50,7 @@ def analyse(text: str, places: Places, languages: Iterable[str], glossary: Gloss
     found_languages, used = set(), set(match.used)
     for position, _word in enumerate(words):
         for size in (3, 2, 1):
-            phrase = " ".join(words[position:position + size])
+            phrase = " ".join(words[position : position + size])
             if position not in used and len(words) >= position + size and phrase in known_languages:
                 found_languages.add(phrase)
                 used.update(range(position, position + size))
@@ -62,7 +63,7 @@ def analyse(text: str, places: Places, languages: Iterable[str], glossary: Gloss
             position += 1
             continue
         for size in range(min(6, len(words) - position), 1, -1):  # an expansion written out
-            span = tuple(words[position:position + size])
+            span = tuple(words[position : position + size])
             if span in by_expansion and not used.intersection(range(position, position + size)):
                 concepts.append(_alternatives([" ".join(span), by_expansion[span]]))
                 skill_words += span
@@ -109,5 +110,3 @@ def concept_score(concepts: tuple, value_stems: frozenset[str]) -> float:
     if not matched_concepts:
         return 0.0
     return matched_concepts / len(concepts) + 0.5 * len(matched_stems) / len(value_stems)
-
-

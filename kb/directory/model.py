@@ -1,4 +1,5 @@
 """What the directory is asked and what it answers: requests, hits, facet values, pages."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,15 +18,12 @@ DEFAULT_PER_PAGE = 20
 FACET_LIMIT = 12  # values shown per facet on the page (the chosen ones always)
 
 
-
 FACETS = tuple(facets.BY_NAME[name] for name in facets.DIRECTORY_FACETS)
 FACET_NAMES = tuple(f.name for f in FACETS)
 
 
-
-
-
 # --- the request --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DirectoryRequest:
@@ -36,8 +34,7 @@ class DirectoryRequest:
     truncated: bool = False
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE,
-                  max_chars: int = 500) -> DirectoryRequest:
+    def from_args(cls, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE, max_chars: int = 500) -> DirectoryRequest:
         """From query-string arguments (repeated facet parameters allowed); bad numbers fall back."""
         text = " ".join(str(args.get("q") or "").split())
         getlist = getattr(args, "getlist", None)
@@ -47,9 +44,13 @@ class DirectoryRequest:
             values = tuple(dict.fromkeys(" ".join(str(v).split()) for v in raw if v and str(v).strip()))
             if values:
                 filters.append((name, values))
-        return cls(q=text[:max_chars], truncated=len(text) > max_chars, filters=tuple(filters),
-                   page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
-                   per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE))
+        return cls(
+            q=text[:max_chars],
+            truncated=len(text) > max_chars,
+            filters=tuple(filters),
+            page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
+            per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+        )
 
     def chosen(self, name: str) -> tuple[str, ...]:
         return dict(self.filters).get(name, ())
@@ -84,6 +85,7 @@ def filter_key(name: str, value: str, places: Places) -> str:
 
 # --- results ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PersonHit:
     """A person as results show them: never contact data."""
@@ -100,10 +102,19 @@ class PersonHit:
     score: float
 
     def as_json(self, url: str) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "title": self.title, "organization": self.organization,
-                "areas": list(self.areas), "regions": list(self.regions), "countries": list(self.countries),
-                "languages": list(self.languages), "expertise": list(self.expertise), "url": url,
-                "score": self.score}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "organization": self.organization,
+            "areas": list(self.areas),
+            "regions": list(self.regions),
+            "countries": list(self.countries),
+            "languages": list(self.languages),
+            "expertise": list(self.expertise),
+            "url": url,
+            "score": self.score,
+        }
 
 
 @dataclass(frozen=True)
@@ -133,9 +144,16 @@ class DirectoryPage:
 def person_hit(doc: Doc, score: float = 0.0) -> PersonHit:
     person: PersonData = doc.page
     return PersonHit(
-        id=doc.id, name=doc.title, title=person.position, organization=person.organization, areas=doc.areas,
-        regions=person.regions, countries=person.countries, languages=tuple(x.name for x in person.languages),
-        expertise=person.expertise, score=round(float(score), 4),
+        id=doc.id,
+        name=doc.title,
+        title=person.position,
+        organization=person.organization,
+        areas=doc.areas,
+        regions=person.regions,
+        countries=person.countries,
+        languages=tuple(x.name for x in person.languages),
+        expertise=person.expertise,
+        score=round(float(score), 4),
     )
 
 
@@ -154,9 +172,6 @@ class PlacePage:
     countries: tuple[tuple[str, str, int], ...]  # a command's countries: (name, slug, people)
 
 
-
 def country_slug(name: str) -> str:
     """``Côte d'Ivoire`` -> ``cote-d-ivoire`` (``fold`` of the slug gives the index value back)."""
     return fold(name).replace(" ", "-")
-
-

@@ -30,6 +30,7 @@ any of the chosen values within a facet, every facet at once; each facet's count
 other facets' filters but not its own, so they say what choosing a value would give.
 Contact data (email, phone, location) never enters a result.
 """
+
 from __future__ import annotations
 
 import functools
@@ -65,10 +66,12 @@ _ARTICLE_DEPTH = 10  # best articles whose experts get credit
 
 def _pinned(method):
     """Run a public method on one index state (a commit mid-request would change array sizes)."""
+
     @functools.wraps(method)
     def wrapper(self: Directory, *args, **kwargs):
         with self.index.pinned():
             return method(self, *args, **kwargs)
+
     return wrapper
 
 
@@ -95,10 +98,12 @@ class Directory:
         def build():
             areas = self.index.find(("public", "staff"), type="area")
             return {a.id: frozenset(stems(a.title) + stems(a.id)) for a in areas}
+
         return self._generation("area-stems", build)
 
     def _value_stems(self, name: str) -> tuple[tuple[frozenset[str], ...], dict[str, list[int]]]:
         """Stems of each value of a field, and stem -> positions of the values containing it."""
+
         def build():
             values = self.index.field_values(name).values
             value_stems = tuple(frozenset(stem(w) for w in v.split()) for v in values)
@@ -107,13 +112,13 @@ class Directory:
                 for s in found:
                     by_stem.setdefault(s, []).append(position)
             return value_stems, by_stem
+
         return self._generation(f"stems:{name}", build)
 
     # ranking ------------------------------------------------------------------------------
     def analyse(self, text: str) -> Analysis:
         maps = self._generation("glossary-maps", lambda: glossary_maps(self._glossary()))
-        return analyse(text, self.places, self.index.field_values("languages").values, maps,
-                       self.index.field_values("countries").values)
+        return analyse(text, self.places, self.index.field_values("languages").values, maps, self.index.field_values("countries").values)
 
     @_pinned
     def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,8 +136,7 @@ class Directory:
             score += W_ARTICLES * self._article_evidence(analysis.skill_text)
         place = analysis.places
         if place:
-            direct = self.index.values_mask("countries", place.countries) | \
-                self.index.values_mask("regions", place.commands)
+            direct = self.index.values_mask("countries", place.countries) | self.index.values_mask("regions", place.commands)
             near = self.index.values_mask("regions", {self.places.command_of(c) or "" for c in place.countries})
             score += W_PLACE * np.where(direct, 1.0, np.where(near, 0.25, 0.0))
         if analysis.languages:
@@ -195,8 +199,7 @@ class Directory:
         else:
             _, visible = self.index.kind_scores([], self.access, "person")
             scores, base = np.zeros(len(visible), dtype=np.float32), visible
-        chosen = {name: self.index.values_mask(_field(name), {filter_key(name, v, self.places) for v in values})
-                  for name, values in request.filters}
+        chosen = {name: self.index.values_mask(_field(name), {filter_key(name, v, self.places) for v in values}) for name, values in request.filters}
         facets = {}
         for facet in FACETS:
             others = base.copy()
@@ -211,7 +214,7 @@ class Directory:
         docs = np.flatnonzero(selected)
         start = (request.page - 1) * request.per_page
         ranked = _top(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
-        shown = ranked[start:start + request.per_page]
+        shown = ranked[start : start + request.per_page]
         hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist())))
         return DirectoryPage(request, len(docs), hits, facets, "relevance" if request.q else "name")
 
@@ -225,8 +228,7 @@ class Directory:
     def labels(self, name: str, values: Iterable[str]) -> dict[str, str]:
         """Display labels of index values: area titles, commands and countries from the table, else a profile's spelling."""
         if name == "areas":
-            titles = self._generation("area-titles", lambda: {
-                a.id: a.title for a in self.index.find(("public", "staff"), type="area")})
+            titles = self._generation("area-titles", lambda: {a.id: a.title for a in self.index.find(("public", "staff"), type="area")})
             return {v: titles.get(v, v) for v in values}
         if name == "regions":
             return {v: self.places.label(v) for v in values}
@@ -248,8 +250,9 @@ class Directory:
 
     # single people and pages built on the ranking ---------------------------------------------
     @_pinned
-    def ask_an_expert(self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str] = (),
-                      limit: int = 5, exclude_areas: Iterable[str] = ()) -> list[PersonHit]:
+    def ask_an_expert(
+        self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str] = (), limit: int = 5, exclude_areas: Iterable[str] = ()
+    ) -> list[PersonHit]:
         """The best-ranked people for a page's areas, tags and title, other than its listed experts
         (``listed`` ids, or everyone in ``exclude_areas`` for an area page that lists them all)."""
         areas = [a for a in areas if a]
@@ -297,10 +300,16 @@ class Directory:
             raise NotFound(f"country {name!r}")
         command = self.places.command_of(key)
         return PlacePage(
-            kind="country", key=key, label=self.labels("countries", [key])[key],
-            name="", command=self.places.label(command) if command else None,
-            people=tuple(person_hit(s) for s in people), articles=tuple(articles), offices=_offices(people),
-            countries=())
+            kind="country",
+            key=key,
+            label=self.labels("countries", [key])[key],
+            name="",
+            command=self.places.label(command) if command else None,
+            people=tuple(person_hit(s) for s in people),
+            articles=tuple(articles),
+            offices=_offices(people),
+            countries=(),
+        )
 
     @_pinned
     def region(self, name: str) -> PlacePage:
@@ -313,14 +322,20 @@ class Directory:
             raise NotFound(f"combatant command {name!r}")
         people_per_country = self.counts("person", "countries")
         in_table = fold_all(command.countries) if command else ()
-        covered = in_table + tuple(c for c in people_per_country
-                                   if c not in in_table and self.places.command_of(c) == code)
+        covered = in_table + tuple(c for c in people_per_country if c not in in_table and self.places.command_of(c) == code)
         labels = self.labels("countries", covered)
         countries = tuple((labels[c], country_slug(labels[c]), people_per_country.get(c, 0)) for c in covered)
         return PlacePage(
-            kind="region", key=code, label=self.places.label(code), name=command.name if command else "",
-            command=None, people=tuple(person_hit(s) for s in people), articles=tuple(articles),
-            offices=_offices(people), countries=countries)
+            kind="region",
+            key=code,
+            label=self.places.label(code),
+            name=command.name if command else "",
+            command=None,
+            people=tuple(person_hit(s) for s in people),
+            articles=tuple(articles),
+            offices=_offices(people),
+            countries=countries,
+        )
 
     @_pinned
     def country_list(self) -> list[tuple[str, list[tuple[str, str, int, int]]]]:
@@ -333,8 +348,7 @@ class Directory:
         for key in keys:
             command = self.places.command_of(key)
             group = self.places.label(command) if command else "Other"
-            groups.setdefault(group, []).append((labels[key], country_slug(labels[key]), people.get(key, 0),
-                                                 articles.get(key, 0)))
+            groups.setdefault(group, []).append((labels[key], country_slug(labels[key]), people.get(key, 0), articles.get(key, 0)))
         order = [self.places.label(fold(c.command)) for c in self.places.commands] + ["Other"]
         return [(g, sorted(groups[g], key=lambda c: fold(c[0]))) for g in order if g in groups]
 
@@ -344,8 +358,10 @@ class Directory:
         people = self.counts("person", "regions")
         articles = self.counts("article", "regions")
         codes = list(self.places.by_code) + sorted(k for k in {**people, **articles} if k not in self.places.by_code)
-        return [(self.places.label(c), self.places.by_code[c].name if c in self.places.by_code else "",
-                 people.get(c, 0), articles.get(c, 0)) for c in codes]
+        return [
+            (self.places.label(c), self.places.by_code[c].name if c in self.places.by_code else "", people.get(c, 0), articles.get(c, 0))
+            for c in codes
+        ]
 
     @_pinned
     def counts(self, kind: str, name: str) -> dict[str, int]:

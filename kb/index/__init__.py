@@ -4,6 +4,7 @@
 updates and rebuilds), ``readers`` (per-thread searchers and their bounded caches),
 ``query`` (parsing, BM25F, facets and pages), ``snippets`` and ``schema`` (what is indexed).
 """
+
 from __future__ import annotations
 
 import functools
@@ -115,8 +116,15 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------
     @_reading
-    def search(self, variants: list[str], access: Iterable[str], filters: Iterable[tuple[str, str]],
-               page: int = 1, per_page: int = 10, facets: tuple[str, ...] = SEARCH_FACETS) -> ResultSet:
+    def search(
+        self,
+        variants: list[str],
+        access: Iterable[str],
+        filters: Iterable[tuple[str, str]],
+        page: int = 1,
+        per_page: int = 10,
+        facets: tuple[str, ...] = SEARCH_FACETS,
+    ) -> ResultSet:
         """Run the query (the user's text and its acronym variants) with facet counts.
 
         Access is a filter inside the query, so totals, facets and pages never count what
@@ -165,8 +173,7 @@ class SearchIndex:
         """
         reader = self.readers.current()
         access = tuple(access)
-        visible = reader.derive(f"visible:{','.join(access)}:{kind}",
-                                lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
+        visible = reader.derive(f"visible:{','.join(access)}:{kind}", lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
         plan = queries.plan(self._parser, variants)
         if plan.clauses is not None:
             scores = queries.bm25f(reader, plan.clauses)
@@ -196,7 +203,7 @@ class SearchIndex:
             titles = np.array(list(reader.searcher.reader().column_reader("sort_title")) or [""], dtype=object)
             rank = np.empty(len(titles), dtype=np.int64)
             rank[np.argsort(titles, kind="stable")] = np.arange(len(titles))
-            return rank[:reader.n_docs]
+            return rank[: reader.n_docs]
 
         return reader.derive("title-rank", build)
 
@@ -212,5 +219,3 @@ class SearchIndex:
         ``name`` must come from the code, never from a visitor (the values are not bounded).
         """
         return self.readers.current().derive(name, build)
-
-

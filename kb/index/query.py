@@ -4,6 +4,7 @@ Access and filters are masks over document numbers, so counts, facets and pages 
 see what the reader may see. Word and phrase queries are ranked by BM25F (``kb.ranking``)
 over cached posting arrays; anything else (prefixes, field names, AND, NOT) by Whoosh.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,7 @@ class ResultSet:
 
 
 def make_parser():
-    parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS,
-                                      group=qparser.OrGroup.factory(VARIANT_BOOST))
+    parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup.factory(VARIANT_BOOST))
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.add_plugin(qparser.PrefixPlugin())
     return parser
@@ -117,8 +117,7 @@ def parse(parser, variants: list[str]):
         except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
             words = re.sub(r"[^\w\s]", " ", text).split()
             try:  # operators as words too: '" " NOT NOT "' trips it again
-                query = parser.parse(" ".join(w.lower() if w in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") else w
-                                              for w in words))
+                query = parser.parse(" ".join(w.lower() if w in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") else w for w in words))
             except Exception:
                 query = None
         if query is not None and query is not NullQuery:
@@ -127,8 +126,16 @@ def parse(parser, variants: list[str]):
     return Or(parsed) if parsed else NullQuery
 
 
-def run(reader: Reader, plan: Plan, variants: list[str], access: Iterable[str], filters: tuple[tuple[str, str], ...],
-        counted: tuple[str, ...], page: int, per_page: int) -> ResultSet:
+def run(
+    reader: Reader,
+    plan: Plan,
+    variants: list[str],
+    access: Iterable[str],
+    filters: tuple[tuple[str, str], ...],
+    counted: tuple[str, ...],
+    page: int,
+    per_page: int,
+) -> ResultSet:
     """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
     allowed = reader.mask(reader.allowed(access))
     scores, matched = _match(reader, plan, allowed)
@@ -152,8 +159,7 @@ def _match(reader: Reader, plan: Plan, allowed: np.ndarray) -> tuple[np.ndarray 
     return scores, (scores > 0) & allowed
 
 
-def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray, total: int,
-          page: int, per_page: int) -> list[tuple[int, float]]:
+def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray, total: int, page: int, per_page: int) -> list[tuple[int, float]]:
     start = (page - 1) * per_page
     if scores is not None:
         best, best_scores = top(scores, selected, page * per_page)
@@ -161,7 +167,7 @@ def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray
     if not total:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
         return []
     ranked = reader.searcher.search(query, filter=set(np.flatnonzero(selected).tolist()), limit=page * per_page)
-    return [(hit.docnum, hit.score) for hit in ranked[start:start + per_page]]
+    return [(hit.docnum, hit.score) for hit in ranked[start : start + per_page]]
 
 
 def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
@@ -202,7 +208,7 @@ def word_clauses(query) -> Clauses | None:
     if query is NullQuery or isinstance(query, Every):
         return None
     parsed = []
-    for variant in (query.subqueries if isinstance(query, Or) else [query]):
+    for variant in query.subqueries if isinstance(query, Or) else [query]:
         groups: dict[tuple[str, ...], set[str]] = {}
         for part in _flatten(variant):
             if type(part) is Term and part.fieldname in FIELD_BOOSTS and isinstance(part.text, str):
@@ -224,7 +230,11 @@ def _flatten(query) -> list:
 
 def _hit(stored: dict[str, Any], score: float, near: re.Pattern[str] | None) -> Hit:
     return Hit(
-        type=stored["type"], id=stored["id"], title=stored["title"], summary=stored.get("summary", ""),
-        areas=split(stored.get("areas")), score=round(float(score or 0.0), 4),
+        type=stored["type"],
+        id=stored["id"],
+        title=stored["title"],
+        summary=stored.get("summary", ""),
+        areas=split(stored.get("areas")),
+        score=round(float(score or 0.0), 4),
         snippet=snippet(stored.get("body", ""), near) if near else "",
     )

@@ -5,6 +5,7 @@ one opened. Every cache has a stated size, so no visitor input can grow a worker
 limit; ``MAX_CACHE_BYTES`` is what one thread's reader holds at most besides the shared
 posting arrays (``POSTING_BYTES``, per process).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,8 +66,7 @@ class SegmentData:
             found = self._lengths.get(segment_id)
         if found is None:
             count = leaf.doc_count_all()
-            found = {name: np.array([leaf.doc_field_length(n, name, 0) or 0 for n in range(count)],
-                                    dtype=np.float32) for name in FIELD_BOOSTS}
+            found = {name: np.array([leaf.doc_field_length(n, name, 0) or 0 for n in range(count)], dtype=np.float32) for name in FIELD_BOOSTS}
             with self._lock:
                 self._lengths[segment_id] = found
         return found
@@ -170,8 +170,7 @@ class Reader:
 
     def docs(self, name: str, value: str) -> frozenset[int]:
         """Document numbers having ``value`` in field ``name``."""
-        return self._filter(("docs", name, value),
-                            lambda: frozenset(self.searcher.docs_for_query(Term(name, value))))
+        return self._filter(("docs", name, value), lambda: frozenset(self.searcher.docs_for_query(Term(name, value))))
 
     def allowed(self, access: Iterable[str]) -> set[int]:
         """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
@@ -180,8 +179,9 @@ class Reader:
 
     def phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
         """Documents where ``words`` stand next to each other in any searched field (positions)."""
-        return self._filter(("phrase", words), lambda: self.mask(self.searcher.docs_for_query(
-            Or([Phrase(name, list(words)) for name in FIELD_BOOSTS]))))
+        return self._filter(
+            ("phrase", words), lambda: self.mask(self.searcher.docs_for_query(Or([Phrase(name, list(words)) for name in FIELD_BOOSTS])))
+        )
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         return self._filter(("mask", name, value), lambda: self.mask(self.docs(name, value)))
@@ -230,8 +230,7 @@ class Reader:
         if found is None:
             postings = {}
             for name in FIELD_BOOSTS:
-                parts = [(docs + offset, tf) for leaf, offset in self.leaves
-                         for docs, tf in [self.segments.postings(leaf, name, text)] if len(docs)]
+                parts = [(docs + offset, tf) for leaf, offset in self.leaves for docs, tf in [self.segments.postings(leaf, name, text)] if len(docs)]
                 if parts:
                     postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
             found = self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
@@ -286,6 +285,7 @@ class Readers:
             yield
         finally:
             self._local.pinned = previous
+
     def recheck(self, error: Exception) -> None:
         """After an unexpected error while reading: is the index itself unreadable (corrupt files)?
 

@@ -4,6 +4,7 @@ stored document that lookups hand back.
 Facet fields come from the facet registry (``kb.facets``), one keyword field each, with
 folded values; comma-joined stored values are split back into tuples here and nowhere else.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,12 +115,22 @@ def index_fields(record: Record) -> dict[str, Any]:
     # the spelling dictionary needs each word once, not every occurrence
     text = " ".join([record.title, *record.aliases, record.summary, *record.keywords, record.body])
     fields: dict[str, Any] = {
-        "key": record.key, "type": record.type, "id": record.id, "access": record.access,
-        "title": record.title, "aliases": "\n".join(record.aliases), "summary": record.summary,
-        "keywords": "\n".join(record.keywords), "body": record.body,
-        "experts": _joined("experts", record.experts), "links": _joined("links", record.links),
-        "spell": " ".join(set(_WORD.findall(text.casefold()))), "title_ac": " ".join([record.title, *record.aliases]),
-        "sort_title": record.title.casefold(), "order": record.order, "page": record.page,
+        "key": record.key,
+        "type": record.type,
+        "id": record.id,
+        "access": record.access,
+        "title": record.title,
+        "aliases": "\n".join(record.aliases),
+        "summary": record.summary,
+        "keywords": "\n".join(record.keywords),
+        "body": record.body,
+        "experts": _joined("experts", record.experts),
+        "links": _joined("links", record.links),
+        "spell": " ".join(set(_WORD.findall(text.casefold()))),
+        "title_ac": " ".join([record.title, *record.aliases]),
+        "sort_title": record.title.casefold(),
+        "order": record.order,
+        "page": record.page,
     }
     for facet in FACETS:
         if facet.field != "type" and record.facets.get(facet.name):
@@ -139,8 +150,14 @@ def split(value: str | None) -> tuple[str, ...]:
 
 def stored_doc(stored: Mapping[str, Any]) -> Doc:
     return Doc(
-        key=stored["key"], type=stored["type"], id=stored["id"], title=stored["title"],
-        summary=stored.get("summary", ""), access=stored.get("access", "public"),
-        values={name: split(stored.get(name)) for name in _LIST_FIELDS}, order=stored.get("order", 100),
-        updated=stored.get("updated"), page=stored.get("page"),
+        key=stored["key"],
+        type=stored["type"],
+        id=stored["id"],
+        title=stored["title"],
+        summary=stored.get("summary", ""),
+        access=stored.get("access", "public"),
+        values={name: split(stored.get(name)) for name in _LIST_FIELDS},
+        order=stored.get("order", 100),
+        updated=stored.get("updated"),
+        page=stored.get("page"),
     )

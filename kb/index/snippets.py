@@ -3,6 +3,7 @@
 Pure functions over text; the text is escaped piece by piece between matches, so the
 marks are the only markup.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,7 +31,7 @@ def snippet(text: str, near: re.Pattern[str]) -> str:
     end = len(text) if end < 0 else end
     window, parts, position = text[start:end], [], 0
     for match in near.finditer(window):
-        parts += [html.escape(window[position:match.start()]), "<mark>", html.escape(match.group()), "</mark>"]
+        parts += [html.escape(window[position : match.start()]), "<mark>", html.escape(match.group()), "</mark>"]
         position = match.end()
     parts.append(html.escape(window[position:]))
     return ("… " if start else "") + "".join(parts) + (" …" if end < len(text) else "")

@@ -1,9 +1,10 @@
-""""Did you mean": the closest word of the corpus to a word that is not in it.
+""" "Did you mean": the closest word of the corpus to a word that is not in it.
 
 Candidates share the word's first letter (typos rarely hit it) and are at most two edits
 away (optimal string alignment: a swap of two letters is one edit), compared in C by
 rapidfuzz over the words of that letter. The fewest edits win, then the most documents.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

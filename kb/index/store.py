@@ -6,6 +6,7 @@ so an update can tell what changed without reading stored fields). A rebuild fil
 generation and switches ``CURRENT`` atomically; readers notice and reopen. Writers take
 ``SYNC.lock`` (``fcntl``), so one process writes at a time.
 """
+
 from __future__ import annotations
 
 import json

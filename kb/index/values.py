@@ -1,5 +1,6 @@
 """Every value of one keyword field with its documents, as arrays: facet counts and masks
 for the directory without a cached mask per value (so typed filter values cost no memory)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ class FieldValues:
         for value in values:
             n = self.positions.get(value)
             if n is not None:
-                found[self.docs[self.starts[n]:self.starts[n + 1]]] = True
+                found[self.docs[self.starts[n] : self.starts[n + 1]]] = True
         return found
 
     def counts(self, selected: np.ndarray) -> dict[str, int]:
@@ -43,8 +44,7 @@ def build_field_values(reader, name: str) -> FieldValues:
     values, docs, ids = [], [], []
     for raw in reader.searcher.lexicon(name):
         value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        found = [d + offset for leaf, offset in reader.leaves for d in [reader.segments.postings(leaf, name, value)[0]]
-                 if len(d)]
+        found = [d + offset for leaf, offset in reader.leaves for d in [reader.segments.postings(leaf, name, value)[0]] if len(d)]
         if found:
             found = np.concatenate(found)
             docs.append(found)
@@ -52,5 +52,4 @@ def build_field_values(reader, name: str) -> FieldValues:
             values.append(value)
     empty = np.zeros(0, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
-    return FieldValues(tuple(values), np.concatenate(docs) if docs else empty,
-                       np.concatenate(ids) if ids else empty, starts)
+    return FieldValues(tuple(values), np.concatenate(docs) if docs else empty, np.concatenate(ids) if ids else empty, starts)

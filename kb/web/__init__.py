@@ -1,4 +1,5 @@
 """The web layer: thin blueprints over ``kb.pages`` and ``kb.search``."""
+
 from __future__ import annotations
 
 import time
@@ -32,7 +33,13 @@ def register(app: Flask) -> None:
     app.after_request(_server_timing)
     caching.register(app)
     security.register(app)
-    app.jinja_env.globals.update(document_url=document_url, results_url=results_url, site_name=app.config["SITE_NAME"],
-                                 kinds=kinds.BY_NAME, facets=facets.BY_NAME,
-                                 country_url=people.country_url, region_url=people.region_url)
+    app.jinja_env.globals.update(
+        document_url=document_url,
+        results_url=results_url,
+        site_name=app.config["SITE_NAME"],
+        kinds=kinds.BY_NAME,
+        facets=facets.BY_NAME,
+        country_url=people.country_url,
+        region_url=people.region_url,
+    )
     app.jinja_env.filters["site_links"] = site_links

@@ -3,6 +3,7 @@
 Who reads is decided once per request (``kb.accounts.identify`` via ``context.identify_reader``);
 these views only sign in and out and read ``current_reader()``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,11 +61,13 @@ def local_target(target: str | None) -> str | None:
 
 def signed_in_required(view):
     """Pages send anonymous readers to the sign-in page; API calls answer 401 JSON."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not current_reader().staff:
             return _sign_in_required()
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -90,8 +93,7 @@ def _back_here() -> str | None:
 
 def require_sign_in() -> Response | None:
     """``KB_REQUIRE_LOGIN``: every request but /login, /healthz and static files needs sign-in (``before_request``)."""
-    if flag(current_app.config["REQUIRE_LOGIN"]) and not current_reader().staff \
-            and request.endpoint not in OPEN_ENDPOINTS:
+    if flag(current_app.config["REQUIRE_LOGIN"]) and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
         return _sign_in_required()
     return None
 
@@ -107,8 +109,7 @@ def private_responses(response: Response) -> Response:
 @bp.app_context_processor
 def account_context() -> dict:
     """Templates see the reader (header: sign in, or name, progress, users, sign out) and markings."""
-    return {"current_reader": current_reader,
-            "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
+    return {"current_reader": current_reader, "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
 
 
 @bp.app_errorhandler(SQLAlchemyError)
@@ -120,9 +121,11 @@ def accounts_unavailable(error: SQLAlchemyError):
 
 
 def _unavailable() -> Response:
-    response = _respond(503, "Sign-in is unavailable",
-                        "Accounts and progress are unavailable at the moment. Reading and search still work; "
-                        "please try again in a few minutes.")
+    response = _respond(
+        503,
+        "Sign-in is unavailable",
+        "Accounts and progress are unavailable at the moment. Reading and search still work; please try again in a few minutes.",
+    )
     response.headers["Retry-After"] = "30"
     response.headers["Cache-Control"] = PRIVATE
     return response
@@ -141,9 +144,11 @@ def login():
             login_user(result.user)
             return redirect(target)
         status = 429 if result.locked else 401
-        message = (f"Too many failed sign-ins: sign-in is paused for {lockout().minutes:g} minutes. "
-                   "If you forgot your password, ask an administrator." if result.locked
-                   else "The email or password is not right.")
+        message = (
+            f"Too many failed sign-ins: sign-in is paused for {lockout().minutes:g} minutes. If you forgot your password, ask an administrator."
+            if result.locked
+            else "The email or password is not right."
+        )
     elif request.method == "POST":
         message, status = "Enter your email and password.", 400
     if request.method == "GET":
@@ -152,8 +157,9 @@ def login():
         if g.get("accounts_unavailable"):
             return _unavailable()
         db.session.execute(select(1))  # say at once when sign-in cannot work (503 via the handler)
-    return render_template("accounts/login.html", form=form, message=message,
-                           next=request.args.get("next") if local_target(request.args.get("next")) else None), status
+    return render_template(
+        "accounts/login.html", form=form, message=message, next=request.args.get("next") if local_target(request.args.get("next")) else None
+    ), status
 
 
 @bp.post("/logout")

@@ -1,4 +1,5 @@
 """``/admin/users``: admins add users, change roles, disable and enable accounts."""
+
 from __future__ import annotations
 
 import functools
@@ -32,6 +33,7 @@ def admin_required(view):
         if not current_reader().has_role("admin"):
             abort(403, "Only administrators manage users.")
         return view(*args, **kwargs)
+
     return wrapper
 
 

@@ -1,4 +1,5 @@
 """JSON API for integrations and tests."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -15,17 +16,29 @@ bp = Blueprint("api", __name__)
 def api_search():
     page = run_search()
     query = page.request
-    return jsonify({
-        "query": query.q, "total": page.total, "page": query.page, "per_page": query.per_page,
-        "results": [{
-            "type": h.type, "id": h.id, "title": h.title, "url": document_url(h.type, h.id),
-            "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
-            "score": h.score, "areas": list(h.areas),
-        } for h in page.hits],
-        "facets": page.facets,
-        "suggestion": page.suggestion,
-        "expansions": [{"term": e.term, "expansions": list(e.expansions)} for e in page.expansions],
-    })
+    return jsonify(
+        {
+            "query": query.q,
+            "total": page.total,
+            "page": query.page,
+            "per_page": query.per_page,
+            "results": [
+                {
+                    "type": h.type,
+                    "id": h.id,
+                    "title": h.title,
+                    "url": document_url(h.type, h.id),
+                    "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
+                    "score": h.score,
+                    "areas": list(h.areas),
+                }
+                for h in page.hits
+            ],
+            "facets": page.facets,
+            "suggestion": page.suggestion,
+            "expansions": [{"term": e.term, "expansions": list(e.expansions)} for e in page.expansions],
+        }
+    )
 
 
 @bp.get("/api/suggest")
@@ -38,14 +51,22 @@ def api_suggest():
 def api_article(slug: str):
     page = library().article(slug)
     doc, data = page.doc, page.doc.page
-    return jsonify({
-        "slug": doc.id, "title": doc.title, "summary": doc.summary,
-        "areas": [a.id for a in page.areas], "tags": list(doc.tags),
-        "experts": [p.id for p in page.experts], "related": [r.id for r in page.related],
-        "aliases": list(data.aliases), "review_by": data.review_by.isoformat() if data.review_by else None,
-        "updated": doc.updated.isoformat() if doc.updated else None,
-        "url": document_url("article", doc.id), "html": str(site_links(data.html)),
-    })
+    return jsonify(
+        {
+            "slug": doc.id,
+            "title": doc.title,
+            "summary": doc.summary,
+            "areas": [a.id for a in page.areas],
+            "tags": list(doc.tags),
+            "experts": [p.id for p in page.experts],
+            "related": [r.id for r in page.related],
+            "aliases": list(data.aliases),
+            "review_by": data.review_by.isoformat() if data.review_by else None,
+            "updated": doc.updated.isoformat() if doc.updated else None,
+            "url": document_url("article", doc.id),
+            "html": str(site_links(data.html)),
+        }
+    )
 
 
 @bp.get("/healthz")

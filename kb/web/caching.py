@@ -7,6 +7,7 @@
 - Anything answered to a signed-in reader is ``private, no-store``: per-user pages never
   enter a shared cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,12 @@ def cache_headers(response: Response) -> Response:
     if current_reader().staff:
         response.headers["Cache-Control"] = "private, no-store"
         return response
-    if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough \
-            and "Cache-Control" not in response.headers:
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and "Cache-Control" not in response.headers
+    ):
         response.headers["Cache-Control"] = "no-cache"
         response.add_etag()
         response.make_conditional(request)

@@ -5,6 +5,7 @@
 identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identify``
 (flask-login's user or the trusted proxy's, else anonymous), a hook tests may replace.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for

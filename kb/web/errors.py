@@ -1,4 +1,5 @@
 """Helpful error pages (HTML) and JSON errors (API)."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,7 @@ def _respond(status: int, title: str, message: str, **extra) -> Response:
     if _wants_json():
         body = jsonify({"error": title, "message": message, **extra})
     else:
-        body = render_template("error.html", status=status, title=title, message=message,
-                               query=request.args.get("q", ""), **extra)
+        body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), **extra)
     return make_response(body, status)
 
 
@@ -46,9 +46,13 @@ def index_unavailable(error: IndexUnavailable):
     """Say so clearly, and ask ``flask kb index`` to rebuild it in a process of its own."""
     current_app.logger.error("search index unavailable: %s", error)
     request_rebuild(current_app._get_current_object())
-    response = _respond(503, "The search index is being built",
-                        "The knowledge base is reading its content and building the search index. "
-                        "This page will be ready in a moment.", reason=str(error), retry=True)
+    response = _respond(
+        503,
+        "The search index is being built",
+        "The knowledge base is reading its content and building the search index. This page will be ready in a moment.",
+        reason=str(error),
+        retry=True,
+    )
     response.headers["Retry-After"] = "5"
     return response
 
@@ -67,11 +71,9 @@ def request_rebuild(app: Flask) -> None:
     if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
         return
     app.extensions["kb.rebuild_requested"] = now
-    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
-           "KB_INSTANCE_DIR": app.instance_path}
+    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
     command = [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "index", "--rebuild", "--if-idle"]
-    app.extensions["kb.rebuild"] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                                    start_new_session=True)
+    app.extensions["kb.rebuild"] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 @bp.app_errorhandler(Exception)

@@ -1,4 +1,5 @@
 """Atom feeds: ``/feed.atom`` and ``/areas/<id>/feed.atom``, as the reader may see them."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, url_for
@@ -22,8 +23,7 @@ def _atom(body: bytes) -> Response:
 def site():
     docs = library().recent_articles(FEED_SIZE)
     title = f"{current_app.config['SITE_NAME']}: recently changed articles"
-    return _atom(atom(title, url_for("feeds.site", _external=True), url_for("pages.home", _external=True),
-                      entries_for(docs, _article_url)))
+    return _atom(atom(title, url_for("feeds.site", _external=True), url_for("pages.home", _external=True), entries_for(docs, _article_url)))
 
 
 @bp.get("/areas/<doc_id>/feed.atom")
@@ -31,5 +31,11 @@ def area(doc_id: str):
     lib = library()
     title = lib.area_doc(doc_id).title  # NotFound (404) for an unknown area
     docs = lib.recent_articles(FEED_SIZE, area=doc_id)
-    return _atom(atom(f"{current_app.config['SITE_NAME']}: {title}", url_for("feeds.area", doc_id=doc_id, _external=True),
-                      url_for("pages.area", doc_id=doc_id, _external=True), entries_for(docs, _article_url)))
+    return _atom(
+        atom(
+            f"{current_app.config['SITE_NAME']}: {title}",
+            url_for("feeds.area", doc_id=doc_id, _external=True),
+            url_for("pages.area", doc_id=doc_id, _external=True),
+            entries_for(docs, _article_url),
+        )
+    )

@@ -1,4 +1,5 @@
 """An article's History page, the diff of one of its commits, and the freshness notice data."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template

@@ -3,6 +3,7 @@
 The request only signals: it starts one ``flask kb sync --if-idle`` in a process of its own
 and answers 202. The web worker never pulls or writes the index itself.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,7 @@ def content_changed():
     secret = str(current_app.config.get("WEBHOOK_SECRET") or "")
     if not secret:
         abort(404)
-    if not signature_ok(secret, request.get_data(cache=True), request.headers.get("X-Gitlab-Token"),
-                        request.headers.get("X-Hub-Signature-256")):
+    if not signature_ok(secret, request.get_data(cache=True), request.headers.get("X-Gitlab-Token"), request.headers.get("X-Hub-Signature-256")):
         return jsonify({"error": "Unauthorized", "message": "missing or wrong webhook secret"}), 401
     start_updater(current_app._get_current_object())
     return jsonify({"status": "accepted", "message": "content sync started"}), 202
@@ -58,9 +58,14 @@ def start_updater(app: Flask) -> None:
     # Always start one: an updater that is still running may already have looked at the token,
     # and a new one that finds the lock taken exits at once. Reap the ones that finished.
     updaters = [p for p in app.extensions.setdefault("kb.updaters", []) if p.poll() is None]
-    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")},
-           "KB_INSTANCE_DIR": app.instance_path}
-    updaters.append(subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "sync", "--if-idle"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True))
+    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
+    updaters.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "sync", "--if-idle"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    )
     app.extensions["kb.updaters"] = updaters

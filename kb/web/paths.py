@@ -1,4 +1,5 @@
 """Onboarding paths with progress: the list, one path, marking steps, /me and its API."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -61,8 +62,16 @@ def mark(doc_id: str, slug: str):
     mark_step(current_reader().user_id, doc_id, slug, request.form.get("done") == "1")
     if request.accept_mimetypes.best == "application/json":
         updated = next(p for p in my_progress() if p.id == doc_id)
-        response = jsonify({"path": doc_id, "slug": slug, "done": slug in updated.done,
-                            "count": len(updated.done), "total": updated.total, "percent": updated.percent})
+        response = jsonify(
+            {
+                "path": doc_id,
+                "slug": slug,
+                "done": slug in updated.done,
+                "count": len(updated.done),
+                "total": updated.total,
+                "percent": updated.percent,
+            }
+        )
         response.headers["Cache-Control"] = PRIVATE
         return response
     return redirect(url_for("paths.path", doc_id=doc_id) + f"#step-{slug.replace('/', '-')}", 303)

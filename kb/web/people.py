@@ -1,4 +1,5 @@
 """The expertise directory: ``/people``, ``/api/people``, partner country and command pages."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -45,11 +46,15 @@ def people():
 def api_people():
     result = directory().search(_request())
     req = result.request
-    return jsonify({
-        "total": result.total, "page": req.page, "per_page": req.per_page,
-        "results": [hit.as_json(document_url("person", hit.id)) for hit in result.hits],
-        "facets": result.facet_counts(),
-    })
+    return jsonify(
+        {
+            "total": result.total,
+            "page": req.page,
+            "per_page": req.per_page,
+            "results": [hit.as_json(document_url("person", hit.id)) for hit in result.hits],
+            "facets": result.facet_counts(),
+        }
+    )
 
 
 @bp.get("/api/people/<doc_id>")
@@ -57,14 +62,21 @@ def api_person(doc_id: str):
     page = library().person(doc_id)  # contact fields already emptied for anonymous readers
     facts = page.facts
     data = {
-        "id": page.doc.id, "name": page.doc.title, "title": facts.position,
-        "organization": facts.organization, "areas": [a.id for a in page.areas],
-        "regions": list(facts.regions), "countries": list(facts.countries),
+        "id": page.doc.id,
+        "name": page.doc.title,
+        "title": facts.position,
+        "organization": facts.organization,
+        "areas": [a.id for a in page.areas],
+        "regions": list(facts.regions),
+        "countries": list(facts.countries),
         "languages": [language.name for language in facts.languages],
         "language_levels": {language.name: language.level for language in facts.languages if language.level},
-        "expertise": list(facts.expertise), "certification": facts.certification,
-        "sco": facts.sco, "bio_html": str(site_links(facts.html)),
-        "articles": [a.id for a in page.articles], "paths": [p.id for p in page.paths],
+        "expertise": list(facts.expertise),
+        "certification": facts.certification,
+        "sco": facts.sco,
+        "bio_html": str(site_links(facts.html)),
+        "articles": [a.id for a in page.articles],
+        "paths": [p.id for p in page.paths],
         "url": document_url("person", page.doc.id),
     }
     if can_see_contact(current_reader()):

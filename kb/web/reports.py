@@ -1,4 +1,5 @@
 """Reports for editors: ``/reports/freshness`` (404 for everyone else)."""
+
 from __future__ import annotations
 
 import datetime as dt

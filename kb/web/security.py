@@ -4,6 +4,7 @@ The Content-Security-Policy allows scripts, styles, fonts and images from this s
 no inline script or style (everything lives in ``static/``), no plugins, no framing
 (``KB_FRAME_ANCESTORS`` relaxes that for an intranet portal that embeds the site).
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response, current_app
@@ -14,8 +15,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 def content_security_policy(frame_ancestors: str) -> str:
     """The policy, with ``frame-ancestors`` from the setting (``'none'`` by default)."""
     ancestors = frame_ancestors or "'none'"
-    return ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-            f"form-action 'self'; frame-ancestors {ancestors}")
+    return f"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
 
 
 def security_headers(response: Response) -> Response:

@@ -1,4 +1,5 @@
 """Accounts tests run against a real database made by the migrations: SQLite, and PostgreSQL where installed."""
+
 from __future__ import annotations
 
 import gc
@@ -45,10 +46,19 @@ def database_url(request, tmp_path: Path) -> str:
 def make_app(tmp_path: Path, content_dir: Path, index_dir: Path, database_url: str, **overrides):
     """An app on the test content and database; CSRF protection on, as in production."""
     if database_url.startswith("sqlite:///"):
-        Path(database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    return create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "SECRET_KEY": "test",
-                       "INSTANCE_DIR": str(tmp_path / "instance"), "DATABASE_URL": database_url,
-                       "PASSWORD_PROFILE": "cheapest", "LOGIN_FAILURE_DELAY": 0, **overrides})
+        Path(database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    return create_app(
+        {
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(index_dir),
+            "SECRET_KEY": "test",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "PASSWORD_PROFILE": "cheapest",
+            "LOGIN_FAILURE_DELAY": 0,
+            **overrides,
+        }
+    )
 
 
 def migrate(app) -> None:
@@ -78,6 +88,7 @@ def new_app(tmp_path, content_dir, index, database_url):
     def build(**settings):
         made.append(make_app(tmp_path, content_dir, index.directory, database_url, **settings))
         return made[-1]
+
     yield build
     for app in made:
         close_app(app)
@@ -93,8 +104,7 @@ def app(new_app, settings):
     return app
 
 
-USERS = [("rita@example.mil", "Rita Reader", "reader"), ("ed@example.mil", "Ed Editor", "editor"),
-         ("ada@example.mil", "Ada Admin", "admin")]
+USERS = [("rita@example.mil", "Rita Reader", "reader"), ("ed@example.mil", "Ed Editor", "editor"), ("ada@example.mil", "Ada Admin", "admin")]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """``flask kb db upgrade`` and ``flask kb users ...`` through Flask's CLI runner."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,28 +12,31 @@ from .conftest import PASSWORD, Auth
 
 
 def test_users_add_with_password_stdin_then_sign_in(app, runner):
-    result = runner.invoke(args=["kb", "users", "add", "New@Example.mil", "New Person", "--role", "editor",
-                                 "--password-stdin"], input="a long enough password\n")
+    result = runner.invoke(
+        args=["kb", "users", "add", "New@Example.mil", "New Person", "--role", "editor", "--password-stdin"], input="a long enough password\n"
+    )
     assert result.exit_code == 0, result.output
     assert "added new@example.mil (editor)" in result.output
     assert Auth(app.test_client()).login("new@example.mil", "a long enough password").status_code == 302
 
 
 def test_users_add_prompts_for_the_password_twice(app, runner):
-    result = runner.invoke(args=["kb", "users", "add", "p@example.mil", "Prompted"],
-                           input="a long enough password\na long enough password\n")
+    result = runner.invoke(args=["kb", "users", "add", "p@example.mil", "Prompted"], input="a long enough password\na long enough password\n")
     assert result.exit_code == 0, result.output
     assert "Password" in result.output and "added p@example.mil (reader)" in result.output
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["add", "rita@example.mil", "Again", "--password-stdin"], "a long enough password\n", "exists already"),
-    (["add", "x@example.mil", "Short", "--password-stdin"], "short\n", "at least 12 characters"),
-    (["add", "not-an-email", "X", "--password-stdin"], "a long enough password\n", "is not an email address"),
-    (["add", "x@example.mil", "X", "--role", "boss", "--password-stdin"], "a long enough password\n", "boss"),
-    (["set-role", "nobody@example.mil", "admin"], "", "no user 'nobody@example.mil'"),
-    (["disable", "nobody@example.mil"], "", "no user"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["add", "rita@example.mil", "Again", "--password-stdin"], "a long enough password\n", "exists already"),
+        (["add", "x@example.mil", "Short", "--password-stdin"], "short\n", "at least 12 characters"),
+        (["add", "not-an-email", "X", "--password-stdin"], "a long enough password\n", "is not an email address"),
+        (["add", "x@example.mil", "X", "--role", "boss", "--password-stdin"], "a long enough password\n", "boss"),
+        (["set-role", "nobody@example.mil", "admin"], "", "no user 'nobody@example.mil'"),
+        (["disable", "nobody@example.mil"], "", "no user"),
+    ],
+)
 def test_mistakes_are_one_line_errors(runner, args, stdin, message):
     result = runner.invoke(args=["kb", "users", *args], input=stdin)
     assert result.exit_code != 0
@@ -53,8 +57,7 @@ def test_set_role_disable_enable_list_passwd(app, runner):
     assert auth.login().status_code == 401
     assert runner.invoke(args=["kb", "users", "enable", "rita@example.mil"]).exit_code == 0
     assert auth.login().status_code == 302
-    result = runner.invoke(args=["kb", "users", "passwd", "rita@example.mil", "--password-stdin"],
-                           input="another long password\n")
+    result = runner.invoke(args=["kb", "users", "passwd", "rita@example.mil", "--password-stdin"], input="another long password\n")
     assert result.exit_code == 0, result.output
     assert "Rita" not in client.get("/").get_data(as_text=True)  # a new password signs out everywhere
     assert auth.login().status_code == 401
@@ -75,8 +78,7 @@ def test_db_upgrade_creates_the_schema_and_is_safe_to_repeat(new_app):
 
 
 def test_first_admin_from_the_cli(app, runner):
-    result = runner.invoke(args=["kb", "users", "add", "boss@example.mil", "The Boss", "--role", "admin",
-                                 "--password-stdin"], input=PASSWORD + "\n")
+    result = runner.invoke(args=["kb", "users", "add", "boss@example.mil", "The Boss", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 0
     with app.app_context():
         assert find_user("BOSS@example.mil").role == "admin"

@@ -3,6 +3,7 @@
 SQLite: the database's folder is moved away (and pooled connections dropped, as an outage
 would); PostgreSQL: the real server is stopped and started again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,7 @@ class Outage:
     def __init__(self, app, database_url: str, request) -> None:
         self.app = app
         self.server = request.getfixturevalue("postgres_server") if database_url.startswith("postgresql") else None
-        self.folder = None if self.server else Path(database_url[len("sqlite:///"):]).parent
+        self.folder = None if self.server else Path(database_url[len("sqlite:///") :]).parent
 
     def begin(self) -> None:
         if self.server:
@@ -78,8 +79,7 @@ def test_public_pages_work_sign_in_says_unavailable_and_all_is_back_after(app, c
             assert client.get("/me").status_code == 503
             assert client.get("/api/me/progress").status_code == 503
             assert client.get("/api/me/progress").get_json()["error"] == "Sign-in is unavailable"
-            marked = client.post("/paths/new-to-sc/steps/fms/letter-of-offer-and-acceptance",
-                                 data={"done": "1", "csrf_token": token})
+            marked = client.post("/paths/new-to-sc/steps/fms/letter-of-offer-and-acceptance", data={"done": "1", "csrf_token": token})
             assert marked.status_code == 503
     finally:
         outage.end()

@@ -1,4 +1,5 @@
 """Signing in and out through the real forms, roles, CSRF, redirects, cookies and lockout."""
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,7 @@ def test_sign_out_is_a_post_with_csrf(client, auth):
     assert "Rita Reader" in text(client.get("/"))
 
 
-@pytest.mark.parametrize("email, users_link", [("rita@example.mil", False), ("ed@example.mil", False),
-                                                ("ada@example.mil", True)])
+@pytest.mark.parametrize("email, users_link", [("rita@example.mil", False), ("ed@example.mil", False), ("ada@example.mil", True)])
 def test_each_role_sees_its_header(client, auth, email, users_link):
     auth.login(email)
     body = text(client.get("/"))
@@ -64,31 +64,35 @@ def test_admin_manages_users_on_the_web_page(app, client, auth):
     auth.login("ada@example.mil")
     page = text(client.get("/admin/users"))
     assert "rita@example.mil" in page and "ed@example.mil" in page
-    response = auth.post("/admin/users", {"email": "New.Person@example.mil", "name": "New Person", "role": "editor",
-                                          "password": "a long enough password"}, page="/admin/users")
+    response = auth.post(
+        "/admin/users",
+        {"email": "New.Person@example.mil", "name": "New Person", "role": "editor", "password": "a long enough password"},
+        page="/admin/users",
+    )
     assert response.status_code == 303
     assert "new.person@example.mil" in text(client.get("/admin/users"))
-    short = auth.post("/admin/users", {"email": "x@example.mil", "name": "X", "role": "reader", "password": "short"},
-                      page="/admin/users")
+    short = auth.post("/admin/users", {"email": "x@example.mil", "name": "X", "role": "reader", "password": "short"}, page="/admin/users")
     assert short.status_code == 400 and "at least 12 characters" in text(short)
     with app.app_context():
         from kb.accounts.service import find_user
+
         rita = find_user("rita@example.mil").id
     auth.post(f"/admin/users/{rita}", {"role": "editor"}, page="/admin/users")
     auth.post(f"/admin/users/{rita}", {"action": "disable"}, page="/admin/users")
     with app.app_context():
         from kb.accounts.service import find_user
+
         user = find_user("rita@example.mil")
         assert user.role == "editor" and not user.active
     other = app.test_client()
     from .conftest import Auth
+
     assert Auth(other).login("rita@example.mil").status_code == 401
 
 
 def test_admin_page_refuses_a_post_without_token(client, auth):
     auth.login("ada@example.mil")
-    response = client.post("/admin/users", data={"email": "e@example.mil", "name": "E", "role": "admin",
-                                                 "password": "a long enough password"})
+    response = client.post("/admin/users", data={"email": "e@example.mil", "name": "E", "role": "admin", "password": "a long enough password"})
     assert response.status_code == 400 and "CSRF" in text(response)
     assert "e@example.mil" not in text(client.get("/admin/users"))
 
@@ -141,18 +145,33 @@ def test_unknown_accounts_take_as_long_as_known_ones(app, client, auth):
 def test_a_disabled_account_cannot_sign_in(app, auth):
     with app.app_context():
         from kb.accounts.service import set_active
+
         set_active("rita@example.mil", False)
     assert auth.login().status_code == 401
 
 
-@pytest.mark.parametrize("target", [
-    "http://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example",
-    "%2F%2Fevil.example%2F", "/%2F%2Fevil.example/", "/%5Cevil.example/", "%68ttp://evil.example",
-    "http%3A%2F%2Fevil.example%2F", "/%252F%252Fevil.example", "\\\\evil.example", "/\t/evil.example",
-    "javascript:alert(1)", " //evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https:evil.example",
+        "%2F%2Fevil.example%2F",
+        "/%2F%2Fevil.example/",
+        "/%5Cevil.example/",
+        "%68ttp://evil.example",
+        "http%3A%2F%2Fevil.example%2F",
+        "/%252F%252Fevil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+    ],
+)
 def test_next_never_leaves_the_site(client, auth, target):
     from urllib.parse import quote
+
     response = auth.login(next=quote(target, safe=""))
     assert response.status_code == 302
     assert response.headers["Location"] == "/", target
@@ -161,14 +180,26 @@ def test_next_never_leaves_the_site(client, auth, target):
 @pytest.mark.parametrize("target", ["/articles/fms/letter-of-request", "/search?q=LOA&type=article", "/me"])
 def test_next_goes_to_a_local_page(client, auth, target):
     from urllib.parse import quote
+
     response = auth.login(next=quote(target, safe=""))
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/paths", "/paths"), ("//evil.example", None), ("/\\evil", None), ("http://x", None), ("x", None),
-    ("/%2f%2fevil", None), ("/%25%32%66%25%32%66evil", None), ("", None), (None, None), ("/a%20b", "/a%20b"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/paths", "/paths"),
+        ("//evil.example", None),
+        ("/\\evil", None),
+        ("http://x", None),
+        ("x", None),
+        ("/%2f%2fevil", None),
+        ("/%25%32%66%25%32%66evil", None),
+        ("", None),
+        (None, None),
+        ("/a%20b", "/a%20b"),
+    ],
+)
 def test_local_target(target, expected):
     assert local_target(target) == expected
 
@@ -183,19 +214,20 @@ def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, client, a
 def test_secure_cookies_can_be_forced(new_app):
     app = new_app(SECURE_COOKIES=1)
     from .conftest import migrate
+
     migrate(app)
     assert "Secure" in app.test_client().get("/login").headers["Set-Cookie"]
 
 
 def test_forwarded_https_counts_only_from_a_trusted_proxy(new_app):
     from .conftest import migrate
+
     app = new_app(TRUSTED_PROXIES="10.0.0.0/8")
     migrate(app)
     client = app.test_client()
     trusted = client.get("/login", headers={"X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert "Secure" in trusted.headers["Set-Cookie"]
-    other = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"},
-                                  environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    other = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
     assert "Secure" not in other.headers["Set-Cookie"]
 
 
@@ -207,6 +239,7 @@ def test_failed_sign_ins_lock_the_account_for_everyone(app, client, auth):
     # the right password from another address does not get in while locked
     other = app.test_client()
     from .conftest import Auth
+
     locked = Auth(other).login("rita@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.77"})
     assert locked.status_code == 429
     assert "Rita Reader" not in text(other.get("/"))
@@ -232,6 +265,7 @@ def test_the_lock_ends_after_the_window(app, client, auth):
     assert auth.login().status_code == 429
     with app.app_context():  # 16 minutes later
         import datetime as dt
+
         for failure in db.session.scalars(db.select(LoginFailure)):
             failure.at -= dt.timedelta(minutes=16)
         db.session.commit()

@@ -1,4 +1,5 @@
 """Onboarding paths: the list, one path, marking steps done and not done, /me, the API, persistence."""
+
 from __future__ import annotations
 
 import re
@@ -77,8 +78,7 @@ def test_marking_answers_json_for_the_script(client, auth):
     auth.login()
     response = auth.post(STEP, {"done": "1"}, page="/paths/new-to-sc", headers={"Accept": "application/json"})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
-    assert response.get_json() == {"path": "new-to-sc", "slug": "fms/letter-of-request", "done": True,
-                                   "count": 1, "total": 3, "percent": 33}
+    assert response.get_json() == {"path": "new-to-sc", "slug": "fms/letter-of-request", "done": True, "count": 1, "total": 3, "percent": 33}
 
 
 def test_steps_that_are_not_in_the_path_are_refused(client, auth):
@@ -115,6 +115,7 @@ def test_progress_survives_a_restart_and_a_content_change(content_dir, index, ne
     auth.post("/paths/new-to-sc/steps/fms/letter-of-offer-and-acceptance", {"done": "1"}, page="/paths/new-to-sc")
     with app.app_context():
         from kb.accounts.models import db
+
         db.engine.dispose()
     # the content changes: one step's article is renamed
     (content_dir / "articles/fms/letter-of-offer-and-acceptance.md").rename(content_dir / "articles/fms/loa.md")
@@ -129,8 +130,7 @@ def test_progress_survives_a_restart_and_a_content_change(content_dir, index, ne
     # renamed back: the old mark is still there
     (content_dir / "articles/fms/loa.md").rename(content_dir / "articles/fms/letter-of-offer-and-acceptance.md")
     sync(content_dir, index)
-    assert sorted(progress(again)["new-to-sc"]["done"]) == ["fms/letter-of-offer-and-acceptance",
-                                                            "fms/letter-of-request"]
+    assert sorted(progress(again)["new-to-sc"]["done"]) == ["fms/letter-of-offer-and-acceptance", "fms/letter-of-request"]
 
 
 def test_kb_check_reports_a_step_whose_article_is_gone(content_dir, runner):

@@ -1,4 +1,5 @@
 """``KB_REQUIRE_LOGIN=1``: every page and API call needs sign-in; /healthz, /login and static files stay open."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,16 +10,16 @@ def settings():
     return {"REQUIRE_LOGIN": 1}
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=LOA", "/articles/fms/letter-of-request", "/paths", "/glossary",
-                                 "/people/maria-delgado", "/me", "/nope"])
+@pytest.mark.parametrize(
+    "url", ["/", "/search?q=LOA", "/articles/fms/letter-of-request", "/paths", "/glossary", "/people/maria-delgado", "/me", "/nope"]
+)
 def test_pages_redirect_to_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize("url", ["/api/search?q=LOA", "/api/suggest?q=le", "/api/articles/fms/letter-of-request",
-                                 "/api/me/progress"])
+@pytest.mark.parametrize("url", ["/api/search?q=LOA", "/api/suggest?q=le", "/api/articles/fms/letter-of-request", "/api/me/progress"])
 def test_api_answers_401_json(client, url):
     response = client.get(url)
     assert response.status_code == 401 and response.get_json()["error"] == "Sign-in required"

@@ -1,4 +1,5 @@
 """``KB_TRUSTED_USER_HEADER``: believed only from ``KB_TRUSTED_PROXIES``; first visit creates a reader."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,7 @@ def test_header_from_another_address_is_ignored(app, client):
 
 
 def test_header_names_an_existing_user_with_its_role(app, client):
-    html = text(client.get("/", headers={"X-Remote-User": "ada@example.mil"},
-                           environ_base={"REMOTE_ADDR": "127.0.0.2"}))
+    html = text(client.get("/", headers={"X-Remote-User": "ada@example.mil"}, environ_base={"REMOTE_ADDR": "127.0.0.2"}))
     assert "Ada Admin" in html and 'href="/admin/users"' in html
 
 
@@ -61,9 +61,7 @@ def test_sso_users_have_no_password_to_guess(app, client, auth):
 def test_lockout_counts_the_client_behind_the_proxy(app, client, auth):
     for _ in range(5):
         auth.login("x@example.mil", "wrong", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base=PROXY)
-    blocked = auth.login("ed@example.mil", "correct horse battery staple", headers={"X-Forwarded-For": "198.51.100.7"},
-                         environ_base=PROXY)
+    blocked = auth.login("ed@example.mil", "correct horse battery staple", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base=PROXY)
     assert blocked.status_code == 429
-    other = auth.login("ed@example.mil", "correct horse battery staple", headers={"X-Forwarded-For": "198.51.100.8"},
-                       environ_base=PROXY)
+    other = auth.login("ed@example.mil", "correct horse battery staple", headers={"X-Forwarded-For": "198.51.100.8"}, environ_base=PROXY)
     assert other.status_code == 302

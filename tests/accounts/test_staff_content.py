@@ -4,6 +4,7 @@ The sample's staff article ``eum/internal-checklist`` has the planted words "zeb
 a marked article (``marking: CUI``, no ``access``) has "narwhal". Each surface is asked as an
 anonymous reader and as a signed-in reader through the real sign-in form.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,8 @@ EXTRA = {
         ---
         The narwhal procedure links to [[fms/letter-of-offer-and-acceptance]].
         """,
-    "glossary.yml": SAMPLE["glossary.yml"] + """
+    "glossary.yml": SAMPLE["glossary.yml"]
+    + """
         - term: ZCL
           expansion: compliance checklist for visits
           definition: The internal list.
@@ -67,20 +69,23 @@ def without_query(html: str, query: str) -> str:
     return html.replace(query, "").replace(query.replace(" ", "+"), "")
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("/", TITLE),                                        # recently updated
-    ("/areas/eum", TITLE),                               # area page lists
-    ("/areas/fms", MARKED_TITLE),
-    ("/articles/fms/letter-of-request", TITLE),          # "Pages that link here"
-    ("/articles/fms/letter-of-offer-and-acceptance", MARKED_TITLE),
-    ("/articles/eum/public-notes", TITLE),               # related articles
-    ("/people/maria-delgado", TITLE),                    # articles naming the person as expert
-    ("/people/john-smith", MARKED_TITLE),
-    ("/paths", "3 steps"),                               # step count and reading time
-    ("/paths/new-to-sc", TITLE),                         # the step itself
-    ("/glossary", TITLE),                                # a glossary entry's "see" link
-    ("/me", "3 steps"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/", TITLE),  # recently updated
+        ("/areas/eum", TITLE),  # area page lists
+        ("/areas/fms", MARKED_TITLE),
+        ("/articles/fms/letter-of-request", TITLE),  # "Pages that link here"
+        ("/articles/fms/letter-of-offer-and-acceptance", MARKED_TITLE),
+        ("/articles/eum/public-notes", TITLE),  # related articles
+        ("/people/maria-delgado", TITLE),  # articles naming the person as expert
+        ("/people/john-smith", MARKED_TITLE),
+        ("/paths", "3 steps"),  # step count and reading time
+        ("/paths/new-to-sc", TITLE),  # the step itself
+        ("/glossary", TITLE),  # a glossary entry's "see" link
+        ("/me", "3 steps"),
+    ],
+)
 def test_pages(client, reader, url, shown):
     if url == "/me" and not reader:
         assert client.get(url).status_code == 302
@@ -92,8 +97,9 @@ def test_pages(client, reader, url, shown):
         assert not SECRETS.search(html), (url, SECRETS.search(html))
 
 
-@pytest.mark.parametrize("q", ["zebra", "quokka", "narwhal", "checklist", "compliance", "inventory steps",
-                               "title:zebra", "zeb*", "area:eum", "type:article"])
+@pytest.mark.parametrize(
+    "q", ["zebra", "quokka", "narwhal", "checklist", "compliance", "inventory steps", "title:zebra", "zeb*", "area:eum", "type:article"]
+)
 def test_search_results_counts_and_facets(client, reader, q):
     signed_in = reader
     data = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
@@ -116,6 +122,7 @@ def test_counts_and_facets_differ_by_exactly_the_hidden_articles(client, auth):
     def numbers(q):
         data = client.get("/api/search", query_string={"q": q}).get_json()
         return data["total"], data["facets"]
+
     anonymous = {q: numbers(q) for q in ("checklist", "area:eum", "type:article", "procedure")}
     auth.login()
     signed_in = {q: numbers(q) for q in anonymous}
@@ -145,8 +152,15 @@ def test_did_you_mean(client, reader):
             assert right not in html.lower() and data["total"] == 0
 
 
-@pytest.mark.parametrize("url", ["/articles/eum/internal-checklist", "/api/articles/eum/internal-checklist",
-                                 "/articles/fms/marked-procedure", "/api/articles/fms/marked-procedure"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/articles/eum/internal-checklist",
+        "/api/articles/eum/internal-checklist",
+        "/articles/fms/marked-procedure",
+        "/api/articles/fms/marked-procedure",
+    ],
+)
 def test_article_and_api_are_404_not_403(client, reader, url):
     response = client.get(url)
     if reader:

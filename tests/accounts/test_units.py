@@ -1,4 +1,5 @@
 """Pure helpers of the accounts package: networks, client addresses, HTTPS, passwords, URIs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,9 @@ from kb.accounts.passwords import Passwords
 NETS = parse_networks("10.0.0.0/8, 127.0.0.1, ::1")
 
 
-@pytest.mark.parametrize("address, trusted", [("10.2.3.4", True), ("127.0.0.1", True), ("::1", True),
-                                              ("11.0.0.1", False), ("", False), (None, False), ("junk", False)])
+@pytest.mark.parametrize(
+    "address, trusted", [("10.2.3.4", True), ("127.0.0.1", True), ("::1", True), ("11.0.0.1", False), ("", False), (None, False), ("junk", False)]
+)
 def test_is_trusted(address, trusted):
     assert is_trusted(address, NETS) is trusted
 
@@ -23,13 +25,16 @@ def test_bad_proxy_entries_are_refused():
         parse_networks("10.0.0.0/8, not-an-ip")
 
 
-@pytest.mark.parametrize("remote, forwarded, client", [
-    ("192.0.2.1", "198.51.100.1", "192.0.2.1"),                 # not a proxy: the header is ignored
-    ("10.0.0.1", "198.51.100.1", "198.51.100.1"),
-    ("10.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),      # a client-written entry on the left is not believed
-    ("10.0.0.1", "198.51.100.1, 10.0.0.2", "198.51.100.1"),     # two proxies
-    ("10.0.0.1", None, "10.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "remote, forwarded, client",
+    [
+        ("192.0.2.1", "198.51.100.1", "192.0.2.1"),  # not a proxy: the header is ignored
+        ("10.0.0.1", "198.51.100.1", "198.51.100.1"),
+        ("10.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a client-written entry on the left is not believed
+        ("10.0.0.1", "198.51.100.1, 10.0.0.2", "198.51.100.1"),  # two proxies
+        ("10.0.0.1", None, "10.0.0.1"),
+    ],
+)
 def test_client_address(remote, forwarded, client):
     assert client_address(remote, forwarded, NETS) == client
 
@@ -58,8 +63,9 @@ def test_database_uri(tmp_path: Path):
     assert database_uri("postgresql+psycopg://kb@db/kb", tmp_path) == "postgresql+psycopg://kb@db/kb"
 
 
-@pytest.mark.parametrize("value, expected", [(1, True), ("1", True), (True, True), ("yes", True), (0, False),
-                                             ("0", False), (False, False), (None, False), ("", False)])
+@pytest.mark.parametrize(
+    "value, expected", [(1, True), ("1", True), (True, True), ("yes", True), (0, False), ("0", False), (False, False), (None, False), ("", False)]
+)
 def test_flag(value, expected):
     assert flag(value) is expected
 

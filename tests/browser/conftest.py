@@ -16,6 +16,7 @@ Reuse them for new journeys::
 - ``check_a11y(page, name)``: axe-core in the page, zero violations of WCAG 2.0/2.1/2.2 A and AA.
 - ``screenshot(page, name)``: a full-page PNG in ``test-artifacts/screenshots/`` (not committed).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,22 +31,40 @@ from ..conftest import ROOT, SAMPLE
 from ..live import LiveServer, build_site
 
 CHROMIUM = Path(os.environ.get("KB_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AXE = next((p for p in (ROOT / "static/vendor/axe/axe.min.js", ROOT / "node_modules/axe-core/axe.min.js") if p.exists()),
-           None)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = next((p for p in (ROOT / "static/vendor/axe/axe.min.js", ROOT / "node_modules/axe-core/axe.min.js") if p.exists()), None)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # Best-practice rules that the WCAG tags leave out but the issue asks for: headings in order, landmarks.
-AXE_RULES = ["heading-order", "page-has-heading-one", "landmark-one-main", "landmark-unique", "region",
-             "landmark-no-duplicate-banner", "landmark-no-duplicate-contentinfo", "skip-link", "empty-heading"]
+AXE_RULES = [
+    "heading-order",
+    "page-has-heading-one",
+    "landmark-one-main",
+    "landmark-unique",
+    "region",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "skip-link",
+    "empty-heading",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 LOCAL_HOSTS = {"127.0.0.1"}
 
 # Enough articles on "case" for three result pages, each with a tag and an expert.
-BROWSER_CONTENT: dict[str, str | bytes] = {**SAMPLE, **{
-    f"articles/fms/case-note-{n:02d}.md": f"""
+BROWSER_CONTENT: dict[str, str | bytes] = {
+    **SAMPLE,
+    **{
+        f"articles/fms/case-note-{n:02d}.md": f"""
         ---
         title: Case note {n:02d}
         summary: Short note number {n} about an FMS case.
@@ -53,7 +72,10 @@ BROWSER_CONTENT: dict[str, str | bytes] = {**SAMPLE, **{
         experts: [john-smith]
         ---
         Case note {n} explains one step of an FMS case.
-        """ for n in range(1, 25)}}
+        """
+        for n in range(1, 25)
+    },
+}
 
 
 def pytest_collection_modifyitems(items):
@@ -155,15 +177,19 @@ def check_a11y(page, name: str) -> None:
     """Run axe-core in ``page`` (CSP does not apply to the test's own evaluation) and assert no violations."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text())
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-                           AXE_TAGS)
-    extra = page.evaluate("rules => axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']})",
-                          AXE_RULES)
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS)
+    extra = page.evaluate("rules => axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']})", AXE_RULES)
     result["violations"] += extra["violations"]
-    violations = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                   "nodes": [n["target"] for n in v["nodes"]][:5],
-                   "summary": v["nodes"][0].get("failureSummary", "") if v["nodes"] else ""}
-                  for v in result["violations"]]
+    violations = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+            "summary": v["nodes"][0].get("failureSummary", "") if v["nodes"] else "",
+        }
+        for v in result["violations"]
+    ]
     if violations:
         out = ARTIFACTS / "axe"
         out.mkdir(parents=True, exist_ok=True)

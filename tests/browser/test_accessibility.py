@@ -1,4 +1,5 @@
 """Section 508 / WCAG 2.2 AA: axe-core on every page type at desktop and phone width; keyboard; print."""
+
 from __future__ import annotations
 
 import pytest

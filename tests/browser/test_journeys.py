@@ -3,6 +3,7 @@
 Every test runs under the ``page`` fixture's watch: no request leaves 127.0.0.1, and the
 console reports no CSP violation, failed asset or script error.
 """
+
 from __future__ import annotations
 
 import re
@@ -150,8 +151,7 @@ def test_focus_is_visible_on_links_and_controls(page):
     page.goto("/")
     for selector in ("a.usa-skipnav", ".kb-header__nav a", "#home-search", "main a.usa-link"):
         page.locator(selector).first.focus()
-        style = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
-                              " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        style = page.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
         assert style[0] != "none" and style[1] >= 2, (selector, style)
 
 
@@ -170,8 +170,7 @@ def test_pages_print_without_navigation_and_with_link_targets(page):
 def test_the_watch_catches_csp_violations(page, watch):
     """The CSP is enforced, and the page fixture would see a violation: an injected inline script is refused."""
     page.goto("/")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.pwned = 1';"
-                  " document.body.appendChild(s); }")
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.pwned = 1'; document.body.appendChild(s); }")
     page.wait_for_timeout(200)
     assert page.evaluate("window.pwned") is None
     assert any("Content Security Policy" in line for line in watch.console), watch.console

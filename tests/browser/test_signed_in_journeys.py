@@ -1,5 +1,6 @@
 """Journeys that need an account: sign in, onboarding progress, staff-only content, the
 directory and the editor's report, in the real browser over the live server."""
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,15 @@ EDITOR = "ed.editor@example.mil"
 def accounts(live_server):
     """The live server's database migrated, with an editor account (as an operator creates it)."""
     assert live_server.kb("db", "upgrade").returncode == 0
-    added = subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "users", "add", EDITOR, "Ed Editor",
-                            "--role", "editor", "--password-stdin"], cwd=ROOT, env=live_server.env,
-                           input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    added = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "kb", "users", "add", EDITOR, "Ed Editor", "--role", "editor", "--password-stdin"],
+        cwd=ROOT,
+        env=live_server.env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
     return EDITOR
 

@@ -6,6 +6,7 @@ restart), a rebuild killed half way (the old index keeps serving, the next run c
 a full disk while writing the index (the old index keeps serving, a clear error, exit 1).
 Figures go to ``test-artifacts/load.json`` and the README's quality section.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,14 +31,32 @@ pytestmark = pytest.mark.load
 ARTIFACTS = ROOT / "test-artifacts"
 WORDS = ("case", "letter", "offer", "training", "transfer", "logistics", "financing", "review", "partner", "export")
 # Enough content that a rebuild takes a few seconds (so it can be killed half way).
-LOAD_CONTENT: dict[str, str | bytes] = {**SAMPLE, **{
-    f"articles/fms/load-{n:03d}.md": (f"---\ntitle: Load article {n} on {WORDS[n % 10]}\nsummary: About {WORDS[(n + 3) % 10]}.\n"
-                                      f"tags: [{WORDS[n % 7]}]\n---\n"
-                                      + " ".join(f"{WORDS[(n * k) % 10]} paragraph {k} of article {n}." for k in range(300)))
-    for n in range(400)}}
-MIX = ["/", "/search?q=letter", "/search?q=case+review", "/search?q=LOA", "/api/search?q=transfer&page=2",
-       "/api/suggest?q=lo", "/articles/fms/letter-of-request", "/articles/fms/load-007", "/glossary",
-       "/people/maria-delgado", "/areas/fms", "/search?q=type:person", "/healthz", "/static/css/kb.css"]
+LOAD_CONTENT: dict[str, str | bytes] = {
+    **SAMPLE,
+    **{
+        f"articles/fms/load-{n:03d}.md": (
+            f"---\ntitle: Load article {n} on {WORDS[n % 10]}\nsummary: About {WORDS[(n + 3) % 10]}.\n"
+            f"tags: [{WORDS[n % 7]}]\n---\n" + " ".join(f"{WORDS[(n * k) % 10]} paragraph {k} of article {n}." for k in range(300))
+        )
+        for n in range(400)
+    },
+}
+MIX = [
+    "/",
+    "/search?q=letter",
+    "/search?q=case+review",
+    "/search?q=LOA",
+    "/api/search?q=transfer&page=2",
+    "/api/suggest?q=lo",
+    "/articles/fms/letter-of-request",
+    "/articles/fms/load-007",
+    "/glossary",
+    "/people/maria-delgado",
+    "/areas/fms",
+    "/search?q=type:person",
+    "/healthz",
+    "/static/css/kb.css",
+]
 
 
 @dataclass
@@ -96,10 +115,16 @@ class Load:
 
     def figures(self) -> dict:
         ms = sorted(x * 1000 for x in self.latencies) or [0.0]
-        return {"requests": self.requests, "failed": len(self.failures), "statuses": dict(self.statuses),
-                "seconds": round(self.seconds, 1), "per_second": round(self.requests / max(self.seconds, 0.001), 1),
-                "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(len(ms) * 0.95) - 1 if len(ms) > 1 else 0], 1),
-                "max_ms": round(ms[-1], 1)}
+        return {
+            "requests": self.requests,
+            "failed": len(self.failures),
+            "statuses": dict(self.statuses),
+            "seconds": round(self.seconds, 1),
+            "per_second": round(self.requests / max(self.seconds, 0.001), 1),
+            "p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(ms[int(len(ms) * 0.95) - 1 if len(ms) > 1 else 0], 1),
+            "max_ms": round(ms[-1], 1),
+        }
 
 
 FIGURES: dict[str, dict] = {}
@@ -219,9 +244,15 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(server):
     before = (server.index / "CURRENT").read_text()
     total = search_total(server, "letter")
     with Load(server.url, max_seconds=100) as load:
-        process = subprocess.Popen([str(BIN / "flask"), "--app", "app", "kb", "index", "--rebuild"], cwd=ROOT,
-                                   env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "kb", "index", "--rebuild"],
+            cwd=ROOT,
+            env=server.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         generations = {p.name for p in server.index.glob("gen-*")}
         while time.monotonic() < deadline and {p.name for p in server.index.glob("gen-*")} == generations:
@@ -249,8 +280,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
     path.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode == 0
 
 
 def test_full_disk_while_writing_the_index(tmp_path):
@@ -259,7 +289,7 @@ def test_full_disk_while_writing_the_index(tmp_path):
     if not _mount_tmpfs(mount, "6m"):
         pytest.skip("mount -t tmpfs is not allowed here; test_full_disk_simulated covers ENOSPC in-process")
     try:
-        small = {**SAMPLE, **{k: v for k, v in list(LOAD_CONTENT.items())[len(SAMPLE):len(SAMPLE) + 20]}}
+        small = {**SAMPLE, **{k: v for k, v in list(LOAD_CONTENT.items())[len(SAMPLE) : len(SAMPLE) + 20]}}
         content = write_tree(tmp_path / "content", small)
         server = LiveServer(content, mount / "index", tmp_path / "instance", workers=2)
         first = server.kb("index")
@@ -267,7 +297,7 @@ def test_full_disk_while_writing_the_index(tmp_path):
         server.start()
         try:
             total = search_total(server, "letter")
-            write_tree(content, dict(list(LOAD_CONTENT.items())[len(SAMPLE):]))  # 20 times the content
+            write_tree(content, dict(list(LOAD_CONTENT.items())[len(SAMPLE) :]))  # 20 times the content
             with Load(server.url, max_seconds=60) as load:
                 failed = server.kb("index", "--rebuild")
                 time.sleep(1)

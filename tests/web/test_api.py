@@ -1,4 +1,5 @@
 """The JSON API."""
+
 from __future__ import annotations
 
 
@@ -22,8 +23,7 @@ def test_suggest(site_client):
     data = site_client.get("/api/suggest?q=golden").get_json()
     assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article"}]
     letters = {(s["title"], s["type"]) for s in site_client.get("/api/suggest?q=l").get_json()}
-    assert letters == {("Letter of Request", "article"), ("Letter of Offer and Acceptance", "article"),
-                       ("LOR", "glossary"), ("LOA", "glossary")}
+    assert letters == {("Letter of Request", "article"), ("Letter of Offer and Acceptance", "article"), ("LOR", "glossary"), ("LOA", "glossary")}
 
 
 def test_article(site_client):
@@ -42,8 +42,7 @@ def test_healthz_counts_visible_documents(site_client):
 def test_hostile_requests_get_clean_errors(site_client):
     hostile = site_client.get("/api/search?q=%00%ff&page=-1&per_page=abc")
     assert hostile.status_code == 200
-    assert {k: hostile.get_json()[k] for k in ("total", "page", "per_page", "results")} == {
-        "total": 0, "page": 1, "per_page": 10, "results": []}
+    assert {k: hostile.get_json()[k] for k in ("total", "page", "per_page", "results")} == {"total": 0, "page": 1, "per_page": 10, "results": []}
     assert site_client.post("/api/search").status_code == 405
     assert site_client.get("/articles/../../etc/passwd").status_code == 404
     assert site_client.get("/api/nothing").get_json()["error"] == "Page not found"

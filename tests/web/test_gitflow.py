@@ -1,4 +1,5 @@
 """The git workflow in the browser: git facts, History, diffs, edit link, notices, reports, webhook, feeds."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,11 +24,11 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def repo(tmp_path):
     root = init(tmp_path / "repo")
-    shas = [commit(root, "maria", "Initial content", SAMPLE, when="2025-01-10T09:00:00Z"),
-            commit(root, "john", "LOR: add funding note", {LOR: body(LOR) + "\nFunding: national funds.\n"},
-                   when="2025-03-05T10:00:00Z"),
-            commit(root, "maria", "LOR: <script>alert(1)</script>", {LOR: body(LOR) + "\nFunding: <b>FMF</b>.\n"},
-                   when="2025-04-01T11:00:00Z")]
+    shas = [
+        commit(root, "maria", "Initial content", SAMPLE, when="2025-01-10T09:00:00Z"),
+        commit(root, "john", "LOR: add funding note", {LOR: body(LOR) + "\nFunding: national funds.\n"}, when="2025-03-05T10:00:00Z"),
+        commit(root, "maria", "LOR: <script>alert(1)</script>", {LOR: body(LOR) + "\nFunding: <b>FMF</b>.\n"}, when="2025-04-01T11:00:00Z"),
+    ]
     return root, shas
 
 
@@ -35,15 +36,21 @@ def make_app(tmp_path, content, **config):
     index = SearchIndex(tmp_path / "gitindex")
     sync(content, index)
     index.close()
-    app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(tmp_path / "gitindex"), "SECRET_KEY": "t",
-                      "INSTANCE_DIR": str(tmp_path / "instance"), **config})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content),
+            "INDEX_DIR": str(tmp_path / "gitindex"),
+            "SECRET_KEY": "t",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            **config,
+        }
+    )
     return app
 
 
 @pytest.fixture
 def gitapp(tmp_path, repo):
-    app = make_app(tmp_path, repo[0], EDIT_URL="https://git.example.mil/sc/kb-content/-/edit/main/{path}",
-                   WEBHOOK_SECRET="s3cret")
+    app = make_app(tmp_path, repo[0], EDIT_URL="https://git.example.mil/sc/kb-content/-/edit/main/{path}", WEBHOOK_SECRET="s3cret")
     started = []
     app.extensions["kb.start_updater"] = lambda: started.append(1)
     app.extensions["started"] = started
@@ -87,9 +94,19 @@ def test_diff_page_is_escaped_and_coloured(gitapp, repo):
     assert "<b>FMF</b>" not in page
 
 
-@pytest.mark.parametrize("sha", [
-    "HEAD", "0000000", "a" * 40, "--output=x", "..", "%2e%2e%2fetc", "main", "1234567;ls",
-])
+@pytest.mark.parametrize(
+    "sha",
+    [
+        "HEAD",
+        "0000000",
+        "a" * 40,
+        "--output=x",
+        "..",
+        "%2e%2e%2fetc",
+        "main",
+        "1234567;ls",
+    ],
+)
 def test_hostile_or_unknown_commit_ids_are_404(gitapp, sha):
     assert gitapp.test_client().get(f"/articles/fms/letter-of-request/-/commits/{sha}").status_code == 404
 
@@ -147,24 +164,29 @@ def test_freshness_report_is_for_editors_only(gitapp):
 
 # --- webhook ---------------------------------------------------------------------
 
+
 def test_webhook_with_the_gitlab_token_starts_one_updater(gitapp):
-    response = gitapp.test_client().post("/hooks/content", json={"ref": "refs/heads/main"},
-                                         headers={"X-Gitlab-Token": "s3cret"})
+    response = gitapp.test_client().post("/hooks/content", json={"ref": "refs/heads/main"}, headers={"X-Gitlab-Token": "s3cret"})
     assert response.status_code == 202 and gitapp.extensions["started"] == [1]
 
 
 def test_webhook_with_the_github_signature(gitapp):
     payload = b'{"ref": "refs/heads/main"}'
     signature = "sha256=" + hmac.new(b"s3cret", payload, hashlib.sha256).hexdigest()
-    response = gitapp.test_client().post("/hooks/content", data=payload, content_type="application/json",
-                                         headers={"X-Hub-Signature-256": signature})
+    response = gitapp.test_client().post("/hooks/content", data=payload, content_type="application/json", headers={"X-Hub-Signature-256": signature})
     assert response.status_code == 202
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"X-Gitlab-Token": "wrong"}, {"X-Gitlab-Token": ""}, {"X-Hub-Signature-256": "sha256=" + "0" * 64},
-    {"X-Hub-Signature-256": hmac.new(b"s3cret", b"other body", hashlib.sha256).hexdigest()},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Gitlab-Token": "wrong"},
+        {"X-Gitlab-Token": ""},
+        {"X-Hub-Signature-256": "sha256=" + "0" * 64},
+        {"X-Hub-Signature-256": hmac.new(b"s3cret", b"other body", hashlib.sha256).hexdigest()},
+    ],
+)
 def test_webhook_without_or_with_a_wrong_secret_is_401(gitapp, headers):
     response = gitapp.test_client().post("/hooks/content", data=b"{}", headers=headers)
     assert response.status_code == 401 and gitapp.extensions["started"] == []
@@ -180,6 +202,7 @@ def test_webhook_records_the_request_for_a_running_updater(gitapp, tmp_path):
 
 
 # --- feeds -----------------------------------------------------------------------
+
 
 def entries(response):
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
@@ -208,10 +231,8 @@ def test_area_feed_and_its_link_in_the_page_head(gitapp):
     assert titles == ["Golden Sentry program"]
     assert gitapp.test_client().get("/areas/nowhere/feed.atom").status_code == 404
     page = text(gitapp.test_client().get("/areas/eum"))
-    assert '<link rel="alternate" type="application/atom+xml" title="SC Knowledge Base: End-Use Monitoring" ' \
-           'href="/areas/eum/feed.atom">' in page
-    assert 'type="application/atom+xml"' in text(gitapp.test_client().get("/")) and 'href="/feed.atom"' in text(
-        gitapp.test_client().get("/"))
+    assert '<link rel="alternate" type="application/atom+xml" title="SC Knowledge Base: End-Use Monitoring" href="/areas/eum/feed.atom">' in page
+    assert 'type="application/atom+xml"' in text(gitapp.test_client().get("/")) and 'href="/feed.atom"' in text(gitapp.test_client().get("/"))
 
 
 def test_article_and_history_pages_run_no_git(gitapp, monkeypatch):
@@ -223,6 +244,5 @@ def test_article_and_history_pages_run_no_git(gitapp, monkeypatch):
 
     monkeypatch.setattr(git, "_git", refuse)
     client = gitapp.test_client()
-    for url in ("/articles/fms/letter-of-request", "/articles/fms/letter-of-request/-/history", "/feed.atom",
-                "/people/maria-delgado"):
+    for url in ("/articles/fms/letter-of-request", "/articles/fms/letter-of-request/-/history", "/feed.atom", "/people/maria-delgado"):
         assert client.get(url).status_code == 200, url

@@ -1,4 +1,5 @@
 """Bad and hostile requests: a 4xx or a correct empty answer, never a 500 (TESTING lets exceptions surface)."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -10,14 +11,74 @@ from hypothesis import strategies as st
 
 from kb.facets import FACETS
 
-PAGES = ["/", "/search", "/glossary", "/accessibility", "/areas/fms", "/articles/fms/letter-of-request",
-         "/people/maria-delgado", "/paths/new-to-sc", "/api/search", "/api/suggest",
-         "/api/articles/fms/letter-of-request", "/healthz", "/nope"]
+PAGES = [
+    "/",
+    "/search",
+    "/glossary",
+    "/accessibility",
+    "/areas/fms",
+    "/articles/fms/letter-of-request",
+    "/people/maria-delgado",
+    "/paths/new-to-sc",
+    "/api/search",
+    "/api/suggest",
+    "/api/articles/fms/letter-of-request",
+    "/healthz",
+    "/nope",
+]
 PARAMS = ["q", "page", "per_page", *(f.name for f in FACETS), "sort", "format", "x"]
-SYNTAX = ['"', '""', '"unclosed', "*", "**", "?", "~", "^", "(", ")", "[", "]", "{", "}", ":", "::", "type:", "area:",
-          "tag:", "type:person", "type:nothing", "area:\"", "AND", "OR", "NOT", "NOT NOT", "-", "+", "\\", "/",
-          "title:loa", "body:*", "a*", "*a", "loa~2", "loa^5", "[a TO z]", "{a TO}", "%", "'", "\x00", "\ufffd",
-          "letter", "LOA", "\U0001f600", "ﬁ", "İ", "<script>", "&amp;", "\u202e"]
+SYNTAX = [
+    '"',
+    '""',
+    '"unclosed',
+    "*",
+    "**",
+    "?",
+    "~",
+    "^",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    "::",
+    "type:",
+    "area:",
+    "tag:",
+    "type:person",
+    "type:nothing",
+    'area:"',
+    "AND",
+    "OR",
+    "NOT",
+    "NOT NOT",
+    "-",
+    "+",
+    "\\",
+    "/",
+    "title:loa",
+    "body:*",
+    "a*",
+    "*a",
+    "loa~2",
+    "loa^5",
+    "[a TO z]",
+    "{a TO}",
+    "%",
+    "'",
+    "\x00",
+    "\ufffd",
+    "letter",
+    "LOA",
+    "\U0001f600",
+    "ﬁ",
+    "İ",
+    "<script>",
+    "&amp;",
+    "\u202e",
+]
 
 JSON_OK = {"/api/search", "/api/suggest", "/healthz"}
 
@@ -28,16 +89,34 @@ def expect_sane(response, url: str) -> None:
     assert response.status_code in (200, 301, 302, 308, 400, 404, 405, 414), (url, response.status_code)
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/search?q=loa&page=-1", 200), ("/search?q=loa&page=0", 200), ("/search?q=loa&page=99999999999999999999", 200),
-    ("/search?q=loa&per_page=100000", 200), ("/search?q=loa&per_page=-5", 200), ("/search?q=loa&page=1e9", 200),
-    ("/search?q=loa&type=unknown-kind", 200), ("/search?q=loa&nosuchfacet=1", 200), ("/search?q=loa&area=", 200),
-    ("/search?q=loa&q=lor&q=eum", 200), ("/search?q=loa&type=article&type=person", 200),
-    ("/search?q=%FF%FE%00", 200), ("/search?q=%C0%AF", 200), ("/search?q=%ED%A0%80", 200),
-    ("/api/search?q=loa&page=-1", 200), ("/api/search?q=loa&per_page=100000", 200), ("/api/suggest?q=%FF", 200),
-    ("/api/search?q=" + "a" * 100_000, 200), ("/search?q=" + "x%20" * 20_000, 200),
-    ("/api/articles/%FF%FE", 404), ("/articles/%00", 404), ("/people/%C0", 404), ("/glossary?letter=%FF", 200),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/search?q=loa&page=-1", 200),
+        ("/search?q=loa&page=0", 200),
+        ("/search?q=loa&page=99999999999999999999", 200),
+        ("/search?q=loa&per_page=100000", 200),
+        ("/search?q=loa&per_page=-5", 200),
+        ("/search?q=loa&page=1e9", 200),
+        ("/search?q=loa&type=unknown-kind", 200),
+        ("/search?q=loa&nosuchfacet=1", 200),
+        ("/search?q=loa&area=", 200),
+        ("/search?q=loa&q=lor&q=eum", 200),
+        ("/search?q=loa&type=article&type=person", 200),
+        ("/search?q=%FF%FE%00", 200),
+        ("/search?q=%C0%AF", 200),
+        ("/search?q=%ED%A0%80", 200),
+        ("/api/search?q=loa&page=-1", 200),
+        ("/api/search?q=loa&per_page=100000", 200),
+        ("/api/suggest?q=%FF", 200),
+        ("/api/search?q=" + "a" * 100_000, 200),
+        ("/search?q=" + "x%20" * 20_000, 200),
+        ("/api/articles/%FF%FE", 404),
+        ("/articles/%00", 404),
+        ("/people/%C0", 404),
+        ("/glossary?letter=%FF", 200),
+    ],
+)
 def test_bad_parameters(site_client, url, status):
     response = site_client.get(url)
     response.close()
@@ -56,12 +135,21 @@ def test_clamped_numbers_give_correct_pages(site_client):
 
 
 @settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(PAGES),
-       params=st.lists(st.tuples(st.sampled_from(PARAMS),
-                                 st.one_of(st.sampled_from(SYNTAX), st.text(max_size=60),
-                                           st.integers(-10**20, 10**20).map(str),
-                                           st.lists(st.sampled_from(SYNTAX), max_size=8).map(" ".join))),
-                       max_size=6))
+@given(
+    path=st.sampled_from(PAGES),
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(PARAMS),
+            st.one_of(
+                st.sampled_from(SYNTAX),
+                st.text(max_size=60),
+                st.integers(-(10**20), 10**20).map(str),
+                st.lists(st.sampled_from(SYNTAX), max_size=8).map(" ".join),
+            ),
+        ),
+        max_size=6,
+    ),
+)
 def test_fuzzed_parameters_never_fail(site_client, path, params):
     query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in params)
     url = f"{path}?{query}"
@@ -72,8 +160,10 @@ def test_fuzzed_parameters_never_fail(site_client, path, params):
 
 
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=st.binary(max_size=80), path=st.sampled_from(["/search?q=", "/api/search?q=", "/api/suggest?q=",
-                                                         "/articles/", "/api/articles/", "/people/", "/areas/"]))
+@given(
+    raw=st.binary(max_size=80),
+    path=st.sampled_from(["/search?q=", "/api/search?q=", "/api/suggest?q=", "/articles/", "/api/articles/", "/people/", "/areas/"]),
+)
 def test_binary_and_invalid_utf8_never_fail(site_client, raw, path):
     url = path + quote(raw, safe="")
     expect_sane(site_client.get(url), url)
@@ -104,14 +194,20 @@ class Tags(HTMLParser):
                 self.bad.append(f"{tag} {name}={value}")
 
 
-XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
-       'javascript:alert(1)', '</title><script>alert(1)</script>', '" autofocus onfocus="alert(1)',
-       "{{7*7}}", "<iframe src=javascript:alert(1)>"]
+XSS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "</title><script>alert(1)</script>",
+    '" autofocus onfocus="alert(1)',
+    "{{7*7}}",
+    "<iframe src=javascript:alert(1)>",
+]
 
 
 @pytest.mark.parametrize("payload", XSS)
-@pytest.mark.parametrize("path", ["/search?q=", "/nope?q=", "/articles/fms/", "/search?q=loa&type=", "/search?q=loa&area=",
-                                  "/search?q=tag:"])
+@pytest.mark.parametrize("path", ["/search?q=", "/nope?q=", "/articles/fms/", "/search?q=loa&type=", "/search?q=loa&area=", "/search?q=tag:"])
 def test_reflected_input_is_escaped(site_client, path, payload):
     response = site_client.get(path + quote(payload, safe=""))
     body = response.get_data(as_text=True)

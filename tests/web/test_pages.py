@@ -1,4 +1,5 @@
 """Every page through the Flask test client, as an anonymous reader."""
+
 from __future__ import annotations
 
 import re
@@ -14,18 +15,31 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("/", ["Foreign Military Sales", "New to Security Cooperation", "Recently updated", "Letter of Request"]),
-    ("/areas/fms", ["FMS overview", "Letter of Offer and Acceptance", "Maria Delgado"]),
-    ("/articles/fms/letter-of-request", ["What it contains", "On this page", "Maria Delgado", "request letter",
-                                         "Pages that link here", "New to Security Cooperation", "Review by",
-                                         '<abbr title="Letter of Offer and Acceptance">LOA</abbr>']),
-    ("/people/maria-delgado", ["Country Program Director", "SOUTHCOM", "Spanish", "Letter of Offer and Acceptance"]),
-    ("/paths/new-to-sc", ["How cases start.", "Letter of Offer and Acceptance", "2 steps"]),
-    ("/glossary", ["Transportation Control Number", "third-country national", 'id="term-tcn"', "Read: Letter of Request"]),
-    ("/search?q=LOA", ["result", "Letter of Offer and Acceptance", "Filter results"]),
-    ("/search", ["Type a word"]),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/", ["Foreign Military Sales", "New to Security Cooperation", "Recently updated", "Letter of Request"]),
+        ("/areas/fms", ["FMS overview", "Letter of Offer and Acceptance", "Maria Delgado"]),
+        (
+            "/articles/fms/letter-of-request",
+            [
+                "What it contains",
+                "On this page",
+                "Maria Delgado",
+                "request letter",
+                "Pages that link here",
+                "New to Security Cooperation",
+                "Review by",
+                '<abbr title="Letter of Offer and Acceptance">LOA</abbr>',
+            ],
+        ),
+        ("/people/maria-delgado", ["Country Program Director", "SOUTHCOM", "Spanish", "Letter of Offer and Acceptance"]),
+        ("/paths/new-to-sc", ["How cases start.", "Letter of Offer and Acceptance", "2 steps"]),
+        ("/glossary", ["Transportation Control Number", "third-country national", 'id="term-tcn"', "Read: Letter of Request"]),
+        ("/search?q=LOA", ["result", "Letter of Offer and Acceptance", "Filter results"]),
+        ("/search", ["Type a word"]),
+    ],
+)
 def test_pages_render(client, url, expected):
     response = client.get(url)
     assert response.status_code == 200, url
@@ -40,8 +54,9 @@ def test_every_page_has_the_search_box_and_local_assets_only(client):
         assert not re.search(r'(src|href)="(https?:)?//', body), url
 
 
-@pytest.mark.parametrize("url", ["/articles/fms/nope", "/people/nobody", "/areas/none", "/paths/x", "/no/such/page",
-                                 "/articles/eum/internal-checklist"])
+@pytest.mark.parametrize(
+    "url", ["/articles/fms/nope", "/people/nobody", "/areas/none", "/paths/x", "/no/such/page", "/articles/eum/internal-checklist"]
+)
 def test_unknown_and_staff_only_pages_are_helpful_404s(client, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -49,8 +64,17 @@ def test_unknown_and_staff_only_pages_are_helpful_404s(client, url):
 
 
 def test_staff_articles_vanish_everywhere_for_anonymous_readers(client):
-    for url in ("/", "/areas/eum", "/articles/fms/letter-of-request", "/people/maria-delgado", "/paths/new-to-sc",
-                "/search?q=zebra", "/search?q=checklist", "/api/suggest?q=zebr", "/api/search?q=quokka"):
+    for url in (
+        "/",
+        "/areas/eum",
+        "/articles/fms/letter-of-request",
+        "/people/maria-delgado",
+        "/paths/new-to-sc",
+        "/search?q=zebra",
+        "/search?q=checklist",
+        "/api/suggest?q=zebr",
+        "/api/search?q=quokka",
+    ):
         body = text(client.get(url))
         assert "Zebra" not in body and "internal-checklist" not in body, url
 

@@ -1,4 +1,5 @@
 """The directory, the people API, country and command pages, and the privacy rule on every surface."""
+
 from __future__ import annotations
 
 import html
@@ -20,8 +21,7 @@ STAFF = Reader(name="staff", staff=True, role="reader")
 
 
 def make_app(content, index_dir, instance):
-    return create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "SECRET_KEY": "t",
-                       "INSTANCE_DIR": str(instance)})
+    return create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "SECRET_KEY": "t", "INSTANCE_DIR": str(instance)})
 
 
 @pytest.fixture(scope="module")
@@ -88,27 +88,40 @@ def test_people_api_shape_filters_and_facets(web):
     assert set(data) == {"total", "page", "per_page", "results", "facets"}
     assert data["page"] == 1 and data["per_page"] == 5 and data["results"][0]["id"] == "ana-novak"
     first = data["results"][0]
-    assert set(first) == {"id", "name", "title", "organization", "areas", "regions", "countries", "languages",
-                          "expertise", "url", "score"}
+    assert set(first) == {"id", "name", "title", "organization", "areas", "regions", "countries", "languages", "expertise", "url", "score"}
     assert first["languages"] == ["French", "Polish"] and first["regions"] == ["EUCOM"] and first["url"] == "/people/ana-novak"
     assert set(data["facets"]) == {"area", "region", "country", "language", "organization", "certification"}
     everyone = web.get("/api/people").get_json()
     assert everyone["total"] == 6 and everyone["facets"]["language"]["Māori"] == 1
     assert everyone["facets"]["region"] == {"AFRICOM": 1, "EUCOM": 2, "INDOPACOM": 1, "SOUTHCOM": 1}
-    for name, value, expected in [("area", "eum", {"tane-parata", "chloe-kone"}), ("region", "AFRICOM", {"chloe-kone"}),
-                                  ("country", "Poland", {"ana-novak"}), ("language", "maori", {"tane-parata"}),
-                                  ("organization", "dsca", {"ana-novak", "chloe-kone", "maria-delgado"}),
-                                  ("certification", "SC Workforce Certification, Advanced", {"ana-novak", "chloe-kone"})]:
+    for name, value, expected in [
+        ("area", "eum", {"tane-parata", "chloe-kone"}),
+        ("region", "AFRICOM", {"chloe-kone"}),
+        ("country", "Poland", {"ana-novak"}),
+        ("language", "maori", {"tane-parata"}),
+        ("organization", "dsca", {"ana-novak", "chloe-kone", "maria-delgado"}),
+        ("certification", "SC Workforce Certification, Advanced", {"ana-novak", "chloe-kone"}),
+    ]:
         found = web.get(f"/api/people?{name}={quote(value)}").get_json()
         assert {r["id"] for r in found["results"]} == expected, name
     both = web.get("/api/people?language=French&language=German").get_json()
     assert {r["id"] for r in both["results"]} == {"ana-novak", "chloe-kone", "bob-bio"}
 
 
-@pytest.mark.parametrize("query", [
-    "page=abc&per_page=xyz", "page=-3&per_page=0", "per_page=100000", "region=%00", "language=" + "x" * 5000,
-    "q=%22unbalanced&area=", "q=*&country=%ff", "q=type:person%20AND%20(", "page=99999",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc&per_page=xyz",
+        "page=-3&per_page=0",
+        "per_page=100000",
+        "region=%00",
+        "language=" + "x" * 5000,
+        "q=%22unbalanced&area=",
+        "q=*&country=%ff",
+        "q=type:person%20AND%20(",
+        "page=99999",
+    ],
+)
 def test_bad_parameters_never_give_a_500(web, query):
     for url in ("/api/people?", "/people?", "/api/search?type=person&q=x&"):
         response = web.get(url + query)
@@ -177,6 +190,7 @@ def test_ask_an_expert_on_articles_and_areas(web):
 
 # --- privacy: email, phone and location only for signed-in readers -----------------------------
 
+
 def contact_strings(content_dir, keys=("email", "phone", "location")) -> list[str]:
     found = []
     for doc in load_content(content_dir).of_kind("person"):
@@ -186,13 +200,11 @@ def contact_strings(content_dir, keys=("email", "phone", "location")) -> list[st
 
 def surfaces(people: dict[str, tuple[str, str]], countries: list[str], regions: list[str]) -> list[tuple[str, str]]:
     """(url, the query text it echoes back) for every page, API and search a person can appear on."""
-    urls = [(u, "") for u in ("/", "/people", "/people?per_page=50", "/api/people?per_page=50", "/countries",
-                              "/regions", "/glossary")]
+    urls = [(u, "") for u in ("/", "/people", "/people?per_page=50", "/api/people?per_page=50", "/countries", "/regions", "/glossary")]
     for person_id, (email, phone) in people.items():
         urls += [(f"/people/{person_id}", ""), (f"/api/people/{person_id}", "")]
         for text in (email, phone, email.split("@")[0], person_id.replace("-", " ")):
-            for url in ("/search?q=", "/api/search?q=", "/api/search?type=person&q=", "/api/suggest?q=",
-                        "/people?q=", "/api/people?q="):
+            for url in ("/search?q=", "/api/search?q=", "/api/search?type=person&q=", "/api/suggest?q=", "/people?q=", "/api/people?q="):
                 urls.append((url + quote(text), text))
     urls += [(f"/countries/{c}", "") for c in countries] + [(f"/regions/{r}", "") for r in regions]
     return urls
@@ -258,7 +270,11 @@ def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(s
 
 
 def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
-    content = write_tree(tmp_path / "content", {**DIRECTORY_SAMPLE, "people/leaky-lee.md": """
+    content = write_tree(
+        tmp_path / "content",
+        {
+            **DIRECTORY_SAMPLE,
+            "people/leaky-lee.md": """
         ---
         name: Leaky Lee
         email: leaky.lee@example.mil
@@ -266,15 +282,16 @@ def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
         location: Fort Quokka
         ---
         Write to leaky.lee@example.mil or call +1 555 0199 at Fort Quokka.
-        """})
+        """,
+        },
+    )
     index = SearchIndex(tmp_path / "index")
     sync(content, index)
     index.close()
     app = make_app(content, tmp_path / "index", tmp_path / "instance")
     client = app.test_client()
     try:
-        for url in ("/people/leaky-lee", "/api/people/leaky-lee", "/search?q=write+call", "/api/search?q=write+call",
-                    "/api/people?q=write+call"):
+        for url in ("/people/leaky-lee", "/api/people/leaky-lee", "/search?q=write+call", "/api/search?q=write+call", "/api/people?q=write+call"):
             text = body(client.get(url))
             assert "leaky.lee@example.mil" not in text and "0199" not in text and "Quokka" not in text, url
         for text in ("leaky.lee@example.mil", "+1 555 0199", "Fort Quokka", "quokka"):

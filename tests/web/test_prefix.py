@@ -1,4 +1,5 @@
 """The whole site served under a URL prefix (``SCRIPT_NAME=/kb`` behind a proxy)."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -35,7 +36,7 @@ def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
             continue
         for url in _site_urls(response.get_data(as_text=True)):
             assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
-            target = urldefrag(url)[0][len(PREFIX):]
+            target = urldefrag(url)[0][len(PREFIX) :]
             if target not in seen and not target.startswith("/static/"):
                 seen.add(target)
                 queue.append(target)

@@ -1,4 +1,5 @@
 """Security headers on every response, no inline code, reflected input escaped, no path traversal."""
+
 from __future__ import annotations
 
 import os
@@ -10,15 +11,25 @@ from kb.web.security import content_security_policy
 
 from ..conftest import SAMPLE, close_app, make_app, write_tree
 
-CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 RESPONSES = [
-    ("/", 200), ("/search?q=LOA", 200), ("/articles/fms/letter-of-request", 200), ("/glossary", 200),
-    ("/accessibility", 200), ("/api/search?q=loa", 200), ("/api/suggest?q=le", 200), ("/healthz", 200),
-    ("/api/articles/fms/letter-of-request", 200), ("/api/articles/nope", 404), ("/nope", 404),
-    ("/articles/no/such", 404), ("/static/css/kb.css", 200), ("/static/js/kb.js", 200),
-    ("/static/nope.css", 404), ("/search", 200),
+    ("/", 200),
+    ("/search?q=LOA", 200),
+    ("/articles/fms/letter-of-request", 200),
+    ("/glossary", 200),
+    ("/accessibility", 200),
+    ("/api/search?q=loa", 200),
+    ("/api/suggest?q=le", 200),
+    ("/healthz", 200),
+    ("/api/articles/fms/letter-of-request", 200),
+    ("/api/articles/nope", 404),
+    ("/nope", 404),
+    ("/articles/no/such", 404),
+    ("/static/css/kb.css", 200),
+    ("/static/js/kb.js", 200),
+    ("/static/nope.css", 404),
+    ("/search", 200),
 ]
 
 
@@ -88,9 +99,21 @@ class Inline(HTMLParser):
         self.found += [f"{tag} {name}=" for name in names if name == "style" or name.startswith("on")]
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=loa", "/search?q=case", "/articles/fms/letter-of-request",
-                                 "/areas/fms", "/people/maria-delgado", "/paths/new-to-sc", "/glossary",
-                                 "/accessibility", "/nope"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search?q=loa",
+        "/search?q=case",
+        "/articles/fms/letter-of-request",
+        "/areas/fms",
+        "/people/maria-delgado",
+        "/paths/new-to-sc",
+        "/glossary",
+        "/accessibility",
+        "/nope",
+    ],
+)
 def test_pages_have_no_inline_script_or_style(site_client, url):
     parser = Inline()
     parser.feed(site_client.get(url).get_data(as_text=True))
@@ -107,10 +130,21 @@ def test_tables_align_without_inline_styles(tmp_path):
 # -- path traversal ---------------------------------------------------------------------------------
 
 TRAVERSALS = [
-    "../../etc/passwd", "..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "%252e%252e%252fetc%252fpasswd",
-    "..%252f..%252fetc%252fpasswd", "....//....//etc/passwd", "..\\..\\etc\\passwd", "%2e%2e/%2e%2e/etc/passwd",
-    "/etc/passwd", "%2fetc%2fpasswd", "fms/../../../../etc/passwd", "..%c0%af..%c0%afetc%c0%afpasswd",
-    "%00../../etc/passwd", "fms/letter-of-request%00.md", "..;/..;/etc/passwd",
+    "../../etc/passwd",
+    "..%2f..%2fetc%2fpasswd",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "%252e%252e%252fetc%252fpasswd",
+    "..%252f..%252fetc%252fpasswd",
+    "....//....//etc/passwd",
+    "..\\..\\etc\\passwd",
+    "%2e%2e/%2e%2e/etc/passwd",
+    "/etc/passwd",
+    "%2fetc%2fpasswd",
+    "fms/../../../../etc/passwd",
+    "..%c0%af..%c0%afetc%c0%afpasswd",
+    "%00../../etc/passwd",
+    "fms/letter-of-request%00.md",
+    "..;/..;/etc/passwd",
 ]
 PREFIXES = ["/articles/", "/api/articles/", "/areas/", "/people/", "/paths/", "/static/", "/"]
 
@@ -142,8 +176,7 @@ def test_symlink_out_of_the_content_folder_is_never_served(tmp_path):
     app = make_app(content, tmp_path / "index", tmp_path / "instance")
     try:
         client = app.test_client()
-        for url in ("/articles/fms/secret", "/api/articles/fms/secret", "/articles/linked/secret",
-                    "/api/articles/linked/secret"):
+        for url in ("/articles/fms/secret", "/api/articles/fms/secret", "/articles/linked/secret", "/api/articles/linked/secret"):
             response = client.get(url)
             assert response.status_code == 404, url
             assert b"hunter2" not in response.get_data()

@@ -1,4 +1,5 @@
 """The real thing: gunicorn with two workers over HTTP, while the index is updated and rebuilt."""
+
 from __future__ import annotations
 
 import json
@@ -36,11 +37,11 @@ def fetch(url: str) -> tuple[int, str]:
 @pytest.fixture
 def server(tmp_path, content_dir, index):
     port = free_port()
-    env = {**os.environ, "KB_CONTENT_DIR": str(content_dir), "KB_INDEX_DIR": str(index.directory),
-           "KB_SECRET_KEY": "test"}
+    env = {**os.environ, "KB_CONTENT_DIR": str(content_dir), "KB_INDEX_DIR": str(index.directory), "KB_SECRET_KEY": "test"}
     log = open(tmp_path / "gunicorn.log", "wb")
-    process = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -59,15 +60,18 @@ def server(tmp_path, content_dir, index):
 
 
 def kb_index(env, *args):
-    return subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_pages_over_http(server):
     base, _ = server
-    for path, fragment in [("/", "Functional areas"), ("/articles/fms/letter-of-request", "What it contains"),
-                           ("/search?q=EUM", "End-Use Monitoring"), ("/glossary", "TCN"),
-                           ("/static/vendor/uswds/css/uswds.min.css", ".usa-")]:
+    for path, fragment in [
+        ("/", "Functional areas"),
+        ("/articles/fms/letter-of-request", "What it contains"),
+        ("/search?q=EUM", "End-Use Monitoring"),
+        ("/glossary", "TCN"),
+        ("/static/vendor/uswds/css/uswds.min.css", ".usa-"),
+    ]:
         status, body = fetch(base + path)
         assert status == 200 and fragment in body, path
     assert fetch(base + "/missing")[0] == 404
