@@ -194,14 +194,15 @@ class Server:
         self.process.wait(10)
 
 
-def start_server(env: dict[str, str], port: int, workers: int = 2) -> Server:
+def start_server(env: dict[str, str], port: int, workers: int = 2, log: Path | None = None) -> Server:
+    """gunicorn on 127.0.0.1, once ``/healthz`` answers; its log (and its children's) to ``log`` if given."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "app:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("w") if log else subprocess.DEVNULL,
     )
     server = Server(process, f"http://127.0.0.1:{port}", 0.0)
     while True:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.scale import AREAS, BIN, ROOT, Server, generate
+from bench.scale import AREAS, BIN, ROOT, generate, start_server
 from kb.updater import _exclusive
 
 SECRET = "bench-secret"  # noqa: S105 - a throwaway webhook secret for the benchmark
@@ -41,28 +41,6 @@ def git(cwd: Path, *args: str) -> str:
         "GIT_COMMITTER_EMAIL": "bench@example.mil",
     }
     return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True, env=env).stdout
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> Server:
-    """gunicorn with 2 workers; its log (and that of the updaters it starts) goes to ``log``."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    server = Server(process, f"http://127.0.0.1:{port}", 0.0)
-    while True:
-        try:
-            if server.get("/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.02)
-        if time.perf_counter() - started > 60:
-            raise RuntimeError("gunicorn did not start")
-    return server
 
 
 def search_total(base: str, word: str) -> int:
@@ -99,7 +77,7 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         build = time.perf_counter() - started
-        server = start_server(env, args.port, scratch / "server.log")
+        server = start_server(env, args.port, log=scratch / "server.log")
         try:
             search_total(server.base, "warm")
             visible, sync_alone = [], []
