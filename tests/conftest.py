@@ -213,6 +213,18 @@ def site(tmp_path_factory):
     close_app(app)
 
 
+@pytest.fixture(scope="session")
+def starter_app(tmp_path_factory):
+    """One app over the shipped content/ (read-only tests of the starter content), indexed once."""
+    root = tmp_path_factory.mktemp("starter")
+    search_index = SearchIndex(root / "index")
+    sync(ROOT / "content", search_index)
+    search_index.close()
+    app = make_app(ROOT / "content", root / "index", root / "instance")
+    yield app
+    close_app(app)
+
+
 @pytest.fixture
 def site_client(site):
     return site.test_client()

@@ -5,25 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bench.judged_people import ENDPOINTS, evaluate, load
-from kb import create_app
 from kb.content import load_content
-from kb.index import SearchIndex
-from kb.sync import sync
 
 from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = tmp_path_factory.mktemp("judged-people")
-    index = SearchIndex(root / "index")
-    sync(ROOT / "content", index)
-    index.close()
-    app = create_app(
-        {"CONTENT_DIR": str(ROOT / "content"), "INDEX_DIR": str(root / "index"), "SECRET_KEY": "t", "INSTANCE_DIR": str(root / "instance")}
-    )
-    yield app.test_client()
-    app.extensions["kb.index"].close()
+def client(starter_app):
+    return starter_app.test_client()
 
 
 def test_the_judged_set_is_big_enough_and_names_real_people():

@@ -107,16 +107,6 @@ def app(new_app, settings):
 USERS = [("rita@example.mil", "Rita Reader", "reader"), ("ed@example.mil", "Ed Editor", "editor"), ("ada@example.mil", "Ada Admin", "admin")]
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
-
-
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

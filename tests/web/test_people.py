@@ -8,20 +8,15 @@ from urllib.parse import quote
 
 import pytest
 
-from kb import create_app
 from kb.access import Reader
 from kb.content import load_content
 from kb.index import SearchIndex
 from kb.sync import sync
 
-from ..conftest import ROOT, write_tree
+from ..conftest import ROOT, make_app, write_tree
 from ..directory_sample import CONTACTS, DIRECTORY_SAMPLE
 
 STAFF = Reader(name="staff", staff=True, role="reader")
-
-
-def make_app(content, index_dir, instance):
-    return create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "SECRET_KEY": "t", "INSTANCE_DIR": str(instance)})
 
 
 @pytest.fixture(scope="module")
@@ -241,17 +236,6 @@ def test_signed_in_staff_see_contact_data_on_profiles_only(staff_web):
     assert "ana.novak@example.mil" in html and "+1 555 0111" in html and "Warsaw, Poland" in html
     for url in ("/people", "/api/people", "/api/search?q=ana&type=person", "/countries/poland", "/regions/EUCOM"):
         assert "ana.novak@example.mil" not in body(staff_web.get(url)), url
-
-
-@pytest.fixture(scope="module")
-def starter_app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("starter-people")
-    index = SearchIndex(root / "index")
-    sync(ROOT / "content", index)
-    index.close()
-    app = make_app(ROOT / "content", root / "index", root / "instance")
-    yield app
-    app.extensions["kb.index"].close()
 
 
 def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(starter_app):
