@@ -8,7 +8,11 @@ identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identi
 
 from __future__ import annotations
 
-from flask import current_app, g, request, url_for
+import os
+import subprocess
+import sys
+
+from flask import Flask, current_app, g, request, url_for
 from markupsafe import Markup
 
 from .. import kinds
@@ -70,3 +74,18 @@ def site_links(html: str) -> Markup:
     if base != ARTICLE_URL:
         html = html.replace(f'href="{ARTICLE_URL}', f'href="{base}')
     return Markup(html)  # noqa: S704 - sanitized by kb.render at index time
+
+
+def start_kb_command(app: Flask, *args: str) -> subprocess.Popen:
+    """``flask kb ARGS`` in a process of its own (never a fork of a request thread), over this app's folders.
+
+    Web workers use it for the writes only ``kb`` commands do: a rebuild, a sync after a push.
+    """
+    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )

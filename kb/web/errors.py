@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, render_template, request
@@ -12,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
 from ..pages import NotFound
+from .context import start_kb_command
 
 bp = Blueprint("errors", __name__)
 REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker
@@ -71,9 +69,7 @@ def request_rebuild(app: Flask) -> None:
     if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
         return
     app.extensions["kb.rebuild_requested"] = now
-    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
-    command = [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "index", "--rebuild", "--if-idle"]
-    app.extensions["kb.rebuild"] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    app.extensions["kb.rebuild"] = start_kb_command(app, "index", "--rebuild", "--if-idle")
 
 
 @bp.app_errorhandler(Exception)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import subprocess
-import sys
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
 from ..accounts import csrf
 from ..updater import request_update
+from .context import start_kb_command
 
 bp = Blueprint("hooks", __name__)
 
@@ -58,14 +56,5 @@ def start_updater(app: Flask) -> None:
     # Always start one: an updater that is still running may already have looked at the token,
     # and a new one that finds the lock taken exits at once. Reap the ones that finished.
     updaters = [p for p in app.extensions.setdefault("kb.updaters", []) if p.poll() is None]
-    env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
-    updaters.append(
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "sync", "--if-idle"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    )
+    updaters.append(start_kb_command(app, "sync", "--if-idle"))
     app.extensions["kb.updaters"] = updaters
