@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CONTACT_FIELDS = ("email", "phone", "location")  # personal data of people: signed-in readers only
 ROLES = ("reader", "editor", "admin")  # each role can do what the ones before it can
 
 

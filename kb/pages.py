@@ -13,12 +13,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from .access import Reader, can_see_contact, levels
+from .access import CONTACT_FIELDS, Reader, can_see_contact, levels
 from .git import most_changed_by_person
 from .index import Doc, SearchIndex
 from .pagedata import PersonData
-
-CONTACT_FIELDS = ("email", "phone", "location")  # personal data: signed-in readers only
 
 
 class NotFound(LookupError):

@@ -41,8 +41,8 @@ class SearchRequest:
             q=text[:max_chars],
             truncated=len(text) > max_chars,
             chosen=chosen,
-            page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
-            per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+            page=clamp(args.get("page"), 1, 1, MAX_PAGE),
+            per_page=clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
         )
 
     def value(self, name: str) -> str:
@@ -70,7 +70,8 @@ def split_filters(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return " ".join(_FILTER.sub(" ", text).split()), tuple((k, v) for k, v in filters if v)
 
 
-def _clamp(value: str | None, default: int, low: int, high: int) -> int:
+def clamp(value: str | None, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter within [low, high]; missing or not a number gives ``default``."""
     try:
         return min(max(int(value), low), high) if value not in (None, "") else default
     except (TypeError, ValueError):

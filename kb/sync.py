@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .access import CONTACT_FIELDS
 from .catalog import Catalog
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .facets import fold_all
@@ -262,7 +263,6 @@ class _Recorder:
         )
 
 
-CONTACT_FIELDS = ("email", "phone", "location")
 CONTACT_PLACEHOLDER = "[contact details]"
 
 

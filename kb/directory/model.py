@@ -11,6 +11,7 @@ from ..facets import fold
 from ..index import Doc
 from ..pagedata import PersonData
 from ..places import Places
+from ..search import clamp
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
@@ -48,8 +49,8 @@ class DirectoryRequest:
             q=text[:max_chars],
             truncated=len(text) > max_chars,
             filters=tuple(filters),
-            page=_clamp(args.get("page"), 1, 1, MAX_PAGE),
-            per_page=_clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+            page=clamp(args.get("page"), 1, 1, MAX_PAGE),
+            per_page=clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
         )
 
     def chosen(self, name: str) -> tuple[str, ...]:
@@ -65,13 +66,6 @@ class DirectoryRequest:
 
     def args_without_filters(self) -> dict[str, Any]:
         return {"q": self.q} if self.q else {}
-
-
-def _clamp(value: Any, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(value), low), high) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
 
 
 def filter_key(name: str, value: str, places: Places) -> str:

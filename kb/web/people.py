@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from ..access import can_see_contact
+from ..access import CONTACT_FIELDS, can_see_contact
 from ..directory import FACETS, Directory, DirectoryRequest, country_slug
-from ..pages import CONTACT_FIELDS
 from ..places import Places, read_places
 from .context import current_index, current_reader, document_url, library, site_links
 
