@@ -91,12 +91,15 @@ def freshness_command(fmt: str) -> None:
 @click.option("--rebuild", is_flag=True, help="Start over in a new index generation.")
 @click.option("--optimize", is_flag=True, help="Afterwards merge the index into one segment (for a nightly job).")
 @click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another update is running.")
-def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
+@click.option("--if-unreadable", is_flag=True, help="Do nothing when the live index reads well (what a web worker asks for).")
+def index_command(rebuild: bool, optimize: bool, if_idle: bool, if_unreadable: bool) -> None:
     """Update the search index with what changed in the content folder."""
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
     try:
-        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
+        report = sync(
+            cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle, only_if_unreadable=if_unreadable
+        )
     except IndexBusy as busy:
         click.echo(f"{busy}: nothing done", err=True)
         return
@@ -108,6 +111,9 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool) -> None:
             err=True,
         )
         sys.exit(1)
+    if report is None:
+        click.echo("the search index reads well: nothing done")
+        return
     errors = [p for p in report.problems if p.severity == "error"]
     for problem in errors[:20]:
         click.echo(str(problem), err=True)

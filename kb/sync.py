@@ -25,7 +25,7 @@ from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load
 from .facets import fold_all
 from .freshness import Source, load_sources
 from .git import file_facts, histories, modified_time
-from .index import IndexBusy, Record, SearchIndex
+from .index import IndexBusy, IndexUnavailable, Record, SearchIndex
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
@@ -285,13 +285,16 @@ def sync(
     max_bytes: int = 2_000_000,
     wait: bool = True,
     changed: Collection[str] | None = None,
-) -> SyncReport:
+    only_if_unreadable: bool = False,
+) -> SyncReport | None:
     """Bring the index up to date with the content folder (one process at a time).
 
     With ``wait=False`` it raises ``IndexBusy`` at once when another update holds the lock.
     With ``changed`` (paths relative to the folder, e.g. from ``git diff`` after a pull) only
     those files are read and they are re-rendered even when their text is the same (their
     history grew); without it, or without a previous run, every file's stamp is compared.
+    With ``only_if_unreadable`` it does nothing and returns None when, once it holds the lock,
+    the live index reads well: the rebuild a web worker asked for is done already.
     """
     started = time.perf_counter()
     content_dir = Path(content_dir)
@@ -299,6 +302,8 @@ def sync(
     with index.lock(wait) as locked:
         if not locked:
             raise IndexBusy(f"another index update is running in {index.directory}")
+        if only_if_unreadable and _readable(index):
+            return None
         cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
         content = load_content(content_dir, max_bytes, cache, changed=None if rebuild else changed)
         catalog = Catalog(content)
@@ -322,6 +327,14 @@ def sync(
         cache.save(index.directory / PARSE_CACHE)
         added = sum(1 for r in records if r.key not in manifest)
         return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
+
+
+def _readable(index: SearchIndex) -> bool:
+    try:
+        index.verify()
+    except IndexUnavailable:
+        return False
+    return True
 
 
 PARALLEL_FROM = 64  # below this many documents a process pool costs more than it saves

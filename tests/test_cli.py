@@ -77,3 +77,17 @@ def test_index_if_idle_does_nothing_while_another_update_holds_the_lock(app, run
     assert result.exit_code == 0
     assert "another index update is running" in result.output and "nothing done" in result.output
     assert "rebuilt" in runner.invoke(args=["kb", "index", "--rebuild", "--if-idle"]).output
+
+
+def test_index_if_unreadable_rebuilds_only_a_broken_index(app, runner, index):
+    """What a web worker asks for after a read error: nothing when another worker's rebuild already mended it."""
+    before = (index.directory / "CURRENT").read_text()
+    result = runner.invoke(args=["kb", "index", "--rebuild", "--if-idle", "--if-unreadable"])
+    assert result.exit_code == 0 and "reads well: nothing done" in result.output
+    assert (index.directory / "CURRENT").read_text() == before
+    generation = index.directory / before.strip()
+    for path in generation.glob("*.toc"):
+        path.write_bytes(b"not an index")
+    result = runner.invoke(args=["kb", "index", "--rebuild", "--if-idle", "--if-unreadable"])
+    assert result.exit_code == 0 and "index rebuilt" in result.output
+    assert (index.directory / "CURRENT").read_text() != before

@@ -43,3 +43,21 @@ def test_a_bug_while_reading_is_raised_as_itself(index, monkeypatch):
         search(index, ANONYMOUS, SearchRequest(q="letter"))
     monkeypatch.undo()
     assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # the reader was reopened, still works
+
+
+def test_a_read_that_fails_because_a_rebuild_replaced_the_index_runs_again_on_the_new_one(index, content_dir):
+    """A rebuild switching generations in the middle of a read is not a server error: the read is retried."""
+    from kb.sync import sync
+
+    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
+    generations = []
+
+    def build():
+        generations.append(index.readers.current().generation)
+        if len(generations) == 1:
+            sync(content_dir, index, rebuild=True)  # another process's rebuild, as far as this reader knows
+            raise ValueError("a read from the replaced generation")
+        return "built"
+
+    assert index.per_generation("retried", build) == "built"
+    assert generations[0] != generations[1] == (index.directory / "CURRENT").read_text().strip()

@@ -36,7 +36,10 @@ _SORTS = {
 
 
 def _reading(method: Callable) -> Callable:
-    """An unexpected error while reading becomes ``IndexUnavailable`` when the index files are unreadable."""
+    """An unexpected error while reading becomes ``IndexUnavailable`` when the index files are unreadable.
+
+    When a rebuild replaced the generation under the call, the call runs once more on the new one.
+    """
 
     @functools.wraps(method)
     def guarded(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
@@ -45,7 +48,8 @@ def _reading(method: Callable) -> Callable:
         except IndexUnavailable:
             raise
         except Exception as error:
-            self.readers.recheck(error)  # raises IndexUnavailable when the index is corrupt
+            if self.readers.recheck(error):  # raises IndexUnavailable when the index is corrupt
+                return method(self, *args, **kwargs)
             raise
 
     return guarded
@@ -165,6 +169,7 @@ class SearchIndex:
     def n_docs(self) -> int:
         return self.readers.current().n_docs
 
+    @_reading
     def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
         """(score of the query for every document number, mask of the ``kind`` documents this access sees).
 
@@ -181,6 +186,7 @@ class SearchIndex:
             scores = reader.mask(reader.searcher.docs_for_query(plan.query)).astype(np.float32)
         return scores * visible, visible.copy()
 
+    @_reading
     def field_values(self, name: str) -> FieldValues:
         """Every value of keyword field ``name`` with its documents (built once per searcher)."""
         reader = self.readers.current()
@@ -191,10 +197,12 @@ class SearchIndex:
         with a mask from ``kind_scores``); nothing is cached per value."""
         return self.field_values(name).mask(values, self.n_docs())
 
+    @_reading
     def docnum(self, key: str) -> int | None:
         """The document number of a live document by its key (``person:maria-delgado``), or None."""
         return self.readers.current().searcher.document_number(key=key)
 
+    @_reading
     def title_rank(self) -> np.ndarray:
         """Each document's position in title order (sorting by name is ``argsort`` of this)."""
         reader = self.readers.current()
@@ -207,6 +215,7 @@ class SearchIndex:
 
         return reader.derive("title-rank", build)
 
+    @_reading
     def stored(self, docnums: Iterable[int]) -> list[Doc]:
         """The documents of these document numbers (from ``kind_scores`` and masks)."""
         searcher = self.readers.current().searcher

@@ -286,24 +286,36 @@ class Readers:
         finally:
             self._local.pinned = previous
 
-    def recheck(self, error: Exception) -> None:
-        """After an unexpected error while reading: is the index itself unreadable (corrupt files)?
+    def recheck(self, error: Exception) -> bool:
+        """After an unexpected error while reading: was it the index rather than the code?
 
-        Drops this thread's reader and opens and probes a fresh one; raises ``IndexUnavailable``
-        (so the site says so and rebuilds it) when that fails, else returns and the caller
-        re-raises ``error`` (a bug, not the index).
+        True when the failed read came from a generation that a rebuild has since replaced:
+        the caller may try once more on the new one. Otherwise opens and probes a fresh reader
+        and raises ``IndexUnavailable`` (so the site says so and rebuilds it) when that fails;
+        False when the index reads well (a bug, not the index: the caller re-raises ``error``).
         """
-        self.close()
+        pinned = getattr(self._local, "pinned", None)
+        failed = pinned or getattr(self._local, "reader", None)
         generation = self.store.generation()
         if generation is None:
             raise IndexUnavailable(f"no search index in {self.store.directory}") from error
+        if failed is not None and failed.generation != generation:
+            if pinned is not None:  # the block's reader must stay: let the request be retried
+                raise IndexUnavailable(f"the search index in {self.store.directory} was replaced while reading") from error
+            self.close()
+            return True
         reader = self._open(generation, None)
         try:
             probe(reader.searcher)
         except Exception as exc:
             reader.close()
             raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from error
-        self._local.reader = reader
+        if pinned is None:
+            self.close()
+            self._local.reader = reader
+        else:
+            reader.close()
+        return False
 
     def verify(self) -> None:
         """Open and probe the live generation afresh (for /healthz); ``IndexUnavailable`` if unreadable."""

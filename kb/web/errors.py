@@ -56,11 +56,12 @@ def index_unavailable(error: IndexUnavailable):
 
 
 def request_rebuild(app: Flask) -> None:
-    """Start ``flask kb index --rebuild --if-idle`` as a separate process, at most every few seconds.
+    """Start ``flask kb index --rebuild --if-idle --if-unreadable`` as a separate process, at most every few seconds.
 
     Web workers never write the index and never fork from a request thread: the command
-    runs in a fresh interpreter, and ``--if-idle`` makes it exit at once when another
-    update holds the index lock, so at most one rebuild runs across all processes.
+    runs in a fresh interpreter; ``--if-idle`` makes it exit at once when another update
+    holds the index lock, so at most one rebuild runs across all processes, and
+    ``--if-unreadable`` when the index reads well again (another worker's rebuild is done).
     """
     running = app.extensions.get("kb.rebuild")
     if running is not None and running.poll() is None:
@@ -69,7 +70,7 @@ def request_rebuild(app: Flask) -> None:
     if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
         return
     app.extensions["kb.rebuild_requested"] = now
-    app.extensions["kb.rebuild"] = start_kb_command(app, "index", "--rebuild", "--if-idle")
+    app.extensions["kb.rebuild"] = start_kb_command(app, "index", "--rebuild", "--if-idle", "--if-unreadable")
 
 
 @bp.app_errorhandler(Exception)
