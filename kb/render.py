@@ -123,10 +123,15 @@ class _RelativeLinkProcessor(Treeprocessor):
 
 
 class _EscapeWikiPipes(Preprocessor):
-    """``[[slug|text]]`` inside a table row would split the cell; escape that pipe."""
+    """``[[slug|text]]`` inside a table row would split the cell; escape that pipe (in table rows only,
+    so inline code elsewhere keeps its text as written)."""
 
     def run(self, lines: list[str]) -> list[str]:
-        return [re.sub(r"(\[\[[^\]\|\n\\]+?)\|", r"\1\\|", line) for line in lines]
+        return [re.sub(r"(\[\[[^\]\|\n\\]+?)\|", r"\1\\|", line) if _is_table_row(line) else line for line in lines]
+
+
+def _is_table_row(line: str) -> bool:
+    return "|" in re.sub(WIKI_LINK, "", line)
 
 
 class _KnowledgeBaseLinks(Extension):

@@ -29,7 +29,7 @@ from .index import IndexBusy, IndexUnavailable, Record, SearchIndex
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
-RENDER_VERSION = "5"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "6"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
 WORDS_PER_MINUTE = 200
 

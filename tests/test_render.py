@@ -111,3 +111,8 @@ def test_wiki_links_with_text_inside_table_cells():
     out = render("| Step | Page |\n|---|---|\n| 1 | [[fms/letter-of-request|the LOR]] |\n")
     assert "<td>" in out.html and ">the LOR</a></td>" in out.html
     assert out.html.count("<td") == 2
+
+
+def test_wiki_link_syntax_in_inline_code_outside_tables_stays_as_written():
+    out = render("Write `[[fms/letter-of-request|the LOR]]` to link with your own text.\n")
+    assert "<code>[[fms/letter-of-request|the LOR]]</code>" in out.html
