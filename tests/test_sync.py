@@ -98,11 +98,11 @@ def test_updated_time_comes_from_git_when_the_content_is_a_repository(content_di
 
 
 def test_unchanged_files_are_not_parsed_again(content_dir, index, monkeypatch):
-    import kb.content
+    import kb.content.folder
 
     parsed = []
-    original = kb.content.parse_document
-    monkeypatch.setattr(kb.content, "parse_document", lambda *a: parsed.append(a[2]) or original(*a))
+    original = kb.content.folder.parse_document
+    monkeypatch.setattr(kb.content.folder, "parse_document", lambda *a: parsed.append(a[2]) or original(*a))
     (content_dir / "articles/fms/letter-of-request.md").write_text("---\ntitle: LOR v2\n---\nnew text")
     report = sync(content_dir, index)
     assert parsed == ["articles/fms/letter-of-request.md"] and report.updated >= 1

@@ -1,0 +1,254 @@
+"""Walk a content folder and load it, re-parsing only the files that changed (``ParseCache``)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+from ..kinds import BY_NAME as KIND_BY_NAME
+from .documents import parse_document
+from .model import GLOSSARY_FILE, KINDS, REGIONS_FILE, Command, Content, Document, GlossaryEntry, Problem
+from .tables import parse_glossary, parse_regions
+
+# --- walking the folder -----------------------------------------------------------
+
+
+def _doc_id(kind: str, rel_in_kind: Path) -> str:
+    """Articles keep their sub-folders in the slug; other kinds are flat."""
+    return rel_in_kind.with_suffix("").as_posix() if KIND_BY_NAME[kind].nested else rel_in_kind.stem
+
+
+_Found = tuple[str, Path, str, "tuple[int, int] | None"]  # kind, file, path in the folder, (mtime, size)
+
+
+def _content_files(root: Path) -> tuple[list[_Found], list[Problem]]:
+    """The content files below ``root``, in name order; symlinks leading outside are refused.
+
+    One ``os.scandir`` pass: it also gives each file's modification time and size, which the
+    parse cache compares, so an update with nothing to do costs one stat per file.
+    """
+    found: list[_Found] = []
+    problems: list[Problem] = []
+    real_root = root.resolve()
+    for folder, kind in KINDS.items():
+        if (root / folder).is_dir():
+            _scan(root, root / folder, folder, kind, real_root, found, problems)
+    return found, problems
+
+
+def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path, found: list[_Found], problems: list[Problem]) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(rel_dir, 1, "error", f"cannot read folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        rel, path = f"{rel_dir}/{entry.name}", Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            if entry.is_dir():
+                problems.append(_link_problem(rel, path, real_root, folder=True))
+                continue
+            if not _inside(path, real_root):
+                problems.append(_link_problem(rel, path, real_root, folder=False))
+                continue
+        if entry.is_dir():
+            if KIND_BY_NAME[kind].nested:  # articles may sit at any depth; other kinds are flat
+                _scan(root, path, rel, kind, real_root, found, problems)
+        elif entry.name.lower().endswith(".md") and entry.is_file():
+            found.append((kind, path, rel, _stamp(entry)))
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        path.resolve().relative_to(real_root)
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+def _link_problem(rel: str, link: Path, real_root: Path, folder: bool) -> Problem:
+    if folder and _inside(link, real_root):
+        return Problem(rel, 1, "warning", "symlinked folder not followed")
+    return Problem(rel, 1, "error", "symlink points outside the content folder, skipped")
+
+
+def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem | None]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, Problem(
+                rel, 1, "error", f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (KB_MAX_FILE_BYTES), skipped"
+            )
+        return path.read_bytes(), None
+    except OSError as exc:
+        return None, Problem(rel, 1, "error", f"cannot read file: {exc.strerror or exc}")
+
+
+class ParseCache:
+    """Parsed files keyed by path and (mtime, size): an index update re-parses only what changed.
+
+    Derived data, kept beside the index; a missing or unreadable cache just means parsing all.
+    """
+
+    def __init__(self, entries: dict[str, tuple[tuple[int, int], Any]] | None = None) -> None:
+        self._previous = entries or {}
+        self._current: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._changed = False
+
+    def known_paths(self) -> list[str]:
+        """The paths parsed in the previous run (for an update that is told what changed)."""
+        return list(self._previous)
+
+    def reuse(self, rel: str) -> Any:
+        """The previous run's value for ``rel``, kept without looking at the file."""
+        self._current[rel] = entry = self._previous[rel]
+        return entry[1]
+
+    def get(self, rel: str, stamp: tuple[int, int], parse: Callable[[], Any]) -> Any:
+        entry = self._previous.get(rel)
+        if entry is not None and entry[0] == stamp:
+            value = entry[1]
+        else:
+            value, self._changed = parse(), True
+        self._current[rel] = (stamp, value)
+        return value
+
+    @classmethod
+    def load(cls, path: Path) -> ParseCache:
+        try:
+            with open(path, "rb") as handle:
+                return cls(pickle.load(handle))  # noqa: S301 - our own derived file
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        """Keep only the files seen in this run (nothing to write when nothing changed)."""
+        if not self._changed and self._current.keys() == self._previous.keys():
+            return
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:  # a full disk: the cache is optional, the next run parses everything
+            tmp.unlink(missing_ok=True)
+
+
+def _stamp(path: Path | os.DirEntry) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Document | None, tuple[Problem, ...]]:
+    raw, problem = _read(root, path, max_bytes)
+    if problem:
+        return None, (problem,)
+    rel = path.relative_to(root).as_posix()
+    doc, problems = parse_document(kind, _doc_id(kind, path.relative_to(root / KIND_BY_NAME[kind].folder)), rel, raw)
+    return doc, tuple(problems)
+
+
+def _parse_regions_file(root: Path, max_bytes: int) -> tuple[tuple[Command, ...], tuple[Problem, ...], str]:
+    raw, problem = _read(root, root / REGIONS_FILE, max_bytes)
+    if problem:
+        return (), (problem,), ""
+    commands, problems = parse_regions(REGIONS_FILE, raw)
+    return tuple(commands), tuple(problems), hashlib.sha256(raw).hexdigest()
+
+
+def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntry, ...], tuple[Problem, ...], str]:
+    raw, problem = _read(root, root / GLOSSARY_FILE, max_bytes)
+    if problem:
+        return (), (problem,), ""
+    entries, problems = parse_glossary(GLOSSARY_FILE, raw)
+    return tuple(entries), tuple(problems), hashlib.sha256(raw).hexdigest()
+
+
+def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None, changed: Collection[str] | None = None) -> Content:
+    """Load every document and the glossary below ``root``; never raises for bad files.
+
+    With ``changed`` (paths relative to ``root``, e.g. from ``git diff``) and a parse cache
+    from the previous run, only those files are read; the rest come from the cache.
+    """
+    root = Path(root)
+    cache = cache or ParseCache()
+    if not root.is_dir():
+        return Content((), (), "", (Problem(str(root), 1, "error", "content folder not found"),))
+    if changed is not None and cache.known_paths():
+        return _load_changed(root, max_bytes, cache, set(changed))
+    files, problems = _content_files(root)
+    documents = []
+    for kind, path, rel, stamp in files:
+        parse = functools.partial(_parse_file, root, kind, path, max_bytes)
+        doc, doc_problems = cache.get(rel, stamp, parse) if stamp else parse()
+        problems += doc_problems
+        if doc is not None:
+            documents.append(doc)
+    return _with_tables(root, max_bytes, cache, tuple(documents), tuple(problems))
+
+
+def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[str]) -> Content:
+    """``load_content`` when told which files changed: reads only those (no walk of the folder)."""
+    real_root = root.resolve()
+    paths = {p for p in cache.known_paths() if p not in (GLOSSARY_FILE, REGIONS_FILE)}
+    paths |= {p for p in changed if p.lower().endswith(".md") and _kind_of(p)}
+    problems: list[Problem] = []
+    documents = []
+    order = {folder: n for n, folder in enumerate(KINDS)}
+    for rel in sorted(paths, key=lambda p: (order[p.split("/", 1)[0]], p)):
+        if rel not in changed:
+            doc, doc_problems = cache.reuse(rel)
+            problems += doc_problems
+            if doc is not None:
+                documents.append(doc)
+            continue
+        path = root / rel
+        if path.is_symlink() and not _inside(path, real_root):
+            doc, doc_problems = None, (_link_problem(rel, path, real_root, folder=False),)
+        elif not path.is_file():
+            continue  # deleted (or never a file): drops out of the cache too
+        else:
+            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), functools.partial(_parse_file, root, _kind_of(rel), path, max_bytes))
+        problems += doc_problems
+        if doc is not None:
+            documents.append(doc)
+    return _with_tables(root, max_bytes, cache, tuple(documents), tuple(problems), changed)
+
+
+_TABLES = ((GLOSSARY_FILE, _parse_glossary_file), (REGIONS_FILE, _parse_regions_file))
+
+
+def _with_tables(
+    root: Path, max_bytes: int, cache: ParseCache, documents: tuple[Document, ...], problems: tuple[Problem, ...], changed: set[str] | None = None
+) -> Content:
+    """The content with its YAML tables (glossary, places): parsed when changed, else from the cache."""
+    loaded = []
+    for name, parser in _TABLES:
+        if changed is not None and name not in changed and name in cache.known_paths():
+            loaded.append(cache.reuse(name))
+            continue
+        stamp = _stamp(root / name)
+        parse = functools.partial(parser, root, max_bytes)
+        loaded.append(cache.get(name, stamp, parse) if stamp else ((), (), ""))
+    (glossary, glossary_problems, glossary_digest), (regions, regions_problems, regions_digest) = loaded
+    return Content(documents, glossary, glossary_digest, problems + glossary_problems + regions_problems, regions, regions_digest)
+
+
+def _kind_of(rel: str) -> str | None:
+    """The kind of a content path (``articles/fms/x.md`` -> article); None outside the kind folders."""
+    folder, _, rest = rel.partition("/")
+    kind = KINDS.get(folder)
+    if kind is None or not rest or any(part.startswith(".") for part in rest.split("/")):
+        return None
+    return kind if kind == "article" or "/" not in rest else None
