@@ -203,6 +203,7 @@ class SearchLog:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(10)
         self._thread = None
+        self._stop.clear()
         self.flush()
 
     def flush(self, now: dt.datetime | None = None) -> int:
@@ -214,10 +215,10 @@ class SearchLog:
                     taken.append(self._pending.popleft())
                 except IndexError:
                     break
-            now = now or utcnow()
-            prune_due = self.enabled and (self._last_prune is None or now - self._last_prune >= PRUNE_EVERY)
-            if not taken and not prune_due:
+            if not taken:
                 return 0
+            now = now or utcnow()
+            prune_due = self._last_prune is None or now - self._last_prune >= PRUNE_EVERY
             with self.app.app_context():
                 try:
                     write(taken)
