@@ -175,14 +175,14 @@ class SearchLog:
         if self._pid != os.getpid():  # forked after buffering (gunicorn --preload): start over in this process
             self._reset()
         self._pending.append(item)
-        if self._thread is None:
+        if self._thread is None or not self._thread.is_alive():
             self._start()
         if len(self._pending) >= self.batch:
             self._wake.set()
 
     def _start(self) -> None:
         with self._start_lock:
-            if self._thread is not None:
+            if self._thread is not None and self._thread.is_alive():
                 return
             self._thread = threading.Thread(target=self._run, name="kb-searchlog", daemon=True)
             self._thread.start()
@@ -193,7 +193,10 @@ class SearchLog:
             self._wake.wait(self.interval)
             self._wake.clear()
             if self._pending:
-                self.flush()
+                try:
+                    self.flush()
+                except Exception as exc:  # the thread must outlive any surprise; the next batch tries again
+                    self.app.logger.warning("search log: writer: %s", exc)
 
     def close(self) -> None:
         """Stop the writer thread and write what is left (at exit, and when an app is closed)."""
@@ -226,7 +229,7 @@ class SearchLog:
                         prune(self.days, now)
                         self._last_prune = now
                     db.session.commit()
-                except SQLAlchemyError as exc:
+                except (SQLAlchemyError, OSError) as exc:
                     db.session.rollback()
                     if prune_due:
                         self._last_prune = now  # try again in an hour, not at every batch
