@@ -117,7 +117,9 @@ def test_an_editor_opens_the_freshness_and_search_gap_reports(page, accounts):
     assert "Search gaps" in page.inner_text("h1")
     gaps = page.locator("table", has=page.locator("caption", has_text="Queries that found nothing"))
     assert "quokkaxylophone" in gaps.inner_text() and "zanzibar widgets" in gaps.inner_text()
-    assert "golden sentry" not in gaps.inner_text()  # it found something, and it was opened
+    assert "golden sentry" not in gaps.inner_text()  # it found something,
+    assert "golden sentry" not in page.locator("#not-opened + *").inner_text()  # and its result was opened (counted by the link)
+    assert "golden sentry" in page.locator("#top-queries + *").inner_text()
     check_a11y(page, "search gaps report")
     screenshot(page, "search gaps report")
     phone(page)
