@@ -27,6 +27,7 @@ def main() -> None:
         ["judged_people.py"],
         ["scale.py", *quick],
         ["directory.py", *quick],
+        ["searchlog.py", *(["--rounds", "10"] if args.quick else [])],
         ["load.py", "--seconds", "15" if args.quick else "60"],
     ]
     print(

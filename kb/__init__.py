@@ -19,11 +19,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     config.load(app, overrides)
     app.extensions["kb.index"] = SearchIndex(app.config["INDEX_DIR"], float(app.config["WRITER_TIMEOUT"]))
 
-    from . import accounts
+    from . import accounts, searchlog
     from .cli import kb_cli
     from .web import register
 
     accounts.init_app(app)
+    searchlog.init_app(app)
     app.cli.add_command(kb_cli)
     register(app)
     return app

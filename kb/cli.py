@@ -10,13 +10,18 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from .access import Reader, levels
+from .accounts.models import db
 from .checker import check_folder
 from .freshness import format_report
 from .freshness import report as freshness_report
 from .index import IndexBusy, IndexUnavailable
 from .people_import import people_cli
+from .searchlog import prune as prune_search_log
+from .searchreport import format_report as format_search_report
+from .searchreport import report as search_report
 from .sync import sync
 from .updater import UpdaterBusy, update
 
@@ -85,6 +90,38 @@ def freshness_command(fmt: str) -> None:
         raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
     found = freshness_report(articles, dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
     click.echo(format_report(found, fmt), nl=False)
+
+
+@report_group.command("search")
+@click.option("--week", help="ISO week such as 2026-W49 (default: the newest week with searches).")
+@click.option("--area", help="A functional area id (default: all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+def search_report_command(week: str | None, area: str | None, fmt: str) -> None:
+    """Search gaps: the most frequent queries, those that found nothing, those whose results nobody opened."""
+    try:
+        found = search_report(week, area, dt.datetime.now(dt.UTC).date())
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"the database is unavailable: {str(exc).splitlines()[0]}") from None
+    click.echo(format_search_report(found, fmt), nl=False)
+
+
+searchlog_cli = AppGroup("searchlog", help="The search log (searches without user identity).")
+kb_cli.add_command(searchlog_cli)
+
+
+@searchlog_cli.command("prune")
+def searchlog_prune_command() -> None:
+    """Delete logged searches and clicks older than KB_SEARCH_LOG_DAYS (flushes also do it hourly)."""
+    days = int(current_app.config["SEARCH_LOG_DAYS"])
+    if days <= 0:
+        click.echo("the search log is off (KB_SEARCH_LOG_DAYS=0): nothing to prune")
+        return
+    try:
+        searches, clicks = prune_search_log(days)
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"the database is unavailable: {str(exc).splitlines()[0]}") from None
+    click.echo(f"deleted {searches} searches and {clicks} opened results older than {days} days")
 
 
 @kb_cli.command("index")

@@ -81,6 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub X-Hub-Signature-256); unset: the hook answers 404.",
     ),
     Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days without a change."),
+    Setting("SEARCH_LOG_DAYS", 180, "Logged searches (kept without any user identity) are deleted after this many days; 0 turns the search log off."),
     Setting(
         "FRAME_ANCESTORS",
         "'none'",

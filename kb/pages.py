@@ -86,6 +86,10 @@ class Library:
         """Built once per index generation and access level (pages that list everything)."""
         return self.index.per_generation(f"{name}:{','.join(self.access)}", build)
 
+    def document(self, kind: str, doc_id: str) -> Doc:
+        """Any document this reader may see, by kind and id (``NotFound`` otherwise)."""
+        return self._get(kind, doc_id)
+
     def area_titles(self) -> dict[str, str]:
         return self._cached("area-titles", lambda: {a.id: a.title for a in self._find(type="area")})
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import create_app
+from kb.accounts.models import db
 from kb.index import SearchIndex
 from kb.sync import sync
 
@@ -176,6 +177,9 @@ def make_app(content_dir: Path, index_dir: Path, instance_dir: Path, **settings)
 
 
 def close_app(app) -> None:
+    app.extensions["kb.searchlog"].close()  # its writer thread stops, what waits is written
+    with app.app_context():
+        db.engine.dispose()
     app.extensions["kb.index"].close()
     rebuild = app.extensions.get("kb.rebuild")  # started by the missing-index page
     if rebuild is not None:

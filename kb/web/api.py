@@ -8,6 +8,7 @@ from markupsafe import escape
 from ..search import suggest
 from ..updater import read_status
 from .context import current_index, current_reader, document_url, library, run_search, site_links
+from .search import log_search
 
 bp = Blueprint("api", __name__)
 
@@ -16,9 +17,11 @@ bp = Blueprint("api", __name__)
 def api_search():
     page = run_search()
     query = page.request
+    search_id = log_search(page, "api")
     return jsonify(
         {
             "query": query.q,
+            "search_id": search_id,
             "total": page.total,
             "page": query.page,
             "per_page": query.per_page,

@@ -1,15 +1,17 @@
-"""Reports for editors: ``/reports/freshness`` (404 for everyone else)."""
+"""Reports for editors: ``/reports/freshness`` and ``/reports/search`` (404 for everyone else)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from .. import searchreport
 from ..freshness import report
 from .context import current_reader, library
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+FORMATS = {"csv": "text/csv", "json": "application/json"}
 
 
 @bp.before_request
@@ -23,3 +25,16 @@ def freshness():
     lib = library()
     found = report(lib.articles(), dt.date.today(), int(current_app.config["STALE_AFTER_DAYS"]))
     return render_template("report_freshness.html", report=found, area_titles=lib.area_titles())
+
+
+@bp.get("/search")
+def search_gaps():
+    """Per ISO week and functional area: frequent queries, queries that found nothing, results nobody opened."""
+    current_app.extensions["kb.searchlog"].flush()  # this worker's waiting entries; the others write theirs every few seconds
+    area_titles = library().area_titles()
+    area = request.args.get("area", "")
+    found = searchreport.report(request.args.get("week"), area if area in area_titles else None, dt.datetime.now(dt.UTC).date())
+    fmt = request.args.get("format", "")
+    if fmt in FORMATS:
+        return Response(searchreport.format_report(found, fmt), mimetype=FORMATS[fmt])
+    return render_template("report_search.html", report=found, area_titles=area_titles)

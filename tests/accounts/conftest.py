@@ -73,7 +73,8 @@ def settings() -> dict:
 
 
 def close_app(app) -> None:
-    """Close what an app holds open: database connections and the index."""
+    """Close what an app holds open: the search log's writer, database connections and the index."""
+    app.extensions["kb.searchlog"].close()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -1,5 +1,5 @@
 """Journeys that need an account: sign in, onboarding progress, staff-only content, the
-directory and the editor's report, in the real browser over the live server."""
+directory and the editor's reports, in the real browser over the live server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import ROOT
 from ..live import BIN
-from .conftest import check_a11y, screenshot
+from .conftest import check_a11y, desktop, phone, screenshot
 
 PASSWORD = "correct horse battery staple"
 EDITOR = "ed.editor@example.mil"
@@ -98,3 +98,33 @@ def test_an_editor_opens_the_freshness_report(page, accounts):
     assert "Freshness" in page.inner_text("h1")
     check_a11y(page, "freshness report")
     screenshot(page, "freshness report")
+
+
+def test_an_editor_opens_the_freshness_and_search_gap_reports(page, accounts):
+    """Searches that find nothing, one that finds and is opened; the editor sees the gaps and searches again."""
+    assert page.goto("/reports/search").status == 404  # not for anonymous readers
+    sign_in(page, accounts)
+    for nothing in ("quokkaxylophone", "zanzibar widgets"):
+        page.goto(f"/search?q={nothing}")
+        assert "0 results" in page.inner_text("main")
+    page.goto("/search?q=golden+sentry")
+    page.get_by_role("link", name="Golden Sentry program").click()
+    page.wait_for_url(re.compile(r"/articles/eum/golden-sentry$"))  # through the counting link, to the clean URL
+    page.goto("/reports/freshness")
+    assert "Freshness" in page.inner_text("h1")
+    check_a11y(page, "freshness report editor")
+    page.goto("/reports/search")
+    assert "Search gaps" in page.inner_text("h1")
+    gaps = page.locator("table", has=page.locator("caption", has_text="Queries that found nothing"))
+    assert "quokkaxylophone" in gaps.inner_text() and "zanzibar widgets" in gaps.inner_text()
+    assert "golden sentry" not in gaps.inner_text()  # it found something,
+    assert "golden sentry" not in page.locator("#not-opened + *").inner_text()  # and its result was opened (counted by the link)
+    assert "golden sentry" in page.locator("#top-queries + *").inner_text()
+    check_a11y(page, "search gaps report")
+    screenshot(page, "search gaps report")
+    phone(page)
+    check_a11y(page, "search gaps report phone")
+    desktop(page)
+    gaps.get_by_role("link", name="Search again for “quokkaxylophone”").click()
+    page.wait_for_url(re.compile(r"/search\?q=quokkaxylophone$"))
+    assert "0 results" in page.inner_text("main")

@@ -30,6 +30,9 @@ def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
     while queue and pages < 60:
         path = queue.pop(0)
         response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
+        if path.startswith("/search/open?"):  # a result opened from the results page: counted, then redirected
+            assert response.status_code == 302 and response.headers["Location"].startswith(PREFIX + "/"), path
+            continue
         assert response.status_code == 200, path
         pages += 1
         if response.mimetype != "text/html":

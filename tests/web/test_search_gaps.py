@@ -1,0 +1,147 @@
+"""Search gaps on the web: searches and opened results are logged, /reports/search shows them to editors.
+
+A real database made by the migrations (SQLite and PostgreSQL, the fixtures of tests/accounts)
+and the real index of the sample content.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from kb.accounts.models import db
+from kb.searchlog import SearchClick, SearchEntry
+
+from ..accounts import conftest as accounts
+from ..accounts.test_database_down import Outage
+
+postgres_server, database_url, new_app, app, auth = accounts.postgres_server, accounts.database_url, accounts.new_app, accounts.app, accounts.auth
+RESULT_LINK = re.compile(r'<h3 class="usa-collection__heading"><a class="usa-link" href="([^"]+)">')
+
+
+@pytest.fixture
+def settings() -> dict:
+    return {"SEARCH_LOG_INTERVAL": 3600}  # the writer thread sleeps: each test writes the buffer when it wants
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def logged(app) -> tuple[list[SearchEntry], list[SearchClick]]:
+    """Everything logged so far (this process's buffer written first)."""
+    app.extensions["kb.searchlog"].flush()
+    with app.app_context():
+        searches = db.session.scalars(select(SearchEntry).order_by(SearchEntry.at)).all()
+        clicks = db.session.scalars(select(SearchClick).order_by(SearchClick.at)).all()
+        db.session.expunge_all()
+        return searches, clicks
+
+
+def result_links(response) -> list[str]:
+    return [html.unescape(href) for href in RESULT_LINK.findall(text(response))]
+
+
+def test_a_search_is_logged_and_its_results_open_through_a_counting_link(app, client):
+    page = client.get("/search?q=Letter++of+REQUEST&type=article")
+    links = result_links(page)
+    assert links, "no results"
+    first = urlsplit(links[1])
+    args = {k: v[0] for k, v in parse_qs(first.query).items()}
+    assert first.path == "/search/open" and args["rank"] == "2" and args["type"] == "article"
+    opened = client.get(links[1])
+    assert opened.status_code == 302 and opened.headers["Location"] == f"/articles/{args['id']}"
+    assert opened.headers["Cache-Control"] == "no-store"
+    [search], [click] = logged(app)
+    assert (search.id, search.query, search.filters, search.source, search.page) == (args["sid"], "letter of request", "type=article", "page", 1)
+    assert search.results > 1 and search.area is None
+    assert (click.search_id, click.rank, click.doc, click.area) == (search.id, 2, f"article:{args['id']}", "fms")
+
+
+def test_later_pages_carry_their_ranks(app, client):
+    links = result_links(client.get("/search?q=letter&per_page=1&page=2"))
+    assert parse_qs(urlsplit(links[0]).query)["rank"] == ["2"]
+    assert [s.page for s in logged(app)[0]] == [2]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "type=http&id=//evil.example/x",
+        "type=article&id=no/such-article",
+        "type=article&id=eum/internal-checklist",  # staff only: not for this reader
+        "type=&id=",
+        "id=fms/letter-of-request",
+    ],
+)
+def test_the_opening_link_leads_only_to_documents_the_reader_may_see(app, client, query):
+    response = client.get(f"/search/open?sid={'a' * 32}&rank=1&{query}")
+    assert response.status_code == 404 and "Location" not in response.headers
+    assert logged(app) == ([], [])
+
+
+def test_an_implausible_opening_still_opens_the_document_and_counts_nothing(app, client):
+    response = client.get("/search/open?sid=../../x&rank=-3&type=glossary&id=LOA")
+    assert response.status_code == 302 and response.headers["Location"] == "/glossary#term-loa"
+    assert logged(app) == ([], [])
+
+
+def test_the_api_logs_its_searches_suggestions_and_empty_queries_are_not_logged(app, client):
+    found = client.get("/api/search?q=golden+sentry&area=eum").get_json()
+    assert found["total"] >= 1 and len(found["search_id"]) == 32
+    client.get("/api/suggest?q=gol")
+    client.get("/search?q=")
+    client.get("/search?area=fms")  # a filter without words: the page runs no search, nothing is logged
+    client.head("/search?q=monitoring")  # a link checker, not a reader
+    [search], _ = logged(app)
+    assert (search.id, search.query, search.source, search.area, search.filters) == (found["search_id"], "golden sentry", "api", "eum", "area=eum")
+
+
+def test_searches_go_on_when_the_database_is_down(app, client, database_url, request, caplog):
+    outage = Outage(app, database_url, request)
+    outage.begin()
+    try:
+        assert client.get("/search?q=LOA").status_code == 200
+        assert client.get("/api/search?q=quokkazebra").get_json()["total"] == 0
+        assert app.extensions["kb.searchlog"].flush() == 0  # the batch is lost, and said so
+        assert "search log: 2 entries not written" in caplog.text
+    finally:
+        outage.end()
+    client.get("/search?q=after")
+    assert [s.query for s in logged(app)[0]] == ["after"]
+
+
+@pytest.mark.parametrize(("email", "status"), [(None, 404), ("rita@example.mil", 404), ("ed@example.mil", 200), ("ada@example.mil", 200)])
+def test_the_report_is_for_editors_and_admins(client, auth, email, status):
+    if email:
+        auth.login(email)
+    response = client.get("/reports/search")
+    assert response.status_code == status
+    if status == 200:
+        assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_an_editor_sees_what_to_write_next(app, client, auth):
+    client.get("/search?q=xylophonequartz")
+    client.get("/search?q=Xylophonequartz")
+    client.get("/search?q=quokkazebra&area=eum")
+    client.get("/search?q=golden+sentry")  # found, nothing opened
+    client.get(result_links(client.get("/search?q=letter+of+request"))[0])  # found and opened
+    auth.login("ed@example.mil")
+    page = text(client.get("/reports/search"))
+    zero = page.split('id="zero-results"')[1].split('id="not-opened"')[0]
+    assert '<th scope="row">xylophonequartz</th><td>2</td>' in zero and "quokkazebra" in zero
+    assert 'href="/search?q=xylophonequartz"' in zero
+    unopened = page.split('id="not-opened"')[1].split('id="top-queries"')[0]
+    assert "golden sentry" in unopened and "letter of request" not in unopened and 'href="/search?q=golden+sentry"' in unopened
+    assert "<caption" in page and 'scope="col"' in page and "selected>2026-W" in page
+    eum = text(client.get("/reports/search?area=eum"))
+    assert "quokkazebra" in eum and "xylophonequartz" not in eum and 'href="/search?q=quokkazebra&amp;area=eum"' in eum
+    csv = client.get("/reports/search?format=csv")
+    assert csv.mimetype == "text/csv" and ",zero-results,xylophonequartz,2,2,0,0" in text(csv)
+    as_json = client.get("/reports/search?format=json&week=2020-W01").get_json()
+    assert as_json["week"] == "2020-W01" and as_json["top"] == []
