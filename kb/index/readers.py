@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 from whoosh import scoring
-from whoosh.query import Or, Phrase, Term
+from whoosh.query import Term
 from whoosh.reading import TermNotFound
 
 from .. import ranking
 from ..ranking import FieldStats, Postings, term_scores
+from .phrases import segment_matches
 from .schema import FIELD_BOOSTS
 from .store import IndexUnavailable, Store
 
@@ -178,10 +179,16 @@ class Reader:
         return self._filter(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
 
     def phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
-        """Documents where ``words`` stand next to each other in any searched field (positions)."""
-        return self._filter(
-            ("phrase", words), lambda: self.mask(self.searcher.docs_for_query(Or([Phrase(name, list(words)) for name in FIELD_BOOSTS])))
-        )
+        """Documents where ``words`` stand next to each other in any searched field (as Whoosh's ``Phrase``)."""
+        return self._filter(("phrase", words), lambda: self._phrase_mask(words))
+
+    def _phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
+        mask = np.zeros(self.n_docs, dtype=bool)
+        for leaf, offset in self.leaves:
+            for name in FIELD_BOOSTS:
+                docs = {word: self.segments.postings(leaf, name, word)[0] for word in words}
+                mask[segment_matches(leaf, name, words, docs) + offset] = True
+        return mask
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         return self._filter(("mask", name, value), lambda: self.mask(self.docs(name, value)))
