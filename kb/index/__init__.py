@@ -54,9 +54,10 @@ def _reading(method: Callable) -> Callable:
 class SearchIndex:
     """A generation-switching Whoosh index with per-thread searchers."""
 
-    def __init__(self, directory: Path | str, writer_timeout: float = 30.0) -> None:
+    def __init__(self, directory: Path | str, writer_timeout: float = 30.0, preload: bool = False) -> None:
+        """``preload``: read the longest posting lists ahead in the background when the first searcher opens."""
         self.store = Store(directory, writer_timeout)
-        self.readers = Readers(self.store)
+        self.readers = Readers(self.store, preload)
         self._parser = queries.make_parser()
 
     @property
