@@ -196,6 +196,17 @@ class Server:
             sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         return sizes
 
+    def wait_idle(self, seconds: float = 0.5, timeout: float = 60.0) -> None:
+        """Until the workers use no CPU for ``seconds`` (their background read-ahead is done)."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+        started, last = time.perf_counter(), None
+        while time.perf_counter() - started < timeout:
+            used = sum(sum(map(int, Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])) for pid in children)
+            if used == last:
+                return
+            last = used
+            time.sleep(seconds)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
@@ -322,6 +333,7 @@ def main() -> None:
         mix = query_mix(random.Random(11), words, terms, slugs)
         for _, path in mix[:40]:  # warm both workers' searchers (first open of the index)
             server.get(path)
+        server.wait_idle()  # measure the steady state, not the workers' read-ahead
         by_kind: dict[str, list[float]] = {}
         errors = 0
         for kind, path in mix:
