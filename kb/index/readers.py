@@ -31,7 +31,7 @@ CACHED_PAGES = 512  # result pages per thread (a few kB each)
 CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each)
 FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
 POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, shared by the threads
-PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers.preload``)
+PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers._read_ahead``)
 
 
 def max_cache_bytes(documents: int) -> int:
