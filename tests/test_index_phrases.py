@@ -48,12 +48,16 @@ def searcher(tmp_path_factory):
         yield searcher
 
 
-def _ours(searcher, name: str, words: tuple[str, ...]) -> set[int]:
+def _ours(searcher, name: str, words: tuple[str, ...], known_words: tuple[str, ...] = ()) -> set[int]:
+    """Our matches; the places of ``known_words`` come read ahead (in all their documents)."""
     segments = SegmentData()
     found = set()
     for leaf, offset in searcher.reader().leaf_readers():
         docs = {word: segments.postings(leaf, name, word)[0] for word in words}
-        found |= {int(d) + offset for d in segment_matches(leaf, name, words, docs)}
+        for word in known_words:
+            segments.read_places(leaf, name, word)
+        known = segments.known_places(leaf, name, words)
+        found |= {int(d) + offset for d in segment_matches(leaf, name, words, docs, known)}
     return found
 
 
@@ -61,7 +65,10 @@ def _ours(searcher, name: str, words: tuple[str, ...]) -> set[int]:
 @pytest.mark.parametrize("name", ["title", "body"])
 def test_same_documents_as_whoosh_phrase(searcher, name, words):
     assert len(searcher.reader().leaf_readers()) == 3
-    assert _ours(searcher, name, words) == set(searcher.docs_for_query(Phrase(name, list(words))))
+    expected = set(searcher.docs_for_query(Phrase(name, list(words))))
+    assert _ours(searcher, name, words) == expected
+    assert _ours(searcher, name, words, known_words=words[:1]) == expected  # some places read ahead
+    assert _ours(searcher, name, words, known_words=words) == expected  # all of them
 
 
 def test_stop_words_leave_gaps_as_in_whoosh(searcher):

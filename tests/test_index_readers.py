@@ -55,6 +55,7 @@ def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(ind
         cached = preloaded.readers._segments._postings
         assert 0 < cached.currsize <= readers.PRELOAD_BYTES
         assert any(name == "body" for _, name, _ in cached)
+        assert preloaded.readers._segments._places  # the most frequent words' places, for phrases
         for text in (["security cooperation"], ['"letter of offer"'], ["fms"]):
             assert preloaded.search(text, ("public",), []) == index.search(text, ("public",), [])
     finally:

@@ -18,14 +18,15 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 
-def segment_matches(leaf, name: str, words: tuple[str, ...], docs: dict[str, np.ndarray]) -> np.ndarray:
+def segment_matches(leaf, name: str, words: tuple[str, ...], docs: dict[str, np.ndarray], known: dict[str, np.ndarray]) -> np.ndarray:
     """Document numbers in one segment where ``words`` stand next to each other in field ``name``;
-    ``docs`` has each word's document numbers in the segment (ascending, from the posting cache)."""
+    ``docs`` has each word's document numbers in the segment (ascending, from the posting cache),
+    ``known`` the places of some words in all their documents (``places``, cached)."""
     distinct = tuple(dict.fromkeys(words))
     candidates = functools.reduce(_intersect, [docs[word] for word in distinct])
     if not len(candidates):
         return candidates
-    places = {word: _places(leaf, name, word, candidates) for word in distinct}
+    places = {word: known[word] if word in known else places_of(leaf, name, word, candidates) for word in distinct}
     starts = functools.reduce(_intersect, [places[word] - offset for offset, word in enumerate(words)])
     found = np.unique(starts >> _POSITION_BITS)
     if leaf.has_deletions():
@@ -40,7 +41,7 @@ def _intersect(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 _POSITION_BITS = 32  # a place is (document number << 32) + position: one sorted int64 per occurrence
 
 
-def _places(leaf, name: str, word: str, candidates: np.ndarray) -> np.ndarray:
+def places_of(leaf, name: str, word: str, candidates: np.ndarray) -> np.ndarray:
     """Where ``word`` stands in field ``name`` of the candidate documents, as sorted places."""
     try:
         matcher = leaf.postings(name, word)
