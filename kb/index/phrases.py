@@ -4,7 +4,8 @@ Whoosh's own ``Phrase`` walks the intersection of the words' postings in Python 
 spans for every candidate (about 60 µs each; thousands of candidates for two common words).
 Here the candidates come from a numpy intersection of the cached posting arrays, and only
 their positions are decoded, block by block, skipping blocks that hold none of them; the
-check itself is an intersection of sorted arrays. The rule is Whoosh's (slop 1): word ``i``
+check itself is an intersection of sorted arrays. The most frequent words' places in all their
+documents are read ahead once per worker, so phrases of common words decode nothing. The rule is Whoosh's (slop 1): word ``i``
 stands at position ``start + i`` for some ``start``.
 """
 
@@ -21,7 +22,7 @@ from whoosh.reading import TermNotFound
 def segment_matches(leaf, name: str, words: tuple[str, ...], docs: dict[str, np.ndarray], known: dict[str, np.ndarray]) -> np.ndarray:
     """Document numbers in one segment where ``words`` stand next to each other in field ``name``;
     ``docs`` has each word's document numbers in the segment (ascending, from the posting cache),
-    ``known`` the places of some words in all their documents (``places``, cached)."""
+    ``known`` the places of some words in all their documents (read ahead by ``kb.index.readers``)."""
     distinct = tuple(dict.fromkeys(words))
     candidates = functools.reduce(_intersect, [docs[word] for word in distinct])
     if not len(candidates):
