@@ -38,6 +38,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PER_PAGE", 10, "Search results per page (the API accepts per_page up to 50)."),
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters."),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up."),
+    Setting(
+        "PRELOAD_POSTINGS",
+        True,
+        "Each worker reads the longest posting lists of the index in the background once it opens it, so its first searches need not (up to 64 MB).",
+    ),
     Setting("SITE_NAME", "SC Knowledge Base", "Name shown in the header and page titles."),
     Setting(
         "DATABASE_URL",

@@ -235,7 +235,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     suggestion = None
     candidate = spelling_suggestion(index, text, glossary) if results.total < SUGGEST_BELOW else None
     if candidate:
-        better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1)
+        better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1, facets=())  # only its total counts
         if better.total >= max(results.total, 1):
             suggestion = request.q.replace(text, candidate) if text in request.q else candidate
     return SearchPage(

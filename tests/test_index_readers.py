@@ -39,3 +39,24 @@ def test_a_stale_reader_is_replaced_not_refreshed(index, content_dir):
     second = index.readers.current()
     assert second is not first and second.searcher is not first.searcher
     assert index.search(["wombat"], ("public",), []).total == 1
+
+
+def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(index):
+    import threading
+
+    from kb.index import SearchIndex
+
+    preloaded = SearchIndex(index.directory, preload=True)
+    try:
+        preloaded.readers.current()
+        for thread in threading.enumerate():
+            if thread.name == "kb-preload":
+                thread.join(30)
+        cached = preloaded.readers._segments._postings
+        assert 0 < cached.currsize <= readers.PRELOAD_BYTES
+        assert any(name == "body" for _, name, _ in cached)
+        assert preloaded.readers._segments._places  # the most frequent words' places, for phrases
+        for text in (["security cooperation"], ['"letter of offer"'], ["fms"]):
+            assert preloaded.search(text, ("public",), []) == index.search(text, ("public",), [])
+    finally:
+        preloaded.close()

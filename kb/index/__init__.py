@@ -58,9 +58,10 @@ def _reading(method: Callable) -> Callable:
 class SearchIndex:
     """A generation-switching Whoosh index with per-thread searchers."""
 
-    def __init__(self, directory: Path | str, writer_timeout: float = 30.0) -> None:
+    def __init__(self, directory: Path | str, writer_timeout: float = 30.0, preload: bool = False) -> None:
+        """``preload``: read the longest posting lists ahead in the background when the first searcher opens."""
         self.store = Store(directory, writer_timeout)
-        self.readers = Readers(self.store)
+        self.readers = Readers(self.store, preload)
         self._parser = queries.make_parser()
 
     @property
@@ -109,7 +110,24 @@ class SearchIndex:
     def find(self, access: Iterable[str], sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
         """Documents where every ``field=value`` holds, sorted by ``title``, ``-updated`` or ``order``."""
         query = And([Term(name, facet_value(name, value)) for name, value in terms.items()]) if terms else Every()
-        return self._visible(query, access, limit=limit, sortedby=_SORTS[sort]())
+        reader = self.readers.current()
+        allowed = reader.allowed(access)
+        docs = np.array([d for d in reader.searcher.docs_for_query(query) if d in allowed], dtype=np.int64)
+        ordered = docs[np.argsort(self._sort_rank(sort)[docs], kind="stable")][:limit]
+        return [stored_doc(reader.searcher.stored_fields(d)) for d in ordered.tolist()]
+
+    def _sort_rank(self, sort: str) -> np.ndarray:
+        """Each document's position in ``sort`` order, as Whoosh sorts (built once per searcher,
+        so a listing sorts its few documents instead of opening the sort columns every time)."""
+        reader = self.readers.current()
+
+        def build() -> np.ndarray:
+            rank = np.full(reader.n_docs, reader.n_docs, dtype=np.int64)  # deleted documents last
+            ordered = [hit.docnum for hit in reader.searcher.search(Every(), limit=None, sortedby=_SORTS[sort]())]
+            rank[ordered] = np.arange(len(ordered))
+            return rank
+
+        return reader.derive(f"sort-rank:{sort}", build)
 
     def _visible(self, query, access: Iterable[str], **options: Any) -> list[Doc]:
         reader = self.readers.current()
@@ -205,15 +223,7 @@ class SearchIndex:
     @_reading
     def title_rank(self) -> np.ndarray:
         """Each document's position in title order (sorting by name is ``argsort`` of this)."""
-        reader = self.readers.current()
-
-        def build() -> np.ndarray:
-            titles = np.array(list(reader.searcher.reader().column_reader("sort_title")) or [""], dtype=object)
-            rank = np.empty(len(titles), dtype=np.int64)
-            rank[np.argsort(titles, kind="stable")] = np.arange(len(titles))
-            return rank[: reader.n_docs]
-
-        return reader.derive("title-rank", build)
+        return self._sort_rank("title")
 
     @_reading
     def stored(self, docnums: Iterable[int]) -> list[Doc]:

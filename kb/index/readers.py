@@ -18,18 +18,21 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 from whoosh import scoring
-from whoosh.query import Or, Phrase, Term
+from whoosh.query import Term
 from whoosh.reading import TermNotFound
 
 from .. import ranking
 from ..ranking import FieldStats, Postings, term_scores
+from .phrases import places_of, segment_matches
 from .schema import FIELD_BOOSTS
 from .store import IndexUnavailable, Store
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
 CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each)
 FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
-POSTING_BYTES = 48_000_000  # per process: posting arrays of all segments, shared by the threads
+POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, shared by the threads
+PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers._read_ahead``)
+PLACE_BYTES = 32_000_000  # per process: word positions of the most frequent words, for phrases, read ahead too
 
 
 def max_cache_bytes(documents: int) -> int:
@@ -58,6 +61,7 @@ class SegmentData:
         self._lengths: dict[str, dict[str, np.ndarray]] = {}
         self._words: dict[str, dict[str, list[str]]] = {}
         self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes)
+        self._places: dict[tuple[str, str, str], np.ndarray] = {}  # filled by the read-ahead only, so bounded by PLACE_BYTES
         self._lock = threading.Lock()
 
     def lengths(self, leaf) -> dict[str, np.ndarray]:
@@ -82,6 +86,19 @@ class SegmentData:
                 self._postings[key] = found
         return found
 
+    def known_places(self, leaf, name: str, words: Iterable[str]) -> dict[str, np.ndarray]:
+        """The read-ahead places (``phrases.places_of`` in every document) of those ``words`` it has."""
+        segment_id = leaf.segment().segment_id()
+        with self._lock:
+            return {word: found for word in words if (found := self._places.get((segment_id, name, word))) is not None}
+
+    def read_places(self, leaf, name: str, word: str) -> int:
+        """Read and keep the places of ``word`` in every document of the segment; their bytes."""
+        found = places_of(leaf, name, word, self.postings(leaf, name, word)[0])
+        with self._lock:
+            self._places[(leaf.segment().segment_id(), name, word)] = found
+        return found.nbytes
+
     def spelling(self, leaf) -> dict[str, list[str]]:
         """The words of the segment's spelling field by first letter (read once per segment)."""
         segment_id = leaf.segment().segment_id()
@@ -103,8 +120,13 @@ class SegmentData:
                 del self._lengths[segment_id]
             for segment_id in set(self._words) - live:
                 del self._words[segment_id]
-            for key in [k for k in self._postings if k[0] not in live]:
-                del self._postings[key]
+            for cache in (self._postings, self._places):
+                for key in [k for k in cache if k[0] not in live]:
+                    del cache[key]
+
+
+def _word(text: bytes | str) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _read_postings(leaf, name: str, text: str) -> Postings:
@@ -178,10 +200,16 @@ class Reader:
         return self._filter(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
 
     def phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
-        """Documents where ``words`` stand next to each other in any searched field (positions)."""
-        return self._filter(
-            ("phrase", words), lambda: self.mask(self.searcher.docs_for_query(Or([Phrase(name, list(words)) for name in FIELD_BOOSTS])))
-        )
+        """Documents where ``words`` stand next to each other in any searched field (as Whoosh's ``Phrase``)."""
+        return self._filter(("phrase", words), lambda: self._phrase_mask(words))
+
+    def _phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
+        mask = np.zeros(self.n_docs, dtype=bool)
+        for leaf, offset in self.leaves:
+            for name in FIELD_BOOSTS:
+                docs = {word: self.segments.postings(leaf, name, word)[0] for word in words}
+                mask[segment_matches(leaf, name, words, docs, self.segments.known_places(leaf, name, words)) + offset] = True
+        return mask
 
     def value_mask(self, name: str, value: str) -> np.ndarray:
         return self._filter(("mask", name, value), lambda: self.mask(self.docs(name, value)))
@@ -243,10 +271,11 @@ class Reader:
 class Readers:
     """This thread's reader, reopened when a commit or a rebuild made it stale."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, preload: bool = False) -> None:
         self.store = store
         self._local = threading.local()
         self._segments = SegmentData()
+        self._preload = preload  # once per process, when its first reader opens (after gunicorn's fork)
 
     def current(self) -> Reader:
         pinned = getattr(self._local, "pinned", None)
@@ -264,7 +293,39 @@ class Readers:
         index = reader.index if reader is not None and reader.generation == generation else None
         self._local.reader = self._open(generation, index)
         self._segments.keep(self._local.reader.leaves)
+        if self._preload:
+            self._preload = False
+            threading.Thread(target=self._read_ahead, args=(generation,), name="kb-preload", daemon=True).start()
         return self._local.reader
+
+    def _read_ahead(self, generation: str) -> None:
+        """Read field lengths, spelling words, the longest posting lists and the places of the most
+        frequent words into the shared caches, in the background.
+
+        A fresh worker otherwise reads them during its first searches (tens of ms per common
+        word at 30,000 documents). Best effort: a rebuild or a removed index just ends it.
+        """
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            with self.store.open(generation).searcher() as searcher:
+                leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+                for leaf in leaves:
+                    self._segments.lengths(leaf)
+                    self._segments.spelling(leaf)  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
+                terms = [
+                    (leaf, f, t.decode("utf-8") if isinstance(t, bytes) else t) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)
+                ]
+                budget = PRELOAD_BYTES
+                for leaf, name, text in sorted(terms, key=lambda term: -term[0].doc_frequency(term[1], term[2])):
+                    budget -= 12 * leaf.doc_frequency(name, text)  # a document number and a term frequency per posting
+                    if budget < 0:
+                        break
+                    self._segments.postings(leaf, name, text)
+                budget = PLACE_BYTES
+                for leaf, name, text in sorted(terms, key=lambda term: -term[0].frequency(term[1], term[2])):
+                    budget -= self._segments.read_places(leaf, name, text)
+                    if budget < 0:
+                        break
 
     def _open(self, generation: str, index) -> Reader:
         failure = None
