@@ -61,3 +61,10 @@ def test_a_read_that_fails_because_a_rebuild_replaced_the_index_runs_again_on_th
 
     assert index.per_generation("retried", build) == "built"
     assert generations[0] != generations[1] == (index.directory / "CURRENT").read_text().strip()
+
+
+@pytest.mark.parametrize("text", ['area:" NOT 00', "NOT letter", 'x NOT "a b"'])
+def test_queries_that_only_exclude_answer_instead_of_dividing_by_zero(index, text):
+    """Whoosh's coordination score divides by the count of positive terms; such queries still get a page."""
+    result = search(index, ANONYMOUS, SearchRequest(q=text))
+    assert result.total >= len(result.hits) >= 0

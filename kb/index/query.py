@@ -166,7 +166,11 @@ def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray
         return list(zip(best[start:].tolist(), best_scores[start:].tolist()))
     if not total:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
         return []
-    ranked = reader.searcher.search(query, filter=set(np.flatnonzero(selected).tolist()), limit=page * per_page)
+    within = set(np.flatnonzero(selected).tolist())
+    try:
+        ranked = reader.searcher.search(query, filter=within, limit=page * per_page)
+    except ZeroDivisionError:  # Whoosh's coordination score of some queries that only exclude ('area:" NOT 00')
+        ranked = reader.searcher.search(query, filter=within, limit=page * per_page, scored=False)
     return [(hit.docnum, hit.score) for hit in ranked[start : start + per_page]]
 
 
