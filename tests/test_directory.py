@@ -264,3 +264,19 @@ def test_top_k_keeps_ties_in_title_order():
     assert _top(scores, docs, 4, rank).tolist() == [4, 2, 1, 3]
     assert _top(None, docs, 3, rank).tolist() == [5, 4, 3]
     assert _top(scores, docs[:0], 3, rank).tolist() == [] and _top(scores, docs, 0, rank).tolist() == []
+
+
+def test_ask_an_expert_is_kept_per_index_state(tmp_path):
+    """An article view reuses its ranking until the content changes, then ranks again."""
+    content = write_tree(tmp_path / "content", DIRECTORY_SAMPLE)
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    try:
+        directory = Directory(index, ANONYMOUS, read_places(content))
+        first = [h.id for h in directory.ask_an_expert(["eum"], [], "End-Use Monitoring")]
+        assert [h.id for h in directory.ask_an_expert(["eum"], [], "End-Use Monitoring")] == first and "zed-new" not in first
+        write_tree(content, {"people/zed-new.md": "---\nname: Zed New\nexpertise: [End-Use Monitoring]\nareas: [eum]\n---\nEUM.\n"})
+        sync(content, index)
+        assert directory.ask_an_expert(["eum"], [], "End-Use Monitoring")[0].id == "zed-new"
+    finally:
+        index.close()

@@ -37,6 +37,7 @@ import functools
 from collections.abc import Iterable
 
 import numpy as np
+from cachetools import LRUCache
 
 from .. import facets
 from ..access import Reader, levels
@@ -62,6 +63,7 @@ from .model import (
 
 W_EXPERTISE, W_AREA, W_ARTICLES, W_PLACE, W_LANGUAGE, W_TEXT = 3.0, 1.0, 1.5, 2.0, 2.0, 1.0
 _ARTICLE_DEPTH = 10  # best articles whose experts get credit
+ASKED_PAGES = 2048  # "Ask an expert" answers kept per index state and thread (a few KB each)
 
 
 def _pinned(method):
@@ -254,7 +256,20 @@ class Directory:
         self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str] = (), limit: int = 5, exclude_areas: Iterable[str] = ()
     ) -> list[PersonHit]:
         """The best-ranked people for a page's areas, tags and title, other than its listed experts
-        (``listed`` ids, or everyone in ``exclude_areas`` for an area page that lists them all)."""
+        (``listed`` ids, or everyone in ``exclude_areas`` for an area page that lists them all).
+
+        The answer depends on the page and the access levels only (never on who reads), so it is
+        kept per index state: an article view ranks its experts once, not on every view.
+        """
+        key = (self.access, tuple(areas), tuple(tags), title, tuple(listed), limit, tuple(exclude_areas))
+        answers = self._generation("asked", lambda: LRUCache(ASKED_PAGES))
+        if key not in answers:
+            answers[key] = tuple(self._rank_for_page(*key[1:]))
+        return list(answers[key])
+
+    def _rank_for_page(
+        self, areas: Iterable[str], tags: Iterable[str], title: str, listed: Iterable[str], limit: int, exclude_areas: Iterable[str]
+    ) -> list[PersonHit]:
         areas = [a for a in areas if a]
         text = " ".join([title, *(t.replace("-", " ") for t in tags)])
         scores, visible = self.scores(text) if text.strip() else (None, None)

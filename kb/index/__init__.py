@@ -21,7 +21,7 @@ from ..facets import SEARCH_FACETS
 from . import query as queries
 from .query import OPERATORS, Hit, ResultSet
 from .readers import Readers
-from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
+from .schema import SUGGEST_MAX, Doc, Record, facet_value
 from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
 from .values import FieldValues, build_field_values
@@ -101,10 +101,12 @@ class SearchIndex:
 
     @_reading
     def get(self, key: str, access: Iterable[str]) -> Doc | None:
-        stored = self.readers.current().searcher.document(key=key)
-        if stored is None or stored.get("access") not in set(access):
+        reader = self.readers.current()
+        docnum = reader.searcher.document_number(key=key)
+        if docnum is None:
             return None
-        return stored_doc(stored)
+        doc = reader.document(docnum)
+        return doc if doc.access in set(access) else None
 
     @_reading
     def find(self, access: Iterable[str], sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
@@ -114,7 +116,7 @@ class SearchIndex:
         allowed = reader.allowed(access)
         docs = np.array([d for d in reader.searcher.docs_for_query(query) if d in allowed], dtype=np.int64)
         ordered = docs[np.argsort(self._sort_rank(sort)[docs], kind="stable")][:limit]
-        return [stored_doc(reader.searcher.stored_fields(d)) for d in ordered.tolist()]
+        return [reader.document(d) for d in ordered.tolist()]
 
     def _sort_rank(self, sort: str) -> np.ndarray:
         """Each document's position in ``sort`` order, as Whoosh sorts (built once per searcher,
@@ -134,7 +136,7 @@ class SearchIndex:
         allowed = reader.allowed(access)
         if not allowed:  # an empty set would mean "no filter" to Whoosh
             return []
-        return [stored_doc(hit.fields()) for hit in reader.searcher.search(query, filter=allowed, **options)]
+        return [reader.document(hit.docnum) for hit in reader.searcher.search(query, filter=allowed, **options)]
 
     # -- searching ---------------------------------------------------------------
     @_reading
@@ -228,8 +230,8 @@ class SearchIndex:
     @_reading
     def stored(self, docnums: Iterable[int]) -> list[Doc]:
         """The documents of these document numbers (from ``kind_scores`` and masks)."""
-        searcher = self.readers.current().searcher
-        return [stored_doc(searcher.stored_fields(int(d))) for d in docnums]
+        reader = self.readers.current()
+        return [reader.document(int(d)) for d in docnums]
 
     @_reading
     def per_generation(self, name: str, build: Callable[[], Any]) -> Any:

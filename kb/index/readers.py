@@ -24,10 +24,11 @@ from whoosh.reading import TermNotFound
 from .. import ranking
 from ..ranking import FieldStats, Postings, term_scores
 from .phrases import places_of, segment_matches
-from .schema import FIELD_BOOSTS
+from .schema import FIELD_BOOSTS, Doc, stored_doc
 from .store import IndexUnavailable, Store
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
+CACHED_DOCUMENTS = 512  # stored documents per thread, unpickled (an article's page data: a few to tens of kB)
 CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each)
 FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
 POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, shared by the threads
@@ -170,6 +171,7 @@ class Reader:
         self.segments = segments
         self.filters: LRUCache = LRUCache(FILTER_BYTES, getsizeof=_size)
         self.pages: LRUCache = LRUCache(CACHED_PAGES)
+        self.documents: LRUCache = LRUCache(CACHED_DOCUMENTS)
         self.scores: LRUCache = LRUCache(CACHED_TERMS)
         self.derived: dict[str, Any] = {}  # values built by the code's own names, never by visitor input
         self._spelling: dict[str, list[str]] = {}  # first letter -> the corpus's words (letters it has)
@@ -177,6 +179,14 @@ class Reader:
     @cached_property
     def n_docs(self) -> int:
         return self.searcher.doc_count_all()
+
+    def document(self, docnum: int) -> Doc:
+        """A stored document, read (decompressed, unpickled) once while it stays in the cache:
+        the areas, experts and related articles every page shows are the same few documents."""
+        found = self.documents.get(docnum)
+        if found is None:
+            found = self.documents[docnum] = stored_doc(self.searcher.stored_fields(docnum))
+        return found
 
     def mask(self, docs: Iterable[int]) -> np.ndarray:
         mask = np.zeros(self.n_docs, dtype=bool)
