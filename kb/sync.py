@@ -307,8 +307,7 @@ def sync(
         manifest = None if rebuild or not index.exists() else index.manifest()
         recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
-            with _records(recorder, sources) as records:
-                added = index.rebuild(records)
+            added = _rebuild(index, recorder, sources)
             cache.save(index.directory / PARSE_CACHE)
             return _report(content, added, 0, 0, 0, True, started)
         stale_keys = _stale_keys(sources, manifest)
@@ -327,14 +326,28 @@ def sync(
 PARALLEL_FROM = 64  # below this many documents a process pool costs more than it saves
 
 
+def _parallel(count: int) -> int:
+    """How many processes to render (and, for a rebuild, index) ``count`` documents in."""
+    workers = os.cpu_count() or 1
+    return workers if count >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _rebuild(index: SearchIndex, recorder: _Recorder, sources: list[_Source]) -> int:
+    """A new generation: each process renders and indexes every n-th document into a segment of its own."""
+    parts = _parallel(len(sources))
+    if parts > 1:
+        recorder.history  # noqa: B018 - read the git history once, before the fork
+    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts)
+
+
 @contextlib.contextmanager
 def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[Record]]:
     """Render records, in a pool of forked processes (one per core) when there are many.
 
     The pool's results stream back in order, so the index writer works while they render.
     """
-    workers = os.cpu_count() or 1
-    if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    workers = _parallel(len(sources))
+    if workers == 1:
         yield map(recorder.record, sources)
         return
     recorder.history  # noqa: B018 - read the git history once, before the fork

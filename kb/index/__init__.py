@@ -20,6 +20,7 @@ from whoosh.query import And, Every, Term
 from ..facets import SEARCH_FACETS
 from . import query as queries
 from .query import OPERATORS, Hit, ResultSet
+from .building import RecordsOf
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
 from .spelling import closest
@@ -76,8 +77,8 @@ class SearchIndex:
     def update(self, records: list[Record], deleted: list[str]) -> None:
         self.store.update(records, deleted)
 
-    def rebuild(self, records: Iterable[Record]) -> int:
-        return self.store.rebuild(records)
+    def rebuild(self, records_of: RecordsOf, parts: int = 1) -> int:
+        return self.store.rebuild(records_of, parts)
 
     def optimize(self) -> None:
         self.store.optimize()
