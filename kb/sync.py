@@ -277,6 +277,27 @@ def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
     return text
 
 
+@dataclass
+class Memory:
+    """What a long-running updater (``kb watch``) keeps between runs, so a run does not reload it.
+
+    Valid while nobody else wrote the index: ``stamp`` is the generation and the manifest
+    file's time and size after our own last run; anything else means reading them again.
+    """
+
+    cache: ParseCache | None = None
+    manifest: dict[str, Any] | None = None
+    stamp: tuple | None = None
+
+    def recall(self, index: SearchIndex) -> tuple[ParseCache | None, dict[str, Any] | None]:
+        if self.stamp is None or self.stamp != index.manifest_stamp():
+            return None, None
+        return self.cache, self.manifest
+
+    def keep(self, index: SearchIndex, cache: ParseCache, manifest: dict[str, Any] | None) -> None:
+        self.cache, self.manifest, self.stamp = cache.carried(), manifest, index.manifest_stamp()
+
+
 def sync(
     content_dir: Path | str,
     index: SearchIndex,
@@ -285,6 +306,7 @@ def sync(
     max_bytes: int = 2_000_000,
     wait: bool = True,
     changed: Collection[str] | None = None,
+    memory: Memory | None = None,
 ) -> SyncReport:
     """Bring the index up to date with the content folder (one process at a time).
 
@@ -292,6 +314,7 @@ def sync(
     With ``changed`` (paths relative to the folder, e.g. from ``git diff`` after a pull) only
     those files are read and they are re-rendered even when their text is the same (their
     history grew); without it, or without a previous run, every file's stamp is compared.
+    With ``memory`` the parse cache and manifest of the previous run stay in memory.
     """
     started = time.perf_counter()
     content_dir = Path(content_dir)
@@ -299,16 +322,19 @@ def sync(
     with index.lock(wait) as locked:
         if not locked:
             raise IndexBusy(f"another index update is running in {index.directory}")
-        cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
+        kept_cache, kept_manifest = memory.recall(index) if memory and not rebuild else (None, None)
+        cache = ParseCache() if rebuild else kept_cache or ParseCache.load(index.directory / PARSE_CACHE)
         content = load_content(content_dir, max_bytes, cache, changed=None if rebuild else changed)
         catalog = Catalog(content)
         cited = load_sources(content_dir)[0]
         sources = _sources(catalog, cited)
-        manifest = None if rebuild or not index.exists() else index.manifest()
+        manifest = None if rebuild or not index.exists() else kept_manifest or index.manifest()
         recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
             added = _rebuild(index, recorder, sources)
             cache.save(index.directory / PARSE_CACHE)
+            if memory:
+                memory.keep(index, cache, index.manifest())
             return _report(content, added, 0, 0, 0, True, started)
         stale_keys = _stale_keys(sources, manifest)
         stale = [s for s in sources if s.key in stale_keys or (changed and s.doc and s.doc.path in changed)]
@@ -316,10 +342,12 @@ def sync(
         with _records(recorder, stale) as records:
             records = list(records)
         deleted = sorted(manifest.keys() - {s.key for s in sources})
-        if records or deleted:
-            index.update(records, deleted)
-        cache.save(index.directory / PARSE_CACHE)
         added = sum(1 for r in records if r.key not in manifest)
+        if records or deleted:
+            manifest = index.update(records, deleted, manifest)
+        cache.save(index.directory / PARSE_CACHE)
+        if memory:
+            memory.keep(index, cache, manifest)
         return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
 
 

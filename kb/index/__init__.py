@@ -19,8 +19,8 @@ from whoosh.query import And, Every, Term
 
 from ..facets import SEARCH_FACETS
 from . import query as queries
-from .query import OPERATORS, Hit, ResultSet
 from .building import RecordsOf
+from .query import OPERATORS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, stored_doc
 from .spelling import closest
@@ -74,8 +74,11 @@ class SearchIndex:
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         return self.store.manifest()
 
-    def update(self, records: list[Record], deleted: list[str]) -> None:
-        self.store.update(records, deleted)
+    def manifest_stamp(self) -> tuple | None:
+        return self.store.manifest_stamp()
+
+    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        return self.store.update(records, deleted, manifest)
 
     def rebuild(self, records_of: RecordsOf, parts: int = 1) -> int:
         return self.store.rebuild(records_of, parts)

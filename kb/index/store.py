@@ -67,10 +67,23 @@ class Store:
         except (OSError, ValueError):
             return None
 
-    def update(self, records: list[Record], deleted: list[str]) -> None:
-        """Apply changes to the live generation (callers hold ``lock()``)."""
+    def manifest_stamp(self) -> tuple | None:
+        """(generation, the manifest file's modification time and size): changes with every update."""
         generation = self.generation()
-        manifest = self.manifest()
+        try:
+            info = (self.directory / generation / "manifest.json").stat() if generation else None
+        except OSError:
+            return None
+        return info and (generation, info.st_mtime_ns, info.st_size)
+
+    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """Apply changes to the live generation (callers hold ``lock()``); returns the new manifest.
+
+        ``manifest``, when the caller has the current one in memory, is used instead of
+        reading the file (it is left as it was; the file is written either way).
+        """
+        generation = self.generation()
+        manifest = self.manifest() if manifest is None else dict(manifest)
         if generation is None or manifest is None:
             raise IndexUnavailable("nothing to update: build the index first")
         for key in deleted:
@@ -87,6 +100,7 @@ class Store:
             raise
         writer.commit(merge=len(records) + len(deleted) >= MERGE_FROM)
         _write_json(self.directory / generation / "manifest.json", manifest)
+        return manifest
 
     def rebuild(self, records_of: RecordsOf, parts: int = 1) -> int:
         """Build a new generation from scratch and switch to it atomically; returns the count.
