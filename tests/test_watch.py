@@ -23,19 +23,18 @@ LOR = "articles/fms/letter-of-request.md"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def watch_command(content: Path, index_dir: Path, instance: Path, **options):
+    """``flask kb watch`` over these folders, started with ``subprocess`` ``options``."""
+    env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index_dir), "KB_INSTANCE_DIR": str(instance), "KB_SECRET_KEY": "t"}
+    return [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "watch"], {"cwd": ROOT, "env": env, **options}
+
+
 class Watcher:
     """``flask kb watch`` in a process of its own, its output collected line by line."""
 
     def __init__(self, content: Path, index_dir: Path, instance: Path) -> None:
-        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index_dir), "KB_INSTANCE_DIR": str(instance), "KB_SECRET_KEY": "t"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "watch"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        command, options = watch_command(content, index_dir, instance, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(command, **options)
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -84,7 +83,7 @@ def watching(tmp_path):
 
 
 def test_a_changed_added_and_deleted_file_follow_at_once(watching):
-    content, index, watcher = watching
+    content, index, _ = watching
     assert watcher_running(index.directory)
     (content / LOR).write_text(body(LOR) + "\nQuokkaword appears now.\n")
     eventually(lambda: found(index, "quokkaword") == ["fms/letter-of-request"])
@@ -107,8 +106,8 @@ def test_a_broken_file_is_reported_and_the_rest_keeps_serving(watching):
 
 def test_a_second_watcher_refuses_to_start(watching, tmp_path):
     content, index, _ = watching
-    env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index.directory), "KB_INSTANCE_DIR": str(tmp_path / "i2"), "KB_SECRET_KEY": "t"}
-    second = subprocess.run([sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "watch"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    command, options = watch_command(content, index.directory, tmp_path / "i2", capture_output=True, text=True, timeout=60)
+    second = subprocess.run(command, **options)
     assert second.returncode == 1 and "another 'kb watch'" in second.stderr
 
 
