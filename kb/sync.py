@@ -26,6 +26,7 @@ from .facets import fold_all
 from .freshness import Source, load_sources
 from .git import file_facts, histories, modified_time
 from .index import IndexBusy, Record, SearchIndex
+from .index.building import PART_DOCUMENTS
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
@@ -361,11 +362,15 @@ def _parallel(count: int) -> int:
 
 
 def _rebuild(index: SearchIndex, recorder: _Recorder, sources: list[_Source]) -> int:
-    """A new generation: each process renders and indexes every n-th document into a segment of its own."""
-    parts = _parallel(len(sources))
-    if parts > 1:
+    """A new generation: every n-th document of each part rendered and indexed into a segment of its own.
+
+    At least one part per process, and parts small enough to sort in memory (``PART_DOCUMENTS``).
+    """
+    processes = _parallel(len(sources))
+    parts = max(processes, -(-len(sources) // PART_DOCUMENTS))
+    if processes > 1:
         recorder.history  # noqa: B018 - read the git history once, before the fork
-    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts)
+    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes)
 
 
 @contextlib.contextmanager

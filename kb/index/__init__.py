@@ -80,8 +80,8 @@ class SearchIndex:
     def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         return self.store.update(records, deleted, manifest)
 
-    def rebuild(self, records_of: RecordsOf, parts: int = 1) -> int:
-        return self.store.rebuild(records_of, parts)
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
+        return self.store.rebuild(records_of, parts, processes)
 
     def optimize(self) -> None:
         self.store.optimize()

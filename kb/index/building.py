@@ -23,7 +23,8 @@ from whoosh.writing import SegmentWriter
 
 from .schema import Record, index_fields
 
-LIMIT_MB = 512  # per writing process: postings held in memory before Whoosh spills sorted runs to disk (slow)
+LIMIT_MB = 768  # per writing process: postings held in memory before Whoosh spills sorted runs to disk (slow)
+PART_DOCUMENTS = 8_000  # documents per segment at most: a part this size fits in LIMIT_MB without a spill
 
 RecordsOf = Callable[[int], Iterable[Record]]  # part number -> the records of that part
 ManifestEntry = tuple[str, dict[str, Any]]
@@ -33,18 +34,19 @@ def manifest_entry(record: Record) -> ManifestEntry:
     return record.key, {"digest": record.digest, "title": record.title, "links": list(record.links)}
 
 
-def build_segments(folder: Path, records_of: RecordsOf, parts: int) -> dict[str, dict[str, Any]]:
+def build_segments(folder: Path, records_of: RecordsOf, parts: int, processes: int) -> dict[str, dict[str, Any]]:
     """Fill the empty index in ``folder`` with ``parts`` segments; returns the manifest.
 
-    ``parts`` > 1 forks that many processes (``records_of`` is inherited, not pickled).
+    With ``processes`` > 1 that many forked processes write the parts (``records_of`` is
+    inherited, not pickled), a fresh process for each part, so each part's memory is returned.
     """
     ix = whoosh_index.open_dir(str(folder))
     writer = ix.writer()  # the parent's writer holds Whoosh's lock and writes the TOC
     try:
-        if parts == 1:
-            results = [_write_part(folder, records_of, 0)]
+        if processes == 1:
+            results = [_write_part(folder, records_of, part) for part in range(parts)]
         else:
-            with multiprocessing.get_context("fork").Pool(parts, initializer=_adopt, initargs=(folder, records_of)) as pool:
+            with multiprocessing.get_context("fork").Pool(processes, initializer=_adopt, initargs=(folder, records_of), maxtasksperchild=1) as pool:
                 results = pool.map(_write_part_in_worker, range(parts), chunksize=1)
         writer._close_segment()
         writer._commit_toc([segment for segment, _ in results if segment is not None])

@@ -102,11 +102,11 @@ class Store:
         _write_json(self.directory / generation / "manifest.json", manifest)
         return manifest
 
-    def rebuild(self, records_of: RecordsOf, parts: int = 1) -> int:
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
         """Build a new generation from scratch and switch to it atomically; returns the count.
 
-        ``records_of(part)`` gives the records of each of ``parts`` parts, written in parallel
-        into one segment each (``kb.index.building``).
+        ``records_of(part)`` gives the records of each of ``parts`` parts, written by
+        ``processes`` processes into one segment each (``kb.index.building``).
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.time_ns()}"
@@ -114,7 +114,7 @@ class Store:
         target.mkdir()
         try:  # a failure, a full disk included, leaves no half-written generation behind
             whoosh_index.create_in(str(target), build_schema())
-            manifest = build_segments(target, records_of, parts)
+            manifest = build_segments(target, records_of, parts, processes)
             _write_json(target / "manifest.json", manifest)
         except BaseException:
             _discard(target)
