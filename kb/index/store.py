@@ -70,11 +70,13 @@ class Store:
     def manifest_stamp(self) -> tuple | None:
         """(generation, the manifest file's modification time and size): changes with every update."""
         generation = self.generation()
+        if generation is None:
+            return None
         try:
-            info = (self.directory / generation / "manifest.json").stat() if generation else None
+            info = (self.directory / generation / "manifest.json").stat()
         except OSError:
             return None
-        return info and (generation, info.st_mtime_ns, info.st_size)
+        return generation, info.st_mtime_ns, info.st_size
 
     def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         """Apply changes to the live generation (callers hold ``lock()``); returns the new manifest.
