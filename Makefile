@@ -7,7 +7,7 @@ AXE := static/vendor/axe
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup assets run test test-browser test-load lint index db check serve bench bench-quick clean
+.PHONY: setup assets run test test-browser test-load lint index db check serve watch bench bench-quick clean
 
 setup: $(VENV)/.installed assets
 
@@ -44,6 +44,10 @@ run: index db
 
 serve: index db
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+
+# Beside `make serve`, in a second terminal: index each content change at once (see README, Deploying).
+watch: index
+	$(BIN)/flask --app app kb watch
 
 test: setup lint
 	$(BIN)/python -m pytest

@@ -73,6 +73,32 @@ def sync_command(if_idle: bool) -> None:
         sys.exit(1)
 
 
+@kb_cli.command("watch")
+def watch_command() -> None:
+    """Keep the index current: index each changed content file at once, pull when the webhook asks."""
+    from .watcher import WatcherRunning, watch
+
+    cfg = current_app.config
+    index = current_app.extensions["kb.index"]
+    click.echo(f"watching {cfg['CONTENT_DIR']} (index {index.directory}); stop with Ctrl-C", err=True)
+    try:
+        watch(cfg["CONTENT_DIR"], index, max_bytes=int(cfg["MAX_FILE_BYTES"]), report=_watch_report, ready=lambda: click.echo("ready", err=True))
+    except WatcherRunning as running:
+        raise click.ClickException(str(running)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _watch_report(result, paths: tuple[str, ...]) -> None:
+    """One line per round, and the problems of the files that changed (the rest were reported before)."""
+    report = getattr(result, "report", result)  # a pull's Outcome, or a SyncReport
+    for problem in getattr(report, "problems", ()):
+        if problem.severity == "error" and problem.path in paths:
+            click.echo(f"{problem} (the rest of the content is indexed as before)", err=True)
+    which = f" [{', '.join(paths[:5])}{' …' if len(paths) > 5 else ''}]" if paths else ""
+    click.echo(result.summary() + which, err=not getattr(result, "ok", True))
+
+
 @kb_cli.group("report")
 def report_group() -> None:
     """Reports for editors and scripts."""

@@ -22,3 +22,11 @@ def file_lock(path: Path, wait: bool = True) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_locked(path: Path) -> bool:
+    """Whether another process holds ``path`` right now (without creating it when absent)."""
+    if not path.exists():
+        return False
+    with file_lock(path, wait=False) as free:
+        return not free

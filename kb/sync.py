@@ -26,6 +26,7 @@ from .facets import fold_all
 from .freshness import Source, load_sources
 from .git import file_facts, histories, modified_time
 from .index import IndexBusy, IndexUnavailable, Record, SearchIndex
+from .index.building import PART_DOCUMENTS
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
@@ -277,6 +278,27 @@ def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
     return text
 
 
+@dataclass
+class Memory:
+    """What a long-running updater (``kb watch``) keeps between runs, so a run does not reload it.
+
+    Valid while nobody else wrote the index: ``stamp`` is the generation and the manifest
+    file's time and size after our own last run; anything else means reading them again.
+    """
+
+    cache: ParseCache | None = None
+    manifest: dict[str, Any] | None = None
+    stamp: tuple | None = None
+
+    def recall(self, index: SearchIndex) -> tuple[ParseCache | None, dict[str, Any] | None]:
+        if self.stamp is None or self.stamp != index.manifest_stamp():
+            return None, None
+        return self.cache, self.manifest
+
+    def keep(self, index: SearchIndex, cache: ParseCache, manifest: dict[str, Any] | None) -> None:
+        self.cache, self.manifest, self.stamp = cache.carried(), manifest, index.manifest_stamp()
+
+
 def sync(
     content_dir: Path | str,
     index: SearchIndex,
@@ -285,6 +307,7 @@ def sync(
     max_bytes: int = 2_000_000,
     wait: bool = True,
     changed: Collection[str] | None = None,
+    memory: Memory | None = None,
     only_if_unreadable: bool = False,
 ) -> SyncReport | None:
     """Bring the index up to date with the content folder (one process at a time).
@@ -293,6 +316,7 @@ def sync(
     With ``changed`` (paths relative to the folder, e.g. from ``git diff`` after a pull) only
     those files are read and they are re-rendered even when their text is the same (their
     history grew); without it, or without a previous run, every file's stamp is compared.
+    With ``memory`` the parse cache and manifest of the previous run stay in memory.
     With ``only_if_unreadable`` it does nothing and returns None when, once it holds the lock,
     the live index reads well: the rebuild a web worker asked for is done already.
     """
@@ -304,17 +328,19 @@ def sync(
             raise IndexBusy(f"another index update is running in {index.directory}")
         if only_if_unreadable and _readable(index):
             return None
-        cache = ParseCache() if rebuild else ParseCache.load(index.directory / PARSE_CACHE)
+        kept_cache, kept_manifest = memory.recall(index) if memory and not rebuild else (None, None)
+        cache = ParseCache() if rebuild else kept_cache or ParseCache.load(index.directory / PARSE_CACHE)
         content = load_content(content_dir, max_bytes, cache, changed=None if rebuild else changed)
         catalog = Catalog(content)
         cited = load_sources(content_dir)[0]
         sources = _sources(catalog, cited)
-        manifest = None if rebuild or not index.exists() else index.manifest()
+        manifest = None if rebuild or not index.exists() else kept_manifest or index.manifest()
         recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
-            with _records(recorder, sources) as records:
-                added = index.rebuild(records)
+            added = _rebuild(index, recorder, sources)
             cache.save(index.directory / PARSE_CACHE)
+            if memory:
+                memory.keep(index, cache, index.manifest())
             return _report(content, added, 0, 0, 0, True, started)
         stale_keys = _stale_keys(sources, manifest)
         stale = [s for s in sources if s.key in stale_keys or (changed and s.doc and s.doc.path in changed)]
@@ -322,10 +348,12 @@ def sync(
         with _records(recorder, stale) as records:
             records = list(records)
         deleted = sorted(manifest.keys() - {s.key for s in sources})
-        if records or deleted:
-            index.update(records, deleted)
-        cache.save(index.directory / PARSE_CACHE)
         added = sum(1 for r in records if r.key not in manifest)
+        if records or deleted:
+            manifest = index.update(records, deleted, manifest)
+        cache.save(index.directory / PARSE_CACHE)
+        if memory:
+            memory.keep(index, cache, manifest)
         return _report(content, added, len(records) - added, len(deleted), len(sources) - len(records), False, started)
 
 
@@ -340,14 +368,32 @@ def _readable(index: SearchIndex) -> bool:
 PARALLEL_FROM = 64  # below this many documents a process pool costs more than it saves
 
 
+def _parallel(count: int) -> int:
+    """How many processes to render (and, for a rebuild, index) ``count`` documents in."""
+    workers = os.cpu_count() or 1
+    return workers if count >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _rebuild(index: SearchIndex, recorder: _Recorder, sources: list[_Source]) -> int:
+    """A new generation: every n-th document of each part rendered and indexed into a segment of its own.
+
+    At least one part per process, and parts small enough to sort in memory (``PART_DOCUMENTS``).
+    """
+    processes = _parallel(len(sources))
+    parts = max(processes, -(-len(sources) // PART_DOCUMENTS))
+    if processes > 1:
+        recorder.history  # noqa: B018 - read the git history once, before the fork
+    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes)
+
+
 @contextlib.contextmanager
 def _records(recorder: _Recorder, sources: list[_Source]) -> Iterator[Iterator[Record]]:
     """Render records, in a pool of forked processes (one per core) when there are many.
 
     The pool's results stream back in order, so the index writer works while they render.
     """
-    workers = os.cpu_count() or 1
-    if len(sources) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    workers = _parallel(len(sources))
+    if workers == 1:
         yield map(recorder.record, sources)
         return
     recorder.history  # noqa: B018 - read the git history once, before the fork

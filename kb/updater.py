@@ -23,7 +23,7 @@ from typing import Any
 from . import git
 from .index import SearchIndex
 from .locks import file_lock
-from .sync import SyncReport, sync
+from .sync import Memory, SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
 REQUEST_FILE = "SYNC.request"
@@ -85,10 +85,11 @@ def _request_token(directory: Path) -> str:
         return ""
 
 
-def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_000_000, wait: bool = True) -> Outcome:
+def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_000_000, wait: bool = True, memory: Memory | None = None) -> Outcome:
     """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
+    ``memory`` is ``kb watch``'s state between runs (see ``kb.sync.Memory``).
     """
     outcome = None
     for _ in range(MAX_ROUNDS):
@@ -96,13 +97,13 @@ def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_00
         with _exclusive(index.directory, wait) as locked:
             if not locked:
                 raise UpdaterBusy(f"another content sync is running in {index.directory}")
-            outcome = _update_once(Path(content_dir), index, max_bytes)
+            outcome = _update_once(Path(content_dir), index, max_bytes, memory)
         if _request_token(index.directory) == token:
             break
     return outcome
 
 
-def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int) -> Outcome:
+def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int, memory: Memory | None) -> Outcome:
     pulled, old, new = False, None, None
     if git.is_repository(content_dir):
         try:
@@ -118,7 +119,7 @@ def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int) -> Outco
         diff = git.changed_paths(content_dir, old, new)
         if diff is not None:
             changed = {path for _, path in diff} | (git.touched_paths(content_dir, old, new) if old != new else set())
-    report = sync(content_dir, index, max_bytes=max_bytes, changed=changed)
+    report = sync(content_dir, index, max_bytes=max_bytes, changed=changed, memory=memory)
     outcome = Outcome(True, pulled, old, new, tuple(sorted(changed)) if changed is not None else None, report)
     log.info("content sync: %s", outcome.summary())
     write_status(index.directory, outcome)

@@ -27,7 +27,7 @@ def build(tmp_path):
 
     def make(records) -> SearchIndex:
         index = SearchIndex(tmp_path / f"ix{len(opened)}", writer_timeout=10)
-        index.rebuild(records)
+        index.rebuild(lambda part: records)
         opened.append(index)
         return index
 

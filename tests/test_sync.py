@@ -106,3 +106,17 @@ def test_unchanged_files_are_not_parsed_again(content_dir, index, monkeypatch):
     (content_dir / "articles/fms/letter-of-request.md").write_text("---\ntitle: LOR v2\n---\nnew text")
     report = sync(content_dir, index)
     assert parsed == ["articles/fms/letter-of-request.md"] and report.updated >= 1
+
+
+def test_a_large_rebuild_writes_one_segment_per_part_in_forked_processes(content_dir, tmp_path, monkeypatch):
+    import kb.sync
+    from kb.index import SearchIndex
+
+    monkeypatch.setattr(kb.sync, "PART_DOCUMENTS", 30)  # 80 articles + the sample: several parts of at most 30
+    write_tree(content_dir, {f"articles/fms/note-{n:02d}.md": f"---\ntitle: Note {n}\n---\nKoala note number{n}." for n in range(80)})
+    index = SearchIndex(tmp_path / "large")
+    report = sync(content_dir, index, rebuild=True)
+    assert report.added == 93 and len(index.manifest()) == 93
+    assert len(hits(index, "koala")) == 50 and hits(index, "number42") == ["fms/note-42"]
+    assert index.readers.current().searcher.reader().is_atomic() is False  # several segments
+    index.close()

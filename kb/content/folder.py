@@ -103,6 +103,10 @@ class ParseCache:
         self._current: dict[str, tuple[tuple[int, int], Any]] = {}
         self._changed = False
 
+    def carried(self) -> ParseCache:
+        """The cache a next run starts from, this run's files as its previous ones (kept in memory)."""
+        return ParseCache(self._current)
+
     def known_paths(self) -> list[str]:
         """The paths parsed in the previous run (for an update that is told what changed)."""
         return list(self._previous)

@@ -19,6 +19,7 @@ from whoosh.query import And, Every, Term
 
 from ..facets import SEARCH_FACETS
 from . import query as queries
+from .building import RecordsOf
 from .query import OPERATORS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value
@@ -78,11 +79,14 @@ class SearchIndex:
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         return self.store.manifest()
 
-    def update(self, records: list[Record], deleted: list[str]) -> None:
-        self.store.update(records, deleted)
+    def manifest_stamp(self) -> tuple | None:
+        return self.store.manifest_stamp()
 
-    def rebuild(self, records: Iterable[Record]) -> int:
-        return self.store.rebuild(records)
+    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        return self.store.update(records, deleted, manifest)
+
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
+        return self.store.rebuild(records_of, parts, processes)
 
     def optimize(self) -> None:
         self.store.optimize()

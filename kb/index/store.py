@@ -13,13 +13,13 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 
 from ..locks import file_lock
+from .building import RecordsOf, build_segments, manifest_entry
 from .schema import Record, build_schema, index_fields
 
 MERGE_FROM = 100  # an update of at least this many documents also merges small segments
@@ -67,15 +67,30 @@ class Store:
         except (OSError, ValueError):
             return None
 
-    def update(self, records: list[Record], deleted: list[str]) -> None:
-        """Apply changes to the live generation (callers hold ``lock()``)."""
+    def manifest_stamp(self) -> tuple | None:
+        """(generation, the manifest file's modification time and size): changes with every update."""
         generation = self.generation()
-        manifest = self.manifest()
+        if generation is None:
+            return None
+        try:
+            info = (self.directory / generation / "manifest.json").stat()
+        except OSError:
+            return None
+        return generation, info.st_mtime_ns, info.st_size
+
+    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """Apply changes to the live generation (callers hold ``lock()``); returns the new manifest.
+
+        ``manifest``, when the caller has the current one in memory, is used instead of
+        reading the file (it is left as it was; the file is written either way).
+        """
+        generation = self.generation()
+        manifest = self.manifest() if manifest is None else dict(manifest)
         if generation is None or manifest is None:
             raise IndexUnavailable("nothing to update: build the index first")
         for key in deleted:
             manifest.pop(key, None)
-        manifest.update(_manifest_entry(r) for r in records)
+        manifest.update(manifest_entry(r) for r in records)
         writer = self.open(generation).writer(timeout=self.writer_timeout, compound=False)
         try:
             for key in deleted:
@@ -87,28 +102,21 @@ class Store:
             raise
         writer.commit(merge=len(records) + len(deleted) >= MERGE_FROM)
         _write_json(self.directory / generation / "manifest.json", manifest)
+        return manifest
 
-    def rebuild(self, records: Iterable[Record]) -> int:
-        """Build a new generation from scratch and switch to it atomically; returns the count."""
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
+        """Build a new generation from scratch and switch to it atomically; returns the count.
+
+        ``records_of(part)`` gives the records of each of ``parts`` parts, written by
+        ``processes`` processes into one segment each (``kb.index.building``).
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.time_ns()}"
         target = self.directory / name
         target.mkdir()
-        ix = whoosh_index.create_in(str(target), build_schema())
-        writer = ix.writer(procs=os.cpu_count() or 1, multisegment=True, limitmb=128, compound=False)
-        manifest = {}
-        try:
-            for record in records:
-                writer.add_document(**index_fields(record))
-                manifest.update([_manifest_entry(record)])
-        except BaseException:
-            try:
-                writer.cancel()
-            finally:  # cancelling can fail as well on a full disk
-                _discard(target)
-            raise
-        try:  # a full disk can fail the commit too: leave no half-written generation behind
-            writer.commit()
+        try:  # a failure, a full disk included, leaves no half-written generation behind
+            whoosh_index.create_in(str(target), build_schema())
+            manifest = build_segments(target, records_of, parts, processes)
             _write_json(target / "manifest.json", manifest)
         except BaseException:
             _discard(target)
@@ -135,16 +143,12 @@ class Store:
 
 
 def _discard(target: Path) -> None:
-    """Remove a failed generation; Whoosh's writer subprocesses may still be finishing files in it."""
+    """Remove a failed generation; writing processes may still be finishing files in it."""
     for _ in range(50):
         shutil.rmtree(target, ignore_errors=True)
         if not target.exists():
             return
         time.sleep(0.1)
-
-
-def _manifest_entry(record: Record) -> tuple[str, dict[str, Any]]:
-    return record.key, {"digest": record.digest, "title": record.title, "links": list(record.links)}
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -1,7 +1,8 @@
 """``POST /hooks/content``: the git server says the content repository changed.
 
-The request only signals: it starts one ``flask kb sync --if-idle`` in a process of its own
-and answers 202. The web worker never pulls or writes the index itself.
+The request only signals: it writes a new request token, which a running ``flask kb watch``
+picks up; without one it starts ``flask kb sync --if-idle`` in a process of its own. It
+answers 202. The web worker never pulls or writes the index itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
 from ..accounts import csrf
 from ..updater import request_update
+from ..watcher import watcher_running
 from .context import start_kb_command
 
 bp = Blueprint("hooks", __name__)
@@ -42,13 +44,15 @@ def content_changed():
 
 
 def start_updater(app: Flask) -> None:
-    """Record the request, then start ``flask kb sync --if-idle`` in a new session.
+    """Record the request (a running ``kb watch`` acts on it), else start ``flask kb sync --if-idle`` in a new session.
 
     When an updater is already running (here or in another worker), the new one exits at
     once and the running one goes round again, because the request token changed (it reads
     the token after it let go of the lock, so no request falls between the two).
     """
     request_update(app.config["INDEX_DIR"])
+    if watcher_running(app.config["INDEX_DIR"]):
+        return
     starter = app.extensions.get("kb.start_updater")
     if starter is not None:  # tests replace the process with a call
         starter()
