@@ -41,11 +41,12 @@ def test_a_stale_reader_is_replaced_not_refreshed(index, content_dir):
     assert index.search(["wombat"], ("public",), []).total == 1
 
 
-def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(index):
+def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(index, monkeypatch):
     import threading
 
     from kb.index import SearchIndex
 
+    monkeypatch.setattr(readers, "PRELOAD_FROM", 0)  # the sample is small: read ahead all the same
     preloaded = SearchIndex(index.directory, preload=True)
     try:
         preloaded.readers.current()
@@ -60,3 +61,17 @@ def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(ind
             assert preloaded.search(text, ("public",), []) == index.search(text, ("public",), [])
     finally:
         preloaded.close()
+
+
+def test_a_small_index_is_not_read_ahead(index):
+    """Below ``PRELOAD_FROM`` documents first reads are cheap; the read-ahead would only cost CPU."""
+    import threading
+
+    from kb.index import SearchIndex
+
+    small = SearchIndex(index.directory, preload=True)
+    try:
+        small.readers.current()
+        assert not [t for t in threading.enumerate() if t.name == "kb-preload"]
+    finally:
+        small.close()

@@ -32,6 +32,7 @@ CACHED_DOCUMENTS = 512  # stored documents per thread, unpickled (an article's p
 CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each)
 FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
 POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, shared by the threads
+PRELOAD_FROM = 5_000  # documents; below, first reads cost little and the read-ahead costs more than it saves (bench/load.py)
 PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers._read_ahead``)
 PLACE_BYTES = 32_000_000  # per process: word positions of the most frequent words, for phrases, read ahead too
 
@@ -305,7 +306,8 @@ class Readers:
         self._segments.keep(self._local.reader.leaves)
         if self._preload:
             self._preload = False
-            threading.Thread(target=self._read_ahead, args=(generation,), name="kb-preload", daemon=True).start()
+            if self._local.reader.n_docs >= PRELOAD_FROM:
+                threading.Thread(target=self._read_ahead, args=(generation,), name="kb-preload", daemon=True).start()
         return self._local.reader
 
     def _read_ahead(self, generation: str) -> None:
