@@ -290,7 +290,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 def test_full_disk_while_writing_the_index(tmp_path):
     """On a small tmpfs (root) the rebuild's new generation does not fit beside the live one."""
     mount = tmp_path / "small-disk"
-    if not _mount_tmpfs(mount, "6m"):
+    if not _mount_tmpfs(mount, "2m"):
         pytest.skip("mount -t tmpfs is not allowed here; test_full_disk_simulated covers ENOSPC in-process")
     try:
         small = {**SAMPLE, **{k: v for k, v in list(LOAD_CONTENT.items())[len(SAMPLE) : len(SAMPLE) + 20]}}
