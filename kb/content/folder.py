@@ -12,7 +12,7 @@ from typing import Any
 
 from ..kinds import BY_NAME as KIND_BY_NAME
 from .documents import parse_document
-from .model import GLOSSARY_FILE, KINDS, REGIONS_FILE, Command, Content, Document, GlossaryEntry, Problem
+from .model import GLOSSARY_FILE, KINDS, REGIONS_FILE, Content, Document, Problem
 from .tables import parse_glossary, parse_regions
 
 # --- walking the folder -----------------------------------------------------------
@@ -163,20 +163,16 @@ def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Docu
     return doc, tuple(problems)
 
 
-def _parse_regions_file(root: Path, max_bytes: int) -> tuple[tuple[Command, ...], tuple[Problem, ...], str]:
-    raw, problem = _read(root, root / REGIONS_FILE, max_bytes)
-    if problem:
-        return (), (problem,), ""
-    commands, problems = parse_regions(REGIONS_FILE, raw)
-    return tuple(commands), tuple(problems), hashlib.sha256(raw).hexdigest()
+TableParser = Callable[[str, bytes], tuple[list, list[Problem]]]
 
 
-def _parse_glossary_file(root: Path, max_bytes: int) -> tuple[tuple[GlossaryEntry, ...], tuple[Problem, ...], str]:
-    raw, problem = _read(root, root / GLOSSARY_FILE, max_bytes)
+def _parse_table(root: Path, max_bytes: int, name: str, parse: TableParser) -> tuple[tuple, tuple[Problem, ...], str]:
+    """(records, problems, digest of the bytes) of one YAML table, ``glossary.yml`` or ``regions.yml``."""
+    raw, problem = _read(root, root / name, max_bytes)
     if problem:
         return (), (problem,), ""
-    entries, problems = parse_glossary(GLOSSARY_FILE, raw)
-    return tuple(entries), tuple(problems), hashlib.sha256(raw).hexdigest()
+    records, problems = parse(name, raw)
+    return tuple(records), tuple(problems), hashlib.sha256(raw).hexdigest()
 
 
 def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache | None = None, changed: Collection[str] | None = None) -> Content:
@@ -230,7 +226,7 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
     return _with_tables(root, max_bytes, cache, tuple(documents), tuple(problems), changed)
 
 
-_TABLES = ((GLOSSARY_FILE, _parse_glossary_file), (REGIONS_FILE, _parse_regions_file))
+_TABLES = ((GLOSSARY_FILE, parse_glossary), (REGIONS_FILE, parse_regions))
 
 
 def _with_tables(
@@ -243,7 +239,7 @@ def _with_tables(
             loaded.append(cache.reuse(name))
             continue
         stamp = _stamp(root / name)
-        parse = functools.partial(parser, root, max_bytes)
+        parse = functools.partial(_parse_table, root, max_bytes, name, parser)
         loaded.append(cache.get(name, stamp, parse) if stamp else ((), (), ""))
     (glossary, glossary_problems, glossary_digest), (regions, regions_problems, regions_digest) = loaded
     return Content(documents, glossary, glossary_digest, problems + glossary_problems + regions_problems, regions, regions_digest)
