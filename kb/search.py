@@ -8,12 +8,12 @@ generation and kept with the rewriting that uses it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import facets
 from .access import Reader, levels
-from .index import OPERATORS, Hit, SearchIndex
+from .index import OPERATORS, Hit, ResultSet, SearchIndex
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
@@ -36,7 +36,8 @@ class SearchRequest:
     def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> SearchRequest:
         """Build a request from query-string arguments; bad numbers fall back to defaults."""
         text = " ".join((args.get("q") or "").split())
-        chosen = tuple((f.name, value) for f in facets.FACETS if (value := (args.get(f.name) or "").strip()))
+        getlist = getattr(args, "getlist", lambda name: [args.get(name)])
+        chosen = tuple(dict.fromkeys((f.name, value) for f in facets.FACETS for raw in getlist(f.name) if (value := (raw or "").strip())))
         return cls(
             q=text[:max_chars],
             truncated=len(text) > max_chars,
@@ -217,8 +218,22 @@ def glossary_variants(index: SearchIndex) -> dict[str, list[str]]:
     return index.per_generation("glossary", lambda: {doc.id: list(doc.page.expansions) for doc in index.find(("public",), type="glossary")})
 
 
-def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> SearchPage:
-    if not request.q:
+# People are ranked by the directory's evidence (kb.directory), which the web layer passes in:
+# (text, filters other than the type, page, per page) -> results, or None for a filter it
+# does not know. Without it (tools, tests of this module) people are ranked like any document.
+PeopleSearch = Callable[[str, tuple[tuple[str, str], ...], int, int], ResultSet | None]
+
+
+def _people_only(filters: tuple[tuple[str, str], ...]) -> bool:
+    return {value for name, value in filters if name == "type"} == {"person"}
+
+
+def search(index: SearchIndex, reader: Reader, request: SearchRequest, people: PeopleSearch | None = None) -> SearchPage:
+    """Results for the reader; a search for people only (``type=person``, or a "who knows"
+    question) is answered by ``people`` and may then be filters alone, as the directory's is."""
+    others = tuple(f for f in request.filters if f[0] != "type")
+    directory = people if people and _people_only(request.filters) else None
+    if not request.q and not directory:
         return SearchPage(request, 0, (), {name: {} for name in facets.SEARCH_FACETS})
     access = levels(reader)
     glossary = glossary_variants(index)
@@ -226,10 +241,13 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest) -> Search
     text = quote_contacts(request.text)
     variants = acronyms.variants(text) if text else []
     topic = expert_topic(text)
-    results = None
-    if topic and "type" not in dict(request.filters):
-        results = index.search(acronyms.variants(topic), access, request.filters + (("type", "person"),), request.page, request.per_page)
+    results = directory(text, others, request.page, request.per_page) if directory else None
+    if results is None and topic and "type" not in dict(request.filters):
+        results = people(text, others, request.page, request.per_page) if people else None
+        if results is None:
+            results = index.search(acronyms.variants(topic), access, request.filters + (("type", "person"),), request.page, request.per_page)
         topic = topic if results.total else None
+        results = results if topic else None
     if results is None:  # also a "who knows" question that already filters by type
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None

@@ -6,6 +6,19 @@ a query's places, languages and skills, ``model`` holds the requests and answers
 
 from .analysis import analyse, concept_score, glossary_maps, stems
 from .model import FACETS, DirectoryRequest, PersonHit, country_slug
+from .search_results import people_results
 from .service import Directory, _top
 
-__all__ = ["FACETS", "Directory", "DirectoryRequest", "PersonHit", "_top", "analyse", "concept_score", "country_slug", "glossary_maps", "stems"]
+__all__ = [
+    "FACETS",
+    "Directory",
+    "DirectoryRequest",
+    "PersonHit",
+    "_top",
+    "analyse",
+    "concept_score",
+    "country_slug",
+    "glossary_maps",
+    "people_results",
+    "stems",
+]

@@ -26,7 +26,8 @@ from .errors import _respond
 
 bp = Blueprint("accounts", __name__)
 
-OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz"}  # reachable without sign-in under KB_REQUIRE_LOGIN
+# Reachable without sign-in under KB_REQUIRE_LOGIN (the webhook authenticates with its own secret).
+OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz", "hooks.content_changed"}
 PRIVATE = "private, no-store"
 
 
@@ -92,7 +93,7 @@ def _back_here() -> str | None:
 
 
 def require_sign_in() -> Response | None:
-    """``KB_REQUIRE_LOGIN``: every request but /login, /healthz and static files needs sign-in (``before_request``)."""
+    """``KB_REQUIRE_LOGIN``: every request but /login, /healthz, static files and the webhook needs sign-in (``before_request``)."""
     if flag(current_app.config["REQUIRE_LOGIN"]) and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
         return _sign_in_required()
     return None

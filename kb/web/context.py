@@ -17,8 +17,10 @@ from markupsafe import Markup
 
 from .. import kinds
 from ..access import ANONYMOUS, Reader
+from ..directory import Directory, people_results
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
+from ..places import Places, read_places
 from ..render import ARTICLE_URL
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
@@ -48,7 +50,18 @@ def run_search() -> SearchPage:
     """The search the request's query string asks for, as this reader (HTML page and API alike)."""
     cfg = current_app.config
     query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
-    return search_service(current_index(), current_reader(), query)
+    people = directory()
+    return search_service(current_index(), current_reader(), query, lambda *args: people_results(people, *args))
+
+
+def directory() -> Directory:
+    """The expertise directory for this request's reader, with the content folder's place table."""
+    return Directory(current_index(), current_reader(), places())
+
+
+def places() -> Places:
+    """The place table, read from the content folder once per index generation."""
+    return current_index().per_generation("places", lambda: read_places(current_app.config["CONTENT_DIR"]))
 
 
 def document_url(kind: str, doc_id: str) -> str:

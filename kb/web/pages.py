@@ -8,9 +8,8 @@ from flask import Blueprint, current_app, render_template
 
 from ..freshness import flags
 from ..history import edit_url
-from .context import library
+from .context import directory, library
 from .paths import resume
-from .people import directory
 
 bp = Blueprint("pages", __name__)
 

@@ -5,21 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from ..access import CONTACT_FIELDS, can_see_contact
-from ..directory import FACETS, Directory, DirectoryRequest, country_slug
-from ..places import Places, read_places
-from .context import current_index, current_reader, document_url, library, site_links
+from ..directory import FACETS, DirectoryRequest, country_slug
+from .context import current_reader, directory, document_url, library, site_links
 
 bp = Blueprint("people", __name__)
-
-
-def directory() -> Directory:
-    """The directory for this request's reader, with the content folder's place table."""
-    return Directory(current_index(), current_reader(), places())
-
-
-def places() -> Places:
-    """The place table, read from the content folder once per index generation."""
-    return current_index().per_generation("places", lambda: read_places(current_app.config["CONTENT_DIR"]))
 
 
 def _request() -> DirectoryRequest:

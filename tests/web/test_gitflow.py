@@ -192,6 +192,18 @@ def test_webhook_without_or_with_a_wrong_secret_is_401(gitapp, headers):
     assert response.status_code == 401 and gitapp.extensions["started"] == []
 
 
+def test_webhook_works_on_a_site_that_requires_sign_in(tmp_path, repo):
+    """The git server never signs in: under KB_REQUIRE_LOGIN the webhook still answers by its secret."""
+    app = make_app(tmp_path, repo[0], WEBHOOK_SECRET="s3cret", REQUIRE_LOGIN=1)
+    started = []
+    app.extensions["kb.start_updater"] = lambda: started.append(1)
+    client = app.test_client()
+    assert client.post("/hooks/content", headers={"X-Gitlab-Token": "wrong"}).status_code == 401
+    assert client.post("/hooks/content", headers={"X-Gitlab-Token": "s3cret"}).status_code == 202 and started == [1]
+    assert client.get("/").status_code == 302  # the rest of the site still needs sign-in
+    app.extensions["kb.index"].close()
+
+
 def test_webhook_is_404_when_no_secret_is_configured(client):
     assert client.post("/hooks/content", headers={"X-Gitlab-Token": ""}).status_code == 404
 

@@ -147,6 +147,35 @@ def test_search_api_takes_the_directory_filters(web):
     assert web.get("/api/search?q=pricing&organization=nowhere").get_json()["total"] == 0
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=pricing",
+        "q=pricing&region=EUCOM",
+        "region=AFRICOM",  # filters alone, no text
+        "q=manager&language=French&language=Spanish",  # repeated values: either
+        "region=africa",  # a place word for a command
+        "q=who+knows+about+EUM+in+Kenya",
+        "language=maori",
+    ],
+)
+def test_search_api_for_people_answers_as_the_directory_does(web, query):
+    """One ranking for people: /api/search?type=person gives the directory's people in its order."""
+    directory = web.get(f"/api/people?{query}").get_json()
+    found = web.get(f"/api/search?type=person&{query}").get_json()
+    assert directory["total"] > 0
+    assert found["total"] == directory["total"]
+    assert [r["id"] for r in found["results"]] == [r["id"] for r in directory["results"]][: len(found["results"])]
+    assert {r["type"] for r in found["results"]} == {"person"}
+    assert found["facets"]["type"] == {"person": directory["total"]}
+    assert found["facets"]["language"] == {k: v for k, v in directory["facets"]["language"].items() if v}
+
+
+def test_search_page_for_people_uses_the_directory_ranking(web):
+    html = body(web.get("/search?q=pricing&type=person&region=EUCOM&language=french"))
+    assert "Ana Novak" in html and "1 result" in html
+
+
 def test_profile_shows_levels_places_articles_and_paths(web):
     html = body(web.get("/people/ana-novak"))
     assert "French (ILR 3)" in html and "Polish" in html
