@@ -24,7 +24,7 @@ from whoosh.reading import TermNotFound
 from .. import ranking
 from ..ranking import FieldStats, Postings, term_scores
 from .phrases import places_of, segment_matches
-from .schema import FIELD_BOOSTS, Doc, stored_doc
+from .schema import FIELD_BOOSTS, Doc, stored_doc, term_text
 from .store import IndexUnavailable, Store
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
@@ -35,11 +35,9 @@ POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, share
 PRELOAD_FROM = 5_000  # documents; below, first reads cost little and the read-ahead costs more than it saves (bench/load.py)
 PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers._read_ahead``)
 PLACE_BYTES = 32_000_000  # per process: word positions of the most frequent words, for phrases, read ahead too
-
-
-def max_cache_bytes(documents: int) -> int:
-    """The most one thread's caches hold for an index of ``documents`` (besides postings)."""
-    return FILTER_BYTES + CACHED_TERMS * 4 * documents + CACHED_PAGES * 4096
+# What a cached posting entry costs besides its arrays (key, two array headers, the cache's own
+# links): counted, so the random words of visitors (empty arrays) cannot fill memory unseen.
+POSTING_ENTRY_BYTES = 700
 
 
 def whoosh_weighting():
@@ -62,7 +60,7 @@ class SegmentData:
     def __init__(self) -> None:
         self._lengths: dict[str, dict[str, np.ndarray]] = {}
         self._words: dict[str, dict[str, list[str]]] = {}
-        self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes)
+        self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes + POSTING_ENTRY_BYTES)
         self._places: dict[tuple[str, str, str], np.ndarray] = {}  # filled by the read-ahead only, so bounded by PLACE_BYTES
         self._lock = threading.Lock()
 
@@ -109,7 +107,7 @@ class SegmentData:
         if found is None:
             found = {}
             for term in leaf.lexicon("spell"):
-                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                word = term_text(term)
                 found.setdefault(word[:1], []).append(word)
             with self._lock:
                 self._words[segment_id] = found
@@ -125,10 +123,6 @@ class SegmentData:
             for cache in (self._postings, self._places):
                 for key in [k for k in cache if k[0] not in live]:
                     del cache[key]
-
-
-def _word(text: bytes | str) -> str:
-    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _read_postings(leaf, name: str, text: str) -> Postings:
@@ -229,7 +223,7 @@ class Reader:
         """Facet counts: how many ``matched`` documents have each value of field ``name``."""
         found = {}
         for value in self.searcher.lexicon(name):
-            value = value.decode("utf-8") if isinstance(value, bytes) else value
+            value = term_text(value)
             count = int(np.count_nonzero(matched & self.value_mask(name, value)))
             if count:
                 found[value] = count
@@ -325,7 +319,7 @@ class Readers:
                     self._segments.lengths(leaf)
                     self._segments.spelling(leaf)  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
                 terms = [
-                    (leaf, f, t.decode("utf-8") if isinstance(t, bytes) else t) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)
+                    (leaf, f, term_text(t)) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)
                 ]
                 budget = PRELOAD_BYTES
                 for leaf, name, text in sorted(terms, key=lambda term: -term[0].doc_frequency(term[1], term[2])):

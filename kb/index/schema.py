@@ -178,6 +178,11 @@ def index_fields(record: Record) -> dict[str, Any]:
     return fields
 
 
+def term_text(term: bytes | str) -> str:
+    """A lexicon term as text (Whoosh gives bytes for some fields, str for others)."""
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
 def split(value: str | None) -> tuple[str, ...]:
     """A comma-joined stored value as a tuple (the one place that splits them)."""
     return tuple(v for v in (value or "").split(",") if v)

@@ -9,6 +9,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .schema import term_text
+
 
 @dataclass(frozen=True)
 class FieldValues:
@@ -43,7 +45,7 @@ def build_field_values(reader, name: str) -> FieldValues:
     callers select with masks that exclude them)."""
     values, docs, ids = [], [], []
     for raw in reader.searcher.lexicon(name):
-        value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        value = term_text(raw)
         found = [d + offset for leaf, offset in reader.leaves for d in [reader.segments.postings(leaf, name, value)[0]] if len(d)]
         if found:
             found = np.concatenate(found)
