@@ -318,9 +318,7 @@ class Readers:
                 for leaf in leaves:
                     self._segments.lengths(leaf)
                     self._segments.spelling(leaf)  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
-                terms = [
-                    (leaf, f, term_text(t)) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)
-                ]
+                terms = [(leaf, f, term_text(t)) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)]
                 budget = PRELOAD_BYTES
                 for leaf, name, text in sorted(terms, key=lambda term: -term[0].doc_frequency(term[1], term[2])):
                     budget -= 12 * leaf.doc_frequency(name, text)  # a document number and a term frequency per posting
