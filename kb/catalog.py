@@ -35,6 +35,10 @@ class Catalog:
         doc = self._by_kind["article"].get(slug)
         return doc.title if doc else None
 
+    def staff_only(self, slug: str) -> bool:
+        doc = self._by_kind["article"].get(slug)
+        return doc is not None and doc.get("access", "public") != "public"
+
     def areas_of(self, doc: Document) -> tuple[str, ...]:
         """An article's areas: as written, else the first folder when it names an area."""
         written = doc.get("areas")
@@ -80,10 +84,10 @@ class Catalog:
 
     @cached_property
     def _renderer(self) -> Renderer:
-        return Renderer(self.article_title, self.glossary_expansions)
+        return Renderer(self.article_title, self.glossary_expansions, self.staff_only)
 
     def render(self, doc: Document) -> Rendered:
-        return self._renderer.render(doc.body, doc.path)
+        return self._renderer.render(doc.body, doc.path, public=doc.get("access", "public") == "public")
 
 
 def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> list[Problem]:

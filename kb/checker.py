@@ -25,7 +25,7 @@ from .catalog import Catalog, reference_problems
 from .content import Content, Document, Problem, load_content
 from .freshness import SOURCES_FILE, ReviewFacts, Source, flags, load_sources
 from .git import file_facts
-from .render import WIKI_LINK
+from .render import STAFF_LINK_TEXT, WIKI_LINK
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -92,13 +92,15 @@ def check_content(
     # the catalog's review-date warning is one of the review rules below
     problems = list(content.problems) + [p for p in reference_problems(catalog, today, markings) if not p.message.startswith("review date ")]
     titles = {d.id: d.title for d in content.of_kind("article")}
-    scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, titles.get) for doc in content.documents}
+    staff_only = {d.id for d in content.of_kind("article") if catalog.staff_only(d.id)}
+    public_titles = {**titles, **dict.fromkeys(staff_only, STAFF_LINK_TEXT)}  # what public pages show (kb.render)
+    scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, (public_titles if _public(doc) else titles).get) for doc in content.documents}
     anchors = {doc_id: found.anchors for (kind, doc_id), found in scanned.items() if kind == "article"}
     links: dict[tuple[str, str], tuple[str, ...]] = {}
     for doc in content.documents:
         found = scanned[(doc.kind, doc.id)]
         links[(doc.kind, doc.id)] = tuple(link.slug for link in found.links if link.slug in titles)
-        problems += link_problems(doc, found, anchors)
+        problems += link_problems(doc, found, anchors, staff_only if _public(doc) else set())
     articles = content.of_kind("article")
     for doc in articles:
         problems += [
@@ -132,6 +134,7 @@ class Link:
     slug: str
     fragment: str
     offset: int  # in the body
+    labelled: bool = True  # has its own text ([[slug|text]], [text](page.md)), not the target's title
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
     if "[[" in text:
         for match in _WIKI.finditer(text):
             slug, _, fragment = match.group(1).strip().partition("#")
-            links.append(Link(slug.strip(), fragment.strip(), match.start()))
+            links.append(Link(slug.strip(), fragment.strip(), match.start(), bool((match.group(2) or "").strip())))
     if "](" in text:
         for match in _MD_LINK.finditer(text):
             target = None if match.group(1) else _relative_slug(match.group(3), source_dir)
@@ -208,8 +211,9 @@ def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
     return Scanned(tuple(sorted(links, key=lambda link: link.offset)), frozenset(used))
 
 
-def link_problems(doc: Document, found: Scanned, anchors: dict[str, set[str]]) -> list[Problem]:
-    """Links to missing articles, and to an existing article's heading it does not have, each on its line."""
+def link_problems(doc: Document, found: Scanned, anchors: dict[str, set[str]], staff_only: set[str] = frozenset()) -> list[Problem]:
+    """Links to missing articles, and to an existing article's heading it does not have, each on
+    its line; from a public page, links to ``staff_only`` articles without text of their own."""
     problems = []
     for link in found.links:
         line = doc.body_line + doc.body.count("\n", 0, link.offset)
@@ -217,7 +221,17 @@ def link_problems(doc: Document, found: Scanned, anchors: dict[str, set[str]]) -
             problems.append(Problem(doc.path, line, "error", f"link to missing article '{link.slug}'"))
         elif link.fragment and link.fragment not in anchors[link.slug]:
             problems.append(Problem(doc.path, line, "error", f"link to missing heading '#{link.fragment}' in '{link.slug}'"))
+        elif link.slug in staff_only and not link.labelled:
+            message = (
+                f"link to staff-only article '{link.slug}' without text of its own: "
+                f"readers who are not signed in see '{STAFF_LINK_TEXT}'; write [[{link.slug}|text]]"
+            )
+            problems.append(Problem(doc.path, line, "warning", message))
     return problems
+
+
+def _public(doc: Document) -> bool:
+    return doc.get("access", "public") == "public"
 
 
 def duplicate_problems(articles: list[Document]) -> list[Problem]:

@@ -20,14 +20,19 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-# Links between articles are stored with this root-relative prefix; the web layer replaces it
-# with the article URL of the request (``kb.web.context.site_links``), so prefixes work.
+# Links between articles are stored root-relative; the web layer puts the request's URL prefix
+# before every root-relative link (``kb.web.context.site_links``), so prefixes work.
 ARTICLE_URL = "/articles/"
 # The separator may be escaped (``\|``): _EscapeWikiPipes escapes it so tables don't split there.
 WIKI_LINK = r"\[\[([^\]\|\n\\]+?)(?:\\?\|([^\]\n]+))?\]\]"
 
 # Resolves an article slug to its title, or None when there is no such article.
 Resolver = Callable[[str], "str | None"]
+# A link from a public page to a staff-only article carries this class: the web layer turns it
+# into its plain text for readers who may not see the article (``kb.web.context.site_links``),
+# and the page never shows that article's title (STAFF_LINK_TEXT stands in when none is written).
+STAFF_LINK_CLASS = "kb-staff-link"
+STAFF_LINK_TEXT = "a staff-only article"
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,14 @@ class Rendered:
 class _Links:
     """Collects the article slugs one render links to."""
 
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, staff_only: Callable[[str], bool]) -> None:
         self.resolve = resolve
-        self.start("")
+        self.staff_only = staff_only
+        self.start("", public=True)
 
-    def start(self, source_path: str) -> None:
+    def start(self, source_path: str, public: bool) -> None:
         self.source_dir = posixpath.dirname(source_path)
+        self.public = public
         self.found: list[str] = []
         self.missing: list[str] = []
 
@@ -80,6 +87,9 @@ def _link_element(links: _Links, slug: str, text: str | None, fragment: str = ""
     title = links.note(slug)
     if title is None:
         element = etree.Element("span", {"class": "kb-missing-link", "title": f"No article '{slug}' yet"})
+    elif links.public and links.staff_only(slug):
+        element = etree.Element("a", {"href": ARTICLE_URL + slug + fragment, "class": STAFF_LINK_CLASS})
+        title = STAFF_LINK_TEXT
     else:
         element = etree.Element("a", {"href": ARTICLE_URL + slug + fragment})
     element.text = text or title or slug
@@ -115,7 +125,8 @@ class _RelativeLinkProcessor(Treeprocessor):
                 slug, fragment = target
                 replacement = _link_element(self.links, slug, None, fragment)
                 if replacement.tag == "a":
-                    child.set("href", replacement.get("href"))
+                    for name, value in replacement.items():
+                        child.set(name, value)
                 else:
                     replacement.text, replacement.tail = child.text, child.tail
                     replacement[:] = list(child)
@@ -241,8 +252,8 @@ def _headings(tokens: list[dict]) -> list[Heading]:
 class Renderer:
     """Renders many documents with one configured Markdown instance (building one costs ~1 ms)."""
 
-    def __init__(self, resolve: Resolver, glossary: Mapping[str, str] | None = None) -> None:
-        self._links = _Links(resolve)
+    def __init__(self, resolve: Resolver, glossary: Mapping[str, str] | None = None, staff_only: Callable[[str], bool] = lambda slug: False) -> None:
+        self._links = _Links(resolve, staff_only)
         self._md = markdown.Markdown(
             extensions=[
                 "toc",
@@ -265,10 +276,11 @@ class Renderer:
             output_format="html",
         )
 
-    def render(self, text: str, source_path: str) -> Rendered:
-        """Render one document's Markdown body. ``source_path`` is its path in the content folder."""
+    def render(self, text: str, source_path: str, public: bool = True) -> Rendered:
+        """Render one document's Markdown body. ``source_path`` is its path in the content folder;
+        a ``public`` document's links to staff-only articles are marked (``STAFF_LINK_CLASS``)."""
         self._md.reset()
-        self._links.start(source_path)
+        self._links.start(source_path, public)
         body = sanitize(self._md.convert(text))
         return Rendered(
             html=body,
@@ -279,9 +291,17 @@ class Renderer:
         )
 
 
-def render_markdown(text: str, *, source_path: str, resolve: Resolver, glossary: Mapping[str, str] | None = None) -> Rendered:
+def render_markdown(
+    text: str,
+    *,
+    source_path: str,
+    resolve: Resolver,
+    glossary: Mapping[str, str] | None = None,
+    staff_only: Callable[[str], bool] = lambda slug: False,
+    public: bool = True,
+) -> Rendered:
     """Render a single body (a fresh ``Renderer``; use one ``Renderer`` for many)."""
-    return Renderer(resolve, glossary).render(text, source_path)
+    return Renderer(resolve, glossary, staff_only).render(text, source_path, public)
 
 
 def line_of(text: str, needle: str, first_line: int) -> int:

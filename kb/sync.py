@@ -30,7 +30,7 @@ from .index.building import PART_DOCUMENTS
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
 from .places import Places
 
-RENDER_VERSION = "6"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "7"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
 WORDS_PER_MINUTE = 200
 
@@ -94,10 +94,11 @@ def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_
 
 
 def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
-    """Keys to re-render: new or changed, or linking to an article that appeared, vanished or was renamed."""
-    current_titles = {s.key: s.title for s in sources if s.key.startswith("article:")}
-    previous_titles = {k: v["title"] for k, v in manifest.items() if k.startswith("article:")}
-    moved = {key.split(":", 1)[1] for key in current_titles.keys() | previous_titles.keys() if current_titles.get(key) != previous_titles.get(key)}
+    """Keys to re-render: new or changed, or linking to an article that appeared, vanished, was
+    renamed or changed its access (links from public pages to staff-only articles render apart)."""
+    current = {s.key: (s.title, s.doc.get("access", "public")) for s in sources if s.key.startswith("article:") and s.doc}
+    previous = {k: (v["title"], v.get("access")) for k, v in manifest.items() if k.startswith("article:")}
+    moved = {key.split(":", 1)[1] for key in current.keys() | previous.keys() if current.get(key) != previous.get(key)}
     stale = set()
     for source in sources:
         before = manifest.get(source.key)

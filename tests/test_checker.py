@@ -53,6 +53,10 @@ def test_sample_content_is_clean(content_dir):
         ),
         ({"articles/fms/x.md": "---\ntitle: X\n---\nSee [[fms/gone]].\n"}, "articles/fms/x.md:4: error: link to missing article 'fms/gone'"),
         (
+            {"articles/fms/x.md": "---\ntitle: X\n---\nIntro.\n\nSee [[eum/internal-checklist]].\n"},
+            "articles/fms/x.md:6: warning: link to staff-only article 'eum/internal-checklist' without text of its own",
+        ),
+        (
             {"articles/fms/x.md": "---\ntitle: letter of request\n---\n[[fms/letter-of-request]]"},
             "articles/fms/x.md:2: error: duplicate title 'letter of request': already used by 'fms/letter-of-request' (title)",
         ),
@@ -154,6 +158,17 @@ def test_check_another_folder_than_the_configured_one(content_dir, tmp_path):
     result = runner.invoke(args=["kb", "check", str(other)])
     assert result.exit_code == 1
     assert "articles/fms/x.md:4: error: link to missing article 'fms/gone'" in result.output
+
+
+def test_links_to_staff_only_articles_with_their_own_text_or_from_staff_pages_are_fine(content_dir):
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/x.md": "---\ntitle: X\n---\nSee [[eum/internal-checklist|the checklist]] and [[fms/y|the other one]].\n",
+            "articles/fms/y.md": "---\ntitle: Y\naccess: staff\n---\nSee [[eum/internal-checklist]] and [[fms/x]].\n",
+        },
+    )
+    assert not [p for p in problems_in(content_dir) if "staff-only" in p]
 
 
 def test_json_format_and_warnings_alone_pass(content_dir, tmp_path):

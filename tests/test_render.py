@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kb.render import render_markdown
+from kb.render import STAFF_LINK_CLASS, STAFF_LINK_TEXT, render_markdown
 
 TITLES = {"fms/letter-of-request": "Letter of Request", "financing/fees": "Fees"}
 
@@ -116,3 +116,24 @@ def test_wiki_links_with_text_inside_table_cells():
 def test_wiki_link_syntax_in_inline_code_outside_tables_stays_as_written():
     out = render("Write `[[fms/letter-of-request|the LOR]]` to link with your own text.\n")
     assert "<code>[[fms/letter-of-request|the LOR]]</code>" in out.html
+
+
+STAFF_TITLES = {"fms/open": "Open article", "fms/checklist": "Secret checklist title"}
+
+
+def _render_public(text: str, public: bool = True) -> str:
+    return render_markdown(
+        text, source_path="articles/fms/page.md", resolve=STAFF_TITLES.get, staff_only=lambda slug: slug == "fms/checklist", public=public
+    ).html
+
+
+def test_a_public_page_marks_its_links_to_staff_only_articles_and_never_writes_their_title():
+    html = _render_public("See [[fms/checklist]], [[fms/checklist|the checklist]], [x](checklist.md) and [[fms/open]].")
+    assert "Secret checklist title" not in html
+    assert html.count(f'class="{STAFF_LINK_CLASS}"') == 3 and STAFF_LINK_TEXT in html and "the checklist" in html
+    assert 'href="/articles/fms/open" rel="noopener noreferrer">Open article</a>' in html
+
+
+def test_a_staff_only_page_links_to_staff_only_articles_as_usual():
+    html = _render_public("See [[fms/checklist]].", public=False)
+    assert STAFF_LINK_CLASS not in html and "Secret checklist title" in html

@@ -31,7 +31,7 @@ ManifestEntry = tuple[str, dict[str, Any]]
 
 
 def manifest_entry(record: Record) -> ManifestEntry:
-    return record.key, {"digest": record.digest, "title": record.title, "links": list(record.links)}
+    return record.key, {"digest": record.digest, "title": record.title, "access": record.access, "links": list(record.links)}
 
 
 def build_segments(folder: Path, records_of: RecordsOf, parts: int, processes: int) -> dict[str, dict[str, Any]]:

@@ -9,10 +9,11 @@ identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identi
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup
 
 from .. import kinds
@@ -21,11 +22,15 @@ from ..directory import Directory, people_results
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
 from ..places import Places, read_places
-from ..render import ARTICLE_URL
+from ..render import STAFF_LINK_CLASS
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
 
 DOCUMENT_ENDPOINTS = {kind.name: kind.endpoint for kind in kinds.KINDS}
+
+
+_STAFF_LINK = re.compile(r'<a\b[^>]*\bclass="' + STAFF_LINK_CLASS + r'"[^>]*>(.*?)</a>', re.DOTALL)
+_ROOT_LINK = re.compile(r'(\b(?:href|src)=")/(?!/)')
 
 
 def current_index() -> SearchIndex:
@@ -78,14 +83,17 @@ def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
 
 
 def site_links(html: str) -> Markup:
-    """Stored, sanitized HTML with its article links pointing into this site as served.
+    """Stored, sanitized HTML as this request serves it.
 
-    Rendering happens once at index time and knows no URL prefix; served under
-    ``SCRIPT_NAME=/kb`` the links must start with ``/kb/articles/``.
+    Rendering happens once at index time and knows neither the URL prefix nor the reader:
+    served under ``SCRIPT_NAME=/kb`` every root-relative link must start with ``/kb/``, and a
+    reader who may not see staff-only articles gets the text of links to them, not the links.
     """
-    base = url_for(DOCUMENT_ENDPOINTS["article"], doc_id="-")[:-1]
-    if base != ARTICLE_URL:
-        html = html.replace(f'href="{ARTICLE_URL}', f'href="{base}')
+    if not current_reader().staff:
+        html = _STAFF_LINK.sub(r"\1", html)
+    root = request.script_root if has_request_context() else ""
+    if root:
+        html = _ROOT_LINK.sub(lambda m: m.group(1) + root + "/", html)
     return Markup(html)  # noqa: S704 - sanitized by kb.render at index time
 
 

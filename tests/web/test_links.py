@@ -1,0 +1,56 @@
+"""Links inside stored pages as each request serves them: under a URL prefix, and for readers
+who may not see the staff-only articles a public page links to."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.access import Reader
+from kb.render import STAFF_LINK_CLASS
+
+from .test_prefix import PREFIX, _site_urls
+
+STAFF = Reader(name="staff", staff=True, role="reader")
+
+
+@pytest.fixture
+def as_staff(starter_app):
+    starter_app.extensions["kb.identify"] = lambda: STAFF
+    yield starter_app.test_client()
+    starter_app.extensions.pop("kb.identify", None)
+
+
+def test_anonymous_readers_get_the_text_of_links_to_staff_only_articles(starter_app):
+    html = starter_app.test_client().get("/articles/fms/annual-case-review").get_data(as_text=True)
+    assert "financing/case-financial-review-checklist" not in html and STAFF_LINK_CLASS not in html
+    html = starter_app.test_client().get("/articles/training/international-military-student-office").get_data(as_text=True)
+    assert "pre-departure checklist" in html and "training/student-pre-departure-checklist" not in html
+
+
+def test_signed_in_readers_get_the_links(as_staff):
+    html = as_staff.get("/articles/training/international-military-student-office").get_data(as_text=True)
+    assert 'href="/articles/training/student-pre-departure-checklist"' in html
+
+
+def test_every_page_of_the_starter_content_keeps_its_links_under_the_prefix(starter_app):
+    """A crawl of the shipped content served at /kb/: Markdown links written root-relative
+    (``[…](/paths/…)``) get the prefix too, and every link answers."""
+    client = starter_app.test_client()
+    seen, queue, pages = {"/"}, ["/"], 0
+    while queue:
+        path = queue.pop()
+        response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
+        if path.startswith("/search/open?"):
+            assert response.status_code == 302, path
+            continue
+        assert response.status_code == 200, path
+        pages += 1
+        if response.mimetype != "text/html":
+            continue
+        for url in _site_urls(response.get_data(as_text=True)):
+            assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
+            target = url.split("#")[0][len(PREFIX) :]
+            if target not in seen and not target.startswith(("/static/", "/search?", "/people?", "/-/")):
+                seen.add(target)
+                queue.append(target)
+    assert pages > 300
