@@ -31,9 +31,19 @@ class Catalog:
         return set(self._by_kind[kind])
 
     def article_title(self, slug: str) -> str | None:
-        """The renderer's resolver: a slug's title, or None for a missing article."""
-        doc = self._by_kind["article"].get(slug)
+        """The renderer's resolver: a slug's title (an earlier slug's too, which redirects), or None."""
+        doc = self._by_kind["article"].get(slug) or self._by_kind["article"].get(self.moved.get(slug, ""))
         return doc.title if doc else None
+
+    @cached_property
+    def moved(self) -> dict[str, str]:
+        """Earlier slug -> the article that names it in ``redirect_from`` (existing slugs never move)."""
+        articles, moved = self._by_kind["article"], {}
+        for doc in articles.values():
+            for old in doc.get("redirect_from", ()):
+                if old not in articles:
+                    moved.setdefault(old, doc.id)  # the first claimant, as ``redirect_problems`` reports
+        return moved
 
     def staff_only(self, slug: str) -> bool:
         doc = self._by_kind["article"].get(slug)
@@ -118,12 +128,28 @@ def reference_problems(catalog: Catalog, today: dt.date, markings: tuple[str, ..
         for step in doc.get("steps", ()):
             if step.article not in articles:
                 problems.append(Problem(doc.path, step.line, "error", f"step names unknown article '{step.article}'"))
-    problems += place_problems(catalog)
+    problems += place_problems(catalog) + redirect_problems(catalog)
     for entry in catalog.content.glossary:
         if entry.see and entry.see not in articles:
             problems.append(Problem("glossary.yml", entry.line, "error", f"'{entry.term}' sees unknown article '{entry.see}'"))
         if not entry.expansion and not entry.definition:
             problems.append(Problem("glossary.yml", entry.line, "warning", f"'{entry.term}' has neither expansion nor definition"))
+    return problems
+
+
+def redirect_problems(catalog: Catalog) -> list[Problem]:
+    """A ``redirect_from`` slug that is still an article, or that two articles claim."""
+    articles, claimed, problems = catalog.ids("article"), {}, []
+    for doc in catalog.content.of_kind("article"):
+        for old in doc.get("redirect_from", ()):
+            if old in articles:
+                problems.append(Problem(doc.path, doc.line_of("redirect_from"), "error", f"'redirect_from' names '{old}', which is an article"))
+            elif claimed.setdefault(old, doc.id) != doc.id:
+                problems.append(
+                    Problem(
+                        doc.path, doc.line_of("redirect_from"), "error", f"'redirect_from' names '{old}', which '{claimed[old]}' redirects already"
+                    )
+                )
     return problems
 
 

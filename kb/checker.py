@@ -100,7 +100,7 @@ def check_content(
     for doc in content.documents:
         found = scanned[(doc.kind, doc.id)]
         links[(doc.kind, doc.id)] = tuple(link.slug for link in found.links if link.slug in titles)
-        problems += link_problems(doc, found, anchors, staff_only if _public(doc) else set())
+        problems += link_problems(doc, found, anchors, staff_only if _public(doc) else set(), catalog.moved)
     articles = content.of_kind("article")
     for doc in articles:
         problems += [
@@ -211,13 +211,18 @@ def scan(body: str, path: str, title_of=lambda slug: None) -> Scanned:
     return Scanned(tuple(sorted(links, key=lambda link: link.offset)), frozenset(used))
 
 
-def link_problems(doc: Document, found: Scanned, anchors: dict[str, set[str]], staff_only: set[str] = frozenset()) -> list[Problem]:
+def link_problems(
+    doc: Document, found: Scanned, anchors: dict[str, set[str]], staff_only: set[str] = frozenset(), moved: dict[str, str] | None = None
+) -> list[Problem]:
     """Links to missing articles, and to an existing article's heading it does not have, each on
-    its line; from a public page, links to ``staff_only`` articles without text of their own."""
+    its line; from a public page, links to ``staff_only`` articles without text of their own;
+    links to an earlier slug that redirects (``moved``: they work, but cost a redirect)."""
     problems = []
     for link in found.links:
         line = doc.body_line + doc.body.count("\n", 0, link.offset)
-        if link.slug not in anchors:
+        if link.slug in (moved or {}):
+            problems.append(Problem(doc.path, line, "warning", f"link to '{link.slug}', which moved to '{moved[link.slug]}': link to the new slug"))
+        elif link.slug not in anchors:
             problems.append(Problem(doc.path, line, "error", f"link to missing article '{link.slug}'"))
         elif link.fragment and link.fragment not in anchors[link.slug]:
             problems.append(Problem(doc.path, line, "error", f"link to missing heading '#{link.fragment}' in '{link.slug}'"))

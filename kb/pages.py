@@ -23,6 +23,14 @@ class NotFound(LookupError):
     """No such document, or not one this reader may see."""
 
 
+class Moved(NotFound):
+    """An article's earlier slug (its ``redirect_from``): the address now redirects to ``doc``."""
+
+    def __init__(self, doc: Doc) -> None:
+        super().__init__(f"article {doc.id!r}")
+        self.doc = doc
+
+
 @dataclass(frozen=True)
 class AreaPage:
     doc: Doc
@@ -108,7 +116,10 @@ class Library:
         return AreaPage(doc, self._find(type="article", areas=area_id), self._find(type="person", areas=area_id))
 
     def article(self, slug: str) -> ArticlePage:
-        doc = self._get("article", slug)
+        doc = self.index.get(f"article:{slug}", self.access)
+        if doc is None:
+            moved = self._find(type="article", moved_from=slug, limit=1)
+            raise Moved(moved[0]) if moved else NotFound(f"article {slug!r}")
         backlinks = [d for d in self._find(links=slug) if d.key != doc.key and d.type != "glossary"]
         return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts), self._many("article", doc.page.related), backlinks)
 

@@ -190,6 +190,7 @@ class _Recorder:
                 keywords=tuple(t.replace("-", " ") for t in tags),
                 facets=facets,
                 experts=doc.get("experts", ()),
+                moved_from=doc.get("redirect_from", ()),
                 page=page,
             )
         if doc.kind == "person":
@@ -335,7 +336,7 @@ def sync(
         catalog = Catalog(content)
         cited = load_sources(content_dir)[0]
         sources = _sources(catalog, cited)
-        manifest = None if rebuild or not index.exists() else kept_manifest or index.manifest()
+        manifest = None if rebuild or not index.exists() or index.outdated() else kept_manifest or index.manifest()
         recorder = _Recorder(catalog, content_dir, cited)
         if manifest is None:
             added = _rebuild(index, recorder, sources)

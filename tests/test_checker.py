@@ -160,6 +160,20 @@ def test_check_another_folder_than_the_configured_one(content_dir, tmp_path):
     assert "articles/fms/x.md:4: error: link to missing article 'fms/gone'" in result.output
 
 
+def test_an_earlier_slug_redirects_links_to_it_are_warnings_and_it_cannot_be_an_article(content_dir):
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/x.md": "---\ntitle: X\nredirect_from: [fms/old-x, fms/letter-of-request]\n---\nSee [[fms/y]].\n",
+            "articles/fms/y.md": "---\ntitle: Y\nredirect_from: [fms/old-x]\n---\nSee [[fms/old-x]].\n",
+        },
+    )
+    found = problems_in(content_dir)
+    assert "articles/fms/y.md:5: warning: link to 'fms/old-x', which moved to 'fms/x': link to the new slug" in found
+    assert "articles/fms/x.md:3: error: 'redirect_from' names 'fms/letter-of-request', which is an article" in found
+    assert "articles/fms/y.md:3: error: 'redirect_from' names 'fms/old-x', which 'fms/x' redirects already" in found
+
+
 def test_links_to_staff_only_articles_with_their_own_text_or_from_staff_pages_are_fine(content_dir):
     write_tree(
         content_dir,

@@ -120,3 +120,25 @@ def test_a_large_rebuild_writes_one_segment_per_part_in_forked_processes(content
     assert len(hits(index, "koala")) == 50 and hits(index, "number42") == ["fms/note-42"]
     assert index.readers.current().searcher.reader().is_atomic() is False  # several segments
     index.close()
+
+
+def test_an_index_written_with_other_fields_is_rebuilt_not_updated(content_dir, index, monkeypatch):
+    """A release that adds an index field: its first `kb index` rebuilds (an update would fail on the new field)."""
+    from whoosh.fields import ID
+
+    from kb.index import store
+
+    assert not index.outdated()
+    release_schema = store.build_schema
+
+    def with_a_new_field():
+        schema = release_schema()
+        schema.add("new_field", ID())
+        return schema
+
+    monkeypatch.setattr(store, "build_schema", with_a_new_field)
+    assert index.outdated()
+    report = sync(content_dir, index)
+    assert report.rebuilt and report.added == 13
+    assert not index.outdated()
+    assert hits(index, "night vision") == ["eum/golden-sentry"]

@@ -114,6 +114,7 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
         "marking": _text,
         "sources": _list,
         "reviewed": _date,  # freshness (kb.freshness)
+        "redirect_from": _list,  # earlier slugs of a moved or merged article: their addresses redirect here
     },
     "person": {
         "name": _text,
@@ -138,6 +139,8 @@ _REQUIRED = {kind.name: kind.required for kind in FILE_KINDS}
 
 # --- parsing ----------------------------------------------------------------------
 
+# An 'access:' or 'marking:' line in a file whose frontmatter was not found (indented '---' lines, say)
+_ACCESS_LINE = re.compile(r"^\s*(?:access|marking)\s*:", re.MULTILINE)
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w .:-]*?)\s*:", re.MULTILINE)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _YAML = YAMLHandler()
@@ -229,6 +232,10 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
         problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning", "unknown frontmatter keys ignored: " + ", ".join(unknown)))
     if clean.get("marking"):  # a handling marking makes an article staff-only, whatever 'access' says
         clean["access"] = "staff"
+    if "access" in schema and (yaml_problems or (front is None and _ACCESS_LINE.search(body[:2000]))):
+        # its access could not be read: safe by default, until the file is fixed
+        clean["access"] = "staff"
+        problems.append(Problem(relpath, 1, "error", "frontmatter not readable, so the article is kept staff-only until it is fixed"))
     if "steps" in clean:
         clean["steps"] = _with_step_lines(clean["steps"], front or "", key_lines.get("steps", 1))
 

@@ -79,6 +79,9 @@ class SearchIndex:
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         return self.store.manifest()
 
+    def outdated(self) -> bool:
+        return self.store.outdated()
+
     def manifest_stamp(self) -> tuple | None:
         return self.store.manifest_stamp()
 

@@ -26,7 +26,7 @@ from ..facets import BY_FIELD, FACETS
 FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "body": 1.0}
 SUGGEST_MAX = 15  # longest prefix indexed for search-as-you-type
 FACET_FIELDS = tuple(f.field for f in FACETS if f.field != "type")
-_LIST_FIELDS = (*FACET_FIELDS, "experts", "links")
+_LIST_FIELDS = (*FACET_FIELDS, "experts", "links", "moved_from")
 _WORD = re.compile(r"\w+")
 STEMMED_WORDS = 200_000  # distinct words whose stems are kept (about 30 MB at most)
 _snowball_english = stemmer_for_language("en")
@@ -77,6 +77,7 @@ class Record:
     facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # facet name -> values
     experts: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    moved_from: tuple[str, ...] = ()  # an article's earlier slugs (``redirect_from``)
     order: int = 100
     updated: dt.datetime | None = None
     digest: str = ""
@@ -161,6 +162,7 @@ def index_fields(record: Record) -> dict[str, Any]:
         "body": record.body,
         "experts": _joined("experts", record.experts),
         "links": _joined("links", record.links),
+        "moved_from": _joined("moved_from", record.moved_from),
         "spell": " ".join(words),
         "title_ac": " ".join([record.title, *record.aliases]),
         "sort_title": record.title.casefold(),

@@ -50,6 +50,17 @@ class Store:
         generation = self.generation()
         return generation is not None and whoosh_index.exists_in(self.directory / generation)
 
+    def outdated(self) -> bool:
+        """The live generation has other fields than this release writes: it must be rebuilt
+        (an incremental update would fail on the first new field)."""
+        generation = self.generation()
+        if generation is None:
+            return False
+        try:
+            return set(self.open(generation).schema.names()) != set(build_schema().names())
+        except Exception:  # whatever Whoosh raises on unreadable files: rebuild
+            return True
+
     def open(self, generation: str):
         return whoosh_index.open_dir(str(self.directory / generation))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ..index import IndexUnavailable
-from ..pages import NotFound
-from .context import start_kb_command
+from ..pages import Moved, NotFound
+from .context import document_url, start_kb_command
 
 bp = Blueprint("errors", __name__)
 REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker
@@ -25,6 +25,13 @@ def _respond(status: int, title: str, message: str, **extra) -> Response:
     else:
         body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), **extra)
     return make_response(body, status)
+
+
+@bp.app_errorhandler(Moved)
+def moved_article(error: Moved):
+    """An earlier slug of a moved or merged article: a permanent redirect, so links and bookmarks still work."""
+    target = url_for("api.api_article", slug=error.doc.id) if _wants_json() else document_url("article", error.doc.id)
+    return redirect(target, 301)
 
 
 @bp.app_errorhandler(NotFound)

@@ -54,3 +54,17 @@ def test_every_page_of_the_starter_content_keeps_its_links_under_the_prefix(star
                 seen.add(target)
                 queue.append(target)
     assert pages > 300
+
+
+def test_the_slug_of_a_merged_article_redirects_to_the_article_it_became(starter_app):
+    """The two SDAF articles became one; the old address (bookmarks, links elsewhere) still works."""
+    client = starter_app.test_client()
+    old, new = "eda/special-defense-acquisition-fund-and-stockpiles", "financing/special-defense-acquisition-fund"
+    response = client.get(f"/articles/{old}")
+    assert response.status_code == 301 and response.headers["Location"] == f"/articles/{new}"
+    response = client.get(f"/api/articles/{old}")
+    assert response.status_code == 301 and response.headers["Location"] == f"/api/articles/{new}"
+    response = client.get(f"/articles/{old}", environ_overrides={"SCRIPT_NAME": PREFIX})
+    assert response.headers["Location"] == f"{PREFIX}/articles/{new}"
+    assert client.get(f"/articles/{old}", follow_redirects=True).status_code == 200
+    assert client.get("/articles/eda/no-such-article").status_code == 404
