@@ -150,6 +150,10 @@ class Library:
     def articles(self) -> list[Doc]:
         return self._find(type="article")
 
+    def documents(self, kind: str) -> list[Doc]:
+        """Every document of ``kind`` this reader may see, by title (the sitemap lists them all)."""
+        return self._find(type=kind)
+
     def area_doc(self, area_id: str) -> Doc:
         return self._get("area", area_id)
 

@@ -31,6 +31,7 @@ def test_cli_commands_are_documented():
         "/reports/search",
         "/hooks/content",
         "/feed.atom",
+        "/sitemap.xml",
         "/reports/freshness",
         "kb db upgrade",
         "kb users add",

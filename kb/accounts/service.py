@@ -73,9 +73,17 @@ def add_user(passwords: Passwords, email: str, name: str, role: str, password: s
     return user
 
 
+def _keep_an_admin(user: User) -> None:
+    """Refuse to demote or disable the last active admin: nobody could manage users any more."""
+    if user.role == "admin" and user.active and count_admins() <= 1:
+        raise AccountError(f"{user.email} is the last active admin; make another user admin first")
+
+
 def set_role(email: str, role: str) -> User:
     user = get_user(email)
-    user.role = _check_role(role)
+    if _check_role(role) != "admin":
+        _keep_an_admin(user)
+    user.role = role
     db.session.commit()
     return user
 
@@ -83,6 +91,8 @@ def set_role(email: str, role: str) -> User:
 def set_active(email: str, active: bool) -> User:
     """Disable (and sign out everywhere) or enable a user."""
     user = get_user(email)
+    if not active:
+        _keep_an_admin(user)
     user.active = active
     if not active:
         db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))

@@ -22,9 +22,9 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, api, caching, errors, feeds, history, hooks, pages, paths, people, reports, search, security
+    from . import accounts, admin, api, caching, errors, feeds, history, hooks, pages, paths, people, reports, search, security, sitemap
 
-    for module in (history, pages, search, api, people, paths, feeds, hooks, reports, accounts, admin, errors):
+    for module in (history, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, admin, errors):
         app.register_blueprint(module.bp)
     app.before_request(_start_timer)
     app.before_request(identify_reader)

@@ -91,3 +91,21 @@ def test_the_migrations_make_exactly_the_models_schema(app):
 
     with app.app_context(), db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+
+
+@pytest.mark.parametrize("args", [["set-role", "ada@example.mil", "editor"], ["disable", "ada@example.mil"]])
+def test_the_last_active_admin_cannot_be_demoted_or_disabled(app, runner, args):
+    result = runner.invoke(args=["kb", "users", *args])
+    assert result.exit_code == 1
+    assert "ada@example.mil is the last active admin" in result.output
+    with app.app_context():
+        ada = find_user("ada@example.mil")
+        assert ada.role == "admin" and ada.active
+
+
+def test_an_admin_may_go_once_another_admin_is_active(app, runner):
+    assert runner.invoke(args=["kb", "users", "set-role", "ed@example.mil", "admin"]).exit_code == 0
+    assert runner.invoke(args=["kb", "users", "disable", "ada@example.mil"]).exit_code == 0
+    refused = runner.invoke(args=["kb", "users", "set-role", "ed@example.mil", "reader"])  # ada is disabled: ed is the last
+    assert refused.exit_code == 1 and "ed@example.mil is the last active admin" in refused.output
+    assert runner.invoke(args=["kb", "users", "set-role", "ada@example.mil", "reader"]).exit_code == 0  # a disabled admin counts for nothing

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
+from kb.access import Reader
 from kb.accounts.models import LoginFailure, db
+from kb.accounts.service import find_user
 from kb.web.accounts import local_target
 
 from .conftest import PASSWORD, csrf_token
@@ -96,6 +98,45 @@ def test_admin_page_refuses_a_post_without_token(client, auth):
     response = client.post("/admin/users", data={"email": "e@example.mil", "name": "E", "role": "admin", "password": "a long enough password"})
     assert response.status_code == 400 and "CSRF" in text(response)
     assert "e@example.mil" not in text(client.get("/admin/users"))
+
+
+def user_state(app, email: str) -> tuple[str, bool]:
+    with app.app_context():
+        user = find_user(email)
+        return user.role, user.active
+
+
+def user_id(app, email: str) -> int:
+    with app.app_context():
+        return find_user(email).id
+
+
+@pytest.mark.parametrize("form", [{"role": "admin"}, {"action": "disable"}])
+def test_changing_a_user_without_token_is_rejected(app, client, auth, form):
+    auth.login("ada@example.mil")
+    response = client.post(f"/admin/users/{user_id(app, 'rita@example.mil')}", data=form)
+    assert response.status_code == 400 and "CSRF" in text(response)
+    assert user_state(app, "rita@example.mil") == ("reader", True)
+
+
+@pytest.mark.parametrize("form", [{"role": "reader"}, {"action": "disable"}])
+def test_an_admin_cannot_change_their_own_account(app, client, auth, form):
+    auth.login("ada@example.mil")
+    response = auth.post(f"/admin/users/{user_id(app, 'ada@example.mil')}", form, page="/admin/users", follow_redirects=True)
+    assert "You cannot change your own account here" in text(response)
+    assert user_state(app, "ada@example.mil") == ("admin", True)
+
+
+@pytest.mark.parametrize("form", [{"role": "editor"}, {"action": "disable"}])
+def test_the_last_active_admin_stays_on_the_web_page(app, client, auth, form):
+    """An admin never reaches this by hand (they cannot change themselves); an identity the
+    ``kb.identify`` hook supplies, not in the users table, stands in for a concurrent change."""
+    auth.login("ada@example.mil")
+    token = csrf_token(client, "/admin/users")
+    app.extensions["kb.identify"] = lambda: Reader(name="Operator", staff=True, role="admin")
+    response = client.post(f"/admin/users/{user_id(app, 'ada@example.mil')}", data={**form, "csrf_token": token}, follow_redirects=True)
+    assert "ada@example.mil is the last active admin" in text(response)
+    assert user_state(app, "ada@example.mil") == ("admin", True)
 
 
 def test_sign_in_without_or_with_a_wrong_csrf_token_is_rejected(client):

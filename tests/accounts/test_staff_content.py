@@ -1,28 +1,44 @@
 """Staff-only and marked articles: absent on every surface for anonymous readers, present when signed in.
 
-The sample's staff article ``eum/internal-checklist`` has the planted words "zebra" and "quokka";
-a marked article (``marking: CUI``, no ``access``) has "narwhal". Each surface is asked as an
-anonymous reader and as a signed-in reader through the real sign-in form.
+The sample's staff article ``eum/internal-checklist`` has the planted words "zebra" and "quokka"
+and is the only document naming Poland (EUCOM has a public article too); a marked article
+(``marking: CUI``, no ``access``) has "narwhal". Each surface is asked as an anonymous reader
+and as a signed-in reader through the real sign-in form.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
 from ..conftest import SAMPLE, write_tree
+from ..gitrepo import commit, git, init
 
 SECRETS = re.compile(r"zebra|quokka|internal-checklist|narwhal|marked-procedure", re.IGNORECASE)
 TITLE = "Zebra compliance checklist"
 MARKED_TITLE = "Marked procedure"
 
 EXTRA = {
+    "articles/eum/internal-checklist.md": """
+        ---
+        title: Zebra compliance checklist
+        summary: Internal checklist for compliance visits.
+        access: staff
+        areas: [eum]
+        experts: [maria-delgado]
+        countries: [Poland]
+        regions: [EUCOM]
+        ---
+        The zebra checklist links to [[fms/letter-of-request]]. Quokka inventory steps.
+        """,
     "articles/eum/public-notes.md": """
         ---
         title: Public notes on visits
         summary: What anyone may know about compliance visits.
         related: [eum/internal-checklist]
+        regions: [EUCOM]
         ---
         Visits happen every year.
         """,
@@ -84,11 +100,21 @@ def without_query(html: str, query: str) -> str:
         ("/paths/new-to-sc", TITLE),  # the step itself
         ("/glossary", TITLE),  # a glossary entry's "see" link
         ("/me", "3 steps"),
+        ("/countries/poland", TITLE),  # 404 anonymously: nothing else concerns Poland
+        ("/regions/EUCOM", TITLE),
+        ("/api/people/maria-delgado", "eum/internal-checklist"),  # the expert's articles
+        ("/feed.atom", TITLE),
+        ("/areas/eum/feed.atom", TITLE),
+        ("/sitemap.xml", "/articles/eum/internal-checklist"),
     ],
 )
 def test_pages(client, reader, url, shown):
     if url == "/me" and not reader:
         assert client.get(url).status_code == 302
+        return
+    if url == "/countries/poland" and not reader:
+        response = client.get(url)
+        assert response.status_code == 404 and not SECRETS.search(response.get_data(as_text=True))
         return
     html = body(client, url)
     if reader:
@@ -159,6 +185,7 @@ def test_did_you_mean(client, reader):
         "/api/articles/eum/internal-checklist",
         "/articles/fms/marked-procedure",
         "/api/articles/fms/marked-procedure",
+        "/articles/eum/internal-checklist/-/history",
     ],
 )
 def test_article_and_api_are_404_not_403(client, reader, url):
@@ -167,7 +194,7 @@ def test_article_and_api_are_404_not_403(client, reader, url):
         assert response.status_code == 200
     else:
         assert response.status_code == 404
-        slug = url.split("/articles/")[1]  # the 404 page names what was asked for, nothing more
+        slug = url.split("/articles/")[1].split("/-/")[0]  # the 404 page names what was asked for, nothing more
         assert not SECRETS.search(response.get_data(as_text=True).replace(slug, ""))
 
 
@@ -191,3 +218,62 @@ def test_marking_banner_top_and_bottom_and_labels_in_lists(client, auth):
     area = body(client, "/areas/fms")
     assert 'kb-marking-tag" title="Handling marking">CUI<' in area
     assert "kb-marking-banner" not in body(client, "/articles/fms/letter-of-request")
+
+
+def test_countries_and_commands_count_only_what_the_reader_sees(client, reader):
+    countries = body(client, "/countries")
+    regions = body(client, "/regions")
+    eucom = body(client, "/regions/EUCOM")
+    assert ("Poland" in countries) is reader  # only the staff article names it
+    assert re.search(r">EUCOM</a>.*?0 people, (\d) article", regions, re.S).group(1) == ("2" if reader else "1")
+    assert f"Articles about EUCOM ({2 if reader else 1})" in eucom
+    if not reader:
+        assert not SECRETS.search(countries + regions + eucom)
+
+
+@pytest.mark.parametrize("q", ["zebra", "quokka inventory", "checklist"])
+def test_expert_evidence_from_the_staff_article_only_when_signed_in(client, reader, q):
+    """Maria is the staff article's expert: its words rank her only for readers who may see it."""
+    data = client.get("/api/people", query_string={"q": q}).get_json()
+    ids = [hit["id"] for hit in data["results"]]
+    html = without_query(body(client, f"/people?q={q}"), q)
+    if reader:
+        assert "maria-delgado" in ids and "Maria Delgado" in html
+    else:
+        assert ids == [] and data["total"] == 0 and "Maria Delgado" not in html
+        assert not SECRETS.search(str(data)) and not SECRETS.search(html)
+
+
+class TestHistoryInGit:
+    """The content as a git repository: History, diff and "changed most" pages from real commits."""
+
+    @pytest.fixture
+    def content_dir(self, tmp_path):
+        repo = init(tmp_path / "content")
+        commit(repo, "john", "Initial content", {**SAMPLE, **EXTRA}, when="2025-01-10T09:00:00Z")
+        checklist = textwrap.dedent(EXTRA["articles/eum/internal-checklist.md"]).lstrip() + "\nMore steps.\n"
+        commit(repo, "maria", "Checklist: more quokka steps", {"articles/eum/internal-checklist.md": checklist})
+        return repo
+
+    @pytest.fixture
+    def sha(self, content_dir):
+        return git(content_dir, "rev-parse", "HEAD")
+
+    def test_history_and_diff_of_the_staff_article(self, client, reader, sha):
+        for url in ("/articles/eum/internal-checklist/-/history", f"/articles/eum/internal-checklist/-/commits/{sha}"):
+            response = client.get(url)
+            if reader:
+                assert response.status_code == 200 and TITLE in response.get_data(as_text=True), url
+            else:
+                assert response.status_code == 404, url
+                assert not SECRETS.search(response.get_data(as_text=True).replace("eum/internal-checklist", "")), url
+
+    def test_history_of_a_public_article_and_the_person_who_changed_the_staff_one(self, client, reader):
+        history = body(client, "/articles/fms/letter-of-request/-/history")
+        person = body(client, "/people/maria-delgado")
+        changed_most = f"{TITLE}</a> (1 change)"  # Maria's one commit, on the staff article
+        if reader:
+            assert "Articles changed most" in person and changed_most in person
+        else:
+            assert "Articles changed most" not in person
+            assert not SECRETS.search(history) and not SECRETS.search(person)
