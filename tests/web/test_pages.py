@@ -7,6 +7,7 @@ import shutil
 import time
 
 import pytest
+from markupsafe import escape
 
 from kb.access import Reader
 
@@ -101,7 +102,7 @@ def test_every_search_result_links_to_a_page_that_exists(site_client):
         data = site_client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
         for result in data["results"]:
             page = site_client.get(result["url"].split("#")[0])
-            assert page.status_code == 200, result["url"]
+            assert page.status_code == 200 and str(escape(result["title"])) in text(page), result["url"]
             if "#" in result["url"]:
                 assert f'id="{result["url"].split("#")[1]}"' in text(page)
 
@@ -133,7 +134,8 @@ def test_missing_index_says_so_and_rebuilds(app, client):
     assert response.headers["Retry-After"] == "5"
     assert client.get("/api/search?q=x").get_json()["error"] == "The search index is being built"
     wait_until_healthy(client)
-    assert client.get("/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 200 and "Letter of Request</a>" in text(home)  # the rebuilt index has the content again
 
 
 def test_corrupt_index_is_rebuilt(app, client):
