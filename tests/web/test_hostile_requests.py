@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -81,6 +82,7 @@ SYNTAX = [
 ]
 
 JSON_OK = {"/api/search", "/api/suggest", "/healthz"}
+PUBLIC_DOCUMENTS = 12  # the sample content but its staff-only article
 
 
 def expect_sane(response, url: str) -> None:
@@ -89,38 +91,73 @@ def expect_sane(response, url: str) -> None:
     assert response.status_code in (200, 301, 302, 308, 400, 404, 405, 414), (url, response.status_code)
 
 
+LOA = "5 results for “loa”"
+MANY = "letter+OR+sentry+OR+maria+OR+tcn+OR+eum+OR+fms"  # 11 results: more than the default page of 10
+MANY_Q, MANY_FOUND = MANY.replace("+", " "), "11 results for “letter OR sentry OR maria OR tcn OR eum OR fms”"
+
+
+def search_page(body: str) -> tuple[str, str, int, int | None, str | None]:
+    """What a results page shows: (the query in its box, the count heading, hits, rank of the first hit, current page link)."""
+    box = re.search(r'name="q" value="([^"]*)"', body)
+    heading = re.search(r'role="status">([^<]*)</h2>', body)
+    first = re.search(r'<ol class="usa-collection kb-results" start="(\d+)"', body)
+    current = re.search(r'aria-current="page">(\d+)</a>', body)
+    return (
+        box.group(1) if box else "",
+        heading.group(1) if heading else "",
+        body.count('<li class="usa-collection__item">'),
+        int(first.group(1)) if first else None,
+        current.group(1) if current else None,
+    )
+
+
 @pytest.mark.parametrize(
-    "url, status",
+    "url, status, shows",
     [
-        ("/search?q=loa&page=-1", 200),
-        ("/search?q=loa&page=0", 200),
-        ("/search?q=loa&page=99999999999999999999", 200),
-        ("/search?q=loa&per_page=100000", 200),
-        ("/search?q=loa&per_page=-5", 200),
-        ("/search?q=loa&page=1e9", 200),
-        ("/search?q=loa&type=unknown-kind", 200),
-        ("/search?q=loa&nosuchfacet=1", 200),
-        ("/search?q=loa&area=", 200),
-        ("/search?q=loa&q=lor&q=eum", 200),
-        ("/search?q=loa&type=article&type=person", 200),
-        ("/search?q=%FF%FE%00", 200),
-        ("/search?q=%C0%AF", 200),
-        ("/search?q=%ED%A0%80", 200),
-        ("/api/search?q=loa&page=-1", 200),
-        ("/api/search?q=loa&per_page=100000", 200),
-        ("/api/suggest?q=%FF", 200),
-        ("/api/search?q=" + "a" * 100_000, 200),
-        ("/search?q=" + "x%20" * 20_000, 200),
-        ("/api/articles/%FF%FE", 404),
-        ("/articles/%00", 404),
-        ("/people/%C0", 404),
-        ("/glossary?letter=%FF", 200),
+        # a results page: (query box, count heading, hits shown, rank of the first hit, current page in the pager)
+        ("/search?q=loa&page=-1", 200, ("loa", LOA, 5, 1, None)),  # page 1
+        ("/search?q=loa&page=0", 200, ("loa", LOA, 5, 1, None)),
+        ("/search?q=loa&page=99999999999999999999", 200, ("loa", LOA, 0, None, None)),  # the last allowed page, past the hits
+        ("/search?q=loa&per_page=100000", 200, ("loa", LOA, 5, 1, None)),
+        ("/search?q=loa&per_page=-5", 200, ("loa", LOA, 1, 1, "1")),  # one per page: page 1 of 5
+        ("/search?q=loa&page=1e9", 200, ("loa", LOA, 5, 1, None)),
+        (f"/search?q={MANY}&page=two&per_page=ten", 200, (MANY_Q, MANY_FOUND, 10, 1, "1")),  # the defaults: page 1, 10 a page
+        (f"/search?q={MANY}&page=2&per_page=", 200, (MANY_Q, MANY_FOUND, 1, 11, "2")),  # the 11th on page 2
+        ("/search?q=loa&type=unknown-kind", 200, ("loa", "0 results for “loa”", 0, None, None)),
+        ("/search?q=loa&nosuchfacet=1", 200, ("loa", LOA, 5, 1, None)),
+        ("/search?q=loa&area=", 200, ("loa", LOA, 5, 1, None)),
+        ("/search?q=loa&q=lor&q=eum", 200, ("loa", LOA, 5, 1, None)),  # the first q
+        ("/search?q=loa&type=article&type=person", 200, ("loa", "0 results for “loa”", 0, None, None)),  # both must hold
+        ("/search?q=loa%22%3E%3Cb%3E", 200, ("loa&#34;&gt;&lt;b&gt;", "5 results for “loa&#34;&gt;&lt;b&gt;”", 5, 1, None)),  # escaped
+        ("/search?q=%FF%FE%00", 200, ("%FF%FE\x00", "0 results for “%FF%FE\x00”", 0, None, None)),  # bad bytes stay escapes
+        ("/search?q=%C0%AF", 200, ("%C0%AF", "0 results for “%C0%AF”", 0, None, None)),
+        ("/search?q=%ED%A0%80", 200, ("%ED%A0%80", "0 results for “%ED%A0%80”", 0, None, None)),
+        # another page: a fragment it must show
+        ("/search?q=" + "x%20" * 20_000, 200, "only its first 500 characters were searched"),
+        ("/api/articles/%FF%FE", 404, {"error": "Page not found"}),
+        ("/articles/%00", 404, "Page not found"),
+        ("/people/%C0", 404, "Page not found"),
+        ("/glossary?letter=%FF", 200, "Transportation Control Number"),
+        # JSON: the fields it must have
+        ("/api/search?q=loa&page=-1", 200, {"page": 1, "per_page": 10, "total": 5}),
+        ("/api/search?q=loa&per_page=100000", 200, {"page": 1, "per_page": 50, "total": 5}),
+        ("/api/suggest?q=%FF", 200, []),
+        ("/api/search?q=" + "a" * 100_000, 200, {"query": "a" * 500, "total": 0, "results": []}),
     ],
 )
-def test_bad_parameters(site_client, url, status):
+def test_bad_parameters(site_client, url, status, shows):
     response = site_client.get(url)
     response.close()
     assert response.status_code == status, url
+    if isinstance(shows, tuple):
+        assert search_page(response.get_data(as_text=True)) == shows, url
+    elif isinstance(shows, dict):
+        data = response.get_json()
+        assert {name: data.get(name) for name in shows} == shows, url
+    elif isinstance(shows, list):
+        assert response.get_json() == shows, url
+    else:
+        assert shows in response.get_data(as_text=True), url
 
 
 def test_clamped_numbers_give_correct_pages(site_client):
@@ -131,7 +168,7 @@ def test_clamped_numbers_give_correct_pages(site_client):
     unknown = site_client.get("/api/search?q=loa&type=nothing").get_json()
     assert unknown["total"] == 0 and unknown["results"] == []
     huge = site_client.get("/api/search?q=" + "loa " * 50_000).get_json()
-    assert len(huge["query"]) <= 500
+    assert huge["query"] == "loa " * 125  # the first 500 characters
 
 
 @settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -173,7 +210,9 @@ def test_binary_and_invalid_utf8_never_fail(site_client, raw, path):
 @given(words=st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(min_size=1, max_size=12)), min_size=1, max_size=10))
 def test_search_syntax_fuzz_answers_a_result(site_client, words):
     data = site_client.get("/api/search", query_string={"q": " ".join(words)}).get_json()
-    assert isinstance(data["total"], int) and data["total"] >= len(data["results"]) >= 0
+    assert (data["page"], data["per_page"]) == (1, 10)
+    assert isinstance(data["total"], int) and len(data["results"]) == min(data["total"], 10), data
+    assert data["total"] <= PUBLIC_DOCUMENTS and len({(r["type"], r["id"]) for r in data["results"]}) == len(data["results"]), data
 
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset", "background"}

@@ -7,6 +7,7 @@ import shutil
 import time
 
 import pytest
+from markupsafe import escape
 
 from kb.access import Reader
 
@@ -18,7 +19,16 @@ def text(response) -> str:
 @pytest.mark.parametrize(
     "url, expected",
     [
-        ("/", ["Foreign Military Sales", "New to Security Cooperation", "Recently updated", "Letter of Request"]),
+        # ("after this", "text"): the text must come after the first text (in that section of the page)
+        (
+            "/",
+            [
+                "Foreign Military Sales",
+                "New to Security Cooperation",
+                ("Recently updated", "Letter of Request</a>"),
+                ("Recently updated", "Golden Sentry program</a>"),
+            ],
+        ),
         ("/areas/fms", ["FMS overview", "Letter of Offer and Acceptance", "Maria Delgado"]),
         (
             "/articles/fms/letter-of-request",
@@ -27,7 +37,7 @@ def text(response) -> str:
                 "On this page",
                 "Maria Delgado",
                 "request letter",
-                "Pages that link here",
+                ("Pages that link here", "Foreign Military Sales</a>"),
                 "New to Security Cooperation",
                 "Review by",
                 '<abbr title="Letter of Offer and Acceptance">LOA</abbr>',
@@ -36,20 +46,22 @@ def text(response) -> str:
         ("/people/maria-delgado", ["Country Program Director", "SOUTHCOM", "Spanish", "Letter of Offer and Acceptance"]),
         ("/paths/new-to-sc", ["How cases start.", "Letter of Offer and Acceptance", "2 steps"]),
         ("/glossary", ["Transportation Control Number", "third-country national", 'id="term-tcn"', "Read: Letter of Request"]),
-        ("/search?q=LOA", ["result", "Letter of Offer and Acceptance", "Filter results"]),
+        ("/search?q=LOA", ["5 results for “LOA”", ("results-heading", "Letter of Offer and Acceptance</a></h3>"), "Articles (2)", "People (2)"]),
         ("/search", ["Type a word"]),
     ],
 )
-def test_pages_render(client, url, expected):
-    response = client.get(url)
+def test_pages_render(site_client, url, expected):
+    response = site_client.get(url)
     assert response.status_code == 200, url
+    body = text(response)
     for fragment in expected:
-        assert fragment in text(response), (url, fragment)
+        after, fragment = fragment if isinstance(fragment, tuple) else ("", fragment)
+        assert after in body and fragment in body[body.index(after) :], (url, after, fragment)
 
 
-def test_every_page_has_the_search_box_and_local_assets_only(client):
+def test_every_page_has_the_search_box_and_local_assets_only(site_client):
     for url in ("/", "/areas/fms", "/glossary", "/search?q=x", "/nope"):
-        body = text(client.get(url))
+        body = text(site_client.get(url))
         assert 'role="search"' in body and 'name="q"' in body
         assert not re.search(r'(src|href)="(https?:)?//', body), url
 
@@ -57,13 +69,13 @@ def test_every_page_has_the_search_box_and_local_assets_only(client):
 @pytest.mark.parametrize(
     "url", ["/articles/fms/nope", "/people/nobody", "/areas/none", "/paths/x", "/no/such/page", "/articles/eum/internal-checklist"]
 )
-def test_unknown_and_staff_only_pages_are_helpful_404s(client, url):
-    response = client.get(url)
+def test_unknown_and_staff_only_pages_are_helpful_404s(site_client, url):
+    response = site_client.get(url)
     assert response.status_code == 404
     assert "Page not found" in text(response) and 'name="q"' in text(response)
 
 
-def test_staff_articles_vanish_everywhere_for_anonymous_readers(client):
+def test_staff_articles_vanish_everywhere_for_anonymous_readers(site_client):
     for url in (
         "/",
         "/areas/eum",
@@ -75,40 +87,40 @@ def test_staff_articles_vanish_everywhere_for_anonymous_readers(client):
         "/api/suggest?q=zebr",
         "/api/search?q=quokka",
     ):
-        body = text(client.get(url))
+        body = text(site_client.get(url))
         assert "Zebra" not in body and "internal-checklist" not in body, url
 
 
-def test_contact_data_is_hidden_from_anonymous_readers(client):
-    body = text(client.get("/people/maria-delgado"))
+def test_contact_data_is_hidden_from_anonymous_readers(site_client):
+    body = text(site_client.get("/people/maria-delgado"))
     assert "maria.delgado@example.mil" not in body and "555" not in body
     assert "Contact details are shown to signed-in staff" in body
 
 
-def test_every_search_result_links_to_a_page_that_exists(client):
+def test_every_search_result_links_to_a_page_that_exists(site_client):
     for q in ("LOA", "letter", "maria", "tcn", "sentry", "security cooperation", "type:person", "area:fms"):
-        data = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
+        data = site_client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
         for result in data["results"]:
-            page = client.get(result["url"].split("#")[0])
-            assert page.status_code == 200, result["url"]
+            page = site_client.get(result["url"].split("#")[0])
+            assert page.status_code == 200 and str(escape(result["title"])) in text(page), result["url"]
             if "#" in result["url"]:
                 assert f'id="{result["url"].split("#")[1]}"' in text(page)
 
 
-def test_search_page_shows_expansions_suggestion_facets_and_pagination(client):
-    body = text(client.get("/search?q=tcn"))
+def test_search_page_shows_expansions_suggestion_facets_and_pagination(site_client):
+    body = text(site_client.get("/search?q=tcn"))
     assert "Transportation Control Number" in body and "third-country national" in body and "can mean" in body
-    assert "Did you mean" in text(client.get("/search?q=goldn+sentry"))
-    body = text(client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
+    assert "Did you mean" in text(site_client.get("/search?q=goldn+sentry"))
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
     assert 'aria-label="Next page"' in body and "Articles (" in body
-    body = text(client.get("/search?q=who+knows+about+letters+of+request"))
+    body = text(site_client.get("/search?q=who+knows+about+letters+of+request"))
     assert "Showing people who know about" in body and "Maria Delgado" in body
-    body = text(client.get("/search?q=letter&type=article"))
+    body = text(site_client.get("/search?q=letter&type=article"))
     assert "remove filter" in body
 
 
-def test_snippet_markup_is_the_only_unescaped_html(client, content_dir):
-    body = text(client.get("/search", query_string={"q": "<script>alert(1)</script> letter"}))
+def test_snippet_markup_is_the_only_unescaped_html(site_client):
+    body = text(site_client.get("/search", query_string={"q": "<script>alert(1)</script> letter"}))
     assert "<script>alert(1)" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
@@ -122,7 +134,8 @@ def test_missing_index_says_so_and_rebuilds(app, client):
     assert response.headers["Retry-After"] == "5"
     assert client.get("/api/search?q=x").get_json()["error"] == "The search index is being built"
     wait_until_healthy(client)
-    assert client.get("/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 200 and "Letter of Request</a>" in text(home)  # the rebuilt index has the content again
 
 
 def test_corrupt_index_is_rebuilt(app, client):

@@ -13,7 +13,7 @@ from kb.content import load_content
 from kb.index import SearchIndex
 from kb.sync import sync
 
-from ..conftest import ROOT, make_app, write_tree
+from ..conftest import ROOT, close_app, make_app, write_tree
 from ..directory_sample import CONTACTS, DIRECTORY_SAMPLE
 
 STAFF = Reader(name="staff", staff=True, role="reader")
@@ -28,7 +28,7 @@ def people_app(tmp_path_factory):
     index.close()
     app = make_app(content, root / "index", root / "instance")
     yield app
-    app.extensions["kb.index"].close()
+    close_app(app)
 
 
 @pytest.fixture

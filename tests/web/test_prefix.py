@@ -25,11 +25,11 @@ def _site_urls(html: str) -> list[str]:
     return [u for u in parser.urls if not urlsplit(u).scheme and not u.startswith(("#", "mailto:"))]
 
 
-def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
+def test_every_link_of_every_page_stays_under_the_prefix_and_works(site_client):
     seen, queue, pages = set(), ["/"], 0
     while queue and pages < 60:
         path = queue.pop(0)
-        response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
+        response = site_client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
         if path.startswith("/search/open?"):  # a result opened from the results page: counted, then redirected
             assert response.status_code == 302 and response.headers["Location"].startswith(PREFIX + "/"), path
             continue
@@ -46,8 +46,8 @@ def test_every_link_of_every_page_stays_under_the_prefix_and_works(client):
     assert pages >= 10 and {"/glossary", "/articles/fms/letter-of-request", "/people/maria-delgado"} <= seen
 
 
-def test_links_inside_articles_and_the_suggest_box_use_the_prefix(client):
-    html = client.get("/articles/fms/letter-of-request", environ_overrides={"SCRIPT_NAME": PREFIX}).get_data(as_text=True)
+def test_links_inside_articles_and_the_suggest_box_use_the_prefix(site_client):
+    html = site_client.get("/articles/fms/letter-of-request", environ_overrides={"SCRIPT_NAME": PREFIX}).get_data(as_text=True)
     assert 'href="/kb/articles/fms/letter-of-offer-and-acceptance"' in html
     assert 'data-suggest-url="/kb/api/suggest"' in html
     assert 'href="/articles/' not in html

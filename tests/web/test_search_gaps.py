@@ -92,20 +92,28 @@ def test_an_implausible_opening_still_opens_the_document_and_counts_nothing(app,
 
 def test_the_api_logs_its_searches_suggestions_and_empty_queries_are_not_logged(app, client):
     found = client.get("/api/search?q=golden+sentry&area=eum").get_json()
-    assert found["total"] >= 1 and len(found["search_id"]) == 32
+    assert [r["id"] for r in found["results"]] == ["eum/golden-sentry"] and found["total"] == 1 and len(found["search_id"]) == 32
     client.get("/api/suggest?q=gol")
     client.get("/search?q=")
     client.get("/search?area=fms")  # a filter without words: the page runs no search, nothing is logged
     client.head("/search?q=monitoring")  # a link checker, not a reader
     [search], _ = logged(app)
-    assert (search.id, search.query, search.source, search.area, search.filters) == (found["search_id"], "golden sentry", "api", "eum", "area=eum")
+    assert (search.id, search.query, search.source, search.area, search.filters, search.results) == (
+        found["search_id"],
+        "golden sentry",
+        "api",
+        "eum",
+        "area=eum",
+        1,
+    )
 
 
 def test_searches_go_on_when_the_database_is_down(app, client, database_url, request, caplog):
     outage = Outage(app, database_url, request)
     outage.begin()
     try:
-        assert client.get("/search?q=LOA").status_code == 200
+        page = client.get("/search?q=LOA")
+        assert page.status_code == 200 and "5 results for “LOA”" in page.get_data(as_text=True)
         assert client.get("/api/search?q=quokkazebra").get_json()["total"] == 0
         assert app.extensions["kb.searchlog"].flush() == 0  # the batch is lost, and said so
         assert "search log: 2 entries not written" in caplog.text
