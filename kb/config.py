@@ -115,17 +115,25 @@ def load(app: Flask, overrides: dict[str, Any] | None = None) -> None:
 
 
 def stored_secret_key(path: Path) -> str:
-    """The key in ``path``, created once (mode 0600) so that every process signs alike."""
+    """The key in ``path``, created once (mode 0600) so that every process signs alike.
+
+    Written whole to a temporary file and linked into place, so a worker starting at the same
+    moment reads either no file or the complete key, never an empty one.
+    """
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race: use its key
-        return path.read_text().strip()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:  # another worker won the race: use its key
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
     return key
