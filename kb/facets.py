@@ -14,7 +14,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-ALL_KINDS = ("article", "person", "area", "path", "glossary")
+from .kinds import KINDS
+
+ALL_KINDS = tuple(kind.name for kind in KINDS)
 
 
 _NON_WORD = re.compile(r"[\W_]+")

@@ -125,11 +125,6 @@ def histories(content_dir: Path | str, paths: Iterable[str] | None = None) -> di
     return found if wanted is None else {p: found[p] for p in wanted if p in found}
 
 
-def last_changed(content_dir: Path | str) -> dict[str, dt.datetime]:
-    """Path -> time of the newest commit touching it (what kb.gitlog gave)."""
-    return {path: commits[0].date for path, commits in (histories(content_dir) or {}).items()}
-
-
 def file_facts(commits: list[Commit] | None, in_repository: bool) -> dict:
     """What an article page shows about its history (stored in the page data as ``git``)."""
     if not in_repository:

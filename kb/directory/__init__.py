@@ -5,11 +5,12 @@ a query's places, languages and skills, ``model`` holds the requests and answers
 """
 
 from .analysis import analyse, concept_score, glossary_maps, stems
-from .model import FACETS, DirectoryRequest, PersonHit, country_slug
+from .model import FACET_LIMIT, FACETS, DirectoryRequest, PersonHit, country_slug
 from .search_results import people_results
 from .service import Directory, _top
 
 __all__ = [
+    "FACET_LIMIT",
     "FACETS",
     "Directory",
     "DirectoryRequest",

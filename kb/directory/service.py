@@ -289,15 +289,6 @@ class Directory:
         best = [d for d in best.tolist() if scores[d] > 0]
         return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]
 
-    @_pinned
-    def people_with(self, name: str, values: Iterable[str]) -> list[PersonHit]:
-        """Visible people having any of the folded ``values`` in field ``name``, by name."""
-        return [person_hit(s) for s in self._having("person", name, values)]
-
-    @_pinned
-    def articles_with(self, name: str, values: Iterable[str]) -> list[Doc]:
-        return self._having("article", name, values)
-
     def _having(self, kind: str, name: str, values: Iterable[str]) -> list[Doc]:
         _, visible = self.index.kind_scores([], self.access, kind)
         docs = np.flatnonzero(visible & self.index.values_mask(name, values))

@@ -117,7 +117,7 @@ def parse(parser, variants: list[str]):
         except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
             words = re.sub(r"[^\w\s]", " ", text).split()
             try:  # operators as words too: '" " NOT NOT "' trips it again
-                query = parser.parse(" ".join(w.lower() if w in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") else w for w in words))
+                query = parser.parse(" ".join(w.lower() if w in _UPPER_OPERATORS else w for w in words))
             except Exception:
                 query = None
         if query is not None and query is not NullQuery:

@@ -169,8 +169,8 @@ def index_fields(record: Record) -> dict[str, Any]:
         "order": record.order,
         "page": record.page,
     }
-    for facet in FACETS:
-        if facet.field != "type" and record.facets.get(facet.name):
+    for facet in FACETS:  # only the kinds a facet applies to carry it, so its counts mean one thing
+        if facet.field != "type" and record.type in facet.kinds and record.facets.get(facet.name):
             fields[facet.field] = _joined(facet.field, record.facets[facet.name])
     if record.updated is not None:
         fields["updated"] = record.updated

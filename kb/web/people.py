@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from ..access import CONTACT_FIELDS, can_see_contact
-from ..directory import FACETS, DirectoryRequest, country_slug
+from ..directory import FACET_LIMIT, FACETS, DirectoryRequest, country_slug
 from .context import current_reader, directory, document_url, library, site_links
 
 bp = Blueprint("people", __name__)
@@ -27,7 +27,7 @@ def region_url(code: str) -> str:
 @bp.get("/people")
 def people():
     service = directory()
-    return render_template("people.html", result=service.search(_request()), facets=FACETS)
+    return render_template("people.html", result=service.search(_request()), facets=FACETS, facet_limit=FACET_LIMIT)
 
 
 @bp.get("/api/people")

@@ -256,3 +256,9 @@ def test_reflected_input_is_escaped(site_client, path, payload):
     assert "<script>alert" not in body and "<img src=x" not in body and "<svg" not in body
     if payload == "{{7*7}}" and path.endswith("?q="):
         assert "{{7*7}}" in body  # shown as typed, never evaluated
+
+
+def test_a_page_past_the_last_one_links_to_the_last_page(site_client):
+    html = site_client.get("/search?q=loa&page=7").get_data(as_text=True)
+    assert "This page is past the last one (1)." in html and 'href="/search?q=loa">Go to the last page' in html
+    assert "Nothing matched" not in html

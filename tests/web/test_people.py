@@ -318,3 +318,14 @@ def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
 def test_person_searches_point_to_the_directory(web):
     assert 'href="/people?q=pricing"' in body(web.get("/search?q=pricing&type=person"))
     assert 'href="/people?q=pricing"' in body(web.get("/search?q=who+knows+about+pricing"))
+
+
+def test_every_facet_value_can_be_chosen_without_javascript(starter_app):
+    """Past the first values, the rest of a facet is in a <details> list of the same checkboxes."""
+    html = body(starter_app.test_client().get("/people"))
+    languages = html[html.index(">Language</legend>") : html.index("</fieldset>", html.index(">Language</legend>"))]
+    shown, more = languages.split("<details", 1)
+    assert shown.count('name="language"') == 12
+    assert "<summary>All " in more and 'value="maori"' in languages and more.count('name="language"') > 12
+    ids = re.findall(r'id="(f-[\w-]+)"', html)
+    assert len(ids) == len(set(ids))
