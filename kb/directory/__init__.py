@@ -10,8 +10,8 @@ from .search_results import people_results
 from .service import Directory, _top
 
 __all__ = [
-    "FACET_LIMIT",
     "FACETS",
+    "FACET_LIMIT",
     "Directory",
     "DirectoryRequest",
     "PersonHit",
