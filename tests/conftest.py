@@ -220,13 +220,17 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def starter_app(tmp_path_factory):
     """One app over the shipped content/ (read-only tests of the starter content), indexed once."""
-    root = tmp_path_factory.mktemp("starter")
-    search_index = SearchIndex(root / "index")
-    sync(ROOT / "content", search_index)
-    search_index.close()
-    app = make_app(ROOT / "content", root / "index", root / "instance")
+    app = indexed_app(ROOT / "content", tmp_path_factory.mktemp("starter"))
     yield app
     close_app(app)
+
+
+def indexed_app(content_dir: Path, root: Path):
+    """The real app over ``content_dir``, its index built in ``root`` first."""
+    search_index = SearchIndex(root / "index")
+    sync(content_dir, search_index)
+    search_index.close()
+    return make_app(content_dir, root / "index", root / "instance")
 
 
 @pytest.fixture

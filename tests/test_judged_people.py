@@ -7,10 +7,8 @@ import pytest
 
 from bench.judged_people import ENDPOINTS, JUDGED, evaluate, load
 from kb.content import load_content
-from kb.index import SearchIndex
-from kb.sync import sync
 
-from .conftest import ROOT, close_app, make_app
+from .conftest import ROOT, close_app, indexed_app
 
 HELDOUT = ROOT / "bench" / "heldout"
 
@@ -22,11 +20,7 @@ def client(starter_app):
 
 @pytest.fixture(scope="module")
 def heldout_client(tmp_path_factory):
-    root = tmp_path_factory.mktemp("heldout")
-    index = SearchIndex(root / "index")
-    sync(HELDOUT / "content", index)
-    index.close()
-    app = make_app(HELDOUT / "content", root / "index", root / "instance")
+    app = indexed_app(HELDOUT / "content", tmp_path_factory.mktemp("heldout"))
     yield app.test_client()
     close_app(app)
 

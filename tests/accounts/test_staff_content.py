@@ -21,18 +21,10 @@ TITLE = "Zebra compliance checklist"
 MARKED_TITLE = "Marked procedure"
 
 EXTRA = {
-    "articles/eum/internal-checklist.md": """
-        ---
-        title: Zebra compliance checklist
-        summary: Internal checklist for compliance visits.
-        access: staff
-        areas: [eum]
-        experts: [maria-delgado]
-        countries: [Poland]
-        regions: [EUCOM]
-        ---
-        The zebra checklist links to [[fms/letter-of-request]]. Quokka inventory steps.
-        """,
+    # the sample's staff article, also about a country and a command (for the place pages)
+    "articles/eum/internal-checklist.md": SAMPLE["articles/eum/internal-checklist.md"].replace(
+        "experts: [maria-delgado]\n", "experts: [maria-delgado]\n        countries: [Poland]\n        regions: [EUCOM]\n"
+    ),
     "articles/eum/public-notes.md": """
         ---
         title: Public notes on visits

@@ -8,7 +8,7 @@ import pytest
 from kb.access import Reader
 from kb.render import STAFF_LINK_CLASS
 
-from .test_prefix import PREFIX, _site_urls
+from .test_prefix import PREFIX, crawl_under_prefix
 
 STAFF = Reader(name="staff", staff=True, role="reader")
 
@@ -35,24 +35,7 @@ def test_signed_in_readers_get_the_links(as_staff):
 def test_every_page_of_the_starter_content_keeps_its_links_under_the_prefix(starter_app):
     """A crawl of the shipped content served at /kb/: Markdown links written root-relative
     (``[…](/paths/…)``) get the prefix too, and every link answers."""
-    client = starter_app.test_client()
-    seen, queue, pages = {"/"}, ["/"], 0
-    while queue:
-        path = queue.pop()
-        response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
-        if path.startswith("/search/open?"):
-            assert response.status_code == 302, path
-            continue
-        assert response.status_code == 200, path
-        pages += 1
-        if response.mimetype != "text/html":
-            continue
-        for url in _site_urls(response.get_data(as_text=True)):
-            assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
-            target = url.split("#")[0][len(PREFIX) :]
-            if target not in seen and not target.startswith(("/static/", "/search?", "/people?", "/-/")):
-                seen.add(target)
-                queue.append(target)
+    pages, _ = crawl_under_prefix(starter_app.test_client(), skip=("/search?", "/people?", "/-/"))
     assert pages > 300
 
 

@@ -25,11 +25,13 @@ def _site_urls(html: str) -> list[str]:
     return [u for u in parser.urls if not urlsplit(u).scheme and not u.startswith(("#", "mailto:"))]
 
 
-def test_every_link_of_every_page_stays_under_the_prefix_and_works(site_client):
-    seen, queue, pages = set(), ["/"], 0
-    while queue and pages < 60:
+def crawl_under_prefix(client, limit: int | None = None, skip: tuple[str, ...] = ()) -> tuple[int, set[str]]:
+    """Follow every link from the home page, served under PREFIX: each must keep the prefix and
+    answer. Returns the pages read and the paths seen (``skip``: path prefixes not followed)."""
+    seen, queue, pages = {"/"}, ["/"], 0
+    while queue and (limit is None or pages < limit):
         path = queue.pop(0)
-        response = site_client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
+        response = client.get(path, environ_overrides={"SCRIPT_NAME": PREFIX})
         if path.startswith("/search/open?"):  # a result opened from the results page: counted, then redirected
             assert response.status_code == 302 and response.headers["Location"].startswith(PREFIX + "/"), path
             continue
@@ -40,9 +42,14 @@ def test_every_link_of_every_page_stays_under_the_prefix_and_works(site_client):
         for url in _site_urls(response.get_data(as_text=True)):
             assert url.startswith(PREFIX + "/"), f"{url} on {path} leaves the prefix"
             target = urldefrag(url)[0][len(PREFIX) :]
-            if target not in seen and not target.startswith("/static/"):
+            if target not in seen and not target.startswith(("/static/", *skip)):
                 seen.add(target)
                 queue.append(target)
+    return pages, seen
+
+
+def test_every_link_of_every_page_stays_under_the_prefix_and_works(site_client):
+    pages, seen = crawl_under_prefix(site_client, limit=60)
     assert pages >= 10 and {"/glossary", "/articles/fms/letter-of-request", "/people/maria-delgado"} <= seen
 
 
