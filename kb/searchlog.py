@@ -159,6 +159,7 @@ class SearchLog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_prune: dt.datetime | None = None
+        self._failing = False  # the last write failed: entries wait, and it is said once
 
     @property
     def enabled(self) -> bool:
@@ -207,10 +208,15 @@ class SearchLog:
             self._thread.join(10)
         self._thread = None
         self._stop.clear()
-        self.flush()
+        self.flush(final=True)
 
-    def flush(self, now: dt.datetime | None = None) -> int:
-        """Write every waiting entry in one transaction; returns how many were written (0 on failure)."""
+    def flush(self, now: dt.datetime | None = None, final: bool = False) -> int:
+        """Write every waiting entry in one transaction; returns how many were written (0 on failure).
+
+        When the database is away the entries go back to wait and the next batch tries again, so
+        an outage loses nothing unless it outlasts the buffer (``MAX_PENDING`` entries); only a
+        ``final`` flush (the process ending) gives them up.
+        """
         with self._write_lock:
             taken: list[Search | Click] = []
             while self._pending:
@@ -233,11 +239,23 @@ class SearchLog:
                     db.session.rollback()
                     if prune_due:
                         self._last_prune = now  # try again in an hour, not at every batch
-                    self.app.logger.warning("search log: %d entries not written: %s", len(taken), str(exc).splitlines()[0])
+                    self._failed(taken, str(exc).splitlines()[0], final)
                     return 0
                 finally:
                     db.session.remove()
+            if self._failing:
+                self._failing = False
+                self.app.logger.warning("search log: the database is back; %d waiting entries written", len(taken))
             return len(taken)
+
+    def _failed(self, taken: list[Search | Click], reason: str, final: bool) -> None:
+        if final:
+            self.app.logger.warning("search log: %d entries not written at exit: %s", len(taken), reason)
+            return
+        self._pending.extendleft(reversed(taken))  # back in front, in their order
+        if not self._failing:  # said once per outage, not at every batch
+            self._failing = True
+            self.app.logger.warning("search log: %d entries not written yet, kept to try again: %s", len(taken), reason)
 
 
 def write(items: list[Search | Click]) -> None:

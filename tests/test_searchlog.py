@@ -152,14 +152,20 @@ def test_recording_takes_microseconds(log_app):
     assert log.flush() == 2000 and count(log_app, SearchEntry) == 2000
 
 
-def test_a_failing_database_costs_the_batch_never_an_exception(new_app, caplog):
+def test_a_failing_database_keeps_the_batch_waiting_never_an_exception(new_app, caplog):
     app = new_app(SEARCH_LOG_INTERVAL=3600)  # not migrated: no search_log table
     log = app.extensions["kb.searchlog"]
-    log.record(entry("lost", 0))
+    log.record(entry("waiting", 0))
     with caplog.at_level(logging.WARNING):
         assert log.flush() == 0
-    assert "search log: 1 entries not written" in caplog.text and "Traceback" not in caplog.text
-    assert log.pending == 0
+        log.record(entry("also waiting", 0))
+        assert log.flush() == 0
+    assert "search log: 1 entries not written yet, kept to try again" in caplog.text and "Traceback" not in caplog.text
+    assert caplog.text.count("not written yet") == 1  # said once per outage
+    assert log.pending == 2
+    with caplog.at_level(logging.WARNING):
+        log.close()  # the process ends with the database still away: given up, and said so
+    assert "search log: 2 entries not written at exit" in caplog.text and log.pending == 0
 
 
 def test_logging_off_keeps_nothing(new_app):
