@@ -32,7 +32,7 @@ class Catalog:
 
     def article_title(self, slug: str) -> str | None:
         """The renderer's resolver: a slug's title (an earlier slug's too, which redirects), or None."""
-        doc = self._by_kind["article"].get(slug) or self._by_kind["article"].get(self.moved.get(slug, ""))
+        doc = self.article(slug)
         return doc.title if doc else None
 
     @cached_property
@@ -45,8 +45,13 @@ class Catalog:
                     moved.setdefault(old, doc.id)  # the first claimant, as ``redirect_problems`` reports
         return moved
 
+    def article(self, slug: str) -> Document | None:
+        """The article a link to ``slug`` reaches: its own, or the one an earlier slug redirects to."""
+        articles = self._by_kind["article"]
+        return articles.get(slug) or articles.get(self.moved.get(slug, ""))
+
     def staff_only(self, slug: str) -> bool:
-        doc = self._by_kind["article"].get(slug)
+        doc = self.article(slug)
         return doc is not None and doc.get("access", "public") != "public"
 
     def areas_of(self, doc: Document) -> tuple[str, ...]:

@@ -91,15 +91,16 @@ def check_content(
     sources = sources or {}
     # the catalog's review-date warning is one of the review rules below
     problems = list(content.problems) + [p for p in reference_problems(catalog, today, markings) if not p.message.startswith("review date ")]
-    titles = {d.id: d.title for d in content.of_kind("article")}
-    staff_only = {d.id for d in content.of_kind("article") if catalog.staff_only(d.id)}
+    # what a link to each slug shows, earlier slugs (which redirect) included
+    titles = {slug: catalog.article_title(slug) for slug in [*catalog.ids("article"), *catalog.moved]}
+    staff_only = {slug for slug in titles if catalog.staff_only(slug)}
     public_titles = {**titles, **dict.fromkeys(staff_only, STAFF_LINK_TEXT)}  # what public pages show (kb.render)
     scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, (public_titles if _public(doc) else titles).get) for doc in content.documents}
     anchors = {doc_id: found.anchors for (kind, doc_id), found in scanned.items() if kind == "article"}
     links: dict[tuple[str, str], tuple[str, ...]] = {}
     for doc in content.documents:
         found = scanned[(doc.kind, doc.id)]
-        links[(doc.kind, doc.id)] = tuple(link.slug for link in found.links if link.slug in titles)
+        links[(doc.kind, doc.id)] = tuple(catalog.moved.get(link.slug, link.slug) for link in found.links if link.slug in titles)
         problems += link_problems(doc, found, anchors, staff_only if _public(doc) else set(), catalog.moved)
     articles = content.of_kind("article")
     for doc in articles:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,14 +127,25 @@ def stored_secret_key(path: Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600, a name of its own
     try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         os.link(tmp, path)
     except FileExistsError:  # another worker won the race: use its key
         key = path.read_text().strip()
+    except OSError:  # a file system without hard links: create it in place, as exclusively
+        key = _create_exclusively(path, key)
     finally:
-        tmp.unlink()
+        os.unlink(tmp)
+    return key
+
+
+def _create_exclusively(path: Path, key: str) -> str:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key

@@ -28,10 +28,9 @@ WIKI_LINK = r"\[\[([^\]\|\n\\]+?)(?:\\?\|([^\]\n]+))?\]\]"
 
 # Resolves an article slug to its title, or None when there is no such article.
 Resolver = Callable[[str], "str | None"]
-# A link from a public page to a staff-only article carries this class: the web layer turns it
-# into its plain text for readers who may not see the article (``kb.web.context.site_links``),
-# and the page never shows that article's title (STAFF_LINK_TEXT stands in when none is written).
-STAFF_LINK_CLASS = "kb-staff-link"
+# A public page never shows the title of a staff-only article it links to: a link without text
+# of its own says this instead (the web layer shows anyone who may not see the article only the
+# text, without the link: ``kb.web.context.site_links``).
 STAFF_LINK_TEXT = "a staff-only article"
 
 
@@ -87,11 +86,10 @@ def _link_element(links: _Links, slug: str, text: str | None, fragment: str = ""
     title = links.note(slug)
     if title is None:
         element = etree.Element("span", {"class": "kb-missing-link", "title": f"No article '{slug}' yet"})
-    elif links.public and links.staff_only(slug):
-        element = etree.Element("a", {"href": ARTICLE_URL + slug + fragment, "class": STAFF_LINK_CLASS})
-        title = STAFF_LINK_TEXT
     else:
         element = etree.Element("a", {"href": ARTICLE_URL + slug + fragment})
+        if links.public and links.staff_only(slug):
+            title = STAFF_LINK_TEXT
     element.text = text or title or slug
     return element
 
@@ -125,8 +123,7 @@ class _RelativeLinkProcessor(Treeprocessor):
                 slug, fragment = target
                 replacement = _link_element(self.links, slug, None, fragment)
                 if replacement.tag == "a":
-                    for name, value in replacement.items():
-                        child.set(name, value)
+                    child.set("href", replacement.get("href"))
                 else:
                     replacement.text, replacement.tail = child.text, child.tail
                     replacement[:] = list(child)
@@ -278,7 +275,7 @@ class Renderer:
 
     def render(self, text: str, source_path: str, public: bool = True) -> Rendered:
         """Render one document's Markdown body. ``source_path`` is its path in the content folder;
-        a ``public`` document's links to staff-only articles are marked (``STAFF_LINK_CLASS``)."""
+        a ``public`` document never shows the titles of staff-only articles it links to."""
         self._md.reset()
         self._links.start(source_path, public)
         body = sanitize(self._md.convert(text))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import facets
 from .access import Reader, levels
-from .index import OPERATORS, Hit, ResultSet, SearchIndex
+from .index import OPERATORS, STOP_WORDS, Hit, ResultSet, SearchIndex
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
@@ -57,7 +57,7 @@ class SearchRequest:
 
     @property
     def filters(self) -> tuple[tuple[str, str], ...]:
-        """Filters from the form and from the query text (``area:fms``); all must hold."""
+        """Filters from the form and from the query text (``area:fms``); either value of a facet, every facet."""
         return self.chosen + split_filters(self.q)[1]
 
 
@@ -190,7 +190,7 @@ def expert_topic(text: str) -> str | None:
 
 
 def _plain_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w.casefold() not in OPERATORS]
+    return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w.casefold() not in OPERATORS | STOP_WORDS]
 
 
 def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
@@ -251,7 +251,9 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, people: P
     if results is None:  # also a "who knows" question that already filters by type
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
-    candidate = spelling_suggestion(index, text, glossary) if results.total < SUGGEST_BELOW else None
+    spelled = expert_topic(text) or text  # "who knows about …": only the topic is spelled
+    candidate = spelling_suggestion(index, spelled, glossary) if results.total < SUGGEST_BELOW else None
+    candidate = text.replace(spelled, candidate) if candidate else None
     if candidate:
         better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1, facets=())  # only its total counts
         if better.total >= max(results.total, 1):

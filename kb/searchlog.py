@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy import DateTime, Integer, String, delete, insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .accounts.models import db, utcnow
@@ -76,7 +76,7 @@ def normalise(text: str) -> str:
     Case folded, Unicode compatibility forms unified, whitespace collapsed; quotes, ``*`` and
     ``area:fms`` stay, so the report's "search again" link runs the same search.
     """
-    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().replace("\x00", " ").split())
     return CONTACT.sub(REDACTED, folded)[:MAX_QUERY]
 
 
@@ -120,8 +120,8 @@ def search_of(page: SearchPage, source: str, at: dt.datetime | None = None) -> S
         id=new_search_id(),
         at=at or utcnow(),
         query=normalise(req.q),
-        filters=urlencode(sorted(req.chosen))[:500],
-        area=dict(req.filters).get("area") or None,
+        filters=urlencode(sorted(req.chosen))[:500].replace("\x00", ""),  # PostgreSQL refuses NUL in text
+        area=(dict(req.filters).get("area") or "").replace("\x00", "")[:200] or None,
         source=source,
         page=req.page,
         results=page.total,
@@ -239,7 +239,7 @@ class SearchLog:
                     db.session.rollback()
                     if prune_due:
                         self._last_prune = now  # try again in an hour, not at every batch
-                    self._failed(taken, str(exc).splitlines()[0], final)
+                    self._failed(taken, str(exc).splitlines()[0], final or isinstance(exc, (DataError, IntegrityError)))
                     return 0
                 finally:
                     db.session.remove()
@@ -248,9 +248,9 @@ class SearchLog:
                 self.app.logger.warning("search log: the database is back; %d waiting entries written", len(taken))
             return len(taken)
 
-    def _failed(self, taken: list[Search | Click], reason: str, final: bool) -> None:
-        if final:
-            self.app.logger.warning("search log: %d entries not written at exit: %s", len(taken), reason)
+    def _failed(self, taken: list[Search | Click], reason: str, give_up: bool) -> None:
+        if give_up:  # the process ends, or the database refused the rows themselves (they would fail again)
+            self.app.logger.warning("search log: %d entries not written: %s", len(taken), reason)
             return
         self._pending.extendleft(reversed(taken))  # back in front, in their order
         if not self._failing:  # said once per outage, not at every batch

@@ -94,11 +94,20 @@ def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_
 
 
 def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
-    """Keys to re-render: new or changed, or linking to an article that appeared, vanished, was
-    renamed or changed its access (links from public pages to staff-only articles render apart)."""
-    current = {s.key: (s.title, s.doc.get("access", "public")) for s in sources if s.key.startswith("article:") and s.doc}
-    previous = {k: (v["title"], v.get("access")) for k, v in manifest.items() if k.startswith("article:")}
-    moved = {key.split(":", 1)[1] for key in current.keys() | previous.keys() if current.get(key) != previous.get(key)}
+    """Keys to re-render: new or changed, or linking to an article (or an earlier slug of one) that
+    appeared, vanished, was renamed, changed its access (public pages render links to staff-only
+    articles apart) or its ``redirect_from``."""
+    current = {
+        s.key: (s.title, s.doc.get("access", "public"), tuple(s.doc.get("redirect_from", ())))
+        for s in sources
+        if s.key.startswith("article:") and s.doc
+    }
+    previous = {k: (v["title"], v.get("access"), tuple(v.get("moved_from", ()))) for k, v in manifest.items() if k.startswith("article:")}
+    moved = set()
+    for key in current.keys() | previous.keys():
+        if current.get(key) != previous.get(key):  # links to it, and to its earlier slugs, show something else now
+            moved.add(key.split(":", 1)[1])
+            moved.update(slug for facts in (current.get(key), previous.get(key)) if facts for slug in facts[2])
     stale = set()
     for source in sources:
         before = manifest.get(source.key)

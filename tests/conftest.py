@@ -163,7 +163,10 @@ def index(tmp_path: Path, content_dir: Path):
 
 
 def make_app(content_dir: Path, index_dir: Path, instance_dir: Path, **settings):
-    """The real app over a content folder and an index; view errors surface in tests (TESTING)."""
+    """The real app over a content folder and an index; view errors surface in tests (TESTING).
+
+    Its database is not migrated, so the search log is off unless a test asks for it (the
+    accounts and search-log tests build migrated apps of their own)."""
     return create_app(
         {
             "CONTENT_DIR": str(content_dir),
@@ -171,6 +174,7 @@ def make_app(content_dir: Path, index_dir: Path, instance_dir: Path, **settings)
             "SECRET_KEY": "test",
             "INSTANCE_DIR": str(instance_dir),
             "TESTING": True,
+            "SEARCH_LOG_DAYS": 0,
             **settings,
         }
     )

@@ -202,3 +202,11 @@ def test_people_are_never_found_through_staff_only_articles(index):
     # maria-delgado is the expert on the staff-only "Zebra compliance checklist"
     assert run(index, "who knows about zebra").expert_topic is None
     assert "person:maria-delgado" not in ids(run(index, "zebra"))
+
+
+def test_did_you_mean_spells_only_the_topic_of_a_who_knows_question_and_never_stop_words(index):
+    from kb.search import spelling_suggestion
+
+    assert spelling_suggestion(index, "the", {}) is None  # never indexed, so never "unknown"
+    page = search(index, ANONYMOUS, SearchRequest(q="who knows about goldn sentry"))
+    assert page.suggestion == "who knows about golden sentry"

@@ -165,7 +165,7 @@ def test_a_failing_database_keeps_the_batch_waiting_never_an_exception(new_app, 
     assert log.pending == 2
     with caplog.at_level(logging.WARNING):
         log.close()  # the process ends with the database still away: given up, and said so
-    assert "search log: 2 entries not written at exit" in caplog.text and log.pending == 0
+    assert "search log: 2 entries not written: " in caplog.text and log.pending == 0
 
 
 def test_logging_off_keeps_nothing(new_app):
@@ -242,3 +242,25 @@ def test_report_command(log_app):
     result = log_app.test_cli_runner().invoke(args=["kb", "report", "search", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["zero_results"][0]["query"] == "quokka"
+
+
+def test_what_a_visitor_types_is_stored_on_every_database(log_app):
+    """A NUL byte (PostgreSQL refuses it in text) or an endless area value never stops the log."""
+    log = log_app.extensions["kb.searchlog"]
+    log.interval, log.batch = 3600, 10**9
+    page = SearchPage(SearchRequest(q="letter\x00of request", chosen=(("area", "x\x00" * 300),)), 3, (), {})
+    log.record(search_of(page, "page"))
+    assert log.flush() == 1 and log.pending == 0
+    with log_app.app_context():
+        stored = db.session.scalars(select(SearchEntry)).one()
+    assert stored.query == "letter of request" and len(stored.area) == 200 and "\x00" not in stored.filters
+
+
+def test_rows_the_database_refuses_are_dropped_not_retried_for_ever(log_app, caplog):
+    log = log_app.extensions["kb.searchlog"]
+    log.interval, log.batch = 3600, 10**9
+    log.record(entry("too long for its column " * 40, 0))  # PostgreSQL refuses it; SQLite stores it
+    log.record(entry("fine", 0))
+    with caplog.at_level(logging.WARNING):
+        log.flush()
+    assert log.pending == 0  # written, or refused and given up: never waiting for ever

@@ -144,3 +144,14 @@ def test_an_index_written_with_other_fields_is_rebuilt_not_updated(content_dir, 
     assert report.rebuilt and report.added == 13
     assert not index.outdated()
     assert hits(index, "night vision") == ["eum/golden-sentry"]
+
+
+def test_a_new_redirect_from_rerenders_the_pages_linking_to_the_earlier_slug(content_dir, index):
+    write_tree(content_dir, {"articles/fms/x.md": "---\ntitle: X\n---\nSee [[fms/old-request]]."})
+    sync(content_dir, index)
+    assert "kb-missing-link" in index.get("article:fms/x", ["public"]).page.html
+    path = content_dir / "articles/fms/letter-of-request.md"
+    path.write_text(path.read_text().replace("title: Letter of Request", "title: Letter of Request\nredirect_from: [fms/old-request]"))
+    sync(content_dir, index)
+    html = index.get("article:fms/x", ["public"]).page.html
+    assert 'href="/articles/fms/old-request"' in html and "Letter of Request" in html

@@ -20,14 +20,14 @@ from whoosh.query import And, Every, Term
 from ..facets import SEARCH_FACETS
 from . import query as queries
 from .building import RecordsOf
-from .query import OPERATORS, Hit, ResultSet
+from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value
 from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
 from .values import FieldValues, build_field_values
 
-__all__ = ["OPERATORS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
+__all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
 
 _SORTS = {
     "title": lambda: sorting.FieldFacet("sort_title"),
@@ -160,7 +160,8 @@ class SearchIndex:
 
         Access is a filter inside the query, so totals, facets and pages never count what
         the reader may not see. Facets ignore the reader's own filters, so they show what
-        each choice would give. Filters are (facet name, value) pairs, all of which must hold.
+        each choice would give. Filters are (facet name, value) pairs: a document must have one
+        of the values given for each facet named.
         """
         reader = self.readers.current()
         filters = tuple(filters)

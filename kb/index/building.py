@@ -31,7 +31,13 @@ ManifestEntry = tuple[str, dict[str, Any]]
 
 
 def manifest_entry(record: Record) -> ManifestEntry:
-    return record.key, {"digest": record.digest, "title": record.title, "access": record.access, "links": list(record.links)}
+    return record.key, {
+        "digest": record.digest,
+        "title": record.title,
+        "access": record.access,
+        "moved_from": list(record.moved_from),
+        "links": list(record.links),
+    }
 
 
 def build_segments(folder: Path, records_of: RecordsOf, parts: int, processes: int) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import qparser
-from whoosh.analysis import STOP_WORDS
+from whoosh.analysis import STOP_WORDS as _ANALYZER_STOP_WORDS
 from whoosh.query import Every, NullQuery, Or, Phrase, Term
 
 from .. import kinds
@@ -27,7 +27,7 @@ from .snippets import match_pattern, snippet
 OPERATORS = frozenset({"and", "or", "not", "andnot", "andmaybe"})  # Whoosh's query words
 VARIANT_BOOST = 0.9  # a rewrite (an acronym's expansion) counts a little less than the reader's words
 _WORD = re.compile(r"\w+")
-_STOP_WORDS = frozenset(STOP_WORDS)
+STOP_WORDS = frozenset(_ANALYZER_STOP_WORDS)  # the analyzer drops them: never indexed
 
 
 @dataclass(frozen=True)
@@ -141,9 +141,13 @@ def run(
     scores, matched = _match(reader, plan, allowed)
     facets = {name: reader.counts(matched, FACETS[name].field) for name in counted}
     selected = matched
+    chosen: dict[str, np.ndarray] = {}  # values of one facet: either; of different facets: all
     for name, value in filters:
         field_name = FACETS[name].field
-        selected = selected & reader.value_mask(field_name, facet_value(field_name, value))
+        mask = reader.value_mask(field_name, facet_value(field_name, value))
+        chosen[name] = chosen[name] | mask if name in chosen else mask
+    for mask in chosen.values():
+        selected = selected & mask
     total = int(np.count_nonzero(selected))
     shown = _page(reader, plan.query, scores, selected, total, page, per_page)
     near = _highlight(plan.stems, variants)
@@ -175,7 +179,7 @@ def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray
 
 
 def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
-    words = [w for v in variants for w in _WORD.findall(v.casefold()) if w not in _STOP_WORDS and w not in OPERATORS]
+    words = [w for v in variants for w in _WORD.findall(v.casefold()) if w not in STOP_WORDS and w not in OPERATORS]
     return match_pattern([*stems, *words])
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from urllib.parse import unquote
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup
@@ -22,15 +23,17 @@ from ..directory import Directory, people_results
 from ..index import SearchIndex
 from ..pages import Library, glossary_anchor
 from ..places import Places, read_places
-from ..render import STAFF_LINK_CLASS
+from ..render import ARTICLE_URL
 from ..search import SearchPage, SearchRequest
 from ..search import search as search_service
 
 DOCUMENT_ENDPOINTS = {kind.name: kind.endpoint for kind in kinds.KINDS}
 
 
-_STAFF_LINK = re.compile(r'<a\b[^>]*\bclass="' + STAFF_LINK_CLASS + r'"[^>]*>(.*?)</a>', re.DOTALL)
-_ROOT_LINK = re.compile(r'(\b(?:href|src)=")/(?!/)')
+# A link to an article in stored HTML: (slug, the link's inner HTML).
+_ARTICLE_LINK = re.compile(r'<a\b[^>]*?\bhref="' + ARTICLE_URL + r'([^"#?]*)[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+# A root-relative link or image address inside a tag (text never holds a tag: "<" is escaped).
+_ROOT_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\b(?:href|src)=")/(?!/)')
 
 
 def current_index() -> SearchIndex:
@@ -77,9 +80,24 @@ def document_url(kind: str, doc_id: str) -> str:
 
 
 def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
-    """The results page of ``req`` with ``q`` or facet values changed ("" removes one)."""
-    args = {**dict(req.chosen), "q": req.q, **changes}
+    """The results page of ``req`` with ``q`` or a facet's values changed ("" removes a facet);
+    a facet chosen more than once keeps all its values."""
+    args: dict[str, str | list[str]] = {}
+    for name, value in req.chosen:
+        args.setdefault(name, []).append(value)
+    args["q"] = req.q
+    args.update(changes)
     return url_for("search.results", **{k: v for k, v in args.items() if v}, page=page if page > 1 else None)
+
+
+def staff_slugs() -> frozenset[str]:
+    """The slugs of the staff-only articles, earlier ones (``redirect_from``) included: once per index generation."""
+    index = current_index()
+
+    def build() -> frozenset[str]:
+        return frozenset(slug for doc in index.find(("staff",), type="article") for slug in (doc.id, *doc.values.get("moved_from", ())))
+
+    return index.per_generation("staff-slugs", build)
 
 
 def site_links(html: str) -> Markup:
@@ -89,8 +107,9 @@ def site_links(html: str) -> Markup:
     served under ``SCRIPT_NAME=/kb`` every root-relative link must start with ``/kb/``, and a
     reader who may not see staff-only articles gets the text of links to them, not the links.
     """
-    if not current_reader().staff:
-        html = _STAFF_LINK.sub(r"\1", html)
+    if not current_reader().staff and 'href="' + ARTICLE_URL in html:
+        hidden = staff_slugs()
+        html = _ARTICLE_LINK.sub(lambda m: m.group(2) if unquote(m.group(1)) in hidden else m.group(0), html)
     root = request.script_root if has_request_context() else ""
     if root:
         html = _ROOT_LINK.sub(lambda m: m.group(1) + root + "/", html)

@@ -127,7 +127,7 @@ def search_page(body: str) -> tuple[str, str, int, int | None, str | None]:
         ("/search?q=loa&nosuchfacet=1", 200, ("loa", LOA, 5, 1, None)),
         ("/search?q=loa&area=", 200, ("loa", LOA, 5, 1, None)),
         ("/search?q=loa&q=lor&q=eum", 200, ("loa", LOA, 5, 1, None)),  # the first q
-        ("/search?q=loa&type=article&type=person", 200, ("loa", "0 results for “loa”", 0, None, None)),  # both must hold
+        ("/search?q=loa&type=article&type=person", 200, ("loa", "4 results for “loa”", 4, 1, None)),  # either kind
         ("/search?q=loa%22%3E%3Cb%3E", 200, ("loa&#34;&gt;&lt;b&gt;", "5 results for “loa&#34;&gt;&lt;b&gt;”", 5, 1, None)),  # escaped
         ("/search?q=%FF%FE%00", 200, ("%FF%FE\x00", "0 results for “%FF%FE\x00”", 0, None, None)),  # bad bytes stay escapes
         ("/search?q=%C0%AF", 200, ("%C0%AF", "0 results for “%C0%AF”", 0, None, None)),

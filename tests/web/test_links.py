@@ -3,11 +3,13 @@ who may not see the staff-only articles a public page links to."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kb.access import Reader
-from kb.render import STAFF_LINK_CLASS
 
+from ..conftest import SAMPLE, close_app, indexed_app, write_tree
 from .test_prefix import PREFIX, crawl_under_prefix
 
 STAFF = Reader(name="staff", staff=True, role="reader")
@@ -22,7 +24,7 @@ def as_staff(starter_app):
 
 def test_anonymous_readers_get_the_text_of_links_to_staff_only_articles(starter_app):
     html = starter_app.test_client().get("/articles/fms/annual-case-review").get_data(as_text=True)
-    assert "financing/case-financial-review-checklist" not in html and STAFF_LINK_CLASS not in html
+    assert "financing/case-financial-review-checklist" not in html and "case financial review checklist" in html
     html = starter_app.test_client().get("/articles/training/international-military-student-office").get_data(as_text=True)
     assert "pre-departure checklist" in html and "training/student-pre-departure-checklist" not in html
 
@@ -30,6 +32,56 @@ def test_anonymous_readers_get_the_text_of_links_to_staff_only_articles(starter_
 def test_signed_in_readers_get_the_links(as_staff):
     html = as_staff.get("/articles/training/international-military-student-office").get_data(as_text=True)
     assert 'href="/articles/training/student-pre-departure-checklist"' in html
+
+
+LINKING = {
+    **SAMPLE,
+    "articles/eum/internal-checklist.md": SAMPLE["articles/eum/internal-checklist.md"].replace(
+        "experts: [maria-delgado]\n", "experts: [maria-delgado]\n        redirect_from: [eum/old-zebra]\n"
+    ),
+    "articles/eum/public-links.md": """
+        ---
+        title: Public links
+        ---
+        ## See [[eum/old-zebra]]
+
+        By its earlier slug: [[eum/old-zebra]]. With a class: [[eum/internal-checklist|the list]]{: .note }.
+        Root-relative: [the list](/articles/eum/internal-checklist). Relative: [it](internal-checklist.md).
+
+        Code keeps its text: `<img src="/static/x.png">` and `<a href="/articles/eum/golden-sentry">`.
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def linking_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("linking")
+    app = indexed_app(write_tree(root / "content", LINKING), root)
+    yield app
+    close_app(app)
+
+
+def test_no_way_of_linking_shows_a_staff_only_article_to_anonymous_readers(linking_app):
+    client = linking_app.test_client()
+    for url in ("/articles/eum/public-links", "/api/articles/eum/public-links", "/search?q=public+links"):
+        assert not re.search(r"zebra|internal-checklist|old-zebra", client.get(url).get_data(as_text=True), re.IGNORECASE), url
+    assert client.get("/api/search?q=zebra").get_json()["total"] == 0
+    html = linking_app.test_client().get("/articles/eum/public-links").get_data(as_text=True)
+    assert "By its earlier slug: a staff-only article." in html and "the list" in html
+
+
+def test_signed_in_readers_follow_every_such_link(linking_app):
+    linking_app.extensions["kb.identify"] = lambda: STAFF
+    try:
+        html = linking_app.test_client().get("/articles/eum/public-links").get_data(as_text=True)
+    finally:
+        linking_app.extensions.pop("kb.identify", None)
+    assert html.count('href="/articles/eum/old-zebra"') == 2 and html.count('href="/articles/eum/internal-checklist"') == 3
+
+
+def test_the_prefix_goes_before_links_not_into_text(linking_app):
+    html = linking_app.test_client().get("/articles/eum/public-links", environ_overrides={"SCRIPT_NAME": PREFIX}).get_data(as_text=True)
+    assert '<code>&lt;img src="/static/x.png"&gt;</code>' in html and '<code>&lt;a href="/articles/eum/golden-sentry"&gt;</code>' in html
 
 
 def test_every_page_of_the_starter_content_keeps_its_links_under_the_prefix(starter_app):

@@ -326,6 +326,16 @@ def test_every_facet_value_can_be_chosen_without_javascript(starter_app):
     languages = html[html.index(">Language</legend>") : html.index("</fieldset>", html.index(">Language</legend>"))]
     shown, more = languages.split("<details", 1)
     assert shown.count('name="language"') == 12
-    assert "<summary>All " in more and 'value="maori"' in languages and more.count('name="language"') > 12
+    assert " more</summary>" in more and 'value="maori"' in languages and more.count('name="language"') > 12
     ids = re.findall(r'id="(f-[\w-]+)"', html)
     assert len(ids) == len(set(ids))
+
+
+def test_result_pages_keep_every_chosen_value_of_a_facet(web):
+    """Page 2 of "French or Spanish" is still French or Spanish."""
+    first = body(web.get("/search?q=pricing+OR+monitoring+OR+training&type=person&language=French&language=Spanish&per_page=1"))
+    pages = [html.unescape(p) for p in re.findall(r'href="(/search\?[^"]*page=2[^"]*)"', first)]
+    assert pages and all("language=French" in p and "language=Spanish" in p for p in pages)
+    second = body(web.get(pages[0]))
+    either = web.get("/api/people?q=pricing+OR+monitoring+OR+training&language=French&language=Spanish").get_json()["total"]
+    assert either > 1 and f">{either} results" in first and f">{either} results" in second
