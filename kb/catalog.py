@@ -52,7 +52,7 @@ class Catalog:
 
     def staff_only(self, slug: str) -> bool:
         doc = self.article(slug)
-        return doc is not None and doc.get("access", "public") != "public"
+        return doc is not None and not doc.public
 
     def areas_of(self, doc: Document) -> tuple[str, ...]:
         """An article's areas: as written, else the first folder when it names an area."""
@@ -66,7 +66,7 @@ class Catalog:
     def _experts_of(self) -> dict[str, list[Document]]:
         table: dict[str, list[Document]] = {}
         for doc in self._by_kind["article"].values():
-            if doc.get("access", "public") == "public":
+            if doc.public:
                 for person in doc.get("experts", ()):
                     table.setdefault(person, []).append(doc)
         return table
@@ -102,7 +102,7 @@ class Catalog:
         return Renderer(self.article_title, self.glossary_expansions, self.staff_only)
 
     def render(self, doc: Document) -> Rendered:
-        return self._renderer.render(doc.body, doc.path, public=doc.get("access", "public") == "public")
+        return self._renderer.render(doc.body, doc.path, public=doc.public)
 
 
 def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> list[Problem]:

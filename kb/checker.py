@@ -95,13 +95,13 @@ def check_content(
     titles = {slug: catalog.article_title(slug) for slug in [*catalog.ids("article"), *catalog.moved]}
     staff_only = {slug for slug in titles if catalog.staff_only(slug)}
     public_titles = {**titles, **dict.fromkeys(staff_only, STAFF_LINK_TEXT)}  # what public pages show (kb.render)
-    scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, (public_titles if _public(doc) else titles).get) for doc in content.documents}
+    scanned = {(doc.kind, doc.id): scan(doc.body, doc.path, (public_titles if doc.public else titles).get) for doc in content.documents}
     anchors = {doc_id: found.anchors for (kind, doc_id), found in scanned.items() if kind == "article"}
     links: dict[tuple[str, str], tuple[str, ...]] = {}
     for doc in content.documents:
         found = scanned[(doc.kind, doc.id)]
         links[(doc.kind, doc.id)] = tuple(catalog.moved.get(link.slug, link.slug) for link in found.links if link.slug in titles)
-        problems += link_problems(doc, found, anchors, staff_only if _public(doc) else set(), catalog.moved)
+        problems += link_problems(doc, found, anchors, staff_only if doc.public else set(), catalog.moved)
     articles = content.of_kind("article")
     for doc in articles:
         problems += [
@@ -234,10 +234,6 @@ def link_problems(
             )
             problems.append(Problem(doc.path, line, "warning", message))
     return problems
-
-
-def _public(doc: Document) -> bool:
-    return doc.get("access", "public") == "public"
 
 
 def duplicate_problems(articles: list[Document]) -> list[Problem]:

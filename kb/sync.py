@@ -97,11 +97,7 @@ def _stale_keys(sources: list[_Source], manifest: dict[str, Any]) -> set[str]:
     """Keys to re-render: new or changed, or linking to an article (or an earlier slug of one) that
     appeared, vanished, was renamed, changed its access (public pages render links to staff-only
     articles apart) or its ``redirect_from``."""
-    current = {
-        s.key: (s.title, s.doc.get("access", "public"), tuple(s.doc.get("redirect_from", ())))
-        for s in sources
-        if s.key.startswith("article:") and s.doc
-    }
+    current = {s.key: (s.title, s.doc.access, tuple(s.doc.get("redirect_from", ()))) for s in sources if s.key.startswith("article:") and s.doc}
     previous = {k: (v["title"], v.get("access"), tuple(v.get("moved_from", ()))) for k, v in manifest.items() if k.startswith("article:")}
     moved = set()
     for key in current.keys() | previous.keys():
@@ -193,7 +189,7 @@ class _Recorder:
             facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions, "country": page.countries}
             return Record(
                 **common,
-                access=doc.get("access", "public"),
+                access=doc.access,
                 summary=doc.get("summary", ""),
                 aliases=doc.get("aliases", ()),
                 keywords=tuple(t.replace("-", " ") for t in tags),

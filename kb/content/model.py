@@ -51,6 +51,15 @@ class Document:
     def line_of(self, key: str) -> int:
         return self.meta_lines.get(key, 1)
 
+    @property
+    def access(self) -> str:
+        """``public`` or ``staff`` (the loader has applied markings and unreadable frontmatter)."""
+        return self.get("access", "public")
+
+    @property
+    def public(self) -> bool:
+        return self.access == "public"
+
 
 @dataclass(frozen=True)
 class GlossaryEntry:
