@@ -231,27 +231,28 @@ def _people_only(filters: tuple[tuple[str, str], ...]) -> bool:
 def search(index: SearchIndex, reader: Reader, request: SearchRequest, people: PeopleSearch | None = None) -> SearchPage:
     """Results for the reader; a search for people only (``type=person``, or a "who knows"
     question) is answered by ``people`` and may then be filters alone, as the directory's is."""
-    others = tuple(f for f in request.filters if f[0] != "type")
-    directory = people if people and _people_only(request.filters) else None
-    if not request.q and not directory:
+    people_only = people is not None and _people_only(request.filters)
+    if not request.q and not people_only:
         return SearchPage(request, 0, (), {name: {} for name in facets.SEARCH_FACETS})
     access = levels(reader)
     glossary = glossary_variants(index)
     acronyms: Acronyms = index.per_generation("acronyms", lambda: Acronyms(glossary))
     text = quote_contacts(request.text)
     variants = acronyms.variants(text) if text else []
-    topic = expert_topic(text)
-    results = directory(text, others, request.page, request.per_page) if directory else None
-    if results is None and topic and "type" not in dict(request.filters):
-        results = people(text, others, request.page, request.per_page) if people else None
+    asked = expert_topic(text)  # "who knows about …": its topic
+    question = asked is not None and "type" not in dict(request.filters)  # answered with people, if any
+    topic, results = asked, None
+    if people and (people_only or question):
+        results = people(text, tuple(f for f in request.filters if f[0] != "type"), request.page, request.per_page)
+    if question:
         if results is None:
-            results = index.search(acronyms.variants(topic), access, request.filters + (("type", "person"),), request.page, request.per_page)
-        topic = topic if results.total else None
-        results = results if topic else None
+            results = index.search(acronyms.variants(asked), access, request.filters + (("type", "person"),), request.page, request.per_page)
+        if not results.total:
+            results = topic = None
     if results is None:  # also a "who knows" question that already filters by type
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
-    spelled = expert_topic(text) or text  # "who knows about …": only the topic is spelled
+    spelled = asked or text  # of a "who knows" question, only the topic is spelled
     candidate = spelling_suggestion(index, spelled, glossary) if results.total < SUGGEST_BELOW else None
     candidate = text.replace(spelled, candidate) if candidate else None
     if candidate:

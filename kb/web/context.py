@@ -8,6 +8,7 @@ identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identi
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -58,8 +59,7 @@ def run_search() -> SearchPage:
     """The search the request's query string asks for, as this reader (HTML page and API alike)."""
     cfg = current_app.config
     query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
-    people = directory()
-    return search_service(current_index(), current_reader(), query, lambda *args: people_results(people, *args))
+    return search_service(current_index(), current_reader(), query, functools.partial(people_results, directory()))
 
 
 def directory() -> Directory:
