@@ -90,7 +90,7 @@ class Library:
         found = (self.index.get(f"{kind}:{i}", self.access) for i in ids)
         return [doc for doc in found if doc is not None]
 
-    def _cached(self, name: str, build):
+    def cached(self, name: str, build):
         """Built once per index generation and access level (pages that list everything)."""
         return self.index.per_generation(f"{name}:{','.join(self.access)}", build)
 
@@ -99,7 +99,7 @@ class Library:
         return self._get(kind, doc_id)
 
     def area_titles(self) -> dict[str, str]:
-        return self._cached("area-titles", lambda: {a.id: a.title for a in self._find(type="area")})
+        return self.cached("area-titles", lambda: {a.id: a.title for a in self._find(type="area")})
 
     def document_count(self) -> int:
         return self.index.document_count(self.access)
@@ -140,18 +140,15 @@ class Library:
         )
 
     def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
-        return self._cached("glossary-page", self._glossary)
+        return self.cached("glossary-page", self._glossary)
 
     # -- feeds, freshness report and person history (the git workflow) --------------
     def recent_articles(self, limit: int, area: str | None = None) -> list[Doc]:
         """The articles changed last, newest first (optionally of one area), as this reader may see them."""
         return self._find(sort="-updated", limit=limit, type="article", **({"areas": area} if area else {}))
 
-    def articles(self) -> list[Doc]:
-        return self._find(type="article")
-
     def documents(self, kind: str) -> list[Doc]:
-        """Every document of ``kind`` this reader may see, by title (the sitemap lists them all)."""
+        """Every document of ``kind`` this reader may see, by title (the sitemap, the freshness report)."""
         return self._find(type=kind)
 
     def area_doc(self, area_id: str) -> Doc:
@@ -159,13 +156,13 @@ class Library:
 
     def most_changed(self, person_id: str, limit: int = 5) -> list[tuple[Doc, int]]:
         """The articles a person changed most (commit author email = profile email), with counts."""
-        ranked = self._cached("most-changed", self._most_changed_table).get(person_id, [])[:limit]
+        ranked = self.cached("most-changed", self._most_changed_table).get(person_id, [])[:limit]
         found = {a.id: a for a in self._many("article", [slug for slug, _ in ranked])}
         return [(found[slug], n) for slug, n in ranked if slug in found]
 
     def _most_changed_table(self) -> dict[str, list[tuple[str, int]]]:
         emails = {p.id: p.page.email for p in self._find(type="person")}
-        histories = {a.id: a.page.git.get("commits", []) for a in self.articles()}
+        histories = {a.id: a.page.git.get("commits", []) for a in self.documents("article")}
         return most_changed_by_person(histories, emails, limit=20)
 
     def _glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:

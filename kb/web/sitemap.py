@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, url_for
 
-from ..access import levels
 from ..kinds import FILE_KINDS
-from .context import current_index, current_reader, directory, library
+from .context import directory, library
 
 bp = Blueprint("sitemap", __name__)
 
@@ -32,8 +31,7 @@ def _entries() -> list[Entry]:
 def sitemap():
     # the entries depend on the access level only, never on the user; URLs are made per request
     # since host and prefix come from the request
-    access = ",".join(levels(current_reader()))
-    entries = current_index().per_generation(f"sitemap:{access}", _entries)
+    entries = library().cached("sitemap", _entries)
     urls = [(url_for(endpoint, _external=True, **args), lastmod) for endpoint, args, lastmod in entries]
     # what it lists depends on who asks (staff-only articles), so caches must not share it
     return Response(render_template("sitemap.xml", urls=urls), mimetype="application/xml", headers={"Vary": "Cookie, Authorization"})
