@@ -61,6 +61,11 @@ class PersonData(Body):
     certification: str
 
 
+def role(position: str, organization: str) -> str:
+    """``"Country Case Manager, USASAC"``: a person's summary in results and lists."""
+    return ", ".join(x for x in (position, organization) if x)
+
+
 @dataclass(frozen=True)
 class PathStep:
     article: str  # slug

@@ -27,7 +27,7 @@ from .freshness import Source, load_sources
 from .git import file_facts, histories, modified_time
 from .index import IndexBusy, IndexUnavailable, Record, SearchIndex
 from .index.building import PART_DOCUMENTS
-from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense
+from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
 from .places import Places
 
 RENDER_VERSION = "7"  # bump when rendering or the record layout changes: forces a re-render
@@ -232,7 +232,7 @@ class _Recorder:
             certification=doc.get("certification", ""),
         )
         names = tuple(language.name for language in languages)
-        role = ", ".join(x for x in (page.position, page.organization) if x)
+        summary = role(page.position, page.organization)
         keywords = (
             *page.expertise,
             *page.regions,
@@ -251,7 +251,7 @@ class _Recorder:
             "certification": (page.certification,),
             "expertise": page.expertise,
         }
-        return Record(**common, summary=role, keywords=keywords, facets=facets, page=page)
+        return Record(**common, summary=summary, keywords=keywords, facets=facets, page=page)
 
     @staticmethod
     def _glossary(source: _Source) -> Record:

@@ -4,6 +4,7 @@ are answered by the directory's evidence ranking, so a person ranks the same on 
 from __future__ import annotations
 
 from ..index import Hit, ResultSet
+from ..pagedata import role
 from .model import FACET_NAMES, DirectoryRequest
 from .service import Directory
 
@@ -17,6 +18,6 @@ def people_results(directory: Directory, text: str, filters: tuple[tuple[str, st
             return None
         chosen.setdefault(name, []).append(value)
     found = directory.search(DirectoryRequest(text, tuple((name, tuple(values)) for name, values in chosen.items()), page, per_page))
-    hits = tuple(Hit("person", h.id, h.name, ", ".join(x for x in (h.title, h.organization) if x), h.areas, h.score, "") for h in found.hits)
+    hits = tuple(Hit("person", h.id, h.name, role(h.title, h.organization), h.areas, h.score, "") for h in found.hits)
     counts = {name: {v.value if name == "area" else v.label: v.count for v in values if v.count} for name, values in found.facets.items()}
     return ResultSet(found.total, page, per_page, hits, {"type": {"person": found.total} if found.total else {}, **counts})
