@@ -88,6 +88,8 @@ def parse_sources(relpath: str, raw: bytes) -> tuple[list[Source], list[Problem]
 def load_sources(content_dir: Path | str) -> tuple[dict[str, Source], list[Problem], str]:
     """(id -> Source, problems, digest) from ``sources.yml``; an absent file is no sources."""
     path = Path(content_dir) / SOURCES_FILE
+    if path.is_symlink():  # as everywhere in the content folder (kb.content.folder)
+        return {}, [Problem(SOURCES_FILE, 1, "error", "symlink, skipped: the content folder may hold no symlinks (to files or folders)")], ""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -31,7 +31,7 @@ from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, P
 from .places import Places
 
 RENDER_VERSION = "7"  # bump when rendering or the record layout changes: forces a re-render
-PARSE_CACHE = "parse-cache-2.pickle"  # in the index folder; a new name when parsing changes (2: languages, sco, places)
+PARSE_CACHE = "parse-cache-3.pickle"  # in the index folder; a new name when parsing changes (3: access and marking read strictly)
 WORDS_PER_MINUTE = 200
 
 
@@ -76,6 +76,7 @@ def _sources(catalog: Catalog, cited: dict[str, Source] | None = None) -> list[_
             f"{doc.kind}:{doc.id}",
             _hash(
                 doc.digest,
+                doc.access,  # a stricter reading of the same file re-records it (the file's digest did not change)
                 glossary_digest,
                 catalog.content.regions_digest,
                 ",".join(catalog.areas_of(doc)),
@@ -172,6 +173,7 @@ class _Recorder:
             links=rendered.links + rendered.missing,
             updated=updated,
             digest=source.digest,
+            access=doc.access,  # any kind: one whose access is in doubt is staff-only (kb.content.restriction)
         )
         if doc.kind == "article":
             tags = doc.get("tags", ())
@@ -189,7 +191,6 @@ class _Recorder:
             facets = {"area": self.catalog.areas_of(doc), "tag": tags, "region": page.regions, "country": page.countries}
             return Record(
                 **common,
-                access=doc.access,
                 summary=doc.get("summary", ""),
                 aliases=doc.get("aliases", ()),
                 keywords=tuple(t.replace("-", " ") for t in tags),

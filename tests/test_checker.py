@@ -245,3 +245,31 @@ def test_scanner_anchors_match_the_renderer(markdown, anchors):
     assert found.anchors == anchors
     rendered = render_markdown(markdown, source_path="articles/fms/x.md", resolve={"fms/letter-of-request": "Letter of Request"}.get)
     assert all(f'id="{a}"' in rendered.html for a in anchors)
+
+
+def test_an_access_in_doubt_and_a_symlink_fail_the_check_with_file_and_line(content_dir, tmp_path):
+    """Issue 17: each of these was public with at most a warning, and the check passed."""
+    import os
+
+    doubtful = {
+        "list": "marking: [CUI]",
+        "mapping": "marking: {level: CUI}",
+        "capital": "Access: staff",
+        "upper": "ACCESS: staff",
+        "marking-capital": "Marking: CUI",
+        "typo": "acess: staff",
+    }
+    linked = "[[fms/letter-of-request]] " + " ".join(f"[[fms/{name}|{name}]]" for name in doubtful)
+    files = {f"articles/fms/{name}.md": f"---\ntitle: {name}\nsummary: s\n{line}\n---\n{linked}\n" for name, line in doubtful.items()}
+    write_tree(content_dir, files)
+    os.symlink("../articles/eum/internal-checklist.md", content_dir / "people" / "x.md")
+    result = runner_for(content_dir, tmp_path).invoke(args=["kb", "check"])
+    assert result.exit_code == 1
+    for name, line in doubtful.items():
+        key = line.split(":")[0]
+        assert any(
+            out.startswith(f"articles/fms/{name}.md:4: error: '{key}'") and out.endswith("kept staff-only until it is fixed")
+            for out in result.output.splitlines()
+        ), name
+    assert "people/x.md:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in result.output
+    assert f"{len(doubtful) + 1} errors" in result.output

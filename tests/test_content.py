@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
-from kb.content import load_content, parse_document, parse_glossary
+from kb.content import ParseCache, load_content, parse_document, parse_glossary
 
 from .conftest import write_tree
 
@@ -133,7 +134,7 @@ def test_loader_survives_every_bad_file_and_keeps_the_good_ones(tmp_path, conten
     assert not {"fms/binary", "fms/huge", "fms/escape"} & slugs
     reported = "\n".join(messages(content.problems))
     assert "articles/fms/huge.md:1: error: file is 20.0 MB, over the 2.0 MB limit" in reported
-    assert "articles/fms/escape.md:1: error: symlink points outside the content folder" in reported
+    assert "articles/fms/escape.md:1: error: symlink, skipped: the content folder may hold no symlinks" in reported
     assert "articles/fms/binary.md:1: error: binary file" in reported
     assert "articles/fms/bad-yaml.md:2: error: invalid YAML frontmatter" in reported
     assert "articles/fms/latin1.md:2: error: not valid UTF-8" in reported
@@ -159,6 +160,146 @@ def test_symlinked_folders_are_not_followed(tmp_path, content_dir):
     os.symlink(content_dir / "articles" / "fms", content_dir / "articles" / "again")
     content = load_content(content_dir)
     reported = "\n".join(messages(content.problems))
-    assert "articles/escape:1: error: symlink points outside the content folder" in reported
-    assert "articles/again:1: warning: symlinked folder not followed" in reported
+    assert "articles/escape:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in reported
+    assert "articles/again:1: error: symlink, skipped" in reported
     assert not any(d.id.startswith(("escape/", "again/")) for d in content.of_kind("article"))
+
+
+# -- access and marking: any doubt keeps a document staff-only (issue 17, item 2) ---------------------
+
+DOUBTFUL = [
+    ("marking: [CUI]", 3, "'marking' must be one marking as text, such as CUI, not ['CUI']"),
+    ("marking: {level: CUI}", 3, "'marking' must be one marking as text, such as CUI, not {'level': 'CUI'}"),
+    ("marking:", 3, "'marking' must be one marking as text, such as CUI, not None"),
+    ("access: yes", 3, "'access' must be 'public' or 'staff', not True"),
+    ("access:", 3, "'access' must be 'public' or 'staff', not None"),
+    ("access: [staff]", 3, "'access' must be 'public' or 'staff', not ['staff']"),
+    ("Access: staff", 3, "'Access' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("ACCESS: staff", 3, "'ACCESS' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("Marking: CUI", 3, "'Marking' is not a known key but looks like 'marking' (misspelled, or in another case)"),
+    ("acess: staff", 3, "'acess' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("acces: staff", 3, "'acces' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("accesss: staff", 3, "'accesss' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("acecss: staff", 3, "'acecss' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("markng: CUI", 3, "'markng' is not a known key but looks like 'marking' (misspelled, or in another case)"),
+    ("makring: CUI", 3, "'makring' is not a known key but looks like 'marking' (misspelled, or in another case)"),
+    ("markings: CUI", 3, "'markings' is not a known key but looks like 'marking' (misspelled, or in another case)"),
+    ("marked: CUI", 3, "'marked' is not a known key but looks like 'marking' (misspelled, or in another case)"),
+    ("access_level: staff", 3, "'access_level' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ('"Acess": staff', 3, "'Acess' is not a known key but looks like 'access' (misspelled, or in another case)"),
+    ("access: staff\nsummary: s\naccess: public", 3, "'access' is given 2 times (lines 3, 5)"),
+]
+
+
+@pytest.mark.parametrize("line, at, expected", DOUBTFUL)
+def test_an_access_or_marking_in_doubt_keeps_the_article_staff_only_with_an_error_on_its_line(line, at, expected):
+    doc, problems = parse(f"---\ntitle: T\n{line}\n---\nPlanted words.\n")
+    assert doc.access == "staff" and doc.title == "T" and doc.body == "Planted words.\n"
+    assert messages(problems) == [f"articles/fms/x.md:{at}: error: {expected}; the article is kept staff-only until it is fixed"]
+
+
+@pytest.mark.parametrize(
+    "front, access, marking",
+    [
+        ("access: public", "public", None),
+        ("access: staff", "staff", None),
+        ("access: Staff", "staff", None),
+        ("marking: CUI", "staff", "CUI"),
+        ("access: public\nmarking: CUI", "staff", "CUI"),
+        ("areas: [fms]\ntags: [access]", "public", None),  # 'areas' is three edits from 'access': a key of its own
+    ],
+)
+def test_an_exactly_understood_access_or_marking_is_no_problem(front, access, marking):
+    doc, problems = parse(f"---\ntitle: T\n{front}\n---\nx\n")
+    assert problems == [] and doc.access == access and doc.get("marking") == marking
+
+
+@pytest.mark.parametrize(
+    "text, at, key",
+    [
+        ("---\ntitle: T\n---\nsummary: s\naccess: staff\n---\nBody.\n", 5, "access"),  # the frontmatter closed too early
+        ("# Title\nMarking: CUI\n\nBody.\n", 2, "Marking"),  # no frontmatter at all
+    ],
+)
+def test_an_access_key_outside_the_frontmatter_keeps_the_article_staff_only(text, at, key):
+    doc, problems = parse(text)
+    assert doc.access == "staff"
+    expected = f"articles/fms/x.md:{at}: error: '{key}' could not be read (broken frontmatter, or a line outside it)"
+    assert any(m.startswith(expected) for m in messages(problems)), messages(problems)
+
+
+@pytest.mark.parametrize("kind, rel", [("person", "people/x.md"), ("area", "areas/x.md"), ("path", "paths/x.md")])
+@pytest.mark.parametrize("front", ["access: staff", "Access: public", "marking: CUI"])
+def test_other_kinds_cannot_be_restricted_so_an_access_key_keeps_them_staff_only(kind, rel, front):
+    required = "name" if kind == "person" else "title"
+    doc, problems = parse(f"---\n{required}: X\n{front}\n---\nx\n", kind=kind, rel=rel)
+    assert doc.access == "staff" and doc.title == "X"
+    key = front.split(":")[0]
+    assert messages(problems) == [
+        f"{rel}:3: error: '{key}': only articles can be restricted, not a {kind}; the {kind} is kept staff-only until it is fixed"
+    ]
+
+
+def test_a_person_with_broken_frontmatter_and_an_access_line_is_staff_only():
+    doc, problems = parse("---\nname: [Ada\naccess: staff\n---\nbio\n", kind="person", rel="people/ada.md")
+    assert doc.access == "staff"
+    assert "people/ada.md:3: error: 'access' could not be read (broken frontmatter, or a line outside it)" in "\n".join(messages(problems))
+
+
+def test_a_glossary_entry_meant_to_be_restricted_is_left_out():
+    raw = b"- term: LOA\n  expansion: Letter of Offer\n- term: ZCL\n  expansion: zebra checklist\n  Access: staff\n"
+    entries, problems = parse_glossary("glossary.yml", raw)
+    assert [e.term for e in entries] == ["LOA"]
+    assert messages(problems) == [
+        "glossary.yml:3: error: 'Access': glossary entries cannot be restricted, so this one is left out until the key is removed"
+    ]
+
+
+def test_no_key_of_the_content_format_is_taken_for_access_or_marking():
+    """Every key docs/content-format.md lists (and every key the parser knows) other than the two themselves."""
+    from kb.content.documents import SCHEMAS
+    from kb.content.restriction import meant
+
+    from .conftest import ROOT
+
+    documented = set(re.findall(r"^\| `(\w+)`", (ROOT / "docs/content-format.md").read_text(), re.MULTILINE))
+    keys = documented | {key for schema in SCHEMAS.values() for key in schema} | {"term", "expansion", "definition", "see", "command", "words"}
+    assert {"title", "areas", "aliases", "audience", "access", "marking"} <= keys
+    assert {key for key in keys if meant(key)} == {"access", "marking"}
+
+
+# -- symlinks: refused everywhere in the content folder (issue 17, item 5) ---------------------------
+
+STAFF_ARTICLE = "---\ntitle: Staff notes\naccess: staff\n---\nPlanted quokka words.\n"
+
+
+def test_a_symlink_to_a_staff_article_is_never_loaded_as_a_person(content_dir):
+    write_tree(content_dir, {"articles/eum/staff.md": STAFF_ARTICLE})
+    os.symlink("../articles/eum/staff.md", content_dir / "people" / "x.md")
+    content = load_content(content_dir)
+    assert "x" not in {d.id for d in content.of_kind("person")}
+    assert {"maria-delgado", "john-smith"} <= {d.id for d in content.of_kind("person")}
+    assert "eum/staff" in {d.id for d in content.of_kind("article")}
+    assert "people/x.md:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in messages(content.problems)
+
+
+def test_symlinked_kind_folders_and_tables_are_refused(tmp_path, content_dir):
+    (content_dir / "people").rename(tmp_path / "people")
+    os.symlink(content_dir / "articles", content_dir / "people")  # every article as a person
+    (content_dir / "glossary.yml").rename(tmp_path / "glossary.yml")
+    os.symlink(tmp_path / "glossary.yml", content_dir / "glossary.yml")
+    content = load_content(content_dir)
+    assert content.of_kind("person") == [] and content.glossary == ()
+    assert len(content.of_kind("article")) == 4
+    reported = messages(content.problems)
+    assert "people:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in reported
+    assert "glossary.yml:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in reported
+
+
+def test_an_update_told_what_changed_refuses_a_file_below_a_symlinked_folder(content_dir):
+    cache = ParseCache()
+    load_content(content_dir, cache=cache)
+    os.symlink(content_dir / "articles" / "eum", content_dir / "articles" / "linked")
+    content = load_content(content_dir, cache=cache.carried(), changed=["articles/linked/internal-checklist.md"])
+    assert "linked/internal-checklist" not in {d.id for d in content.of_kind("article")}
+    assert "articles/linked:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in messages(content.problems)

@@ -326,6 +326,46 @@ def test_parse_glossary_never_raises(raw):
     assert all(p.path == "glossary.yml" for p in problems)
 
 
+@st.composite
+def restricting_key(draw) -> str:
+    """'access' or 'marking' as an author might mistype it: another case, one or two edits, or as is."""
+    key = list(draw(st.sampled_from(["access", "marking"])))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(key) - 1))
+        how = draw(st.sampled_from(["upper", "delete", "insert", "replace", "swap"]))
+        letter = draw(st.sampled_from("abcegikmnrsx_-"))
+        if how == "upper":
+            key[at] = key[at].upper()
+        elif how == "delete" and len(key) > 3:
+            del key[at]
+        elif how == "insert":
+            key.insert(at, letter)
+        elif how == "replace":
+            key[at] = letter
+        elif at + 1 < len(key):
+            key[at], key[at + 1] = key[at + 1], key[at]
+    return "".join(key)
+
+
+@settings(max_examples=300, deadline=1000)
+@given(kind=st.sampled_from(sorted(KIND_PATHS)), key=restricting_key(), value=YAML_VALUES, quoted=st.booleans())
+@example(kind="article", key="access", value="public", quoted=False)
+@example(kind="article", key="marking", value=["CUI"], quoted=False)
+def test_a_restricting_key_publishes_only_when_it_says_exactly_public(kind, key, value, quoted):
+    """Whatever the key's spelling and value: public only for an article saying exactly ``access: public``
+    (any case of the value); else staff-only, and an error unless it is an exactly written restriction."""
+    required = "name" if kind == "person" else "title"
+    front = yaml.safe_dump({required: "X", key: value}, allow_unicode=True, default_style='"' if quoted else None)
+    doc, problems = parse_document(kind, "fms/fuzz" if kind == "article" else "fuzz", KIND_PATHS[kind], f"---\n{front}---\nBody.\n".encode())
+    says_public = kind == "article" and key == "access" and isinstance(value, str) and value.strip().lower() == "public"
+    assert doc.public is says_public, (front, doc.meta)
+    understood = kind == "article" and (
+        (key == "access" and isinstance(value, str) and value.strip().lower() in ("public", "staff"))
+        or (key == "marking" and isinstance(value, str) and bool(value.strip()))
+    )
+    assert any(p.severity == "error" for p in problems) is not understood, (front, [str(p) for p in problems])
+
+
 # -- the whole pipeline: folder -> check -> index -> pages --------------------------------------------
 
 BASE_TREE = {

@@ -155,3 +155,65 @@ def test_a_new_redirect_from_rerenders_the_pages_linking_to_the_earlier_slug(con
     sync(content_dir, index)
     html = index.get("article:fms/x", ["public"]).page.html
     assert 'href="/articles/fms/old-request"' in html and "Letter of Request" in html
+
+
+STAFF = ("public", "staff")
+
+
+def test_an_access_in_doubt_is_indexed_staff_only_for_every_kind(content_dir, index):
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/typo.md": "---\ntitle: Typo\nacess: staff\n---\nPlanted wombat words.\n",
+            "articles/fms/listed.md": "---\ntitle: Listed\nmarking: [CUI]\n---\nPlanted narwhal words.\n",
+            "people/pat.md": "---\nname: Pat Quill\naccess: staff\n---\nPlanted okapi bio.\n",
+            "areas/secret.md": "---\ntitle: Secret area\nAccess: staff\n---\nPlanted axolotl overview.\n",
+            "paths/inner.md": "---\ntitle: Inner path\nmarking: CUI\nsteps: [fms/letter-of-request]\n---\nPlanted dugong intro.\n",
+        },
+    )
+    report = sync(content_dir, index)
+    assert report.added == 5 and sum(p.severity == "error" for p in report.problems) == 5
+    for key, word in (
+        ("article:fms/typo", "wombat"),
+        ("article:fms/listed", "narwhal"),
+        ("person:pat", "okapi"),
+        ("area:secret", "axolotl"),
+        ("path:inner", "dugong"),
+    ):
+        assert index.get(key, ("public",)) is None and hits(index, word) == [], key
+        assert index.get(key, STAFF).access == "staff", key
+    assert [d.id for d in index.find(("public",), type="person")] == ["john-smith", "maria-delgado"]
+
+
+def test_a_symlink_to_a_staff_article_is_not_indexed_as_a_person(content_dir, index):
+    (content_dir / "people" / "x.md").symlink_to("../articles/eum/internal-checklist.md")
+    report = sync(content_dir, index)
+    assert index.get("person:x", STAFF) is None and report.added == 0
+    assert "people/x.md:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in map(str, report.problems)
+    assert hits(index, "quokka") == [] and index.get("article:eum/internal-checklist", STAFF).access == "staff"
+
+
+def test_a_new_reading_of_an_unchanged_file_re_records_its_access(content_dir, index):
+    """An index written before the reading of access became strict is corrected by the next update.
+
+    The earlier reading is played by the parse cache (which a release renames when parsing
+    changes): it says public for a file that is read as staff-only now.
+    """
+    import dataclasses
+    import pickle
+
+    from kb.sync import PARSE_CACHE
+
+    write_tree(content_dir, {"articles/fms/typo.md": "---\ntitle: Typo\nAccess: staff\n---\nPlanted wombat words.\n"})
+    sync(content_dir, index)
+    cache_file = index.directory / PARSE_CACHE
+    entries = pickle.loads(cache_file.read_bytes())  # noqa: S301 - the file this test's sync wrote
+    stamp, (doc, _) = entries["articles/fms/typo.md"]
+    entries["articles/fms/typo.md"] = (stamp, (dataclasses.replace(doc, meta={**doc.meta, "access": "public"}), ()))
+    cache_file.write_bytes(pickle.dumps(entries))
+    sync(content_dir, index)
+    assert hits(index, "wombat") == ["fms/typo"]  # as an earlier release indexed it
+    cache_file.unlink()  # the release's new cache name: nothing cached
+    report = sync(content_dir, index)
+    assert report.updated == 1 and hits(index, "wombat") == []
+    assert index.get("article:fms/typo", STAFF).access == "staff"

@@ -16,7 +16,8 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from ..kinds import FILE_KINDS
-from .model import ACCESS_LEVELS, Document, Problem, Step
+from .model import Document, Problem, Step
+from .restriction import RESTRICTABLE_KINDS, leading_lines, meant, restriction, stray
 
 # --- field coercion -------------------------------------------------------------
 
@@ -54,12 +55,6 @@ def _date(value: Any) -> dt.date:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise _Invalid("must be a date as YYYY-MM-DD") from None
-
-
-def _access(value: Any) -> str:
-    if str(value).strip().lower() not in ACCESS_LEVELS:
-        raise _Invalid("must be 'public' or 'staff'; treated as 'staff'")
-    return str(value).strip().lower()
 
 
 def _steps(value: Any) -> tuple[Step, ...]:
@@ -105,13 +100,11 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
         "areas": _list,
         "tags": _list,
         "experts": _list,
-        "access": _access,
         "review_by": _date,
         "related": _list,
         "aliases": _list,
         "countries": _list,
         "regions": _list,
-        "marking": _text,
         "sources": _list,
         "reviewed": _date,  # freshness (kb.freshness)
         "redirect_from": _list,  # earlier slugs of a moved or merged article: their addresses redirect here
@@ -133,14 +126,11 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
     },
     "path": {"title": _text, "summary": _text, "audience": _text, "steps": _steps},
 }
-_FALLBACKS: dict[str, Any] = {"access": "staff"}
 _REQUIRED = {kind.name: kind.required for kind in FILE_KINDS}
 
 
 # --- parsing ----------------------------------------------------------------------
 
-# An 'access:' or 'marking:' line in a file whose frontmatter was not found (indented '---' lines, say)
-_ACCESS_LINE = re.compile(r"^\s*(?:access|marking)\s*:", re.MULTILINE)
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w .:-]*?)\s*:", re.MULTILINE)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _YAML = YAMLHandler()
@@ -212,30 +202,8 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
     meta, yaml_problems = _load_yaml(relpath, front) if front is not None else ({}, [])
     problems += yaml_problems
     key_lines = {m.group(1): i + 1 for i, m in _lines_with_keys(front or "")}
-
-    schema = SCHEMAS[kind]
-    clean: dict[str, Any] = {}
-    for key, value in meta.items():
-        line = key_lines.get(key, 1)
-        if key not in schema:
-            continue
-        if value is None or value == "":
-            continue
-        try:
-            clean[key] = schema[key](value)
-        except _Invalid as exc:
-            problems.append(Problem(relpath, line, "error", f"'{key}' {exc}"))
-            if key in _FALLBACKS:
-                clean[key] = _FALLBACKS[key]
-    unknown = sorted(k for k in meta if k not in schema)
-    if unknown:
-        problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning", "unknown frontmatter keys ignored: " + ", ".join(unknown)))
-    if clean.get("marking"):  # a handling marking makes an article staff-only, whatever 'access' says
-        clean["access"] = "staff"
-    if "access" in schema and (yaml_problems or (front is None and _ACCESS_LINE.search(body[:2000]))):
-        # its access could not be read: safe by default, until the file is fixed
-        clean["access"] = "staff"
-        problems.append(Problem(relpath, 1, "error", "frontmatter not readable, so the article is kept staff-only until it is fixed"))
+    clean = _typed_fields(kind, relpath, meta, key_lines, problems)
+    clean.update(_restriction(kind, relpath, front, meta, yaml_problems, body, body_line, problems))
     if "steps" in clean:
         clean["steps"] = _with_step_lines(clean["steps"], front or "", key_lines.get("steps", 1))
 
@@ -255,6 +223,44 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
         meta=clean,
         meta_lines=key_lines,
     ), problems
+
+
+def _typed_fields(kind: str, relpath: str, meta: dict[str, Any], key_lines: dict[str, int], problems: list[Problem]) -> dict[str, Any]:
+    """The fields of ``kind``'s schema, typed; a bad value is left out with an error, unknown keys get a warning.
+
+    Keys that mean ``access`` or ``marking`` are ``kb.content.restriction``'s.
+    """
+    schema = SCHEMAS[kind]
+    clean: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key not in schema or value is None or value == "":
+            continue
+        try:
+            clean[key] = schema[key](value)
+        except _Invalid as exc:
+            problems.append(Problem(relpath, key_lines.get(key, 1), "error", f"'{key}' {exc}"))
+    unknown = sorted(k for k in meta if k not in schema and not meant(k))
+    if unknown:
+        problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning", "unknown frontmatter keys ignored: " + ", ".join(unknown)))
+    return clean
+
+
+def _restriction(
+    kind: str, relpath: str, front: str | None, meta: dict[str, Any], yaml_problems: list[Problem], body: str, body_line: int, problems: list[Problem]
+) -> dict[str, str]:
+    """``access`` (and ``marking``): staff-only whenever they are in doubt (see ``kb.content.restriction``)."""
+    if yaml_problems and kind in RESTRICTABLE_KINDS:  # its access could not be read: safe by default, until the file is fixed
+        problems.append(Problem(relpath, 1, "error", f"frontmatter not readable, so the {kind} is kept staff-only until it is fixed"))
+        return {"access": "staff"}
+    if yaml_problems:
+        fields, found = stray(kind, relpath, front or "", 1)
+    else:
+        fields, found = restriction(kind, relpath, meta, front or "")
+        if fields.get("access") != "staff":  # keys below a '---' that closed the frontmatter too early, or no frontmatter at all
+            loose, found_loose = stray(kind, relpath, body[:2000] if front is None else leading_lines(body), body_line)
+            fields, found = {**fields, **loose}, found + found_loose
+    problems += found
+    return fields
 
 
 def _lines_with_keys(front: str):

@@ -27,21 +27,22 @@ _Found = tuple[str, Path, str, "tuple[int, int] | None"]  # kind, file, path in 
 
 
 def _content_files(root: Path) -> tuple[list[_Found], list[Problem]]:
-    """The content files below ``root``, in name order; symlinks leading outside are refused.
+    """The content files below ``root``, in name order; symlinks are refused (``_link_problem``).
 
     One ``os.scandir`` pass: it also gives each file's modification time and size, which the
     parse cache compares, so an update with nothing to do costs one stat per file.
     """
     found: list[_Found] = []
     problems: list[Problem] = []
-    real_root = root.resolve()
     for folder, kind in KINDS.items():
-        if (root / folder).is_dir():
-            _scan(root, root / folder, folder, kind, real_root, found, problems)
+        if (root / folder).is_symlink():
+            problems.append(_link_problem(folder))
+        elif (root / folder).is_dir():
+            _scan(root / folder, folder, kind, found, problems)
     return found, problems
 
 
-def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path, found: list[_Found], problems: list[Problem]) -> None:
+def _scan(directory: Path, rel_dir: str, kind: str, found: list[_Found], problems: list[Problem]) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:
@@ -52,35 +53,33 @@ def _scan(root: Path, directory: Path, rel_dir: str, kind: str, real_root: Path,
         if entry.name.startswith("."):
             continue
         if entry.is_symlink():
-            if entry.is_dir():
-                problems.append(_link_problem(rel, path, real_root, folder=True))
-                continue
-            if not _inside(path, real_root):
-                problems.append(_link_problem(rel, path, real_root, folder=False))
-                continue
-        if entry.is_dir():
+            problems.append(_link_problem(rel))
+        elif entry.is_dir():
             if KIND_BY_NAME[kind].nested:  # articles may sit at any depth; other kinds are flat
-                _scan(root, path, rel, kind, real_root, found, problems)
+                _scan(path, rel, kind, found, problems)
         elif entry.name.lower().endswith(".md") and entry.is_file():
             found.append((kind, path, rel, _stamp(entry)))
 
 
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        path.resolve().relative_to(real_root)
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
+def _linked_part(root: Path, rel: str) -> str | None:
+    """The first part of ``rel`` (a path below ``root``) that is a symlink, or None."""
+    parts = rel.split("/")
+    for n in range(1, len(parts) + 1):
+        if (root.joinpath(*parts[:n])).is_symlink():
+            return "/".join(parts[:n])
+    return None
 
 
-def _link_problem(rel: str, link: Path, real_root: Path, folder: bool) -> Problem:
-    if folder and _inside(link, real_root):
-        return Problem(rel, 1, "warning", "symlinked folder not followed")
-    return Problem(rel, 1, "error", "symlink points outside the content folder, skipped")
+def _link_problem(rel: str) -> Problem:
+    """Any symlink below the content folder: one could show a staff-only article as a public profile
+    (``people/x.md -> ../articles/.../staff.md``) or read a file outside the folder."""
+    return Problem(rel, 1, "error", "symlink, skipped: the content folder may hold no symlinks (to files or folders)")
 
 
 def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem | None]:
     rel = path.relative_to(root).as_posix()
+    if path.is_symlink():  # the glossary and the place table too
+        return None, _link_problem(rel)
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -200,7 +199,6 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
 
 def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[str]) -> Content:
     """``load_content`` when told which files changed: reads only those (no walk of the folder)."""
-    real_root = root.resolve()
     paths = {p for p in cache.known_paths() if p not in (GLOSSARY_FILE, REGIONS_FILE)}
     paths |= {p for p in changed if p.lower().endswith(".md") and _kind_of(p)}
     problems: list[Problem] = []
@@ -213,9 +211,9 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
             if doc is not None:
                 documents.append(doc)
             continue
-        path = root / rel
-        if path.is_symlink() and not _inside(path, real_root):
-            doc, doc_problems = None, (_link_problem(rel, path, real_root, folder=False),)
+        path, linked = root / rel, _linked_part(root, rel)
+        if linked:
+            doc, doc_problems = None, (_link_problem(linked),)
         elif not path.is_file():
             continue  # deleted (or never a file): drops out of the cache too
         else:

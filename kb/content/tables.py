@@ -8,6 +8,7 @@ import yaml
 
 from .documents import _Invalid, _list, _text, _yaml_error, decode
 from .model import Command, GlossaryEntry, Problem
+from .restriction import meant
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -49,6 +50,11 @@ def parse_glossary(relpath: str, raw: bytes) -> tuple[list[GlossaryEntry], list[
         line = item.get("__line__", 1) if isinstance(item, dict) else 1
         if not isinstance(item, dict) or not str(item.get("term") or "").strip():
             problems.append(Problem(relpath, line, "error", "entry without a 'term', skipped"))
+            continue
+        restricting = sorted(str(k) for k in item if meant(str(k)))
+        if restricting:  # every glossary entry is shown to everyone: one meant to be restricted is left out
+            message = f"'{restricting[0]}': glossary entries cannot be restricted, so this one is left out until the key is removed"
+            problems.append(Problem(relpath, line, "error", message))
             continue
         unknown = sorted(set(item) - {"term", "expansion", "definition", "see", "__line__"})
         if unknown:

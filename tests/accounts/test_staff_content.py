@@ -269,3 +269,44 @@ class TestHistoryInGit:
         else:
             assert "Articles changed most" not in person
             assert not SECRETS.search(history) and not SECRETS.search(person)
+
+
+DOUBTFUL = {  # access misspelled or malformed
+    "articles/fms/misspelled.md": "---\ntitle: Misspelled access\nAccess: staff\n---\nThe wallaby procedure.\n",
+    "articles/fms/listed-marking.md": "---\ntitle: Listed marking\nmarking: [CUI]\n---\nThe pangolin procedure.\n",
+    "articles/fms/typo.md": "---\ntitle: Typo in the key\nacess: staff\n---\nThe capybara procedure.\n",
+}
+WORDS = {"fms/misspelled": "wallaby", "fms/listed-marking": "pangolin", "fms/typo": "capybara"}
+
+
+class TestAccessInDoubt:
+    """Issue 17: articles whose access was misspelled or malformed, and a person that is a symlink to the
+    staff article, as the real index holds them: staff-only (the link: nowhere), not public."""
+
+    @pytest.fixture
+    def content_dir(self, tmp_path):
+        content = write_tree(write_tree(tmp_path / "content", {**SAMPLE, **EXTRA}), DOUBTFUL)
+        (content / "people" / "linked.md").symlink_to("../articles/eum/internal-checklist.md")
+        return content
+
+    def test_pages_search_and_api(self, client, reader):
+        planted = re.compile("|".join(WORDS.values()), re.IGNORECASE)
+        for slug, word in WORDS.items():
+            for url in (f"/articles/{slug}", f"/api/articles/{slug}"):
+                response = client.get(url)
+                assert response.status_code == (200 if reader else 404), url
+                assert (word in response.get_data(as_text=True)) is reader, url
+            ids = [r["id"] for r in client.get("/api/search", query_string={"q": word}).get_json()["results"]]
+            assert ids == ([slug] if reader else []), word
+            html = without_query(body(client, f"/search?q={word}"), word)
+            assert (slug in html) is reader, word
+        listing = body(client, "/areas/fms")
+        assert ("Misspelled access" in listing) is reader and "Letter of Request" in listing
+        if not reader:
+            assert not planted.search(listing) and not planted.search(body(client, "/feed.atom"))
+
+    def test_the_linked_person_is_nowhere(self, client, reader):
+        assert client.get("/people/linked").status_code == 404
+        assert client.get("/api/people/linked").status_code == 404
+        ids = [r["id"] for r in client.get("/api/search", query_string={"q": "quokka"}).get_json()["results"]]
+        assert ids == (["eum/internal-checklist"] if reader else [])
