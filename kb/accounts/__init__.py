@@ -7,6 +7,9 @@ rest of the app learns who reads (``kb.web.context.current_reader``).
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..access import ANONYMOUS, Reader
@@ -37,12 +40,42 @@ migrate = Migrate()
 def database_uri(url: str | None, instance: Path) -> str:
     """``KB_DATABASE_URL``, with PostgreSQL URLs sent to psycopg 3; default a SQLite file in the instance folder."""
     if not url:
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new instance folder: its owner's only
         return f"sqlite:///{instance / DATABASE_FILE}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def keep_private(uri: str, logger: logging.Logger) -> None:
+    """A SQLite database holds password hashes: its file is created readable by its owner only (0600,
+    before SQLite would create it 0644), and an existing one readable by others is tightened."""
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite takes an empty file as an empty database
+        return
+    except FileExistsError:
+        pass
+    except OSError:  # no such folder, or read-only: SQLite says so when it connects
+        return
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):  # SQLite gives these the database's mode
+        _tighten(file, logger)
+
+
+def _tighten(path: Path, logger: logging.Logger) -> None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            path.chmod(0o600)
+            logger.warning("%s was readable by others (mode %03o): now 600", path, mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logger.warning("%s is readable by others and could not be made private (chmod 600 it): %s", path, exc)
 
 
 def engine_options(uri: str) -> dict[str, Any]:
@@ -88,6 +121,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     cfg = app.config
     cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"], Path(app.instance_path))
+    keep_private(cfg["SQLALCHEMY_DATABASE_URI"], app.logger)
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(cfg["SQLALCHEMY_DATABASE_URI"]))
     cfg.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
     db.init_app(app)

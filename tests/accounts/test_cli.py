@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
+import stat
+
 import pytest
 from sqlalchemy import inspect
 
+from kb import create_app
 from kb.accounts.models import db
-from kb.accounts.service import find_user
+from kb.accounts.service import add_user, find_user
 
-from .conftest import PASSWORD, Auth
+from .conftest import PASSWORD, Auth, close_app
 
 
 def test_users_add_with_password_stdin_then_sign_in(app, runner):
@@ -109,3 +115,56 @@ def test_an_admin_may_go_once_another_admin_is_active(app, runner):
     refused = runner.invoke(args=["kb", "users", "set-role", "ed@example.mil", "reader"])  # ada is disabled: ed is the last
     assert refused.exit_code == 1 and "ed@example.mil is the last active admin" in refused.output
     assert runner.invoke(args=["kb", "users", "set-role", "ada@example.mil", "reader"]).exit_code == 0  # a disabled admin counts for nothing
+
+
+@pytest.fixture
+def usual_umask():
+    """Files created 0644 unless asked otherwise, as on most servers."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_db_upgrade_creates_the_database_file_readable_by_its_owner_only(tmp_path, content_dir, index, usual_umask):
+    """Issue 17: the default SQLite file (password hashes inside) was created 0644."""
+    instance = tmp_path / "new-instance"
+    app = create_app(
+        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index.directory), "INSTANCE_DIR": str(instance), "PASSWORD_PROFILE": "cheapest"}
+    )
+    try:
+        result = app.test_cli_runner().invoke(args=["kb", "db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            add_user(app.extensions["kb.passwords"], "new@example.mil", "New Person", "reader", PASSWORD)
+            assert find_user("new@example.mil").name == "New Person"
+            database = instance / "kb.sqlite3"
+            assert sorted(p.name for p in instance.glob("kb.sqlite3*")) == ["kb.sqlite3", "kb.sqlite3-shm", "kb.sqlite3-wal"]
+            assert {p.name: mode(p) for p in instance.glob("kb.sqlite3*")} == dict.fromkeys(["kb.sqlite3", "kb.sqlite3-shm", "kb.sqlite3-wal"], 0o600)
+        assert mode(instance) == 0o700 and mode(instance / "secret_key") == 0o600 and database.stat().st_size > 0
+    finally:
+        close_app(app)
+
+
+def test_app_start_tightens_a_database_file_readable_by_others(tmp_path, content_dir, index, usual_umask, caplog):
+    database = tmp_path / "data" / "accounts.sqlite3"
+    database.parent.mkdir()
+    sqlite3.connect(database).close()
+    os.chmod(database, 0o644)
+    with caplog.at_level(logging.WARNING):
+        app = create_app(
+            {
+                "CONTENT_DIR": str(content_dir),
+                "INDEX_DIR": str(index.directory),
+                "INSTANCE_DIR": str(tmp_path / "i"),
+                "DATABASE_URL": f"sqlite:///{database}",
+            }
+        )
+    try:
+        assert mode(database) == 0o600
+        assert f"{database} was readable by others (mode 644): now 600" in caplog.text
+    finally:
+        close_app(app)
