@@ -10,7 +10,7 @@ import json
 import pytest
 
 from kb import create_app
-from kb.freshness import ReviewFacts, flags, parse_sources, report
+from kb.freshness import ReviewFacts, flags, load_sources, parse_sources, report
 from kb.index import Doc, SearchIndex
 from kb.sync import sync
 
@@ -175,3 +175,15 @@ def test_a_change_to_sources_yml_reaches_the_articles_citing_it(tmp_path, conten
         {"id": "SAMM C5.1", "changed": "2026-02-01", "note": "E-Change 600"},
     )
     index.close()
+
+
+def test_a_symlinked_sources_file_is_refused(tmp_path):
+    """As everywhere in the content folder: no symlinks (issue 17)."""
+    (tmp_path / "elsewhere.yml").write_text("- id: SAMM C5.1\n  changed: 2026-01-01\n")
+    (tmp_path / "sources.yml").symlink_to(tmp_path / "elsewhere.yml")
+    sources, problems, _ = load_sources(tmp_path)
+    assert sources == {}
+    assert [str(p) for p in problems] == ["sources.yml:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)"]
+    (tmp_path / "sources.yml").unlink()
+    (tmp_path / "sources.yml").write_text("- id: SAMM C5.1\n  changed: 2026-01-01\n")
+    assert list(load_sources(tmp_path)[0]) == ["SAMM C5.1"]
