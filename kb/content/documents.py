@@ -17,7 +17,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from ..kinds import FILE_KINDS
 from .model import Document, Problem, Step
-from .restriction import RESTRICTABLE_KINDS, leading_lines, meant, restriction, stray
+from .restriction import meant, restriction
 
 # --- field coercion -------------------------------------------------------------
 
@@ -198,12 +198,14 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
     text, problems = decode(relpath, raw)
     if text is None:
         return None, problems
-    front, body, body_line = _split_frontmatter(text)
+    front, body, body_line = parts = _split_frontmatter(text)
     meta, yaml_problems = _load_yaml(relpath, front) if front is not None else ({}, [])
     problems += yaml_problems
     key_lines = {m.group(1): i + 1 for i, m in _lines_with_keys(front or "")}
     clean = _typed_fields(kind, relpath, meta, key_lines, problems)
-    clean.update(_restriction(kind, relpath, front, meta, yaml_problems, body, body_line, problems))
+    restricted, restriction_problems = restriction(kind, relpath, parts, None if yaml_problems else meta)
+    clean.update(restricted)
+    problems += restriction_problems
     if "steps" in clean:
         clean["steps"] = _with_step_lines(clean["steps"], front or "", key_lines.get("steps", 1))
 
@@ -243,24 +245,6 @@ def _typed_fields(kind: str, relpath: str, meta: dict[str, Any], key_lines: dict
     if unknown:
         problems.append(Problem(relpath, key_lines.get(unknown[0], 1), "warning", "unknown frontmatter keys ignored: " + ", ".join(unknown)))
     return clean
-
-
-def _restriction(
-    kind: str, relpath: str, front: str | None, meta: dict[str, Any], yaml_problems: list[Problem], body: str, body_line: int, problems: list[Problem]
-) -> dict[str, str]:
-    """``access`` (and ``marking``): staff-only whenever they are in doubt (see ``kb.content.restriction``)."""
-    if yaml_problems and kind in RESTRICTABLE_KINDS:  # its access could not be read: safe by default, until the file is fixed
-        problems.append(Problem(relpath, 1, "error", f"frontmatter not readable, so the {kind} is kept staff-only until it is fixed"))
-        return {"access": "staff"}
-    if yaml_problems:
-        fields, found = stray(kind, relpath, front or "", 1)
-    else:
-        fields, found = restriction(kind, relpath, meta, front or "")
-        if fields.get("access") != "staff":  # keys below a '---' that closed the frontmatter too early, or no frontmatter at all
-            loose, found_loose = stray(kind, relpath, body[:2000] if front is None else leading_lines(body), body_line)
-            fields, found = {**fields, **loose}, found + found_loose
-    problems += found
-    return fields
 
 
 def _lines_with_keys(front: str):

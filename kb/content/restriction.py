@@ -5,8 +5,9 @@ it staff-only and is an error on the line of the key: a key that means ``access`
 but is written otherwise (``Access``, ``ACCESS``, ``acess``, ``markings``, ``access_level``), a
 value that is not exactly understood (``marking: [CUI]``, ``marking: {level: CUI}``,
 ``access: yes``, an empty one), a key given twice (YAML would keep the last silently), such a
-key on a kind that cannot be restricted (areas, people, paths), and an access key seen in
-frontmatter that cannot be read.
+key on a kind that cannot be restricted (areas, people, paths; ``kb.content.tables`` leaves such a
+glossary entry out), such a key on a line below the frontmatter or in frontmatter that cannot be
+read, and any article whose frontmatter cannot be read.
 """
 
 from __future__ import annotations
@@ -43,11 +44,26 @@ def meant(key: str) -> str | None:
     return None
 
 
-def restriction(kind: str, relpath: str, meta: dict[str, Any], front: str) -> tuple[dict[str, str], list[Problem]]:
-    """The ``access`` and ``marking`` fields of a document whose frontmatter was read.
+def restriction(kind: str, relpath: str, parts: tuple[str | None, str, int], meta: dict[str, Any] | None) -> tuple[dict[str, str], list[Problem]]:
+    """The ``access`` and ``marking`` fields of a document, and the problems that keep it staff-only.
 
-    ``front`` is the frontmatter's text (its line 0 is the file's line 1), for the lines of the keys.
+    ``parts`` is the file split into (frontmatter text or None, body, the body's first line);
+    ``meta`` the frontmatter read, None when it could not be read.
     """
+    front, body, body_line = parts
+    if meta is None and kind in RESTRICTABLE_KINDS:  # its access could not be read: safe by default, until the file is fixed
+        return {"access": "staff"}, [Problem(relpath, 1, "error", f"frontmatter not readable, so the {kind} is kept staff-only until it is fixed")]
+    if meta is None:
+        return _stray(kind, relpath, front or "", 1)
+    fields, problems = _from_keys(kind, relpath, meta, front or "")
+    if fields.get("access") != "staff":  # keys below a '---' that closed the frontmatter too early, or no frontmatter at all
+        loose, loose_problems = _stray(kind, relpath, body[:2000] if front is None else body.split("\n\n", 1)[0], body_line)
+        fields, problems = {**fields, **loose}, problems + loose_problems
+    return fields, problems
+
+
+def _from_keys(kind: str, relpath: str, meta: dict[str, Any], front: str) -> tuple[dict[str, str], list[Problem]]:
+    """From the keys of frontmatter that was read (``front``: its text, line 0 being the file's line 1)."""
     lines = _lines_of_keys(front)
     fields: dict[str, str] = {}
     problems = []
@@ -89,7 +105,7 @@ def _lines_of_keys(front: str) -> dict[str, list[int]]:
     return lines
 
 
-def stray(kind: str, relpath: str, text: str, first_line: int) -> tuple[dict[str, str], list[Problem]]:
+def _stray(kind: str, relpath: str, text: str, first_line: int) -> tuple[dict[str, str], list[Problem]]:
     """Staff-only when a line of ``text`` (frontmatter that could not be read, or the start of a body)
     looks like an access or marking key: the author meant to restrict the document, and it was not read."""
     key = _ANY_KEY.search(text)
@@ -100,8 +116,3 @@ def stray(kind: str, relpath: str, text: str, first_line: int) -> tuple[dict[str
     line = first_line + text.count("\n", 0, key.start())
     message = f"'{key.group(2)}' could not be read (broken frontmatter, or a line outside it); the {kind} is kept staff-only until it is fixed"
     return {"access": "staff"}, [Problem(relpath, line, "error", message)]
-
-
-def leading_lines(body: str) -> str:
-    """The body up to its first blank line: where keys land when the frontmatter's closing '---' came too early."""
-    return body.split("\n\n", 1)[0]
