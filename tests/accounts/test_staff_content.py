@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from urllib.parse import urlencode
 
 import pytest
 
@@ -168,6 +169,31 @@ def test_did_you_mean(client, reader):
         else:
             assert data["suggestion"] is None and "Did you mean" not in html
             assert right not in html.lower() and data["total"] == 0
+
+
+def misspellings(word: str) -> list[str]:
+    """A letter dropped, doubled, swapped with the next or replaced: what a hunter types."""
+    cut = [word[:i] + word[i + 1 :] for i in range(1, len(word))]
+    doubled = [word[: i + 1] + word[i] + word[i + 1 :] for i in range(1, len(word))]
+    swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)]
+    return list(dict.fromkeys(cut + doubled + swapped + [word[:-1] + "x"]))
+
+
+@pytest.mark.parametrize("planted", ["zebra", "quokka", "narwhal"])
+def test_did_you_mean_beside_public_words_never_offers_a_planted_word(client, reader, planted):
+    """The public word finds pages, so the corrected query would too: a staff-only word must not
+    be in the anonymous reader's spelling dictionary at all."""
+    offered = []
+    for typo in misspellings(planted):
+        for q in (f"{typo} visits", f"{typo} letter request"):
+            data = client.get("/api/search", query_string={"q": q}).get_json()
+            html = body(client, "/search?" + urlencode({"q": q})).replace(typo, "")  # echoed back as typed
+            offered.append(data["suggestion"])
+            if not reader:
+                assert data["total"] > 0 and data["suggestion"] is None, q  # the public word found pages
+                assert not SECRETS.search(html) and "Did you mean" not in html, q
+    if reader:
+        assert sum(1 for s in offered if s and planted in s) >= len(offered) // 2, offered
 
 
 @pytest.mark.parametrize(
