@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 CONTACT_FIELDS = ("email", "phone", "location")  # personal data of people: signed-in readers only
 ROLES = ("reader", "editor", "admin")  # each role can do what the ones before it can
-LEVELS = ("public", "staff")  # every ``access`` value a document has in the index
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ ANONYMOUS = Reader()
 
 def levels(reader: Reader) -> tuple[str, ...]:
     """The ``access`` values of the documents this reader may see."""
-    return LEVELS if reader.staff else ("public",)
+    return ("public", "staff") if reader.staff else ("public",)
 
 
 def can_see_contact(reader: Reader) -> bool:

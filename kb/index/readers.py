@@ -22,7 +22,7 @@ from whoosh.query import Term
 from whoosh.reading import TermNotFound
 
 from .. import ranking
-from ..access import LEVELS
+from ..content.model import ACCESS_LEVELS
 from ..ranking import FieldStats, Postings, term_scores
 from .phrases import places_of, segment_matches
 from .schema import FIELD_BOOSTS, Doc, spell_field, stored_doc, term_text
@@ -318,7 +318,7 @@ class Readers:
                 leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
                 for leaf in leaves:
                     self._segments.lengths(leaf)
-                    for level in LEVELS:  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
+                    for level in ACCESS_LEVELS:  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
                         self._segments.spelling(leaf, spell_field(level))
                 terms = [(leaf, f, term_text(t)) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)]
                 budget = PRELOAD_BYTES

@@ -20,7 +20,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TE
 from whoosh.lang import stemmer_for_language
 
 from .. import kinds
-from ..access import LEVELS
+from ..content.model import ACCESS_LEVELS
 from ..facets import BY_FIELD, FACETS
 
 # Text fields searched by every query, with their BM25F weights.
@@ -126,7 +126,7 @@ def build_schema() -> Schema:
         summary=TEXT(analyzer=english, stored=True),
         keywords=TEXT(analyzer=english),
         body=TEXT(analyzer=english, stored=True),
-        **{spell_field(level): WordSet() for level in LEVELS},
+        **{spell_field(level): WordSet() for level in ACCESS_LEVELS},
         title_ac=NGRAMWORDS(minsize=1, maxsize=SUGGEST_MAX, at="start"),
         sort_title=ID(sortable=True),
         order=NUMERIC(sortable=True, stored=True),
@@ -139,7 +139,7 @@ def build_schema() -> Schema:
 def spell_field(access: str) -> str:
     """The spelling dictionary of one access level: "did you mean" offers a reader only the
     words of documents it may see (a document of an unknown level counts as staff-only)."""
-    return f"spell_{access if access in LEVELS else 'staff'}"
+    return f"spell_{access if access in ACCESS_LEVELS else 'staff'}"
 
 
 def facet_value(field_name: str, value: str) -> str:
