@@ -147,6 +147,10 @@ class Library:
         """The articles changed last, newest first (optionally of one area), as this reader may see them."""
         return self._find(sort="-updated", limit=limit, type="article", **({"areas": area} if area else {}))
 
+    def article_slugs(self) -> frozenset[str]:
+        """The slugs, current and earlier (``redirect_from``), of every article this reader may see."""
+        return self.cached("article-slugs", lambda: frozenset(s for a in self.documents("article") for s in (a.id, *a.values.get("moved_from", ()))))
+
     def documents(self, kind: str) -> list[Doc]:
         """Every document of ``kind`` this reader may see, by title (the sitemap, the freshness report)."""
         return self._find(type=kind)
