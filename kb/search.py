@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import facets
 from .access import Reader, levels
+from .contacts import CONTACT
 from .index import OPERATORS, STOP_WORDS, Hit, ResultSet, SearchIndex
 
 MAX_PER_PAGE = 50
@@ -156,10 +157,9 @@ def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expa
 
 # --- contact data in queries -----------------------------------------------------------
 
-# An email address or a phone number is never indexed (contact data is personal), so a query
-# naming one is searched as an exact phrase, which finds nothing, instead of as its words
-# ("maria", "delgado" …), which would find the person it belongs to.
-CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\(?\d[\d\s().-]{5,}\d")
+# An email address or a phone number is never indexed in people's text (contact data is
+# personal, ``kb.contacts``), so a query naming one is searched as an exact phrase, which finds
+# no one, instead of as its words ("maria", "delgado" …), which would find the person it belongs to.
 
 
 def quote_contacts(text: str) -> str:
