@@ -144,14 +144,22 @@ def file_facts(commits: list[Commit] | None, in_repository: bool) -> dict:
     }
 
 
-def show(content_dir: Path | str, sha: str, path: str) -> str:
-    """The patch of one commit for one file (``git show``), as text.
+def versions(content_dir: Path | str, sha: str, path: str) -> tuple[str | None, str | None]:
+    """(the file before commit ``sha``, the file after it) as text; None where it did not exist.
 
     ``sha`` must be hex (``is_sha``) and ``path`` a known content path: callers check both.
+    Before a repository's first commit, or when git cannot read it, a side is None too.
     """
     if not is_sha(sha) or path.startswith("-") or ".." in Path(path).parts or Path(path).is_absolute():
         raise GitError("refused: not a commit id and a content path")
-    return _git(content_dir, "show", "--no-color", "--no-ext-diff", "--no-textconv", "--format=", "--relative", "--end-of-options", sha, "--", path)
+    return _blob(content_dir, f"{sha}^:{path}"), _blob(content_dir, f"{sha}:{path}")
+
+
+def _blob(content_dir: Path | str, name: str) -> str | None:
+    try:
+        return _git(content_dir, "cat-file", "blob", "--end-of-options", name)
+    except GitError:
+        return None
 
 
 def has_remote(content_dir: Path | str) -> bool:

@@ -1,12 +1,14 @@
 """An article's history and one commit's change to it, for the History and diff pages.
 
 The history comes from the page data stored at index time (one ``git log`` pass for all
-files); only the diff page runs git, once, for a commit that is in that stored list and
-the article's own path, so a request can name nothing else.
+files); only the diff page runs git, for a commit that is in that stored list and the
+article's own path, so a request can name nothing else. The diff is made here from the
+file before and after the commit, both first masked for the reader (``SlugMask``).
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
 
 from . import git
+from .content import parse_document
 from .index import Doc
+from .slugmask import SlugMask
 
 
 class UnknownCommit(LookupError):
@@ -29,26 +33,56 @@ class UnknownCommit(LookupError):
 class CommitDiff:
     commit: dict[str, Any]
     html: Markup  # Pygments' rendering: every character of the patch escaped
+    withheld: bool = False  # the article was staff-only before or after it: not shown to this reader
 
 
-def commits_of(doc: Doc) -> list[dict[str, Any]]:
-    """The stored commits that touched an article, newest first (empty without git)."""
-    return list(doc.page.git.get("commits", []))
+def commits_of(doc: Doc, mask: SlugMask | None = None) -> list[dict[str, Any]]:
+    """The stored commits that touched an article, newest first (empty without git); with
+    ``mask``, their messages name no article the reader may not see."""
+    commits = doc.page.git.get("commits", [])
+    return [mask.commit(c, doc.page.path) for c in commits] if mask else list(commits)
 
 
-def commit_diff(content_dir: Path | str, doc: Doc, sha: str) -> CommitDiff:
-    """The change ``sha`` made to this article's file; raises UnknownCommit for any other id."""
+def commit_diff(content_dir: Path | str, doc: Doc, sha: str, mask: SlugMask | None = None) -> CommitDiff:
+    """The change ``sha`` made to this article's file; raises UnknownCommit for any other id.
+
+    ``mask`` is for a reader who may not see every article: links and slugs of the others
+    are masked on both sides, and a change made while the article was staff-only is withheld.
+    """
     if not git.is_sha(sha):
         raise UnknownCommit(sha)
-    commit = next((c for c in commits_of(doc) if c["sha"] == sha), None)
+    commit = next((c for c in commits_of(doc, mask) if c["sha"] == sha), None)
     if commit is None:
         raise UnknownCommit(sha)
     try:
-        patch = git.show(content_dir, sha, doc.page.path)
+        before, after = git.versions(content_dir, sha, doc.page.path)
     except git.GitError as exc:
         raise UnknownCommit(f"{sha}: {exc}") from exc
+    if before is None and after is None:
+        raise UnknownCommit(f"{sha}: {doc.page.path} is in neither side")
+    if mask is not None:
+        if not (_public(doc, before) and _public(doc, after)):
+            return CommitDiff(commit, Markup(""), withheld=True)
+        before, after = (mask.text(side, doc.page.path) if side else side for side in (before, after))
+    patch = _patch(doc.page.path, before, after)
     rendered = highlight(patch or "(no textual change)\n", DiffLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True))
     return CommitDiff(commit, Markup(rendered))  # noqa: S704 - Pygments escapes every character of the patch
+
+
+def _public(doc: Doc, text: str | None) -> bool:
+    """Was this version of the article public (as the loader reads it: a marking, or frontmatter
+    it cannot read, makes it staff-only)? A side where the file did not exist shows nothing."""
+    if text is None:
+        return True
+    parsed, _ = parse_document("article", doc.id, doc.page.path, text.encode("utf-8"))
+    return parsed is not None and parsed.public
+
+
+def _patch(path: str, before: str | None, after: str | None) -> str:
+    """A unified diff as ``git show`` prints one (three lines of context)."""
+    old, new = (side.splitlines(keepends=True) if side else [] for side in (before, after))
+    lines = difflib.unified_diff(old, new, "a/" + path if before is not None else "/dev/null", "b/" + path if after is not None else "/dev/null")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def edit_url(template: str | None, path: str) -> str | None:

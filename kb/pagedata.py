@@ -46,8 +46,10 @@ class Language:
 
 @dataclass(frozen=True)
 class PersonData(Body):
-    """A profile. ``email``, ``phone`` and ``location`` are personal data: signed-in readers only."""
+    """A profile. ``email``, ``phone``, ``location`` and ``contact_html`` are personal data:
+    signed-in readers only (``kb.pages.Library.person`` empties them for anyone else)."""
 
+    contact_html: str  # the bio as written, with the contact data ``html`` hides; "" when it has none
     position: str
     organization: str
     sco: str  # the Security Cooperation Office they serve in, if any

@@ -125,19 +125,25 @@ class Library:
 
     def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)
-        hidden = () if can_see_contact(self.reader) else CONTACT_FIELDS
-        facts = dataclasses.replace(doc.page, **dict.fromkeys(hidden, ""))
+        facts = self._profile(doc.page)
         articles = self._find(type="article", experts=person_id)
         paths = {p.id: p for a in articles for p in self._find(type="path", links=a.id)}  # paths through them
         return PersonPage(
             doc,
             facts,
-            bool(hidden),
+            not can_see_contact(self.reader),
             self._many("area", doc.areas),
             articles,
             sorted(paths.values(), key=lambda p: p.title.casefold()),
             self.most_changed(person_id),
         )
+
+    def _profile(self, person: PersonData) -> PersonData:
+        """The profile as this reader may see it: with the bio as written (contact data included)
+        for signed-in staff; without the contact fields and that bio for anyone else."""
+        if can_see_contact(self.reader):
+            return dataclasses.replace(person, html=person.contact_html or person.html)
+        return dataclasses.replace(person, **dict.fromkeys((*CONTACT_FIELDS, "contact_html"), ""))
 
     def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
         return self.cached("glossary-page", self._glossary)
@@ -146,6 +152,10 @@ class Library:
     def recent_articles(self, limit: int, area: str | None = None) -> list[Doc]:
         """The articles changed last, newest first (optionally of one area), as this reader may see them."""
         return self._find(sort="-updated", limit=limit, type="article", **({"areas": area} if area else {}))
+
+    def article_slugs(self) -> frozenset[str]:
+        """The slugs, current and earlier (``redirect_from``), of every article this reader may see."""
+        return self.cached("article-slugs", lambda: frozenset(s for a in self.documents("article") for s in (a.id, *a.values.get("moved_from", ()))))
 
     def documents(self, kind: str) -> list[Doc]:
         """Every document of ``kind`` this reader may see, by title (the sitemap, the freshness report)."""

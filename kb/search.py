@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import facets
 from .access import Reader, levels
+from .contacts import CONTACT
 from .index import OPERATORS, STOP_WORDS, Hit, ResultSet, SearchIndex
 
 MAX_PER_PAGE = 50
@@ -156,10 +157,9 @@ def glossary_matches(text: str, glossary: Mapping[str, list[str]]) -> tuple[Expa
 
 # --- contact data in queries -----------------------------------------------------------
 
-# An email address or a phone number is never indexed (contact data is personal), so a query
-# naming one is searched as an exact phrase, which finds nothing, instead of as its words
-# ("maria", "delgado" …), which would find the person it belongs to.
-CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\(?\d[\d\s().-]{5,}\d")
+# An email address or a phone number is never indexed in people's text (contact data is
+# personal, ``kb.contacts``), so a query naming one is searched as an exact phrase, which finds
+# no one, instead of as its words ("maria", "delgado" …), which would find the person it belongs to.
 
 
 def quote_contacts(text: str) -> str:
@@ -193,19 +193,21 @@ def _plain_words(text: str) -> list[str]:
     return [w for w in re.findall(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])", text) if w.casefold() not in OPERATORS | STOP_WORDS]
 
 
-def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]]) -> str | None:
+def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, list[str]], access: tuple[str, ...]) -> str | None:
     """The query with unknown words corrected, or None.
 
-    Only a word that occurs in no document is corrected (one dictionary lookup per word) and
-    glossary terms never are; ``search`` asks only when the query found little.
+    Only a word that occurs in no document of the reader's access levels is corrected, from
+    the words of those documents alone, and only to a word that finds on its own something
+    the reader may see (so never to a word of a staff-only article, even one just made
+    staff-only); glossary terms never are. ``search`` asks only when the query found little.
     """
     known_terms = {t.casefold() for t in glossary}
     corrected = text
     for word in _plain_words(text):
         if word.casefold() in known_terms:
             continue
-        better = index.correct(word)
-        if better and better != word.casefold():
+        better = index.correct(word, access)
+        if better and better != word.casefold() and index.search([better], access, (), 1, 1, facets=()).total:
             corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", better, corrected, count=1)
     return corrected if corrected != text else None
 
@@ -253,7 +255,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, people: P
         results = index.search(variants, access, request.filters, request.page, request.per_page)
     suggestion = None
     spelled = asked or text  # of a "who knows" question, only the topic is spelled
-    candidate = spelling_suggestion(index, spelled, glossary) if results.total < SUGGEST_BELOW else None
+    candidate = spelling_suggestion(index, spelled, glossary, access) if results.total < SUGGEST_BELOW else None
     candidate = text.replace(spelled, candidate) if candidate else None
     if candidate:
         better = index.search(acronyms.variants(candidate), access, request.filters, 1, 1, facets=())  # only its total counts

@@ -7,9 +7,9 @@ links to changed; everything else keeps its stored rendering.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
-import html
 import multiprocessing
 import os
 import time
@@ -21,6 +21,7 @@ from typing import Any
 
 from .access import CONTACT_FIELDS
 from .catalog import Catalog
+from .contacts import redact, redact_html, redact_markdown
 from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
 from .facets import fold_all
 from .freshness import Source, load_sources
@@ -30,7 +31,7 @@ from .index.building import PART_DOCUMENTS
 from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
 from .places import Places
 
-RENDER_VERSION = "7"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "8"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache-3.pickle"  # in the index folder; a new name when parsing changes (3: access and marking read strictly)
 WORDS_PER_MINUTE = 200
 
@@ -213,24 +214,24 @@ class _Recorder:
         return Record(**common, summary=doc.get("summary", ""), facets={"area": (doc.id,)}, order=doc.get("order", 100), page=AreaData(**body))
 
     def _person(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
-        # contact data (email, phone, location) stays in the page data only: never in a searchable
-        # field, a snippet or the bio shown to anonymous readers, even where the bio repeats it
-        common = {**common, "body": _without_contacts(common["body"], doc)}
-        body = {**body, "html": _without_contacts(body["html"], doc, escaped=True)}
+        # Contact data (the email, phone and location fields, and any address or phone number in
+        # the person's text) is never in a searchable field or a snippet, and only the bio as
+        # written (``contact_html``) has it, for signed-in staff: the rest is redacted for everyone.
+        common, body = self._without_contacts(doc, common, body)
         languages = tuple(Language(item["name"], item["level"]) for item in doc.get("languages", ()))
         page = PersonData(
             **body,
-            position=doc.get("title", ""),
-            organization=doc.get("organization", ""),
-            sco=doc.get("sco", ""),
+            position=redact(doc.get("title", "")),
+            organization=redact(doc.get("organization", "")),
+            sco=redact(doc.get("sco", "")),
             email=doc.get("email", ""),
             phone=doc.get("phone", ""),
             location=doc.get("location", ""),
-            expertise=doc.get("expertise", ()),
+            expertise=tuple(redact(e) for e in doc.get("expertise", ())),
             regions=self.regions_of(doc),
             countries=doc.get("countries", ()),
             languages=languages,
-            certification=doc.get("certification", ""),
+            certification=redact(doc.get("certification", "")),
         )
         names = tuple(language.name for language in languages)
         summary = role(page.position, page.organization)
@@ -254,6 +255,20 @@ class _Recorder:
         }
         return Record(**common, summary=summary, keywords=keywords, facets=facets, page=page)
 
+    def _without_contacts(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(record fields, page data fields) of a person without contact data; the bio as written
+        is kept apart as ``contact_html`` when it has any."""
+        own = [doc.get(key) for key in CONTACT_FIELDS if doc.get(key)]
+        public = {"text": common["body"], "html": body["html"], "headings": body["headings"]}
+        source = redact_markdown(doc.body, own)
+        if source != doc.body:  # rendered again, so headings and their anchors lose it too
+            rendered = self.catalog.render(dataclasses.replace(doc, body=source))
+            public = {"text": rendered.text, "html": rendered.html, "headings": rendered.headings}
+        public_html = redact_html(public["html"], own)  # and what the Markdown spelled with entities
+        common = {**common, "title": redact(doc.title), "body": redact(public["text"], own)}
+        contact_html = body["html"] if public_html != body["html"] else ""
+        return common, {**body, "html": public_html, "headings": public["headings"], "contact_html": contact_html}
+
     @staticmethod
     def _glossary(source: _Source) -> Record:
         senses = tuple(Sense(s.expansion, s.definition, s.see) for s in source.senses)
@@ -270,20 +285,6 @@ class _Recorder:
             digest=source.digest,
             page=page,
         )
-
-
-CONTACT_PLACEHOLDER = "[contact details]"
-
-
-def _without_contacts(text: str, doc: Document, escaped: bool = False) -> str:
-    """``text`` with the person's own email, phone and location replaced by a placeholder."""
-    for key in CONTACT_FIELDS:
-        value = doc.get(key)
-        if value:
-            text = text.replace(html.escape(value) if escaped else value, CONTACT_PLACEHOLDER)
-            if escaped:
-                text = text.replace(value, CONTACT_PLACEHOLDER)
-    return text
 
 
 @dataclass

@@ -56,11 +56,12 @@ def test_a_folder_that_is_not_a_repository(tmp_path):
     assert git.head(root) is None
 
 
-def test_show_one_commit_for_one_file(repo):
-    root, (_, _second, third) = repo
-    patch = git.show(root, third, LOR)
-    assert "+Funding: <b>FMF</b>." in patch and "-Funding: national funds." in patch
-    assert "people/" not in patch
+def test_the_file_before_and_after_one_commit(repo):
+    root, (first, second, third) = repo
+    before, after = git.versions(root, third, LOR)
+    assert before == body(LOR) + "\nFunding: national funds.\n" and after == body(LOR) + "\nFunding: <b>FMF</b>.\n"
+    assert git.versions(root, first, LOR) == (None, body(LOR))  # the first commit has no parent
+    assert git.versions(root, second, "articles/fms/nope.md") == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -76,9 +77,9 @@ def test_show_one_commit_for_one_file(repo):
         ("1234567", "--all"),
     ],
 )
-def test_show_refuses_anything_but_a_hex_id_and_a_content_path(repo, sha, path):
+def test_versions_refuses_anything_but_a_hex_id_and_a_content_path(repo, sha, path):
     with pytest.raises(git.GitError):
-        git.show(repo[0], sha, path)
+        git.versions(repo[0], sha, path)
 
 
 def test_changed_and_touched_paths(repo):

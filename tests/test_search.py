@@ -63,6 +63,29 @@ def test_did_you_mean_never_suggests_staff_only_words(index):
     assert run(index, "quokkka", reader=STAFF).suggestion == "quokka"
 
 
+def test_did_you_mean_beside_a_public_word_never_suggests_a_staff_only_word(index):
+    """The other word finds public pages, so the corrected query would too: the staff word must
+    not be in the anonymous reader's dictionary at all (the public word is still corrected)."""
+    for typed, staff_word in (("quokkka request", "quokka request"), ("zebbra letter", "zebra letter"), ("zebra lettr", "zebra letter")):
+        assert run(index, typed, reader=STAFF).suggestion == staff_word
+    assert run(index, "quokkka request").suggestion is None
+    assert run(index, "zebbra letter").suggestion is None
+    assert run(index, "zebbra lettr").suggestion == "zebbra letter"
+
+
+def test_did_you_mean_never_suggests_a_word_of_an_article_made_staff_only(index, content_dir):
+    """Its old words stay in the index files until segments merge: the corrected word itself
+    must find something the reader may see."""
+    from kb.sync import sync
+
+    assert run(index, "goldn request").suggestion == "golden request"
+    path = content_dir / "articles/eum/golden-sentry.md"
+    path.write_text(path.read_text().replace("areas: [eum]", "areas: [eum]\naccess: staff"))
+    sync(content_dir, index)
+    assert run(index, "goldn request").suggestion is None
+    assert run(index, "goldn request", reader=STAFF).suggestion == "golden request"
+
+
 def test_phrases_and_prefixes(index):
     assert ids(run(index, '"night vision devices"')) == ["article:eum/golden-sentry"]
     assert ids(run(index, '"vision night"')) == []
@@ -207,6 +230,6 @@ def test_people_are_never_found_through_staff_only_articles(index):
 def test_did_you_mean_spells_only_the_topic_of_a_who_knows_question_and_never_stop_words(index):
     from kb.search import spelling_suggestion
 
-    assert spelling_suggestion(index, "the", {}) is None  # never indexed, so never "unknown"
+    assert spelling_suggestion(index, "the", {}, ("public",)) is None  # never indexed, so never "unknown"
     page = search(index, ANONYMOUS, SearchRequest(q="who knows about goldn sentry"))
     assert page.suggestion == "who knows about golden sentry"

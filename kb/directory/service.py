@@ -41,11 +41,12 @@ from cachetools import LRUCache
 
 from .. import facets
 from ..access import Reader, levels
+from ..contacts import CONTACT
 from ..facets import fold, fold_all
 from ..index import Doc, SearchIndex
 from ..pages import NotFound
 from ..places import Places
-from ..search import CONTACT, Acronyms, glossary_variants
+from ..search import Acronyms, glossary_variants
 from .analysis import Analysis, analyse, concept_score, glossary_maps, stem, stems
 from .model import (
     FACETS,

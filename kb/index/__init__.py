@@ -22,7 +22,7 @@ from . import query as queries
 from .building import RecordsOf
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .readers import Readers
-from .schema import SUGGEST_MAX, Doc, Record, facet_value
+from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
 from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
 from .values import FieldValues, build_field_values
@@ -181,13 +181,20 @@ class SearchIndex:
         return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
 
     @_reading
-    def correct(self, word: str) -> str | None:
-        """The closest indexed spelling of an unknown word, or None when the word is known."""
+    def correct(self, word: str, access: Iterable[str]) -> str | None:
+        """The closest spelling of an unknown word among the words of the documents of these
+        access levels (their own dictionaries), or None when the word is one of them."""
         reader = self.readers.current()
+        access = tuple(access)
+        fields = [spell_field(level) for level in access]
         word = word.casefold()
-        if not word or reader.searcher.doc_frequency("spell", word) > 0:
+
+        def documents(candidate: str) -> int:
+            return sum(reader.searcher.doc_frequency(name, candidate) for name in fields)
+
+        if not word or documents(word) > 0:
             return None
-        return closest(word, reader.spelling_candidates(word[0]), lambda w: reader.searcher.doc_frequency("spell", w))
+        return closest(word, reader.spelling_candidates(access, word[0]), documents)
 
     # -- arrays over document numbers, for services that rank themselves (kb.directory) ------
     def pinned(self):

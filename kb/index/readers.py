@@ -22,9 +22,10 @@ from whoosh.query import Term
 from whoosh.reading import TermNotFound
 
 from .. import ranking
+from ..content.model import ACCESS_LEVELS
 from ..ranking import FieldStats, Postings, term_scores
 from .phrases import places_of, segment_matches
-from .schema import FIELD_BOOSTS, Doc, stored_doc, term_text
+from .schema import FIELD_BOOSTS, Doc, spell_field, stored_doc, term_text
 from .store import IndexUnavailable, Store
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
@@ -59,7 +60,7 @@ class SegmentData:
 
     def __init__(self) -> None:
         self._lengths: dict[str, dict[str, np.ndarray]] = {}
-        self._words: dict[str, dict[str, list[str]]] = {}
+        self._words: dict[tuple[str, str], dict[str, list[str]]] = {}  # (segment, spelling field) -> words by letter
         self._postings: LRUCache = LRUCache(POSTING_BYTES, getsizeof=lambda p: p[0].nbytes + p[1].nbytes + POSTING_ENTRY_BYTES)
         self._places: dict[tuple[str, str, str], np.ndarray] = {}  # filled by the read-ahead only, so bounded by PLACE_BYTES
         self._lock = threading.Lock()
@@ -99,18 +100,18 @@ class SegmentData:
             self._places[(leaf.segment().segment_id(), name, word)] = found
         return found.nbytes
 
-    def spelling(self, leaf) -> dict[str, list[str]]:
-        """The words of the segment's spelling field by first letter (read once per segment)."""
-        segment_id = leaf.segment().segment_id()
+    def spelling(self, leaf, name: str) -> dict[str, list[str]]:
+        """The words of the segment's spelling field ``name`` by first letter (read once per segment)."""
+        key = (leaf.segment().segment_id(), name)
         with self._lock:
-            found = self._words.get(segment_id)
+            found = self._words.get(key)
         if found is None:
             found = {}
-            for term in leaf.lexicon("spell"):
+            for term in leaf.lexicon(name):
                 word = term_text(term)
                 found.setdefault(word[:1], []).append(word)
             with self._lock:
-                self._words[segment_id] = found
+                self._words[key] = found
         return found
 
     def keep(self, leaves) -> None:
@@ -118,9 +119,7 @@ class SegmentData:
         with self._lock:
             for segment_id in set(self._lengths) - live:
                 del self._lengths[segment_id]
-            for segment_id in set(self._words) - live:
-                del self._words[segment_id]
-            for cache in (self._postings, self._places):
+            for cache in (self._words, self._postings, self._places):
                 for key in [k for k in cache if k[0] not in live]:
                     del cache[key]
 
@@ -169,7 +168,7 @@ class Reader:
         self.documents: LRUCache = LRUCache(CACHED_DOCUMENTS)
         self.scores: LRUCache = LRUCache(CACHED_TERMS)
         self.derived: dict[str, Any] = {}  # values built by the code's own names, never by visitor input
-        self._spelling: dict[str, list[str]] = {}  # first letter -> the corpus's words (letters it has)
+        self._spelling: dict[tuple[tuple[str, ...], str], list[str]] = {}  # (access, first letter) -> words (letters it has)
 
     @cached_property
     def n_docs(self) -> int:
@@ -235,14 +234,16 @@ class Reader:
             self.derived[name] = build()
         return self.derived[name]
 
-    def spelling_candidates(self, initial: str) -> list[str]:
-        """The corpus's words that start with ``initial``, across segments."""
-        if initial not in self._spelling:
-            words = sorted({w for leaf, _ in self.leaves for w in self.segments.spelling(leaf).get(initial, ())})
+    def spelling_candidates(self, access: tuple[str, ...], initial: str) -> list[str]:
+        """The words starting with ``initial`` of the documents of these access levels, across segments."""
+        key = (access, initial)
+        if key not in self._spelling:
+            fields = [spell_field(level) for level in access]
+            words = sorted({w for leaf, _ in self.leaves for name in fields for w in self.segments.spelling(leaf, name).get(initial, ())})
             if not words:
                 return []
-            self._spelling[initial] = words
-        return self._spelling[initial]
+            self._spelling[key] = words
+        return self._spelling[key]
 
     @cached_property
     def leaves(self) -> list[tuple[Any, int]]:
@@ -317,7 +318,8 @@ class Readers:
                 leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
                 for leaf in leaves:
                     self._segments.lengths(leaf)
-                    self._segments.spelling(leaf)  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
+                    for level in ACCESS_LEVELS:  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
+                        self._segments.spelling(leaf, spell_field(level))
                 terms = [(leaf, f, term_text(t)) for leaf in leaves for f in FIELD_BOOSTS for t in leaf.lexicon(f)]
                 budget = PRELOAD_BYTES
                 for leaf, name, text in sorted(terms, key=lambda term: -term[0].doc_frequency(term[1], term[2])):

@@ -20,6 +20,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TE
 from whoosh.lang import stemmer_for_language
 
 from .. import kinds
+from ..content.model import ACCESS_LEVELS
 from ..facets import BY_FIELD, FACETS
 
 # Text fields searched by every query, with their BM25F weights.
@@ -125,7 +126,7 @@ def build_schema() -> Schema:
         summary=TEXT(analyzer=english, stored=True),
         keywords=TEXT(analyzer=english),
         body=TEXT(analyzer=english, stored=True),
-        spell=WordSet(),
+        **{spell_field(level): WordSet() for level in ACCESS_LEVELS},
         title_ac=NGRAMWORDS(minsize=1, maxsize=SUGGEST_MAX, at="start"),
         sort_title=ID(sortable=True),
         order=NUMERIC(sortable=True, stored=True),
@@ -133,6 +134,12 @@ def build_schema() -> Schema:
         page=STORED,
         **lists,
     )
+
+
+def spell_field(access: str) -> str:
+    """The spelling dictionary of one access level: "did you mean" offers a reader only the
+    words of documents it may see (a document of an unknown level counts as staff-only)."""
+    return f"spell_{access if access in ACCESS_LEVELS else 'staff'}"
 
 
 def facet_value(field_name: str, value: str) -> str:
@@ -163,7 +170,7 @@ def index_fields(record: Record) -> dict[str, Any]:
         "experts": _joined("experts", record.experts),
         "links": _joined("links", record.links),
         "moved_from": _joined("moved_from", record.moved_from),
-        "spell": " ".join(words),
+        spell_field(record.access): " ".join(words),
         "title_ac": " ".join([record.title, *record.aliases]),
         "sort_title": record.title.casefold(),
         "order": record.order,

@@ -8,8 +8,10 @@ and as a signed-in reader through the real sign-in form.
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
+from urllib.parse import urlencode
 
 import pytest
 
@@ -170,6 +172,31 @@ def test_did_you_mean(client, reader):
             assert right not in html.lower() and data["total"] == 0
 
 
+def misspellings(word: str) -> list[str]:
+    """A letter dropped, doubled, swapped with the next or replaced: what a hunter types."""
+    cut = [word[:i] + word[i + 1 :] for i in range(1, len(word))]
+    doubled = [word[: i + 1] + word[i] + word[i + 1 :] for i in range(1, len(word))]
+    swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)]
+    return list(dict.fromkeys(cut + doubled + swapped + [word[:-1] + "x"]))
+
+
+@pytest.mark.parametrize("planted", ["zebra", "quokka", "narwhal"])
+def test_did_you_mean_beside_public_words_never_offers_a_planted_word(client, reader, planted):
+    """The public word finds pages, so the corrected query would too: a staff-only word must not
+    be in the anonymous reader's spelling dictionary at all."""
+    offered = []
+    for typo in misspellings(planted):
+        for q in (f"{typo} visits", f"{typo} letter request"):
+            data = client.get("/api/search", query_string={"q": q}).get_json()
+            html = body(client, "/search?" + urlencode({"q": q})).replace(typo, "")  # echoed back as typed
+            offered.append(data["suggestion"])
+            if not reader:
+                assert data["total"] > 0 and data["suggestion"] is None, q  # the public word found pages
+                assert not SECRETS.search(html) and "Did you mean" not in html, q
+    if reader:
+        assert sum(1 for s in offered if s and planted in s) >= len(offered) // 2, offered
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -310,3 +337,73 @@ class TestAccessInDoubt:
         assert client.get("/api/people/linked").status_code == 404
         ids = [r["id"] for r in client.get("/api/search", query_string={"q": "quokka"}).get_json()["results"]]
         assert ids == (["eum/internal-checklist"] if reader else [])
+
+
+class TestDiffsOfPublicArticles:
+    """A public article's diff names staff-only articles in every way a file can: anonymous readers
+    see none of their slugs (nor an earlier one, nor one that is gone), signed-in readers all."""
+
+    HIDDEN = re.compile(r"zebra|quokka|internal-checklist|old-checklist|gone-secret|ocelot", re.IGNORECASE)
+    NOTES = """
+        ---
+        title: Public notes on visits
+        summary: What anyone may know about compliance visits.
+        related:
+          - fms/letter-of-request
+          - eum/internal-checklist
+        redirect_from: [eum/visit-notes]
+        regions: [EUCOM]
+        ---
+        Visits happen every year; read [[fms/letter-of-request]] first.
+        Then [[eum/internal-checklist|the list]], [the checklist](internal-checklist.md),
+        [again](../eum/internal-checklist.md#steps), [by address](/articles/eum/internal-checklist),
+        <a href="/articles/eum/internal-checklist/-/history">its history</a>, [[eum/old-checklist]],
+        [[eum/gone-secret|an old list]], see /articles/eum/internal-checklist or
+        https://kb.example.mil/articles/eum/internal-checklist and [ref].
+
+        [ref]: ../eum/internal-checklist.md
+        """
+
+    @pytest.fixture
+    def content_dir(self, tmp_path):
+        repo = init(tmp_path / "content")
+        earlier = "access: staff\n        redirect_from: [eum/old-checklist]\n"
+        checklist = EXTRA["articles/eum/internal-checklist.md"].replace("access: staff\n", earlier)
+        commit(repo, "john", "Initial content", {**SAMPLE, **EXTRA, "articles/eum/internal-checklist.md": checklist}, when="2025-01-10T09:00:00Z")
+        commit(repo, "maria", "Notes: link eum/internal-checklist everywhere", {"articles/eum/public-notes.md": self.NOTES})
+        front = "---\ntitle: Declassified notes\n"
+        commit(repo, "maria", "Declassified: first notes", {"articles/eum/declassified.md": front + "access: staff\n---\nThe ocelot plan.\n"})
+        commit(repo, "maria", "Publish the notes", {"articles/eum/declassified.md": front + "---\nThe public plan.\n"})
+        commit(repo, "maria", "Notes: a line", {"articles/eum/declassified.md": front + "---\nThe public plan.\nOne more line.\n"})
+        return repo
+
+    def shas(self, repo, path: str) -> list[str]:
+        return git(repo, "log", "--format=%H", "--", path).split()
+
+    def test_links_and_slug_fields_of_staff_articles_are_masked(self, client, reader, content_dir):
+        newest = self.shas(content_dir, "articles/eum/public-notes.md")[0]
+        history = body(client, "/articles/eum/public-notes/-/history")
+        page = body(client, f"/articles/eum/public-notes/-/commits/{newest}")
+        if reader:
+            assert "Notes: link eum/internal-checklist everywhere" in history + page
+            for shown in ("+  - eum/internal-checklist", "(internal-checklist.md)", "../eum/internal-checklist.md#steps", "[[eum/old-checklist]]"):
+                assert html.escape(shown, quote=False) in page, shown
+            return
+        assert not self.HIDDEN.search(history + page), self.HIDDEN.search(history + page)
+        assert "Notes: link (hidden article) everywhere" in history + page
+        # what the reader may see stays: the public slugs, the link texts, the article's own fields
+        shown = ["+  - fms/letter-of-request", "+  - (hidden article)", "[[fms/letter-of-request]]", "[[(hidden article)|the list]]"]
+        shown += ["[the checklist]((hidden article))", "[by address]((hidden article))", "[ref]: (hidden article)"]
+        shown += ["redirect_from: [eum/visit-notes]", "https://kb.example.mil/articles/(hidden article)"]
+        for text in shown:
+            assert html.escape(text, quote=False) in page, text
+
+    def test_changes_made_while_an_article_was_staff_only_are_withheld(self, client, reader, content_dir):
+        latest, published, staff_only = self.shas(content_dir, "articles/eum/declassified.md")
+        for sha in (staff_only, published):
+            page = body(client, f"/articles/eum/declassified/-/commits/{sha}")
+            if reader:
+                assert "ocelot plan" in page
+            else:
+                assert "shown to signed-in staff only" in page and not self.HIDDEN.search(page)
+        assert "+One more line." in body(client, f"/articles/eum/declassified/-/commits/{latest}")

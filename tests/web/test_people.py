@@ -315,6 +315,82 @@ def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
         app.extensions["kb.index"].close()
 
 
+ZOE = """
+    ---
+    name: Zoe Quillon
+    title: Case Manager (desk 703-555-0142)
+    organization: DSCA
+    email: zoe.q@example.mil
+    areas: [fms]
+    expertise: [LOA amendments, call +1 703 555 0143]
+    countries: [Kenya]
+    ---
+    Ask me about LOA amendments: Zoe.Quillon@example.mil or (703) 555-0177, after hours
+    <zoe.home@example.com> or 703&#46;555&#46;0178. Stock number 5340-01-123-4567, dated 2026-12-01,
+    ticket zqxhook1796667134.
+    """
+ZOE_CONTACTS = ("Zoe.Quillon@example.mil", "555-0177", "zoe.home@example.com", "555.0178", "555&#46;0178", "555-0142", "555 0143")
+ZOE_CONTACTS += ("zoe.q@example.mil",)
+
+
+@pytest.fixture(scope="module")
+def zoe_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zoe")
+    content = write_tree(root / "content", {**DIRECTORY_SAMPLE, "people/zoe-quillon.md": ZOE})
+    index = SearchIndex(root / "index")
+    sync(content, index)
+    index.close()
+    app = make_app(content, root / "index", root / "instance")
+    yield app
+    close_app(app)
+
+
+def leaked(text: str) -> list[str]:
+    found = [c for c in ZOE_CONTACTS if c.casefold() in text.casefold()]
+    return found + re.findall(r"555\W?01[47]\d", text)
+
+
+@pytest.mark.parametrize(
+    "query", ["555-0177", "(703) 555-0177", "555-0142", "Zoe.Quillon@example.mil", "zoe.home@example.com", "0178", "0177", "703"]
+)
+def test_contact_data_written_in_a_persons_text_finds_nobody(zoe_app, query):
+    client = zoe_app.test_client()
+    for endpoint in ("/api/search?q=", "/api/people?q=", "/api/search?type=person&q="):
+        data = client.get(endpoint + quote(query)).get_json()
+        assert "zoe-quillon" not in [hit["id"] for hit in data["results"]], (endpoint, query)
+
+
+def test_contact_data_written_in_a_persons_text_is_shown_to_signed_in_staff_only(zoe_app):
+    client = zoe_app.test_client()
+    surfaces = ["/people/zoe-quillon", "/api/people/zoe-quillon", "/people", "/api/people?per_page=50"]
+    surfaces += ["/people?q=amendments", "/api/people?q=amendments", "/search?q=amendments", "/api/search?q=amendments"]
+    surfaces += ["/search?q=quillon", "/api/search?q=loa+amendments+zoe", "/countries/kenya", "/regions/AFRICOM"]
+    surfaces += ["/api/suggest?q=zoe", "/sitemap.xml", "/feed.atom", "/areas/fms"]
+    for url in surfaces:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert leaked(body(response)) == [], (url, leaked(body(response)))
+    profile = body(client.get("/people/zoe-quillon"))
+    assert "amendments: [contact details] or [contact details], after hours\n[contact details] or [contact details]. Stock" in profile
+    assert "Case Manager (desk [contact details])" in profile
+    assert "zoe-quillon" in str(client.get("/api/search?q=amendments").get_json())  # still found by her words
+    zoe_app.extensions["kb.identify"] = lambda: STAFF
+    try:
+        profile = body(client.get("/people/zoe-quillon"))
+        bio = client.get("/api/people/zoe-quillon").get_json()["bio_html"]
+    finally:
+        zoe_app.extensions.pop("kb.identify")
+    for text in (profile, bio):
+        assert "Zoe.Quillon@example.mil" in text and "(703) 555-0177" in text and "zoe.home@example.com" in text, text
+
+
+@pytest.mark.parametrize("word", ["zqxhook1796667134", "5340-01-123-4567", "2026-12-01"])
+def test_words_and_numbers_that_are_not_contact_data_stay_shown_and_searchable(zoe_app, word):
+    client = zoe_app.test_client()
+    assert word in body(client.get("/people/zoe-quillon"))
+    assert [hit["id"] for hit in client.get("/api/search?q=" + quote(word)).get_json()["results"]] == ["zoe-quillon"]
+
+
 def test_person_searches_point_to_the_directory(web):
     assert 'href="/people?q=pricing"' in body(web.get("/search?q=pricing&type=person"))
     assert 'href="/people?q=pricing"' in body(web.get("/search?q=who+knows+about+pricing"))
