@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 
 import kb.web.errors
 
-REBUILD = ("index", "--rebuild", "--if-idle", "--if-unreadable")
+REBUILD = ("index", "--rebuild", "--if-unreadable")
 BEING_BUILT = "The search index is being built"
 
 
@@ -23,11 +25,20 @@ class Running:
 
 
 @pytest.fixture
-def rebuilds(monkeypatch) -> list[tuple[str, ...]]:
-    """The ``flask kb`` commands the app asked for, none of them run."""
+def rebuilds(monkeypatch) -> Iterator[list[tuple[str, ...]]]:
+    """The ``flask kb`` commands the app asked for, none of them run (the lock taken for each stays taken)."""
     started: list[tuple[str, ...]] = []
-    monkeypatch.setattr(kb.web.errors, "start_kb_command", lambda app, *args: started.append(args) or Running())
-    return started
+    locks: list[int] = []
+
+    def start(app, *args, lock_fd=None):
+        started.append(args)
+        locks.append(lock_fd)
+        return Running()
+
+    monkeypatch.setattr(kb.web.errors, "start_kb_command", start)
+    yield started
+    for lock_fd in locks:
+        os.close(lock_fd)
 
 
 def delete(index) -> None:
@@ -41,7 +52,7 @@ def corrupt(index) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage, reason", [(delete, "no search index in {}"), (corrupt, "cannot read the search index in {}: ")], ids=["missing", "corrupt"]
+    "damage, reason", [(delete, "no search index in {}"), (corrupt, "the search index in {} is damaged: _MAIN_1.toc changed on disk")], ids=["missing", "corrupt"]
 )
 def test_a_missing_or_unreadable_index_answers_503_with_the_reason(app, client, rebuilds, damage, reason):
     index = app.extensions["kb.index"]
