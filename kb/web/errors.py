@@ -76,13 +76,11 @@ def request_rebuild(app: Flask) -> None:
     do nothing when the index reads well again. After a failed rebuild (a full disk) the next
     one waits (``retry_in``). One worker asks at most every few seconds.
     """
+    index = app.extensions["kb.index"]
     now = time.monotonic()
-    if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
+    if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY or retry_in(index.rebuild_failure()) > 0:
         return
     app.extensions["kb.rebuild_requested"] = now
-    index = app.extensions["kb.index"]
-    if retry_in(index.rebuild_failure()) > 0:
-        return
     try:
         lock_fd = index.claim()
     except OSError as error:  # the index folder cannot be created: no rebuild could write it either
