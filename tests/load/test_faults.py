@@ -3,7 +3,9 @@
 While it serves: a content update and a full rebuild (zero failed requests), a deleted and a
 corrupted index (503 with a reason on /healthz, the rest keeps answering, recovery without a
 restart), a rebuild killed half way (the old index keeps serving, the next run completes) and
-a full disk while writing the index (the old index keeps serving, a clear error, exit 1).
+a full disk while writing the index (the old index keeps serving, a clear error, exit 1), and
+the index folder deleted on a disk with room for one index only (the workers let go of the
+deleted files, one rebuild at a time, recovery without a restart).
 Figures go to ``test-artifacts/load.json`` and the README's quality section.
 """
 
