@@ -39,13 +39,12 @@ def _recorded(folder: Path) -> dict[str, list]:
 
 
 def record(folder: Path) -> None:
-    """Write ``files.json`` for the files there now: new ones are read, the others keep their entry."""
+    """Write ``files.json`` for the files there now: new ones are read, the others keep their entry
+    (a known file is never read again: one that changed since stays found changed)."""
     known = _recorded(folder)
     files = {}
     for entry in _data_files(folder):
-        size = entry.stat().st_size
-        kept = known.get(entry.name)
-        files[entry.name] = kept if kept and kept[0] == size else [size, _digest(entry.path)]
+        files[entry.name] = known.get(entry.name) or [entry.stat().st_size, _digest(entry.path)]
     tmp = folder / f"{FILES}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(files))
     os.replace(tmp, folder / FILES)
@@ -66,7 +65,11 @@ def damage(folder: Path, thorough: bool) -> str | None:
     a merge removes files, and a file the index still needs fails to open anyway.
     """
     found = _damaged_mark(folder) or _mismatch(folder, thorough)
-    return f"the search index in {folder.parent} is damaged: {found}" if found else None
+    return _reason(folder, found) if found else None
+
+
+def _reason(folder: Path, found: str) -> str:
+    return f"the search index in {folder.parent} is damaged: {found}"
 
 
 def _mismatch(folder: Path, thorough: bool) -> str | None:
@@ -110,7 +113,7 @@ class Intact:
             return None
         with contextlib.suppress(OSError):  # a folder that cannot be written: this process still knows
             (folder / DAMAGED).write_text(found)
-        return f"the search index in {folder.parent} is damaged: {found}"
+        return _reason(folder, found)
 
 
 def probe(searcher) -> None:
