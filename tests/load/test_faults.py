@@ -337,9 +337,8 @@ def _rebuilds_of(server: LiveServer) -> int:
 
 
 def test_deleted_index_on_a_tight_disk_recovers_without_a_restart(tmp_path):
-    """The index folder is deleted under load on a disk with room for one index only: the workers let go of
-    the deleted files (or their space stays taken and every rebuild fails), one rebuild runs at a time, a
-    failed one backs off, and the site answers again without a restart."""
+    """The index folder deleted under load on a disk with room for one index: the workers let go of its files (else
+    every rebuild fails), one rebuild runs at a time, a failed one backs off, the site recovers without a restart."""
     mount = tmp_path / "tight-disk"
     if not _mount_tmpfs(mount, "200m"):
         pytest.skip("mount -t tmpfs is not allowed here")
