@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from .checker import check_folder
 from .freshness import format_report
 from .freshness import report as freshness_report
 from .index import IndexBusy, IndexUnavailable
+from .index.store import describe
 from .people_import import people_cli
 from .searchlog import prune as prune_search_log
 from .searchreport import format_report as format_search_report
@@ -58,13 +58,18 @@ def check_command(path: Path | None, fmt: str) -> None:
     sys.exit(1 if result.errors else 0)
 
 
+LOCK_FD = click.option("--lock-fd", type=int, hidden=True, help="The lock a web worker took for this process (kb.locks.claim).")
+
+
 @kb_cli.command("sync")
 @click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another sync is running.")
-def sync_command(if_idle: bool) -> None:
+@LOCK_FD
+def sync_command(if_idle: bool, lock_fd: int | None) -> None:
     """Pull the content repository (fast-forward only) and index exactly the files that changed."""
     cfg = current_app.config
+    index = current_app.extensions["kb.index"]
     try:
-        outcome = update(cfg["CONTENT_DIR"], current_app.extensions["kb.index"], max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle)
+        outcome = update(cfg["CONTENT_DIR"], index, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle, lock_fd=lock_fd)
     except UpdaterBusy as busy:
         click.echo(f"{busy}: it will pick up this request", err=True)
         return
@@ -155,19 +160,19 @@ def searchlog_prune_command() -> None:
 @click.option("--optimize", is_flag=True, help="Afterwards merge the index into one segment (for a nightly job).")
 @click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another update is running.")
 @click.option("--if-unreadable", is_flag=True, help="Do nothing when the live index reads well (what a web worker asks for).")
-def index_command(rebuild: bool, optimize: bool, if_idle: bool, if_unreadable: bool) -> None:
+@LOCK_FD
+def index_command(rebuild: bool, optimize: bool, if_idle: bool, if_unreadable: bool, lock_fd: int | None) -> None:
     """Update the search index with what changed in the content folder."""
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
+    options = {"wait": not if_idle, "only_if_unreadable": if_unreadable, "lock_fd": lock_fd}
     try:
-        report = sync(
-            cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle, only_if_unreadable=if_unreadable
-        )
+        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), **options)
     except IndexBusy as busy:
         click.echo(f"{busy}: nothing done", err=True)
         return
     except OSError as error:  # a full disk, a read-only folder: say so, keep serving the old index
-        reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+        reason = describe(error)
         click.echo(
             f"error: could not write the search index in {index.directory}: {reason}. "
             "No half-written index is used: the site keeps serving the last complete one.",

@@ -1,9 +1,11 @@
-"""An exclusive lock between processes on a file (``fcntl.flock``), waiting or not."""
+"""An exclusive lock between processes on a file (``fcntl.flock``), waiting or not, and handed
+to a process being started (``claim`` in the parent, ``inherited_lock`` in the child)."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,3 +32,30 @@ def is_locked(path: Path) -> bool:
         return False
     with file_lock(path, wait=False) as free:
         return not free
+
+
+def claim(path: Path) -> int | None:
+    """Take ``path`` for a process about to be started: a locked descriptor, or None when it is held.
+
+    Pass the descriptor to the new process (``pass_fds``) and close it here without unlocking:
+    the lock then lasts until that process lets go or exits, so no other process can start a
+    second one in the moment before the new one would have taken the lock itself.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@contextlib.contextmanager
+def inherited_lock(fd: int) -> Iterator[bool]:
+    """Hold the lock the parent process ``claim``-ed for this one (descriptor ``fd``), and let go after the block."""
+    try:
+        yield True
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)  # also for the pool processes that inherited the descriptor
+        os.close(fd)

@@ -318,6 +318,7 @@ def sync(
     changed: Collection[str] | None = None,
     memory: Memory | None = None,
     only_if_unreadable: bool = False,
+    lock_fd: int | None = None,
 ) -> SyncReport | None:
     """Bring the index up to date with the content folder (one process at a time).
 
@@ -328,11 +329,12 @@ def sync(
     With ``memory`` the parse cache and manifest of the previous run stay in memory.
     With ``only_if_unreadable`` it does nothing and returns None when, once it holds the lock,
     the live index reads well: the rebuild a web worker asked for is done already.
+    ``lock_fd`` is the index lock that web worker claimed for this process (``kb.locks.claim``).
     """
     started = time.perf_counter()
     content_dir = Path(content_dir)
     changed = set(changed) if changed is not None else None
-    with index.lock(wait) as locked:
+    with index.lock(wait, lock_fd) as locked:
         if not locked:
             raise IndexBusy(f"another index update is running in {index.directory}")
         if only_if_unreadable and _readable(index):
@@ -368,7 +370,7 @@ def sync(
 
 def _readable(index: SearchIndex) -> bool:
     try:
-        index.verify()
+        index.verify(thorough=True)
     except IndexUnavailable:
         return False
     return True

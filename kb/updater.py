@@ -1,9 +1,10 @@
 """Staying current with the content repository: pull, then index exactly what the pull changed.
 
 ``flask kb sync`` (cron, or the webhook's child process) calls ``update``. One updater runs
-at a time across all processes (a lock file in the index folder). A request that arrives
-while one runs is not lost: ``request_update`` writes a fresh token to ``SYNC.request``
-first, and the running updater goes round again when the token changed under it.
+at a time across all processes (a lock file in the index folder, which the webhook takes for
+the process it starts: ``claim_updater``). A request that arrives while one runs is not lost:
+``request_update`` writes a fresh token to ``SYNC.request`` first, and the running updater
+goes round once more when the token changed under it, however many requests came.
 
 The outcome of the last pull is kept in ``content-sync.json`` in the index folder, which
 ``/healthz`` reports; a failed pull leaves the work tree and the index as they were.
@@ -22,7 +23,7 @@ from typing import Any
 
 from . import git
 from .index import SearchIndex
-from .locks import file_lock
+from .locks import claim, file_lock, inherited_lock
 from .sync import Memory, SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
@@ -65,8 +66,13 @@ def _short(sha: str | None) -> str:
     return sha[:10] if sha else "(none)"
 
 
-def _exclusive(directory: Path, wait: bool):
-    return file_lock(directory / LOCK_FILE, wait)
+def _exclusive(directory: Path, wait: bool, lock_fd: int | None = None):
+    return inherited_lock(lock_fd) if lock_fd is not None else file_lock(directory / LOCK_FILE, wait)
+
+
+def claim_updater(index_dir: Path | str) -> int | None:
+    """The updater lock, taken for an updater process about to be started; None when one runs."""
+    return claim(Path(index_dir) / LOCK_FILE)
 
 
 def request_update(index_dir: Path | str) -> None:
@@ -85,16 +91,26 @@ def _request_token(directory: Path) -> str:
         return ""
 
 
-def update(content_dir: Path | str, index: SearchIndex, *, max_bytes: int = 2_000_000, wait: bool = True, memory: Memory | None = None) -> Outcome:
+def update(
+    content_dir: Path | str,
+    index: SearchIndex,
+    *,
+    max_bytes: int = 2_000_000,
+    wait: bool = True,
+    memory: Memory | None = None,
+    lock_fd: int | None = None,
+) -> Outcome:
     """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
-    ``memory`` is ``kb watch``'s state between runs (see ``kb.sync.Memory``).
+    ``memory`` is ``kb watch``'s state between runs (see ``kb.sync.Memory``). ``lock_fd``
+    is the lock the starting process claimed for this one: the first round holds it.
     """
     outcome = None
     for _ in range(MAX_ROUNDS):
         token = _request_token(index.directory)
-        with _exclusive(index.directory, wait) as locked:
+        with _exclusive(index.directory, wait, lock_fd) as locked:
+            lock_fd = None  # let go after this round: the token is read again after that
             if not locked:
                 raise UpdaterBusy(f"another content sync is running in {index.directory}")
             outcome = _update_once(Path(content_dir), index, max_bytes, memory)

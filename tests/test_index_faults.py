@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 
 from kb.access import ANONYMOUS, levels
-from kb.index import IndexUnavailable
+from kb.index import IndexUnavailable, SearchIndex
 from kb.index import query as queries
 from kb.search import SearchRequest, search
+from kb.sync import sync
+
+LOR = "articles/fms/letter-of-request.md"
 
 
 def corrupt(index) -> None:
@@ -19,6 +23,18 @@ def corrupt(index) -> None:
             path.write_bytes(os.urandom(64))
 
 
+def corrupt_postings(index, field: str, word: str) -> None:
+    """Random bytes over the posting list of ``word`` in the postings file, where the probe of /healthz does not read."""
+    reader = index.readers.current()
+    leaf = reader.leaves[0][0]
+    info = leaf.term_info(field, word)
+    length = info._length[0] if isinstance(info._length, tuple) else info._length  # Whoosh's own record of where the list is
+    (postings,) = (index.directory / reader.generation).glob("*.pst")
+    with open(postings, "r+b") as handle:
+        handle.seek(info._offset)
+        handle.write(random.Random(7).randbytes(length))
+
+
 def test_verify_passes_on_a_good_index(index):
     index.verify()
 
@@ -26,12 +42,41 @@ def test_verify_passes_on_a_good_index(index):
 def test_corruption_under_an_open_reader_is_unavailable_not_a_crash(index):
     assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
     corrupt(index)
-    with pytest.raises(IndexUnavailable, match="cannot read the search index"):
+    with pytest.raises(IndexUnavailable, match=r"the search index in .* is damaged: MAIN_\w+\.pst changed on disk: 64 bytes"):
         index.verify()
     with pytest.raises(IndexUnavailable):
         search(index, ANONYMOUS, SearchRequest(q="offer acceptance"))
     with pytest.raises(IndexUnavailable):
         index.get("article:fms/letter-of-request", levels(ANONYMOUS))
+
+
+def test_a_damaged_posting_list_makes_the_index_unavailable_where_the_probe_does_not_read(index):
+    """Random bytes over one word's postings: the search that reads them is IndexUnavailable with the file, and
+    from then on ``verify`` (what /healthz asks) says so too, in every process (the mark is in the generation)."""
+    assert search(index, ANONYMOUS, SearchRequest(q="sentry")).total == 1
+    corrupt_postings(index, "body", "letter")
+    index.verify()  # the probe reads other lists
+    with pytest.raises(IndexUnavailable, match=r"is damaged: MAIN_\w+\.pst changed on disk since it was written"):
+        search(index, ANONYMOUS, SearchRequest(q="letter"))
+    assert search(index, ANONYMOUS, SearchRequest(q="sentry")).total == 1  # what reads well still answers
+    with pytest.raises(IndexUnavailable, match=r"\.pst changed on disk since it was written"):
+        SearchIndex(index.directory).verify()  # another process
+
+
+def test_updates_deletes_and_optimize_keep_the_files_matching_their_record(index, content_dir):
+    """Whoosh never rewrites a segment's file: after commits and merges every byte still matches (no false damage)."""
+    from .conftest import body
+
+    (content_dir / "articles/fms/case-closure.md").write_text("---\ntitle: Case closure\n---\nPlatypus.\n")
+    (content_dir / LOR).write_text(body(LOR) + "\nWombat.\n")
+    (content_dir / "people/john-smith.md").unlink()
+    report = sync(content_dir, index)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    index.verify(thorough=True)
+    with index.lock():
+        index.optimize()
+    index.verify(thorough=True)
+    assert search(index, ANONYMOUS, SearchRequest(q="platypus")).total == 1
 
 
 def test_a_bug_while_reading_is_raised_as_itself(index, monkeypatch):
@@ -47,8 +92,6 @@ def test_a_bug_while_reading_is_raised_as_itself(index, monkeypatch):
 
 def test_a_read_that_fails_because_a_rebuild_replaced_the_index_runs_again_on_the_new_one(index, content_dir):
     """A rebuild switching generations in the middle of a read is not a server error: the read is retried."""
-    from kb.sync import sync
-
     assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
     generations = []
 

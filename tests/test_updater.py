@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import pytest
 
 from kb import create_app, updater
 from kb.access import ANONYMOUS
 from kb.index import SearchIndex
+from kb.locks import is_locked
 from kb.search import SearchRequest, search
 from kb.sync import sync
 
@@ -130,6 +133,61 @@ def test_a_request_during_an_update_gets_another_round(clones, monkeypatch):
     assert len(rounds) == 2 and hits(index, "wombat") == ["fms/letter-of-request"]
 
 
+def test_many_requests_during_an_update_make_exactly_one_more_round(clones, monkeypatch):
+    _origin, server, expert, index = clones
+    rounds = []
+    real = updater._update_once
+
+    def once(*args):
+        rounds.append(1)
+        if len(rounds) == 1:  # a push, then its webhook replayed 30 times, while the first round runs
+            push_change(expert)
+            for _ in range(30):
+                updater.request_update(index.directory)
+        return real(*args)
+
+    monkeypatch.setattr(updater, "_update_once", once)
+    updater.update(server, index)
+    assert len(rounds) == 2 and hits(index, "wombat") == ["fms/letter-of-request"]
+
+
+def state(pid: int) -> str | None:
+    """The process's state letter (``Z`` for a zombie), or None once it is gone (reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_replayed_webhooks_start_one_updater_and_leave_no_zombie(clones, tmp_path, monkeypatch):
+    """30 replays of one valid request: one `kb sync` process (the rest find it running and only leave a
+    request token, so it goes round once more), the change is indexed, and the finished process is reaped."""
+    from kb.web import hooks
+
+    _origin, server, expert, index = clones
+    app = create_app(
+        {"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "i"), "WEBHOOK_SECRET": "s"}
+    )
+    started = []
+    real = hooks.start_kb_command
+    monkeypatch.setattr(hooks, "start_kb_command", lambda *args, **kw: started.append(real(*args, **kw)) or started[-1])
+    push_change(expert)
+    client = app.test_client()
+    assert [client.post("/hooks/content", headers={"X-Gitlab-Token": "s"}).status_code for _ in range(30)] == [202] * 30
+    assert len(started) == 1
+    deadline = time.monotonic() + 60
+    while state(started[0].pid) not in (None, "Z") or not hits(app.extensions["kb.index"], "wombat"):
+        assert time.monotonic() < deadline, "the update never finished"
+        time.sleep(0.05)
+    reaped_by = time.monotonic() + 5
+    while state(started[0].pid) == "Z":  # its reaper thread waits for it: gone at once
+        assert time.monotonic() < reaped_by, "the finished updater was left a zombie"
+        time.sleep(0.01)
+    assert started[0].wait(5) == 0 and len(started) == 1
+    assert not is_locked(index.directory / updater.LOCK_FILE)
+    app.extensions["kb.index"].close()
+
+
 def test_a_folder_without_git_gets_a_full_update(tmp_path, content_dir, index):
     outcome = updater.update(content_dir, index)
     assert outcome.ok and not outcome.pulled and outcome.changed is None
@@ -138,8 +196,6 @@ def test_a_folder_without_git_gets_a_full_update(tmp_path, content_dir, index):
 @pytest.mark.slow
 def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
     """End to end: push, POST /hooks/content, a `flask kb sync --if-idle` process pulls and indexes."""
-    import time
-
     _origin, server, expert, index = clones
     app = create_app(
         {
@@ -158,7 +214,7 @@ def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
         while not hits(app.extensions["kb.index"], word):
             assert time.monotonic() < deadline, f"{word} never became searchable"
             time.sleep(0.05)
-    for process in app.extensions["kb.updaters"]:
-        process.wait(60)
+    with updater._exclusive(index.directory, wait=True):  # the updater process let go
+        pass
     assert client.get("/healthz").get_json()["content_sync"]["ok"] is True
     app.extensions["kb.index"].close()

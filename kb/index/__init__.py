@@ -37,7 +37,8 @@ _SORTS = {
 
 
 def _reading(method: Callable) -> Callable:
-    """An unexpected error while reading becomes ``IndexUnavailable`` when the index files are unreadable.
+    """An unexpected error while reading becomes ``IndexUnavailable`` when the index files are
+    unreadable or damaged (anywhere, not only where the probe reads), else stays what it is.
 
     When a rebuild replaced the generation under the call, the call runs once more on the new one.
     """
@@ -73,8 +74,14 @@ class SearchIndex:
     def exists(self) -> bool:
         return self.store.exists()
 
-    def lock(self, wait: bool = True):
-        return self.store.lock(wait)
+    def lock(self, wait: bool = True, fd: int | None = None):
+        return self.store.lock(wait, fd)
+
+    def claim(self) -> int | None:
+        return self.store.claim()
+
+    def rebuild_failure(self) -> dict[str, Any] | None:
+        return self.store.rebuild_failure()
 
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         return self.store.manifest()
@@ -97,9 +104,13 @@ class SearchIndex:
     def close(self) -> None:
         self.readers.close()
 
-    def verify(self) -> None:
-        """Open and probe the live index afresh; ``IndexUnavailable`` with the reason when it is unreadable."""
-        self.readers.verify()
+    def verify(self, thorough: bool = False) -> None:
+        """Open and probe the live index afresh; ``IndexUnavailable`` with the reason when it is unreadable.
+
+        It is unreadable too when a read failed on damaged files before (in any process), or
+        when a file's size (``thorough``: any byte) differs from what was written.
+        """
+        self.readers.verify(thorough)
 
     # -- lookups -----------------------------------------------------------------
     @_reading

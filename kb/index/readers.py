@@ -19,12 +19,13 @@ import numpy as np
 from cachetools import LRUCache
 from whoosh import scoring
 from whoosh.query import Term
-from whoosh.reading import TermNotFound
 
 from .. import ranking
 from ..content.model import ACCESS_LEVELS
 from ..ranking import FieldStats, Postings, term_scores
+from . import integrity
 from .phrases import places_of, segment_matches
+from .postings import read_postings
 from .schema import FIELD_BOOSTS, Doc, spell_field, stored_doc, term_text
 from .store import IndexUnavailable, Store
 
@@ -82,7 +83,7 @@ class SegmentData:
         with self._lock:
             found = self._postings.get(key)
         if found is None:
-            found = _read_postings(leaf, name, text)
+            found = read_postings(leaf, name, text)
             with self._lock:
                 self._postings[key] = found
         return found
@@ -122,37 +123,6 @@ class SegmentData:
             for cache in (self._words, self._postings, self._places):
                 for key in [k for k in cache if k[0] not in live]:
                     del cache[key]
-
-
-def _read_postings(leaf, name: str, text: str) -> Postings:
-    try:
-        matcher = leaf.postings(name, text)
-    except TermNotFound:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    while hasattr(matcher, "child"):  # a deletion filter: deleted documents are masked by the caller
-        matcher = matcher.child
-    if not hasattr(matcher, "_read_data"):  # not Whoosh's own segment format: one posting at a time
-        docs, weights = [], []
-        while matcher.is_active():
-            docs.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float32)
-    doc_blocks, weight_blocks = [], []
-    while matcher.is_active():  # whole blocks, decoded with numpy instead of posting by posting
-        matcher._read_data()
-        raw_docs, raw_weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
-        docs = np.fromiter(raw_docs, dtype=np.int64, count=count)
-        doc_blocks.append(docs if matcher._byteids else np.cumsum(docs))  # stored as gaps
-        if raw_weights is None or isinstance(raw_weights, float):
-            weight_blocks.append(np.full(count, raw_weights or 1.0, dtype=np.float32))
-        else:
-            weight_blocks.append(np.fromiter(raw_weights, dtype=np.float32, count=count))
-        matcher._next_block()
-    if not doc_blocks:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    return np.concatenate(doc_blocks), np.concatenate(weight_blocks)
 
 
 class Reader:
@@ -282,14 +252,13 @@ class Readers:
         self._local = threading.local()
         self._segments = SegmentData()
         self._preload = preload  # once per process, when its first reader opens (after gunicorn's fork)
+        self._intact = integrity.Intact()  # which state of the files was last found intact
 
     def current(self) -> Reader:
         pinned = getattr(self._local, "pinned", None)
         if pinned is not None:  # inside pinned(): one index state for several calls
             return pinned
-        generation = self.store.generation()
-        if generation is None:
-            raise IndexUnavailable(f"no search index in {self.store.directory}")
+        generation = self._live()
         reader: Reader | None = getattr(self._local, "reader", None)
         if reader is not None and reader.generation == generation and reader.searcher.up_to_date():
             return reader
@@ -340,7 +309,8 @@ class Readers:
             try:
                 return Reader(generation, index or self.store.open(generation), self._segments)
             except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
-                failure = f"cannot read the search index in {self.store.directory}: {exc}"
+                damage = integrity.damage(self.store.directory / generation, thorough=False)
+                failure = damage or f"cannot read the search index in {self.store.directory}: {exc}"
         raise IndexUnavailable(failure)
 
     @contextlib.contextmanager
@@ -353,30 +323,38 @@ class Readers:
         finally:
             self._local.pinned = previous
 
+    def _live(self) -> str:
+        """The live generation; without one this thread lets go of its reader's files (a deleted
+        index keeps its disk space while they are open) and ``IndexUnavailable`` is raised."""
+        generation = self.store.generation()
+        if generation is None:
+            if getattr(self._local, "pinned", None) is None:
+                self.close()
+            raise IndexUnavailable(f"no search index in {self.store.directory}")
+        return generation
+
     def recheck(self, error: Exception) -> bool:
         """After an unexpected error while reading: was it the index rather than the code?
 
         True when the failed read came from a generation that a rebuild has since replaced:
-        the caller may try once more on the new one. Otherwise opens and probes a fresh reader
-        and raises ``IndexUnavailable`` (so the site says so and rebuilds it) when that fails;
-        False when the index reads well (a bug, not the index: the caller re-raises ``error``).
+        the caller may try once more on the new one. Otherwise probes a fresh reader and checks
+        the files against what was written, and raises ``IndexUnavailable`` (so the site says
+        so and rebuilds it) when either fails; False when the index reads well and its files
+        are intact (a bug, not the index: the caller re-raises ``error``).
         """
         pinned = getattr(self._local, "pinned", None)
         failed = pinned or getattr(self._local, "reader", None)
-        generation = self.store.generation()
-        if generation is None:
-            raise IndexUnavailable(f"no search index in {self.store.directory}") from error
+        generation = self._live()
         if failed is not None and failed.generation != generation:
             if pinned is not None:  # the block's reader must stay: let the request be retried
                 raise IndexUnavailable(f"the search index in {self.store.directory} was replaced while reading") from error
             self.close()
             return True
-        reader = self._open(generation, None)
-        try:
-            probe(reader.searcher)
-        except Exception as exc:
+        reader = self._probed(generation)
+        damage = self._intact.damage(self.store.directory / generation)
+        if damage is not None:
             reader.close()
-            raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from error
+            raise IndexUnavailable(damage) from error
         if pinned is None:
             self.close()
             self._local.reader = reader
@@ -384,34 +362,29 @@ class Readers:
             reader.close()
         return False
 
-    def verify(self) -> None:
-        """Open and probe the live generation afresh (for /healthz); ``IndexUnavailable`` if unreadable."""
-        generation = self.store.generation()
-        if generation is None:
-            raise IndexUnavailable(f"no search index in {self.store.directory}")
+    def _probed(self, generation: str) -> Reader:
+        """A fresh reader of ``generation`` that read every kind of file; ``IndexUnavailable`` if it cannot."""
         reader = self._open(generation, None)
         try:
-            probe(reader.searcher)
+            integrity.probe(reader.searcher)
         except Exception as exc:
-            raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from exc
-        finally:
             reader.close()
+            raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from exc
+        return reader
+
+    def verify(self, thorough: bool = False) -> None:
+        """Open and probe the live generation afresh (for /healthz); ``IndexUnavailable`` if unreadable.
+
+        Also when a damage was found before, or a file's size (``thorough``: any byte) changed.
+        """
+        generation = self._live()
+        damage = integrity.damage(self.store.directory / generation, thorough)
+        if damage is not None:
+            raise IndexUnavailable(damage)
+        self._probed(generation).close()
 
     def close(self) -> None:
         reader = getattr(self._local, "reader", None)
         if reader is not None:
             reader.close()
             self._local.reader = None
-
-
-def probe(searcher) -> None:
-    """Touch every kind of index file: the table of contents, stored fields, term index, postings."""
-    for leaf in [searcher.reader()] if searcher.is_atomic() else searcher.reader().leaf_readers():
-        leaf = leaf[0] if isinstance(leaf, tuple) else leaf
-        count = leaf.doc_count_all()
-        if count:
-            leaf.stored_fields(0)
-            leaf.stored_fields(count - 1)
-        for text in leaf.lexicon("type"):
-            leaf.doc_frequency("type", text)
-            list(leaf.postings("type", text).all_ids())

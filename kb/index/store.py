@@ -2,13 +2,17 @@
 
 Layout of ``KB_INDEX_DIR``: ``CURRENT`` names the live generation folder (``gen-*``), which
 holds the Whoosh segments and ``manifest.json`` (each document's digest, title and links,
-so an update can tell what changed without reading stored fields). A rebuild fills a new
-generation and switches ``CURRENT`` atomically; readers notice and reopen. Writers take
-``SYNC.lock`` (``fcntl``), so one process writes at a time.
+so an update can tell what changed without reading stored fields) and ``files.json`` (each
+data file's digest, ``kb.index.integrity``). A rebuild fills a new generation and switches
+``CURRENT`` atomically; readers notice and reopen. Writers take ``SYNC.lock`` (``fcntl``), so
+one process writes at a time. A rebuild that failed leaves ``REBUILD.failed`` (when, why, how
+many times in a row), so web workers wait longer before they ask for the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -18,11 +22,13 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from ..locks import file_lock
+from ..locks import claim, file_lock, inherited_lock
+from . import integrity
 from .building import RecordsOf, build_segments, manifest_entry
 from .schema import Record, build_schema, index_fields
 
 MERGE_FROM = 100  # an update of at least this many documents also merges small segments
+REBUILD_FAILED = "REBUILD.failed"
 
 
 class IndexUnavailable(Exception):
@@ -64,9 +70,24 @@ class Store:
     def open(self, generation: str):
         return whoosh_index.open_dir(str(self.directory / generation))
 
-    def lock(self, wait: bool = True):
-        """Serialise whole index updates between processes; yields False if not waiting and busy."""
-        return file_lock(self.directory / "SYNC.lock", wait)
+    def lock(self, wait: bool = True, fd: int | None = None):
+        """Serialise whole index updates between processes; yields False if not waiting and busy.
+
+        ``fd``: the lock was ``claim``-ed for this process by the one that started it.
+        """
+        return inherited_lock(fd) if fd is not None else file_lock(self.directory / "SYNC.lock", wait)
+
+    def claim(self) -> int | None:
+        """The index lock, taken for a process about to be started (``kb.locks.claim``); None when busy."""
+        return claim(self.directory / "SYNC.lock")
+
+    def rebuild_failure(self) -> dict[str, Any] | None:
+        """The last rebuilds' failure: ``{"at": epoch seconds, "failures": in a row, "error"}``; None after a success."""
+        try:
+            failure = json.loads((self.directory / REBUILD_FAILED).read_text())
+        except (OSError, ValueError):
+            return None
+        return failure if isinstance(failure, dict) else None
 
     def manifest(self) -> dict[str, dict[str, Any]] | None:
         """Each document's digest, title and links as of the last update, or None."""
@@ -113,6 +134,7 @@ class Store:
             raise
         writer.commit(merge=len(records) + len(deleted) >= MERGE_FROM)
         _write_json(self.directory / generation / "manifest.json", manifest)
+        integrity.record(self.directory / generation)
         return manifest
 
     def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
@@ -129,9 +151,13 @@ class Store:
             whoosh_index.create_in(str(target), build_schema())
             manifest = build_segments(target, records_of, parts, processes)
             _write_json(target / "manifest.json", manifest)
-        except BaseException:
+            integrity.record(target)
+        except BaseException as error:
             _discard(target)
+            if isinstance(error, Exception):
+                self._record_failure(error)
             raise
+        (self.directory / REBUILD_FAILED).unlink(missing_ok=True)
         previous = self.generation()
         tmp = self.directory / f"CURRENT.{os.getpid()}.tmp"
         tmp.write_text(name)
@@ -145,12 +171,26 @@ class Store:
         if generation is None:
             raise IndexUnavailable("nothing to optimize: build the index first")
         self.open(generation).optimize()
+        integrity.record(self.directory / generation)
+
+    def _record_failure(self, error: Exception) -> None:
+        """Count the failed rebuild (best effort: on a full disk even this may not fit)."""
+        failures = (self.rebuild_failure() or {}).get("failures", 0) + 1
+        with contextlib.suppress(OSError):
+            _write_json(self.directory / REBUILD_FAILED, {"at": time.time(), "failures": failures, "error": describe(error)})
 
     def _remove_old_generations(self, keep: set[str | None]) -> None:
         """Delete generations older than the previous one (open readers keep their files on Linux)."""
         for path in self.directory.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def describe(error: Exception) -> str:
+    """A write error as an operator reads it."""
+    if isinstance(error, OSError):
+        return "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+    return str(error) or type(error).__name__
 
 
 def _discard(target: Path) -> None:

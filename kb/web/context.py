@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from urllib.parse import unquote
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
@@ -116,16 +117,26 @@ def site_links(html: str) -> Markup:
     return Markup(html)  # noqa: S704 - sanitized by kb.render at index time
 
 
-def start_kb_command(app: Flask, *args: str) -> subprocess.Popen:
+def start_kb_command(app: Flask, *args: str, lock_fd: int | None = None) -> subprocess.Popen:
     """``flask kb ARGS`` in a process of its own (never a fork of a request thread), over this app's folders.
 
     Web workers use it for the writes only ``kb`` commands do: a rebuild, a sync after a push.
+    ``lock_fd``, a lock ``kb.locks.claim`` took for the command, is handed to it (``--lock-fd``)
+    and closed here. A thread waits for the process, so a finished one leaves no zombie behind.
     """
     env = {**os.environ, **{f"KB_{name}": str(app.config[name]) for name in ("CONTENT_DIR", "INDEX_DIR")}, "KB_INSTANCE_DIR": app.instance_path}
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    handed = ("--lock-fd", str(lock_fd)) if lock_fd is not None else ()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", *args, *handed],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(lock_fd,) if lock_fd is not None else (),
+        )
+    finally:
+        if lock_fd is not None:
+            os.close(lock_fd)  # the process holds the lock now (or, if it did not start, nobody does)
+    threading.Thread(target=process.wait, name="kb-reaper", daemon=True).start()
+    return process

@@ -12,7 +12,8 @@ from ..pages import Moved, NotFound
 from .context import document_url, start_kb_command
 
 bp = Blueprint("errors", __name__)
-REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker
+REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker, and the first back-off
+REBUILD_BACKOFF_MAX = 300.0  # seconds: the longest wait after rebuilds that failed in a row
 
 
 def _wants_json() -> bool:
@@ -50,34 +51,53 @@ def http_error(error: HTTPException):
 def index_unavailable(error: IndexUnavailable):
     """Say so clearly, and ask ``flask kb index`` to rebuild it in a process of its own."""
     current_app.logger.error("search index unavailable: %s", error)
-    request_rebuild(current_app._get_current_object())
+    app = current_app._get_current_object()
+    request_rebuild(app)
+    failure = app.extensions["kb.index"].rebuild_failure()
+    extra = {"rebuild_failed": {**failure, "retry_in": round(retry_in(failure))}} if failure else {}
     response = _respond(
         503,
         "The search index is being built",
         "The knowledge base is reading its content and building the search index. This page will be ready in a moment.",
         reason=str(error),
         retry=True,
+        **extra,
     )
     response.headers["Retry-After"] = "5"
     return response
 
 
 def request_rebuild(app: Flask) -> None:
-    """Start ``flask kb index --rebuild --if-idle --if-unreadable`` as a separate process, at most every few seconds.
+    """Start ``flask kb index --rebuild --if-unreadable`` as a separate process, unless one runs.
 
-    Web workers never write the index and never fork from a request thread: the command
-    runs in a fresh interpreter; ``--if-idle`` makes it exit at once when another update
-    holds the index lock, so at most one rebuild runs across all processes, and
-    ``--if-unreadable`` when the index reads well again (another worker's rebuild is done).
+    Web workers never write the index and never fork from a request thread: the command runs
+    in a fresh interpreter, holding the index lock this worker took for it, so at most one
+    rebuild (or update) runs across all processes and workers; ``--if-unreadable`` makes it
+    do nothing when the index reads well again. After a failed rebuild (a full disk) the next
+    one waits (``retry_in``). One worker asks at most every few seconds.
     """
-    running = app.extensions.get("kb.rebuild")
-    if running is not None and running.poll() is None:
-        return
+    index = app.extensions["kb.index"]
     now = time.monotonic()
-    if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY:
+    if now - app.extensions.get("kb.rebuild_requested", -REBUILD_EVERY) < REBUILD_EVERY or retry_in(index.rebuild_failure()) > 0:
         return
     app.extensions["kb.rebuild_requested"] = now
-    app.extensions["kb.rebuild"] = start_kb_command(app, "index", "--rebuild", "--if-idle", "--if-unreadable")
+    try:
+        lock_fd = index.claim()
+    except OSError as error:  # the index folder cannot be created: no rebuild could write it either
+        app.logger.error("cannot start a rebuild of the search index in %s: %s", index.directory, error)
+        return
+    if lock_fd is not None:
+        app.extensions["kb.rebuild"] = start_kb_command(app, "index", "--rebuild", "--if-unreadable", lock_fd=lock_fd)
+
+
+def retry_in(failure: dict | None) -> float:
+    """Seconds before the next automatic rebuild after ``failures`` failed ones in a row:
+    ``REBUILD_EVERY`` doubled for each, at most ``REBUILD_BACKOFF_MAX``."""
+    if not failure:
+        return 0.0
+    doublings = min(int(failure.get("failures", 1)) - 1, 16)
+    wait = min(REBUILD_EVERY * 2**doublings, REBUILD_BACKOFF_MAX)
+    return max(0.0, float(failure.get("at", 0)) + wait - time.time())
 
 
 @bp.app_errorhandler(Exception)

@@ -1,19 +1,22 @@
 """``POST /hooks/content``: the git server says the content repository changed.
 
 The request only signals: it writes a new request token, which a running ``flask kb watch``
-picks up; without one it starts ``flask kb sync --if-idle`` in a process of its own. It
-answers 202. The web worker never pulls or writes the index itself.
+picks up; without one it starts ``flask kb sync --if-idle`` in a process of its own, unless
+one runs already (that one goes round again). It answers 202; a GitHub delivery received
+before answers 200 and starts nothing. The web worker never pulls or writes the index itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
 from ..accounts import csrf
-from ..updater import request_update
+from ..deliveries import first_delivery
+from ..updater import claim_updater, request_update
 from ..watcher import watcher_running
 from .context import start_kb_command
 
@@ -39,6 +42,8 @@ def content_changed():
         abort(404)
     if not signature_ok(secret, request.get_data(cache=True), request.headers.get("X-Gitlab-Token"), request.headers.get("X-Hub-Signature-256")):
         return jsonify({"error": "Unauthorized", "message": "missing or wrong webhook secret"}), 401
+    if not first_delivery(current_app.instance_path, request.headers.get("X-GitHub-Delivery")):
+        return jsonify({"status": "ignored", "message": "this delivery was received before"}), 200
     start_updater(current_app._get_current_object())
     return jsonify({"status": "accepted", "message": "content sync started"}), 202
 
@@ -46,19 +51,20 @@ def content_changed():
 def start_updater(app: Flask) -> None:
     """Record the request (a running ``kb watch`` acts on it), else start ``flask kb sync --if-idle`` in a new session.
 
-    When an updater is already running (here or in another worker), the new one exits at
-    once and the running one goes round again, because the request token changed (it reads
-    the token after it let go of the lock, so no request falls between the two).
+    At most one updater runs per index folder: the updater lock is taken here, for the process
+    started, so a request that finds it taken starts nothing. The running updater goes round
+    once more instead, because the request token changed (it reads the token after it let go
+    of the lock, so no request falls between the two).
     """
     request_update(app.config["INDEX_DIR"])
     if watcher_running(app.config["INDEX_DIR"]):
         return
+    lock_fd = claim_updater(app.config["INDEX_DIR"])
+    if lock_fd is None:
+        return
     starter = app.extensions.get("kb.start_updater")
     if starter is not None:  # tests replace the process with a call
+        os.close(lock_fd)
         starter()
         return
-    # Always start one: an updater that is still running may already have looked at the token,
-    # and a new one that finds the lock taken exits at once. Reap the ones that finished.
-    updaters = [p for p in app.extensions.setdefault("kb.updaters", []) if p.poll() is None]
-    updaters.append(start_kb_command(app, "sync", "--if-idle"))
-    app.extensions["kb.updaters"] = updaters
+    start_kb_command(app, "sync", "--if-idle", lock_fd=lock_fd)

@@ -3,7 +3,9 @@
 While it serves: a content update and a full rebuild (zero failed requests), a deleted and a
 corrupted index (503 with a reason on /healthz, the rest keeps answering, recovery without a
 restart), a rebuild killed half way (the old index keeps serving, the next run completes) and
-a full disk while writing the index (the old index keeps serving, a clear error, exit 1).
+a full disk while writing the index (the old index keeps serving, a clear error, exit 1), and
+the index folder deleted on a disk with room for one index only (the workers let go of the
+deleted files, one rebuild at a time, recovery without a restart).
 Figures go to ``test-artifacts/load.json`` and the README's quality section.
 """
 
@@ -24,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from kb.index import SearchIndex
+from kb.sync import PARSE_CACHE
 
 from ..conftest import ROOT, SAMPLE, write_tree
 from ..live import BIN, LiveServer, build_site, fetch
@@ -315,6 +318,56 @@ def test_full_disk_while_writing_the_index(tmp_path):
         finally:
             server.stop()
         assert server.tracebacks() == ""
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _rebuilds_of(server: LiveServer) -> int:
+    """How many ``kb index --rebuild`` processes the server's workers have running now."""
+    workers = {int(pid) for pid in Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()}
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        count += parent in workers and b"--rebuild" in command
+    return count
+
+
+def test_deleted_index_on_a_tight_disk_recovers_without_a_restart(tmp_path):
+    """The index folder deleted under load on a disk with room for one index: the workers let go of its files (else
+    every rebuild fails), one rebuild runs at a time, a failed one backs off, the site recovers without a restart."""
+    mount = tmp_path / "tight-disk"
+    if not _mount_tmpfs(mount, "200m"):
+        pytest.skip("mount -t tmpfs is not allowed here")
+    try:
+        content = write_tree(tmp_path / "content", LOAD_CONTENT)
+        server = LiveServer(content, mount / "index", tmp_path / "instance", workers=2)
+        assert server.kb("index").returncode == 0
+        generation = sum(-(-f.stat().st_size // 4096) * 4096 for f in (mount / "index").glob("gen-*/*"))  # in pages, as tmpfs counts
+        (mount / "index" / PARSE_CACHE).unlink()  # optional (a rebuild that finds no room for it still succeeds)
+        # room for one generation and a half: a rebuild fits only once the deleted one's space is free
+        subprocess.run(["mount", "-o", f"remount,size={generation * 3 // 2}", str(mount)], check=True)
+        server.start()
+        try:
+            rebuilds = []
+            with Load(server.url, max_seconds=120) as load:
+                time.sleep(1)
+                delete_index(server.index)
+                began = time.monotonic()
+                while time.monotonic() - began < 90 and fetch(server.url + "/healthz", timeout=5)[0] != 200:
+                    rebuilds.append(_rebuilds_of(server))
+                    time.sleep(0.1)
+                recovered_s = time.monotonic() - began
+            record("index deleted on a tight disk", load, recovered_s=round(recovered_s, 1), index_mb=round(generation / 1e6, 1))
+            assert healthz(server)[0] == 200, f"not recovered after {recovered_s:.0f} s"
+            assert max(rebuilds) <= 1, rebuilds
+            assert set(load.statuses) <= {200, 503}, load.statuses
+            assert search_total(server, "letter") > 0
+        finally:
+            server.stop()
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 

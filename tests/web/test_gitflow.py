@@ -179,6 +179,23 @@ def test_webhook_with_the_github_signature(gitapp):
     assert response.status_code == 202
 
 
+def test_a_replayed_github_delivery_starts_nothing(gitapp, tmp_path):
+    """GitHub names each delivery: the same one again (a replay of a captured request) is answered and ignored."""
+    payload = b'{"ref": "refs/heads/main"}'
+    signed = {"X-Hub-Signature-256": "sha256=" + hmac.new(b"s3cret", payload, hashlib.sha256).hexdigest()}
+    client = gitapp.test_client()
+
+    def deliver(delivery: str):
+        return client.post("/hooks/content", data=payload, content_type="application/json", headers={**signed, "X-GitHub-Delivery": delivery})
+
+    assert deliver("72d3162e-cc78-11e3-81ab-4c9367dc0958").status_code == 202
+    token = (tmp_path / "gitindex" / "SYNC.request").read_text()
+    replay = deliver("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    assert replay.status_code == 200 and replay.get_json() == {"status": "ignored", "message": "this delivery was received before"}
+    assert gitapp.extensions["started"] == [1] and (tmp_path / "gitindex" / "SYNC.request").read_text() == token  # not even requested
+    assert deliver("9a1b2c3d-cc78-11e3-81ab-4c9367dc0958").status_code == 202 and gitapp.extensions["started"] == [1, 1]
+
+
 @pytest.mark.parametrize(
     "headers",
     [

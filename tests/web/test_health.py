@@ -1,33 +1,49 @@
-"""A missing or unreadable index: /healthz answers 503 with the reason, pages the "being built" page (no real rebuild runs)."""
+"""A missing, unreadable or damaged index: /healthz answers 503 with the reason, pages the "being built" page,
+one rebuild runs across workers (backing off after a failure), and the site recovers without a restart."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import resource
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import kb.web.errors
 
-REBUILD = ("index", "--rebuild", "--if-idle", "--if-unreadable")
+from ..conftest import close_app, make_app
+from ..test_index_faults import corrupt_postings
+
+REBUILD = ("index", "--rebuild", "--if-unreadable")
 BEING_BUILT = "The search index is being built"
 
 
 class Running:
     """Stands in for the rebuild process the 503 asks for: it never ends, so no second one is started."""
 
-    def poll(self):
-        return None
-
     def wait(self, timeout=None):
         return 0
 
 
 @pytest.fixture
-def rebuilds(monkeypatch) -> list[tuple[str, ...]]:
-    """The ``flask kb`` commands the app asked for, none of them run."""
+def rebuilds(monkeypatch) -> Iterator[list[tuple[str, ...]]]:
+    """The ``flask kb`` commands the app asked for, none of them run (the lock taken for each stays taken)."""
     started: list[tuple[str, ...]] = []
-    monkeypatch.setattr(kb.web.errors, "start_kb_command", lambda app, *args: started.append(args) or Running())
-    return started
+    locks: list[int] = []
+
+    def start(app, *args, lock_fd=None):
+        started.append(args)
+        locks.append(lock_fd)
+        return Running()
+
+    monkeypatch.setattr(kb.web.errors, "start_kb_command", start)
+    yield started
+    for lock_fd in locks:
+        os.close(lock_fd)
 
 
 def delete(index) -> None:
@@ -41,7 +57,9 @@ def corrupt(index) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage, reason", [(delete, "no search index in {}"), (corrupt, "cannot read the search index in {}: ")], ids=["missing", "corrupt"]
+    "damage, reason",
+    [(delete, "no search index in {}"), (corrupt, "the search index in {} is damaged: _MAIN_1.toc changed on disk")],
+    ids=["missing", "corrupt"],
 )
 def test_a_missing_or_unreadable_index_answers_503_with_the_reason(app, client, rebuilds, damage, reason):
     index = app.extensions["kb.index"]
@@ -65,3 +83,115 @@ def test_a_missing_or_unreadable_index_answers_503_with_the_reason(app, client, 
     assert api.status_code == 503 and api.get_json()["reason"].startswith(reason)
     assert client.get("/accessibility").status_code == 200  # what needs no index still answers
     assert rebuilds == [REBUILD]  # asked for once; the "running" rebuild is not started again
+
+
+@pytest.fixture
+def real_rebuilds(monkeypatch) -> list[tuple[str, ...]]:
+    """The ``flask kb`` commands the app started, really started."""
+    started: list[tuple[str, ...]] = []
+    real = kb.web.errors.start_kb_command
+    monkeypatch.setattr(kb.web.errors, "start_kb_command", lambda app, *args, **kw: started.append(args) or real(app, *args, **kw))
+    return started
+
+
+def test_a_damaged_posting_list_anywhere_answers_503_and_is_rebuilt_once(app, client, real_rebuilds):
+    """Damage where the /healthz probe never reads: the first search that reads it marks the index damaged."""
+    index = app.extensions["kb.index"]
+    assert client.get("/healthz").status_code == 200
+    corrupt_postings(index, "body", "letter")
+    assert client.get("/healthz").status_code == 200  # nothing read the damaged list yet
+    reason = f"the search index in {index.directory} is damaged: "
+
+    for _ in range(3):
+        search = client.get("/api/search?q=letter")
+        assert search.status_code == 503 and search.headers["Retry-After"] == "5", search.get_data(as_text=True)
+        assert search.get_json()["reason"].startswith(reason) and ".pst changed on disk since it was written" in search.get_json()["reason"]
+    other = client.get("/api/search?q=sentry")  # what reads well keeps answering
+    assert other.status_code == 200 and [r["id"] for r in other.get_json()["results"]] == ["eum/golden-sentry"]
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["reason"] == search.get_json()["reason"]
+    assert real_rebuilds == [REBUILD]  # once, for all those requests
+
+    assert app.extensions["kb.rebuild"].wait(60) == 0
+    assert client.get("/healthz").status_code == 200
+    assert "fms/letter-of-request" in [r["id"] for r in client.get("/api/search?q=letter").get_json()["results"]]
+    assert real_rebuilds == [REBUILD]
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """This process's open files inside ``folder`` (deleted ones included)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(str(folder) + "/"):
+                found.append(target)
+    return found
+
+
+def test_a_deleted_index_lets_go_of_its_files(app, client, rebuilds):
+    """A worker that finds its generation gone closes it: the disk space of the deleted files is freed."""
+    index = app.extensions["kb.index"]
+    generation = index.directory / (index.directory / "CURRENT").read_text().strip()
+    assert client.get("/api/search?q=letter").status_code == 200
+    assert open_files_under(generation)  # this worker reads the index through open files
+    delete(index)
+    assert client.get("/api/search?q=letter").status_code == 503
+    assert open_files_under(generation) == []
+    assert rebuilds == [REBUILD]
+
+
+def test_one_rebuild_runs_across_workers_and_both_recover_without_a_restart(app, client, tmp_path, content_dir, real_rebuilds):
+    """Two workers over one deleted index: the first starts the rebuild, the second sees it running and starts none."""
+    index = app.extensions["kb.index"]
+    other = make_app(content_dir, index.directory, tmp_path / "instance")
+    try:
+        delete(index)
+        assert client.get("/api/search?q=letter").status_code == 503
+        assert other.test_client().get("/api/search?q=letter").status_code == 503
+        assert len(real_rebuilds) == 1
+        assert app.extensions["kb.rebuild"].wait(60) == 0
+        for worker in (client, other.test_client()):
+            assert worker.get("/healthz").status_code == 200
+            assert worker.get("/api/search?q=letter").get_json()["total"] > 0
+    finally:
+        close_app(other)
+
+
+@contextlib.contextmanager
+def small_files(limit: int) -> Iterator[None]:
+    """Processes started inside the block cannot write files larger than ``limit`` bytes (a tight disk)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def test_a_failed_rebuild_backs_off_and_the_site_recovers_when_it_can_write_again(app, client, tmp_path, content_dir, real_rebuilds):
+    """A rebuild that cannot write (a tight disk) is not retried in a loop: the workers wait, say why, then try again."""
+    index = app.extensions["kb.index"]
+    other = make_app(content_dir, index.directory, tmp_path / "instance")
+    try:
+        delete(index)
+        with small_files(16_000):  # the rebuild started now cannot write the index
+            assert client.get("/api/search?q=letter").status_code == 503
+        assert app.extensions["kb.rebuild"].wait(60) == 1
+
+        waiting = other.test_client().get("/api/search?q=letter")  # another worker, within the back-off
+        assert waiting.status_code == 503
+        assert len(real_rebuilds) == 1  # no second attempt yet
+        failure = index.rebuild_failure()
+        assert failure["failures"] == 1 and failure["error"] == "File too large"
+        assert waiting.get_json()["rebuild_failed"]["error"] == "File too large" and 0 < waiting.get_json()["rebuild_failed"]["retry_in"] <= 5
+
+        (index.directory / "REBUILD.failed").write_text(json.dumps({**failure, "at": failure["at"] - 5}))  # the back-off has passed
+        assert other.test_client().get("/api/search?q=letter").status_code == 503
+        assert real_rebuilds == [REBUILD, REBUILD]
+        assert other.extensions["kb.rebuild"].wait(60) == 0
+        assert index.rebuild_failure() is None
+        for worker in (client, other.test_client()):
+            assert worker.get("/healthz").status_code == 200
+    finally:
+        close_app(other)
