@@ -1,8 +1,8 @@
 """Accounts: who is reading, signed in with a password or vouched for by a trusted proxy.
 
 ``init_app`` binds the database, migrations, flask-login, CSRF protection and the sign-in rate
-limit to the app and plugs ``identify`` into ``app.extensions["kb.identify"]``, the one hook through which the
-rest of the app learns who reads (``kb.web.context.current_reader``).
+limit to the app and plugs ``identify`` into ``app.extensions["kb.identify"]``, the one hook
+through which the rest of the app learns who reads (``kb.web.context.current_reader``).
 """
 
 from __future__ import annotations

@@ -136,14 +136,15 @@ def _unavailable() -> Response:
 
 @bp.app_errorhandler(RateLimitExceeded)
 def too_many_sign_ins(error: RateLimitExceeded) -> Response:
-    """``KB_LOGIN_RATE_LIMIT`` reached by this client address: 429, before the form is even read."""
+    """``KB_LOGIN_RATE_LIMIT`` reached by this client address: 429, before any password is checked."""
+    wait = max(1, limiter.current_limit.reset_at - int(time.time()))
     response = _respond(
         429,
         "Too many sign-in attempts",
-        f"This address has tried to sign in too often ({error.description}). Please wait a minute and try again.",
+        f"This address has tried to sign in too often ({error.description}). Please try again in {wait} seconds.",
     )
     response.headers["Cache-Control"] = PRIVATE
-    response.headers["Retry-After"] = str(max(1, limiter.current_limit.reset_at - int(time.time())))
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
