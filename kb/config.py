@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, make_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from . import setting_values as v
 
@@ -190,15 +190,14 @@ Settings = make_dataclass(
 )
 
 
-def read(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Any:
+def read(overrides: Mapping[str, Any] | None = None) -> Any:
     """The ``Settings`` from the defaults, ``KB_*`` variables and ``overrides``; raises ``SettingError``.
 
     The folders' defaults are filled in (the instance folder, the index in it); the secret key's,
     which may write a file, is left to ``load``.
     """
-    environ = os.environ if environ is None else environ
     overrides = overrides or {}
-    values = {s.name: s.value(overrides[s.name] if s.name in overrides else environ.get(f"KB_{s.name}")) for s in SETTINGS}
+    values = {s.name: s.value(overrides[s.name] if s.name in overrides else os.environ.get(f"KB_{s.name}")) for s in SETTINGS}
     values["INSTANCE_DIR"] = values["INSTANCE_DIR"] or ROOT / "instance"
     values["INDEX_DIR"] = values["INDEX_DIR"] or values["INSTANCE_DIR"] / "index"
     return Settings(**values)
@@ -213,11 +212,6 @@ def load(app: Flask, settings: Any, overrides: Mapping[str, Any] | None = None) 
     app.extensions["kb.settings"] = settings
     warn_of_unknown(os.environ)
     return settings
-
-
-def current() -> Any:
-    """The settings of the current app."""
-    return current_app.extensions["kb.settings"]
 
 
 def warn_of_unknown(environ: Mapping[str, str]) -> None:
