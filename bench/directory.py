@@ -159,7 +159,13 @@ def main() -> int:
         index.close()
         print(report.summary())
         app = create_app(
-            {"CONTENT_DIR": str(content), "INDEX_DIR": str(index.directory), "SECRET_KEY": "bench", "INSTANCE_DIR": str(Path(tmp) / "instance")}
+            {
+                "CONTENT_DIR": str(content),
+                "INDEX_DIR": str(index.directory),
+                "SECRET_KEY": "bench",
+                "INSTANCE_DIR": str(Path(tmp) / "instance"),
+                "SERVER_TIMING": True,
+            }
         )
         client = app.test_client()
 

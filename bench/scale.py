@@ -317,7 +317,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.reuse or Path(scratch)
         content, index_dir = folder / "content", folder / "index"
-        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index_dir), "KB_SECRET_KEY": "bench"}
+        env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index_dir), "KB_SECRET_KEY": "bench", "KB_SERVER_TIMING": "1"}
         reused = index_dir.exists()
         if reused:
             slugs = article_slugs(args.articles)

@@ -54,7 +54,7 @@ def main() -> None:
         apps = {}
         for days in (180, 0):
             folders = {"CONTENT_DIR": str(ROOT / "content"), "INDEX_DIR": str(root / "index"), "INSTANCE_DIR": str(root / "instance")}
-            apps[days] = create_app({**folders, "SEARCH_LOG_DAYS": days})
+            apps[days] = create_app({**folders, "SEARCH_LOG_DAYS": days, "SERVER_TIMING": True})
         with apps[180].app_context():
             flask_migrate.upgrade(directory=str(MIGRATIONS))
         log = apps[180].extensions["kb.searchlog"]

@@ -12,12 +12,14 @@ from .index import SearchIndex
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app. Importing or creating it never reads content or opens the index."""
-    app = Flask(
-        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"), instance_path=str(config.instance_dir(overrides))
-    )
-    config.load(app, overrides)
-    app.extensions["kb.index"] = SearchIndex(app.config["INDEX_DIR"], float(app.config["WRITER_TIMEOUT"]), bool(app.config["PRELOAD_POSTINGS"]))
+    """Build the app. Importing or creating it never reads content or opens the index.
+
+    A setting the app cannot use raises ``config.SettingError`` here, naming the variable.
+    """
+    settings = config.read(overrides)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"), instance_path=str(settings.INSTANCE_DIR))
+    settings = config.load(app, settings, overrides)
+    app.extensions["kb.index"] = SearchIndex(settings.INDEX_DIR, settings.WRITER_TIMEOUT, settings.PRELOAD_POSTINGS)
 
     from . import accounts, searchlog
     from .cli import kb_cli

@@ -43,8 +43,8 @@ def check_command(path: Path | None, fmt: str) -> None:
     result = check_folder(
         path or cfg["CONTENT_DIR"],
         dt.date.today(),
-        max_bytes=int(cfg["MAX_FILE_BYTES"]),
-        stale_after_days=int(cfg["STALE_AFTER_DAYS"]),
+        max_bytes=cfg["MAX_FILE_BYTES"],
+        stale_after_days=cfg["STALE_AFTER_DAYS"],
         markings=current_app.extensions["kb.markings"],
     )
     if fmt == "json":
@@ -69,7 +69,7 @@ def sync_command(if_idle: bool, lock_fd: int | None) -> None:
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
     try:
-        outcome = update(cfg["CONTENT_DIR"], index, max_bytes=int(cfg["MAX_FILE_BYTES"]), wait=not if_idle, lock_fd=lock_fd)
+        outcome = update(cfg["CONTENT_DIR"], index, max_bytes=cfg["MAX_FILE_BYTES"], wait=not if_idle, lock_fd=lock_fd)
     except UpdaterBusy as busy:
         click.echo(f"{busy}: it will pick up this request", err=True)
         return
@@ -87,7 +87,7 @@ def watch_command() -> None:
     index = current_app.extensions["kb.index"]
     click.echo(f"watching {cfg['CONTENT_DIR']} (index {index.directory}); stop with Ctrl-C", err=True)
     try:
-        watch(cfg["CONTENT_DIR"], index, max_bytes=int(cfg["MAX_FILE_BYTES"]), report=_watch_report, ready=lambda: click.echo("ready", err=True))
+        watch(cfg["CONTENT_DIR"], index, max_bytes=cfg["MAX_FILE_BYTES"], report=_watch_report, ready=lambda: click.echo("ready", err=True))
     except WatcherRunning as running:
         raise click.ClickException(str(running)) from None
     except KeyboardInterrupt:
@@ -119,7 +119,7 @@ def freshness_command(fmt: str) -> None:
         articles = index.find(levels(STAFF), type="article")
     except IndexUnavailable as missing:
         raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
-    found = freshness_report(articles, dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
+    found = freshness_report(articles, dt.date.today(), cfg["STALE_AFTER_DAYS"])
     click.echo(format_report(found, fmt), nl=False)
 
 
@@ -143,7 +143,7 @@ kb_cli.add_command(searchlog_cli)
 @searchlog_cli.command("prune")
 def searchlog_prune_command() -> None:
     """Delete logged searches and clicks older than KB_SEARCH_LOG_DAYS (flushes also do it hourly)."""
-    days = int(current_app.config["SEARCH_LOG_DAYS"])
+    days = current_app.config["SEARCH_LOG_DAYS"]
     if days <= 0:
         click.echo("the search log is off (KB_SEARCH_LOG_DAYS=0): nothing to prune")
         return
@@ -167,7 +167,7 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool, if_unreadable: b
     index = current_app.extensions["kb.index"]
     options = {"wait": not if_idle, "only_if_unreadable": if_unreadable, "lock_fd": lock_fd}
     try:
-        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=int(cfg["MAX_FILE_BYTES"]), **options)
+        report = sync(cfg["CONTENT_DIR"], index, rebuild=rebuild, max_bytes=cfg["MAX_FILE_BYTES"], **options)
     except IndexBusy as busy:
         click.echo(f"{busy}: nothing done", err=True)
         return

@@ -11,10 +11,8 @@ is always as of the request, never as of the last index update.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .content import Problem, load_yaml_list
+from .csvfile import csv_text
 from .index import Doc
 from .pagedata import ArticleData
 
@@ -211,12 +210,8 @@ def format_report(found: Report, fmt: str) -> str:
             json.dumps({"today": found.today.isoformat(), "counts": found.counts(), "entries": [e.as_dict() for e in found.entries]}, indent=2) + "\n"
         )
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["slug", "status", "date", "experts", "areas", "title", "message"])
-        for e in found.entries:
-            writer.writerow([e.slug, e.status, e.date.isoformat(), " ".join(e.experts), " ".join(e.areas), e.title, e.message])
-        return out.getvalue()
+        rows = ([e.slug, e.status, e.date.isoformat(), " ".join(e.experts), " ".join(e.areas), e.title, e.message] for e in found.entries)
+        return csv_text(["slug", "status", "date", "experts", "areas", "title", "message"], rows)
     lines = [f"{e.slug}\t{e.status}\t{e.date.isoformat()}\t{','.join(e.experts) or '-'}\t{e.message}" for e in found.entries]
     counts = found.counts()
     lines.append(

@@ -283,6 +283,4 @@ def prune(days: int, now: dt.datetime | None = None) -> tuple[int, int]:
 
 def init_app(app: Flask) -> None:
     cfg = app.config
-    app.extensions["kb.searchlog"] = SearchLog(
-        app, int(cfg["SEARCH_LOG_DAYS"]), int(cfg.get("SEARCH_LOG_BATCH", 50)), float(cfg.get("SEARCH_LOG_INTERVAL", 2.0))
-    )
+    app.extensions["kb.searchlog"] = SearchLog(app, cfg["SEARCH_LOG_DAYS"], cfg["SEARCH_LOG_BATCH"], cfg["SEARCH_LOG_INTERVAL"])

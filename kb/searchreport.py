@@ -13,9 +13,7 @@ no area and appears only under "all areas".
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -23,6 +21,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import case, exists, func, or_, select
 
 from .accounts.models import db
+from .csvfile import csv_text
 from .searchlog import SearchClick, SearchEntry
 
 LIMIT = 25  # rows per list
@@ -139,13 +138,8 @@ def format_report(found: SearchReport, fmt: str) -> str:
         return json.dumps(found.as_dict(), indent=2) + "\n"
     lists = (("top", found.top), ("zero-results", found.empty), ("not-opened", found.unopened))
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["week", "area", "list", "query", "searches", "zero_results", "opened", "results"])
-        for name, rows in lists:
-            for r in rows:
-                writer.writerow([found.week, found.area or "", name, r.query, r.searches, r.empty, r.opened, r.results])
-        return out.getvalue()
+        cells = ([found.week, found.area or "", name, r.query, r.searches, r.empty, r.opened, r.results] for name, rows in lists for r in rows)
+        return csv_text(["week", "area", "list", "query", "searches", "zero_results", "opened", "results"], cells)
     lines = [f"Searches in {found.week}{' in area ' + found.area if found.area else ''}: {found.searches}"]
     for name, rows in lists:
         lines.append(f"{name}:")

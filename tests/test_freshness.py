@@ -10,7 +10,7 @@ import json
 import pytest
 
 from kb import create_app
-from kb.freshness import ReviewFacts, flags, load_sources, parse_sources, report
+from kb.freshness import ReviewFacts, flags, format_report, load_sources, parse_sources, report
 from kb.index import Doc, SearchIndex
 from kb.sync import sync
 
@@ -187,3 +187,11 @@ def test_a_symlinked_sources_file_is_refused(tmp_path):
     (tmp_path / "sources.yml").unlink()
     (tmp_path / "sources.yml").write_text("- id: SAMM C5.1\n  changed: 2026-01-01\n")
     assert list(load_sources(tmp_path)[0]) == ["SAMM C5.1"]
+
+
+def test_the_csv_report_never_hands_a_spreadsheet_a_formula():
+    """A title is text an author typed: one starting with = + - @ (or a tab) is a formula in a spreadsheet unless quoted."""
+    titles = ['=HYPERLINK("https://evil.example","open")', "+SUM(1)", "-1", "@cmd", "Plain title"]
+    docs = [doc(f"fms/a{n}", title, ("fms",), (), page(review_by="2026-05-01")) for n, title in enumerate(titles)]
+    rows = list(csv.DictReader(io.StringIO(format_report(report(docs, TODAY), "csv"))))
+    assert sorted(r["title"] for r in rows) == sorted(['\'=HYPERLINK("https://evil.example","open")', "'+SUM(1)", "'-1", "'@cmd", "Plain title"])

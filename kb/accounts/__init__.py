@@ -1,8 +1,8 @@
 """Accounts: who is reading, signed in with a password or vouched for by a trusted proxy.
 
-``init_app`` binds the database, migrations, flask-login and CSRF protection to the app and
-plugs ``identify`` into ``app.extensions["kb.identify"]``, the one hook through which the
-rest of the app learns who reads (``kb.web.context.current_reader``).
+``init_app`` binds the database, migrations, flask-login, CSRF protection and the sign-in rate
+limit to the app and plugs ``identify`` into ``app.extensions["kb.identify"]``, the one hook
+through which the rest of the app learns who reads (``kb.web.context.current_reader``).
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from limits.errors import ConfigurationError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..access import ANONYMOUS, Reader
-from ..config import ROOT
+from ..config import ROOT, SettingError
 from .models import User, db
-from .network import came_over_https, client_address, is_trusted, parse_networks
+from .network import came_over_https, client_address, is_trusted
 from .passwords import Passwords
 from .service import Lockout, load_session, single_sign_on_user
 
@@ -95,24 +97,13 @@ def _sqlite_pragmas(connection, record) -> None:
         cursor.close()
 
 
-def flag(value: Any) -> bool:
-    """A setting read as yes/no: true, 1, "yes", "on" (any case)."""
-    return value is True or str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def settings_list(value: Any) -> tuple[str, ...]:
-    """``"CUI, PROPIN"`` or a JSON list -> ("CUI", "PROPIN")."""
-    items = value.split(",") if isinstance(value, str) else (value or ())
-    return tuple(str(v).strip() for v in items if str(v).strip())
-
-
 class _SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure when ``KB_SECURE_COOKIES`` says so, or (auto) over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         setting = app.config["SECURE_COOKIES"]
-        if str(setting).strip().lower() != "auto":
-            return flag(setting)
+        if setting != "auto":
+            return setting
         return has_request_context() and came_over_https(
             request.is_secure, request.remote_addr, request.headers.get("X-Forwarded-Proto"), app.extensions["kb.proxies"]
         )
@@ -123,18 +114,21 @@ def init_app(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"], Path(app.instance_path))
     keep_private(cfg["SQLALCHEMY_DATABASE_URI"], app.logger)
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(cfg["SQLALCHEMY_DATABASE_URI"]))
-    cfg.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
+    cfg.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=cfg["CSRF_HOURS"] * 3600)
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["RATE_LIMIT_STORAGE"]
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:  # e.g. redis:// without the redis package
+        raise SettingError(f"KB_RATE_LIMIT_STORAGE: {exc}") from None
     app.session_interface = _SessionInterface()
-    app.extensions["kb.proxies"] = parse_networks(cfg["TRUSTED_PROXIES"])
-    app.extensions["kb.passwords"] = Passwords(cfg.get("PASSWORD_PROFILE"))
-    app.extensions["kb.lockout"] = Lockout(
-        int(cfg["LOGIN_MAX_FAILURES"]), float(cfg["LOGIN_LOCK_MINUTES"]), float(cfg.get("LOGIN_FAILURE_DELAY", 0.5))
-    )
-    app.extensions["kb.markings"] = settings_list(cfg["MARKINGS"])
+    app.extensions["kb.proxies"] = cfg["TRUSTED_PROXIES"]
+    app.extensions["kb.passwords"] = Passwords(cfg["PASSWORD_PROFILE"])
+    app.extensions["kb.lockout"] = Lockout(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+    app.extensions["kb.markings"] = cfg["MARKINGS"]
     app.extensions["kb.identify"] = identify
 
 
@@ -154,6 +148,10 @@ def lockout() -> Lockout:
 def request_client() -> str:
     """The client's address, seen through the trusted proxies."""
     return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), current_app.extensions["kb.proxies"])
+
+
+# Sign-in attempts per client address (``KB_LOGIN_RATE_LIMIT``, counted in ``KB_RATE_LIMIT_STORAGE``).
+limiter = Limiter(key_func=request_client)
 
 
 def _proxy_user() -> User | None:

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(value: str | Iterable[str] | None) -> tuple[Network, ...]:
-    """``"10.0.0.1, 192.168.0.0/16"`` -> networks; raises ValueError for a bad entry."""
-    if not value:
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    return tuple(ipaddress.ip_network(str(item).strip(), strict=False) for item in items if str(item).strip())
+from ..setting_values import Network  # KB_TRUSTED_PROXIES is parsed into these by kb.config
 
 
 def is_trusted(address: str | None, networks: tuple[Network, ...]) -> bool:

@@ -15,7 +15,9 @@ def _start_timer() -> None:
 
 
 def _server_timing(response: Response) -> Response:
-    """``Server-Timing: app;dur=<ms>``: how long the app took, for browsers' dev tools and bench/."""
+    """``Server-Timing: app;dur=<ms>``: how long the app took, for browsers' dev tools and bench/.
+
+    Only with ``KB_SERVER_TIMING``: the timings would otherwise help timing attacks."""
     if "started" in g:
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
     return response
@@ -26,11 +28,12 @@ def register(app: Flask) -> None:
 
     for module in (history, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, admin, errors):
         app.register_blueprint(module.bp)
-    app.before_request(_start_timer)
+    if app.config["SERVER_TIMING"]:
+        app.before_request(_start_timer)
+        app.after_request(_server_timing)
     app.before_request(identify_reader)
     app.before_request(accounts.require_sign_in)
     app.after_request(accounts.private_responses)
-    app.after_request(_server_timing)
     caching.register(app)
     security.register(app)
     app.jinja_env.globals.update(

@@ -7,9 +7,11 @@ these views only sign in and out and read ``current_reader()``.
 from __future__ import annotations
 
 import functools
+import time
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -17,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts import flag, lockout, passwords, request_client
+from ..accounts import limiter, lockout, passwords, request_client
 from ..accounts.models import db
 from ..accounts.service import end_session, sign_in, start_session
 from ..markings import marking_of
@@ -94,7 +96,7 @@ def _back_here() -> str | None:
 
 def require_sign_in() -> Response | None:
     """``KB_REQUIRE_LOGIN``: every request but /login, /healthz, static files and the webhook needs sign-in (``before_request``)."""
-    if flag(current_app.config["REQUIRE_LOGIN"]) and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
+    if current_app.config["REQUIRE_LOGIN"] and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
         return _sign_in_required()
     return None
 
@@ -132,7 +134,22 @@ def _unavailable() -> Response:
     return response
 
 
+@bp.app_errorhandler(RateLimitExceeded)
+def too_many_sign_ins(error: RateLimitExceeded) -> Response:
+    """``KB_LOGIN_RATE_LIMIT`` reached by this client address: 429, before any password is checked."""
+    wait = max(1, limiter.current_limit.reset_at - int(time.time()))
+    response = _respond(
+        429,
+        "Too many sign-in attempts",
+        f"This address has tried to sign in too often ({error.description}). Please try again in {wait} seconds.",
+    )
+    response.headers["Cache-Control"] = PRIVATE
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     form = LoginForm()
     target = local_target(request.args.get("next")) or url_for("pages.home")
@@ -158,9 +175,14 @@ def login():
         if g.get("accounts_unavailable"):
             return _unavailable()
         db.session.execute(select(1))  # say at once when sign-in cannot work (503 via the handler)
-    return render_template(
-        "accounts/login.html", form=form, message=message, next=request.args.get("next") if local_target(request.args.get("next")) else None
-    ), status
+    retry = {"Retry-After": f"{lockout().minutes * 60:.0f}"} if status == 429 else {}  # the lock lasts at most this long
+    return (
+        render_template(
+            "accounts/login.html", form=form, message=message, next=request.args.get("next") if local_target(request.args.get("next")) else None
+        ),
+        status,
+        retry,
+    )
 
 
 @bp.post("/logout")

@@ -59,7 +59,7 @@ def library() -> Library:
 def run_search() -> SearchPage:
     """The search the request's query string asks for, as this reader (HTML page and API alike)."""
     cfg = current_app.config
-    query = SearchRequest.from_args(request.args, int(cfg["PER_PAGE"]), int(cfg["MAX_QUERY_CHARS"]))
+    query = SearchRequest.from_args(request.args, cfg["PER_PAGE"], cfg["MAX_QUERY_CHARS"])
     return search_service(current_index(), current_reader(), query, functools.partial(people_results, directory()))
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..index import IndexUnavailable
 from ..pages import Moved, NotFound
@@ -17,7 +18,7 @@ REBUILD_BACKOFF_MAX = 300.0  # seconds: the longest wait after rebuilds that fai
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(("/api/", "/hooks/")) or request.path == "/healthz"
 
 
 def _respond(status: int, title: str, message: str, **extra) -> Response:
@@ -45,6 +46,26 @@ def http_error(error: HTTPException):
     if error.code == 404:
         return _respond(404, "Page not found", "There is no page at this address. Try searching for what you need.")
     return _respond(error.code or 500, error.name, error.description or "")
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """A body over ``KB_MAX_CONTENT_LENGTH``: refused before it is read, so it never fills a worker's memory."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return _respond(413, "Request too large", f"This site accepts requests of at most {limit:,} bytes; this one is larger.", limit=limit)
+
+
+@bp.app_errorhandler(CSRFError)
+def form_refused(error: CSRFError):
+    """A form whose CSRF token is missing, wrong or older than ``KB_CSRF_HOURS``: say which, and what to do."""
+    if "expired" in (error.description or ""):  # Flask-WTF says so only in the text: "The CSRF token has expired."
+        hours = current_app.config["CSRF_HOURS"]
+        return _respond(
+            400,
+            "This form has expired",
+            f"The page was loaded more than {hours} hours ago, and forms stay valid that long. Go back, reload the page and send the form again.",
+        )
+    return _respond(400, "This form was not accepted", f"{error.description} Go back, reload the page and send the form again.")
 
 
 @bp.app_errorhandler(IndexUnavailable)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
@@ -23,13 +24,17 @@ from .context import start_kb_command
 bp = Blueprint("hooks", __name__)
 
 
-def signature_ok(secret: str, body: bytes, gitlab_token: str | None, github_signature: str | None) -> bool:
+def signature_ok(secret: str, body: Callable[[], bytes], gitlab_token: str | None, github_signature: str | None) -> bool:
     """GitLab's ``X-Gitlab-Token`` (the secret itself) or GitHub's ``X-Hub-Signature-256``
-    (``sha256=`` + HMAC-SHA256 of the body), compared in constant time."""
+    (``sha256=`` + HMAC-SHA256 of the body), compared in constant time.
+
+    ``body`` is called only for a GitHub signature: a request with a wrong or no token is
+    refused without its body ever being read (and a body over ``KB_MAX_CONTENT_LENGTH`` is 413).
+    """
     if gitlab_token is not None and hmac.compare_digest(gitlab_token.encode(), secret.encode()):
         return True
     if github_signature is not None:
-        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        expected = "sha256=" + hmac.new(secret.encode(), body(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(github_signature.encode(), expected.encode())
     return False
 
@@ -37,10 +42,10 @@ def signature_ok(secret: str, body: bytes, gitlab_token: str | None, github_sign
 @bp.post("/hooks/content")
 @csrf.exempt  # the git server authenticates with the shared secret, not a form token
 def content_changed():
-    secret = str(current_app.config.get("WEBHOOK_SECRET") or "")
+    secret = current_app.config["WEBHOOK_SECRET"]
     if not secret:
         abort(404)
-    if not signature_ok(secret, request.get_data(cache=True), request.headers.get("X-Gitlab-Token"), request.headers.get("X-Hub-Signature-256")):
+    if not signature_ok(secret, request.get_data, request.headers.get("X-Gitlab-Token"), request.headers.get("X-Hub-Signature-256")):
         return jsonify({"error": "Unauthorized", "message": "missing or wrong webhook secret"}), 401
     if not first_delivery(current_app.instance_path, request.headers.get("X-GitHub-Delivery")):
         return jsonify({"status": "ignored", "message": "this delivery was received before"}), 200

@@ -32,7 +32,7 @@ def article(doc_id: str):
     page = library().article(doc_id)
     ask = directory().ask_an_expert(page.doc.areas, page.doc.tags, page.doc.title, [p.id for p in page.experts])
     cfg = current_app.config
-    notices = flags(page.doc.page, page.doc.updated, dt.date.today(), int(cfg["STALE_AFTER_DAYS"]))
+    notices = flags(page.doc.page, page.doc.updated, dt.date.today(), cfg["STALE_AFTER_DAYS"])
     return render_template("article.html", page=page, ask=ask, notices=notices, edit_link=edit_url(cfg.get("EDIT_URL"), page.doc.page.path))
 
 

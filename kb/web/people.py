@@ -13,7 +13,7 @@ bp = Blueprint("people", __name__)
 
 def _request() -> DirectoryRequest:
     cfg = current_app.config
-    return DirectoryRequest.from_args(request.args, max_chars=int(cfg["MAX_QUERY_CHARS"]))
+    return DirectoryRequest.from_args(request.args, max_chars=cfg["MAX_QUERY_CHARS"])
 
 
 def country_url(name: str) -> str:

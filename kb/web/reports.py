@@ -23,7 +23,7 @@ def editors_only() -> None:
 @bp.get("/freshness")
 def freshness():
     lib = library()
-    found = report(lib.documents("article"), dt.date.today(), int(current_app.config["STALE_AFTER_DAYS"]))
+    found = report(lib.documents("article"), dt.date.today(), current_app.config["STALE_AFTER_DAYS"])
     return render_template("report_freshness.html", report=found, area_titles=lib.area_titles())
 
 

@@ -20,7 +20,7 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 def security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(str(current_app.config["FRAME_ANCESTORS"]).strip())
+    headers["Content-Security-Policy"] = content_security_policy(current_app.config["FRAME_ANCESTORS"])
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY

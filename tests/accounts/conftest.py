@@ -55,7 +55,6 @@ def make_app(tmp_path: Path, content_dir: Path, index_dir: Path, database_url: s
             "INSTANCE_DIR": str(tmp_path / "instance"),
             "DATABASE_URL": database_url,
             "PASSWORD_PROFILE": "cheapest",
-            "LOGIN_FAILURE_DELAY": 0,
             **overrides,
         }
     )

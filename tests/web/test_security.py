@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -79,6 +80,22 @@ def test_frame_ancestors_from_the_environment(tmp_path, index, content_dir, monk
         assert app.test_client().get("/").headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
     finally:
         close_app(app)
+
+
+@pytest.mark.parametrize("url", ["/", "/api/search?q=loa", "/nope"])
+def test_no_server_timing_unless_a_setting_asks(site_client, url):
+    """Per-request timings help timing attacks: not sent by default."""
+    response = site_client.get(url)
+    assert response.status_code in (200, 404) and "Server-Timing" not in response.headers
+
+
+def test_server_timing_when_a_setting_asks(tmp_path, index, content_dir):
+    app = make_app(content_dir, index.directory, tmp_path / "instance", SERVER_TIMING="on")
+    try:
+        header = app.test_client().get("/api/search?q=loa").headers["Server-Timing"]
+    finally:
+        close_app(app)
+    assert re.fullmatch(r"app;dur=\d+\.\d\d", header)
 
 
 class Inline(HTMLParser):
