@@ -17,7 +17,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"), instance_path=str(config.instance_dir(overrides))
     )
     config.load(app, overrides)
-    app.extensions["kb.index"] = SearchIndex(app.config["INDEX_DIR"], float(app.config["WRITER_TIMEOUT"]), bool(app.config["PRELOAD_POSTINGS"]))
+    app.extensions["kb.index"] = SearchIndex(
+        app.config["INDEX_DIR"], float(app.config["WRITER_TIMEOUT"]), bool(app.config["PRELOAD_POSTINGS"]), float(app.config["SEARCH_TIME_LIMIT"])
+    )
 
     from . import accounts, searchlog
     from .cli import kb_cli

@@ -37,8 +37,8 @@ EDGE_CASES = [
 def test_plain_path_matches_the_parser_or_steps_aside(text):
     variants = [text, f'"{text.replace(chr(34), " ")}" extra']
     plain = query.plain_clauses(ANALYZER, variants)
-    if plain is not None:
-        assert plain == query.word_clauses(query.parse(PARSER, variants))
+    if plain is not None:  # [] where the parser finds nothing either (only stop words)
+        assert plain == (query.word_clauses(query.parse(PARSER, variants)) or [])
 
 
 def test_syntax_goes_to_the_parser():

@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ..index import IndexUnavailable
+from ..index import IndexUnavailable, QueryTooCostly
 from ..pages import Moved, NotFound
 from .context import document_url, start_kb_command
 
@@ -44,6 +44,12 @@ def http_error(error: HTTPException):
     if error.code == 404:
         return _respond(404, "Page not found", "There is no page at this address. Try searching for what you need.")
     return _respond(error.code or 500, error.name, error.description or "")
+
+
+@bp.app_errorhandler(QueryTooCostly)
+def query_too_costly(error: QueryTooCostly):
+    """A search that would cost more than any search may: 400, saying what to change, with the search box."""
+    return _respond(400, "Please narrow your search", str(error), search=True)
 
 
 @bp.app_errorhandler(IndexUnavailable)
