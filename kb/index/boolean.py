@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from whoosh.query import And, AndMaybe, AndNot, Every, Not, NullQuery, NumericRange, Or, Phrase, Prefix, Require, Term, TermRange
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Not, NullQuery, NumericRange, Or, Phrase, Prefix, Require, Term, TermRange
 
 from .. import ranking
 from .limits import Budget, QueryTooCostly
@@ -36,7 +36,7 @@ Result = tuple[np.ndarray, np.ndarray]  # (score of every document, mask of the 
 def evaluate(reader: Reader, query, budget: Budget) -> Result:
     """Scores and matches of a parsed query; scores are 0 outside the mask."""
     budget.check()
-    if query is NullQuery:
+    if isinstance(query, type(NullQuery)):  # the parser's "nothing" ('updated:letter'), not always the one instance
         return _nothing(reader)
     handler = _HANDLERS.get(type(query))
     if handler is None:  # the parser makes none other; a new plugin must be bounded here first
@@ -188,6 +188,10 @@ def _numeric_range(reader: Reader, query, budget: Budget) -> Result:
     return evaluate(reader, query._compile_query(reader.searcher.reader()), budget)
 
 
+def _constant_score(reader: Reader, query, budget: Budget) -> Result:
+    return _constant(evaluate(reader, query.child, budget)[1], query.score)
+
+
 _HANDLERS = {
     Or: _or,
     And: _and,
@@ -201,4 +205,5 @@ _HANDLERS = {
     Prefix: _expansion,
     TermRange: _expansion,
     NumericRange: _numeric_range,
+    ConstantScoreQuery: _constant_score,  # what a numeric range compiles to
 }

@@ -197,7 +197,7 @@ def matches(reader: Reader, plan: Plan, budget: Budget) -> tuple[np.ndarray, np.
         scores = bm25f(reader, plan.clauses, budget)
         return scores, scores > 0
     scores, mask = evaluate(reader, plan.query, budget)
-    return np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32), mask
+    return _kind_boosted(reader, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
 
 
 def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
@@ -223,6 +223,11 @@ def bm25f(reader: Reader, clauses: Clauses, budget: Budget) -> np.ndarray:
             elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                 clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
             scores += boost * clause_scores
+    return _kind_boosted(reader, scores)
+
+
+def _kind_boosted(reader: Reader, scores: np.ndarray) -> np.ndarray:
+    """Scores times each kind's boost (``kb.kinds``), in place."""
     for kind in kinds.KINDS:
         if kind.boost != 1.0:
             scores[reader.value_mask("type", kind.name)] *= kind.boost

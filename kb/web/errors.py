@@ -19,11 +19,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _respond(status: int, title: str, message: str, **extra) -> Response:
+def _respond(status: int, title: str, message: str, search: bool = False, **extra) -> Response:
+    """``search``: the HTML page offers the search box with the query to change it."""
     if _wants_json():
         body = jsonify({"error": title, "message": message, **extra})
     else:
-        body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), **extra)
+        body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), search=search, **extra)
     return make_response(body, status)
 
 
