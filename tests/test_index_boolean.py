@@ -68,7 +68,7 @@ def reference(searcher, parsed, live: set[int]) -> set[int]:
 @pytest.mark.parametrize("text", SYNTAX)
 def test_syntax_finds_the_documents_whoosh_finds(index, text):
     reader = index.readers.current()
-    parsed = query.plan(PARSER, [text]).query
+    parsed = query.parse(PARSER, [text])
     live = set(reader.searcher.docs_for_query(Every()))
     scores, found = evaluate(reader, parsed, Budget())
     assert set(np.flatnonzero(found).tolist()) & live == reference(reader.searcher, parsed, live)

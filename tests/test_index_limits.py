@@ -19,8 +19,10 @@ def search(index, text: str, access=("public",)):
 def test_a_one_letter_prefix_is_refused_with_a_message(index):
     with pytest.raises(QueryTooCostly, match=r"^“a\*” is too short: please type at least 3 letters before the \*\.$"):
         search(index, "a*")
-    with pytest.raises(QueryTooCostly, match="“le\\*” is too short"):
-        search(index, "letter AND le*")
+    with pytest.raises(QueryTooCostly, match="“Le\\*” is too short"):
+        search(index, "letter AND Le*")
+    with pytest.raises(QueryTooCostly, match=r"^“ins\*” is too short \(searched as “in\*”, without the word ending\): please type at least 3"):
+        search(index, "ins*")
 
 
 def test_a_normal_prefix_reads_only_the_words_it_stands_for(index):
@@ -51,7 +53,7 @@ def test_words_are_capped_phrases_included(index):
     with pytest.raises(QueryTooCostly, match=f"^This search has more than {MAX_WORDS} different words"):
         search(index, " ".join(WORDS[: MAX_WORDS + 1]))
     with pytest.raises(QueryTooCostly, match=f"more than {MAX_WORDS} different words"):
-        search(index, '"' + " ".join(WORDS[:20]) + '" ' + " ".join(WORDS[20 : MAX_WORDS + 1]))
+        search(index, '"' + " ".join(WORDS[:10]) + '" ' + " ".join(WORDS[10 : MAX_WORDS + 1]))
     assert search(index, " ".join(["letter"] * 60)).total == LETTER  # a word said again is the same word
 
 
@@ -63,7 +65,7 @@ def test_phrases_are_capped(index):
 
 
 def test_search_syntax_is_capped_before_parsing(index):
-    nested = "(" * 15 + "letter" + ")" * 15  # 31 parts
+    nested = "(" * 11 + "letter" + ")" * 11  # 23 parts
     assert search(index, nested).total == LETTER
     with pytest.raises(QueryTooCostly, match=f"more than {MAX_SYNTAX_PARTS} words, operators and brackets"):
         search(index, "(" + nested + ")")
@@ -72,11 +74,11 @@ def test_search_syntax_is_capped_before_parsing(index):
 
 
 def test_acronym_rewrites_beyond_the_caps_are_left_out_not_refused():
-    own = " ".join(WORDS[:30])
-    rewrites = [own + " " + " ".join(WORDS[30:60]), own + " " + " ".join(WORDS[60:70]), own + " letter"]  # 60, 70, 61 words with those before
+    own = " ".join(WORDS[:20])
+    rewrites = [own + " " + " ".join(WORDS[20:40]), own + " " + " ".join(WORDS[40:50]), own + " letter"]  # 40, 50, 41 words with those before
     kept = query.plan(PARSER, [own, *rewrites]).clauses
-    assert [(boost, len(groups)) for boost, groups in kept] == [(1.0, 30), (query.VARIANT_BOOST, 60), (query.VARIANT_BOOST, 31)]
-    syntax = "letter AND " * 14 + "request"  # 29 parts: two such variants fit, a third does not
+    assert [(boost, len(groups)) for boost, groups in kept] == [(1.0, 20), (query.VARIANT_BOOST, 40), (query.VARIANT_BOOST, 21)]
+    syntax = "letter AND " * 9 + "request"  # 19 parts: two such variants fit, a third does not
     parsed = query.plan(PARSER, [syntax, syntax.replace("request", "sentry"), syntax.replace("request", "maria")]).query
     assert {text for _, text in parsed.all_terms()} == {"letter", "request", "sentri"}
 

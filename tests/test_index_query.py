@@ -21,6 +21,8 @@ EDGE_CASES = [
     "café résumé naïve",
     "LOA 2024 (draft)",
     "fms AND closure",
+    'fms OR closure OR "end use"',
+    "OR letter OR",
     "area:fms closure",
     "clos*",
     "x^2",
@@ -45,6 +47,7 @@ def test_syntax_goes_to_the_parser():
     for text in ["fms AND closure", "area:fms", "clos*", "(a b)", "x^2", "don't", '"a b"~2']:
         assert query.plain_clauses(ANALYZER, [text]) is None, text
     assert query.plain_clauses(ANALYZER, ["plain words, only?"]) == [(1.0, [("word", "plain"), ("word", "word")])]
+    assert query.plain_clauses(ANALYZER, ["fms OR closure"]) == [(1.0, [("word", "fms"), ("word", "closur")])]  # OR'ed anyway
 
 
 def test_plain_text_is_linear_on_hostile_input():

@@ -164,14 +164,16 @@ def _phrase(reader: Reader, query, budget: Budget) -> Result:
 
 
 def _expansion(reader: Reader, query, budget: Budget) -> Result:
-    """The documents of the words a prefix or range stands for, each counted by the budget."""
-    pattern = _label(query)
-    mask = np.zeros(reader.n_docs, dtype=bool)
-    for leaf, offset in reader.leaves:
-        for word in query._btexts(leaf):  # the segment's words in order, read one at a time
-            budget.expand(pattern, word)
-            text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
-            mask[reader.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
+    """The documents of the words a prefix or range stands for, each counted by the budget (once a search)."""
+    mask = budget.known.get(query)
+    if mask is None:
+        pattern = _label(query)
+        mask = budget.known[query] = np.zeros(reader.n_docs, dtype=bool)
+        for leaf, offset in reader.leaves:
+            for word in query._btexts(leaf):  # the segment's words in order, read one at a time
+                budget.expand(pattern, word)
+                text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
+                mask[reader.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
     return _constant(mask, query.boost)
 
 

@@ -108,6 +108,8 @@ def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
             return None
         groups: list[tuple[str, ...]] = []
         for phrase, word in _PLAIN_PART.findall(text):
+            if word == "OR":  # words are OR'ed anyway: the parser's clauses are the same
+                continue
             if word in _UPPER_OPERATORS:
                 return None
             stems = [token.text for token in analyzer(phrase or word)]
@@ -138,7 +140,7 @@ def parse(parser, variants: list[str]):
         if not tally.may_parse(text, first=number == 0):
             continue
         query = _parse_one(parser, text)
-        if query is not None and query is not NullQuery and tally.fits(*parts_of(query), first=number == 0):
+        if query is not None and query is not NullQuery and tally.fits(*parts_of(query, text), first=number == 0):
             query.boost = boost
             parsed.append(query)
     return Or(parsed) if parsed else NullQuery
@@ -184,8 +186,11 @@ def run(
     best, best_scores = top(scores, selected, page * per_page)
     shown = zip(best[start:].tolist(), best_scores[start:].tolist())
     near = _highlight(plan.stems, variants)
-    hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
-    return ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
+    hits = []
+    for docnum, score in shown:  # a snippet reads a whole text when its words are not in it
+        budget.check()
+        hits.append(_hit(reader.searcher.stored_fields(docnum), score, near))
+    return ResultSet(total=total, page=page, per_page=per_page, hits=tuple(hits), facets=facets)
 
 
 _LEAST_SCORE = np.float32(1e-6)  # a match's score is never 0, or ``top`` would not rank it ('case^0', NOT alone)

@@ -276,7 +276,7 @@ def test_a_page_past_the_last_one_links_to_the_last_page(site_client):
     [
         ("a*", "“a*” is too short: please type at least 3 letters before the *."),
         ("[a TO z]", "“[a TO z]” matches more than 64 words. Please type more letters or search for the words themselves."),
-        (" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"), "This search has more than 32 words, operators and brackets. Please shorten it."),
+        (" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"), "This search has more than 24 words, operators and brackets. Please shorten it."),
         ("lett* sent* mari*", "This search has more than 2 prefixes (word*) and ranges. Please use fewer."),
     ],
 )
