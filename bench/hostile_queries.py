@@ -87,7 +87,7 @@ def hostile_queries(index) -> dict[str, str]:
     """The worst query of each kind, built from the index (the same text every round)."""
     words = ranked_words(index)[:MAX_WORDS]
     letters = "abcdefghijklmnopqrstuvwxyz"
-    unknown = [a + b + c + "zq" for a, b, c in zip(letters, reversed(letters), letters[3:] + letters[:3])]
+    unknown = [a + b + c + "zq" for a, b, c in zip(letters, reversed(letters), letters[3:] + letters[:3])][:MAX_WORDS]
     prefixes = prefix_pairs(index)[0]
     anded = (MAX_SYNTAX_PARTS + 1) // 2  # w AND w AND …: two parts a word
     return {
@@ -106,7 +106,7 @@ def hostile_queries(index) -> dict[str, str]:
         "every document (*:*)": "*:*",
         "acronyms (a variant each)": " ".join(glossary_terms(index, 8) + words[: MAX_WORDS - 16]),
         f"{len(unknown)} unknown words (did you mean)": " ".join(unknown),
-        "a word outside the snippets' text + unknown words": " ".join([outside_the_body(index) or words[0], *unknown]),
+        "a word outside the snippets' text + unknown words": " ".join([outside_the_body(index) or words[0], *unknown[1:]]),
         "nested groups": "(" * (MAX_SYNTAX_PARTS // 2 - 1) + words[0] + ")" * (MAX_SYNTAX_PARTS // 2 - 1),
         "who knows about + common words": "who knows about " + " ".join(words[: MAX_WORDS - 4]),
     }

@@ -12,10 +12,12 @@ document numbers, (scores, mask), within the search's ``Budget``:
   constant score per field, as Whoosh scores them;
 * AND, OR, NOT, ANDNOT, ANDMAYBE, REQUIRE: array operations.
 
-The documents matched are those of Whoosh's ``docs_for_query`` (tests compare them), with two
-exceptions that used to answer 500: a phrase in a field without positions, and a value a field
-cannot hold (``updated:"2020 2021"``) match nothing. A phrase's slop (``"a b"~3``) is ignored,
-as the plain word path always did.
+Each word, phrase, prefix and range matches the documents Whoosh's own query object finds, and
+the operators combine them as they say (tests compare; Whoosh 2.7.4's matchers themselves lose
+documents with ANDNOT over groups and compute a REQUIRE inside a group as ANDNOT). Two parts
+that used to answer 500 match nothing: a phrase in a field without positions (``spell:"a b"``)
+and a value a field cannot hold (``updated:"2020 2021"``). A phrase's slop (``"a b"~3``) is
+ignored, as the plain word path always did.
 """
 
 from __future__ import annotations
