@@ -19,7 +19,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.read(overrides)
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"), instance_path=str(settings.INSTANCE_DIR))
     settings = config.load(app, settings, overrides)
-    app.extensions["kb.index"] = SearchIndex(settings.INDEX_DIR, settings.WRITER_TIMEOUT, settings.PRELOAD_POSTINGS)
+    app.extensions["kb.index"] = SearchIndex(settings.INDEX_DIR, settings.WRITER_TIMEOUT, settings.PRELOAD_POSTINGS, settings.SEARCH_TIME_LIMIT)
 
     from . import accounts, searchlog
     from .cli import kb_cli

@@ -68,6 +68,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_CHARS", 500, "Longer queries are cut to this many characters.", v.integer(10, 10_000)),
     Setting("WRITER_TIMEOUT", 30.0, "Seconds an index update waits for another writer before giving up.", v.number(0, 3600)),
     Setting(
+        "SEARCH_TIME_LIMIT",
+        0.5,
+        "Seconds of CPU one search may use; a search that needs more is stopped and answered 400 with a message "
+        "(the README's Security section lists the other bounds).",
+    ),
+    Setting(
         "PRELOAD_POSTINGS",
         True,
         "Each worker reads the longest posting lists of the index in the background once it opens it, so its first searches need not (up to 64 MB).",

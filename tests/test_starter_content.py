@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from bench.judged import evaluate, load_judgements, summarize
 from kb.checker import check_folder
 from kb.content import load_content
-from kb.index import SearchIndex
+from kb.index import SearchIndex, query
+from kb.index.limits import Budget
 from kb.sync import sync
 
 from .conftest import ROOT
@@ -54,3 +56,25 @@ def test_judged_queries_find_a_right_answer_in_the_top_3(starter_index):
     assert summary["all"]["top3"] >= 0.90, misses
     for kind in ("acronym", "expansion"):
         assert [m for m in outcomes if m.judgement.kind == kind and not m.in_top3] == [], kind
+
+
+@pytest.mark.parametrize(
+    "text, expanded, total, first",
+    [
+        ("closu*", {b"closur"}, 33, "fms/case-closure"),
+        ("title:closu*", {b"closur"}, 3, "bpc/program-termination-and-closure"),
+        ("case AND closure", set(), 29, "fms/case-closure"),
+        ("closure AND NOT reconciliation", set(), 20, "humanitarian/usaid-closure-2025"),
+        ('title:"case closure"', set(), 1, "bpc/program-termination-and-closure"),
+    ],
+)
+def test_prefixes_and_syntax_find_what_they_found_before_the_bounds(starter_index, text, expanded, total, first):
+    """The documents of Whoosh's own query (what answered before), reading only the words a prefix stands for."""
+    reader, budget = starter_index.readers.current(), Budget()
+    plan = query.plan(query.make_parser(), [text])
+    _, found = query.matches(reader, plan, budget)
+    public = reader.allowed(["public"])
+    assert set(np.flatnonzero(found).tolist()) & public == set(reader.searcher.docs_for_query(plan.query)) & public
+    assert budget.expanded == expanded
+    page = starter_index.search([text], ["public"], [])
+    assert (page.total, page.hits[0].id) == (total, first)

@@ -20,6 +20,7 @@ from whoosh.query import And, Every, Term
 from ..facets import SEARCH_FACETS
 from . import query as queries
 from .building import RecordsOf
+from .limits import TIME_LIMIT, Budget, QueryTooCostly
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
@@ -27,7 +28,7 @@ from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store
 from .values import FieldValues, build_field_values
 
-__all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "Record", "ResultSet", "SearchIndex"]
+__all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "QueryTooCostly", "Record", "ResultSet", "SearchIndex"]
 
 _SORTS = {
     "title": lambda: sorting.FieldFacet("sort_title"),
@@ -41,13 +42,14 @@ def _reading(method: Callable) -> Callable:
     unreadable or damaged (anywhere, not only where the probe reads), else stays what it is.
 
     When a rebuild replaced the generation under the call, the call runs once more on the new one.
+    A refused query is the visitor's, not the index's: it is raised as it is, without a look at the files.
     """
 
     @functools.wraps(method)
     def guarded(self: SearchIndex, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except IndexUnavailable:
+        except (IndexUnavailable, QueryTooCostly):
             raise
         except Exception as error:
             if self.readers.recheck(error):  # raises IndexUnavailable when the index is corrupt
@@ -60,10 +62,12 @@ def _reading(method: Callable) -> Callable:
 class SearchIndex:
     """A generation-switching Whoosh index with per-thread searchers."""
 
-    def __init__(self, directory: Path | str, writer_timeout: float = 30.0, preload: bool = False) -> None:
-        """``preload``: read the longest posting lists ahead in the background when the first searcher opens."""
+    def __init__(self, directory: Path | str, writer_timeout: float = 30.0, preload: bool = False, time_limit: float = TIME_LIMIT) -> None:
+        """``preload``: read the longest posting lists ahead in the background when the first searcher opens;
+        ``time_limit``: seconds of CPU one search may use (``limits``)."""
         self.store = Store(directory, writer_timeout)
         self.readers = Readers(self.store, preload)
+        self.time_limit = time_limit
         self._parser = queries.make_parser()
 
     @property
@@ -172,7 +176,8 @@ class SearchIndex:
         Access is a filter inside the query, so totals, facets and pages never count what
         the reader may not see. Facets ignore the reader's own filters, so they show what
         each choice would give. Filters are (facet name, value) pairs: a document must have one
-        of the values given for each facet named.
+        of the values given for each facet named. ``QueryTooCostly`` when the query would cost
+        more than any search may (``limits``).
         """
         reader = self.readers.current()
         filters = tuple(filters)
@@ -180,7 +185,8 @@ class SearchIndex:
         cached = reader.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
-            cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page)
+            budget = Budget(self.time_limit)
+            cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page, budget)
         return cached
 
     @_reading
@@ -219,17 +225,12 @@ class SearchIndex:
     def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
         """(score of the query for every document number, mask of the ``kind`` documents this access sees).
 
-        Word and phrase queries score by BM25F as in ``search``; anything else (prefixes, field
-        names) scores 1 where it matches. Scores outside the mask are 0.
+        Scores are those of ``search`` (BM25F for words and phrases); outside the mask they are 0.
         """
         reader = self.readers.current()
         access = tuple(access)
         visible = reader.derive(f"visible:{','.join(access)}:{kind}", lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
-        plan = queries.plan(self._parser, variants)
-        if plan.clauses is not None:
-            scores = queries.bm25f(reader, plan.clauses)
-        else:
-            scores = reader.mask(reader.searcher.docs_for_query(plan.query)).astype(np.float32)
+        scores, _ = queries.matches(reader, queries.plan(self._parser, variants), Budget(self.time_limit))
         return scores * visible, visible.copy()
 
     @_reading

@@ -2,7 +2,9 @@
 
 Access and filters are masks over document numbers, so counts, facets and pages only ever
 see what the reader may see. Word and phrase queries are ranked by BM25F (``kb.ranking``)
-over cached posting arrays; anything else (prefixes, field names, AND, NOT) by Whoosh.
+over cached posting arrays; anything else (prefixes, field names, AND, NOT) is parsed by
+Whoosh and run over the same arrays (``boolean``). What a query may cost is bounded by
+``limits``: its parts before it runs, its time and expansions while it runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from whoosh.query import Every, NullQuery, Or, Phrase, Term
 from .. import kinds
 from ..facets import BY_NAME as FACETS
 from ..ranking import top
+from .boolean import evaluate
+from .limits import Budget, Tally, parts_of
 from .readers import Reader
 from .schema import FIELD_BOOSTS, build_schema, facet_value, split
 from .snippets import match_pattern, snippet
@@ -77,11 +81,18 @@ class Plan:
 
 def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
     """Plain words and phrases are analysed directly (Whoosh's parser costs more than the ranking);
-    anything else goes through the parser. Both give the same clauses (tests compare them)."""
+    anything else goes through the parser. Both give the same clauses (tests compare them).
+
+    The reader's own text (the first variant) must fit ``limits``' caps, or ``QueryTooCostly``
+    says why; an acronym rewrite that would not fit is left out.
+    """
     if not variants:
         return Plan(None, Every() if match_all else NullQuery, ())
     clauses = plain_clauses(parser.schema["body"].analyzer, variants)
+    if clauses == []:  # plain text with only stop words and single letters: nothing to parse or find
+        return Plan(None, NullQuery, ())
     if clauses:
+        clauses = fitting(clauses)
         return Plan(clauses, None, tuple(dict.fromkeys(w for _, variant in clauses for _, *ws in variant for w in ws)))
     query = parse(parser, variants)
     stems = tuple(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
@@ -89,13 +100,16 @@ def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
 
 
 def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
-    """The clauses of variants made only of words and quoted phrases; None for anything else."""
+    """The clauses of variants made only of words and quoted phrases ([] when the analyser drops
+    every word); None for anything else."""
     parsed = []
     for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants):
         if not _PLAIN.fullmatch(text):
             return None
         groups: list[tuple[str, ...]] = []
         for phrase, word in _PLAIN_PART.findall(text):
+            if word == "OR":  # words are OR'ed anyway: the parser's clauses are the same
+                continue
             if word in _UPPER_OPERATORS:
                 return None
             stems = [token.text for token in analyzer(phrase or word)]
@@ -105,25 +119,42 @@ def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
                 groups += [("word", stem) for stem in stems]
         if groups:
             parsed.append((boost, list(dict.fromkeys(groups))))
-    return parsed or None
+    return parsed
+
+
+def fitting(clauses: Clauses) -> Clauses:
+    """The plain variants within the caps on words and phrases (the first one must fit)."""
+    tally, kept = Tally(), []
+    for number, (boost, groups) in enumerate(clauses):
+        words = {word for _, *stems in groups for word in stems}
+        phrases = {tuple(stems) for kind, *stems in groups if kind == "phrase"}
+        if tally.fits(words, phrases, set(), first=number == 0):
+            kept.append((boost, groups))
+    return kept
 
 
 def parse(parser, variants: list[str]):
-    """The user's text and its variants as one query; malformed syntax never raises."""
-    parsed = []
-    for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants):
-        try:
-            query = parser.parse(text)
-        except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
-            words = re.sub(r"[^\w\s]", " ", text).split()
-            try:  # operators as words too: '" " NOT NOT "' trips it again
-                query = parser.parse(" ".join(w.lower() if w in _UPPER_OPERATORS else w for w in words))
-            except Exception:
-                query = None
-        if query is not None and query is not NullQuery:
+    """The user's text and the variants that fit the caps as one query; malformed syntax never raises."""
+    tally, parsed = Tally(), []
+    for number, (boost, text) in enumerate(zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants)):
+        if not tally.may_parse(text, first=number == 0):
+            continue
+        query = _parse_one(parser, text)
+        if query is not None and query is not NullQuery and tally.fits(*parts_of(query, text), first=number == 0):
             query.boost = boost
             parsed.append(query)
     return Or(parsed) if parsed else NullQuery
+
+
+def _parse_one(parser, text: str):
+    try:
+        return parser.parse(text)
+    except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
+        words = re.sub(r"[^\w\s]", " ", text).split()
+        try:  # operators as words too: '" " NOT NOT "' trips it again
+            return parser.parse(" ".join(w.lower() if w in _UPPER_OPERATORS else w for w in words))
+        except Exception:
+            return None
 
 
 def run(
@@ -135,10 +166,12 @@ def run(
     counted: tuple[str, ...],
     page: int,
     per_page: int,
+    budget: Budget,
 ) -> ResultSet:
     """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
     allowed = reader.mask(reader.allowed(access))
-    scores, matched = _match(reader, plan, allowed)
+    scores, matched = matches(reader, plan, budget)
+    matched = matched & allowed
     facets = {name: reader.counts(matched, FACETS[name].field) for name in counted}
     selected = matched
     chosen: dict[str, np.ndarray] = {}  # values of one facet: either; of different facets: all
@@ -149,33 +182,27 @@ def run(
     for mask in chosen.values():
         selected = selected & mask
     total = int(np.count_nonzero(selected))
-    shown = _page(reader, plan.query, scores, selected, total, page, per_page)
-    near = _highlight(plan.stems, variants)
-    hits = tuple(_hit(reader.searcher.stored_fields(docnum), score, near) for docnum, score in shown)
-    return ResultSet(total=total, page=page, per_page=per_page, hits=hits, facets=facets)
-
-
-def _match(reader: Reader, plan: Plan, allowed: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """(BM25F scores or None when Whoosh ranks, the mask of matching documents)."""
-    if plan.clauses is None:
-        return None, reader.mask(reader.searcher.docs_for_query(plan.query)) & allowed
-    scores = bm25f(reader, plan.clauses)
-    return scores, (scores > 0) & allowed
-
-
-def _page(reader: Reader, query, scores: np.ndarray | None, selected: np.ndarray, total: int, page: int, per_page: int) -> list[tuple[int, float]]:
     start = (page - 1) * per_page
-    if scores is not None:
-        best, best_scores = top(scores, selected, page * per_page)
-        return list(zip(best[start:].tolist(), best_scores[start:].tolist()))
-    if not total:  # never pass an empty filter: Whoosh reads an empty set as "no filter"
-        return []
-    within = set(np.flatnonzero(selected).tolist())
-    try:
-        ranked = reader.searcher.search(query, filter=within, limit=page * per_page)
-    except ZeroDivisionError:  # Whoosh's coordination score of some queries that only exclude ('area:" NOT 00')
-        ranked = reader.searcher.search(query, filter=within, limit=page * per_page, scored=False)
-    return [(hit.docnum, hit.score) for hit in ranked[start : start + per_page]]
+    best, best_scores = top(scores, selected, page * per_page)
+    shown = zip(best[start:].tolist(), best_scores[start:].tolist())
+    near = _highlight(plan.stems, variants)
+    hits = []
+    for docnum, score in shown:  # a snippet reads a whole text when its words are not in it
+        budget.check()
+        hits.append(_hit(reader.searcher.stored_fields(docnum), score, near))
+    return ResultSet(total=total, page=page, per_page=per_page, hits=tuple(hits), facets=facets)
+
+
+_LEAST_SCORE = np.float32(1e-6)  # a match's score is never 0, or ``top`` would not rank it ('case^0', NOT alone)
+
+
+def matches(reader: Reader, plan: Plan, budget: Budget) -> tuple[np.ndarray, np.ndarray]:
+    """(score of every document, mask of the matching ones), every match scoring above 0."""
+    if plan.clauses is not None:
+        scores = bm25f(reader, plan.clauses, budget)
+        return scores, scores > 0
+    scores, mask = evaluate(reader, plan.query, budget)
+    return _kind_boosted(reader, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
 
 
 def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
@@ -183,7 +210,7 @@ def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] |
     return match_pattern([*stems, *words])
 
 
-def bm25f(reader: Reader, clauses: Clauses) -> np.ndarray:
+def bm25f(reader: Reader, clauses: Clauses, budget: Budget) -> np.ndarray:
     """Sum over variants (with their boosts) of the BM25F of their words and phrases.
 
     A phrase scores as its words do, in the documents that have them all: for a phrase the
@@ -193,6 +220,7 @@ def bm25f(reader: Reader, clauses: Clauses) -> np.ndarray:
     scores = np.zeros(reader.n_docs, dtype=np.float32)
     for number, (boost, variant) in enumerate(clauses):
         for kind, *words in variant:
+            budget.check()
             word_scores = [reader.term_scores(word) for word in words]
             clause_scores = sum(word_scores)
             if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
@@ -200,6 +228,11 @@ def bm25f(reader: Reader, clauses: Clauses) -> np.ndarray:
             elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                 clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
             scores += boost * clause_scores
+    return _kind_boosted(reader, scores)
+
+
+def _kind_boosted(reader: Reader, scores: np.ndarray) -> np.ndarray:
+    """Scores times each kind's boost (``kb.kinds``), in place."""
     for kind in kinds.KINDS:
         if kind.boost != 1.0:
             scores[reader.value_mask("type", kind.name)] *= kind.boost

@@ -173,14 +173,14 @@ class Reader:
         access = tuple(access)
         return self._filter(("allowed", access), lambda: set().union(*(self.docs("access", a) for a in access)))
 
-    def phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
-        """Documents where ``words`` stand next to each other in any searched field (as Whoosh's ``Phrase``)."""
-        return self._filter(("phrase", words), lambda: self._phrase_mask(words))
+    def phrase_mask(self, words: tuple[str, ...], fields: tuple[str, ...] = tuple(FIELD_BOOSTS)) -> np.ndarray:
+        """Documents where ``words`` stand next to each other in any of ``fields`` (as Whoosh's ``Phrase``)."""
+        return self._filter(("phrase", words, fields), lambda: self._phrase_mask(words, fields))
 
-    def _phrase_mask(self, words: tuple[str, ...]) -> np.ndarray:
+    def _phrase_mask(self, words: tuple[str, ...], fields: tuple[str, ...]) -> np.ndarray:
         mask = np.zeros(self.n_docs, dtype=bool)
         for leaf, offset in self.leaves:
-            for name in FIELD_BOOSTS:
+            for name in fields:
                 docs = {word: self.segments.postings(leaf, name, word)[0] for word in words}
                 mask[segment_matches(leaf, name, words, docs, self.segments.known_places(leaf, name, words)) + offset] = True
         return mask

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, make_respons
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..index import IndexUnavailable
+from ..index import IndexUnavailable, QueryTooCostly
 from ..pages import Moved, NotFound
 from .context import document_url, start_kb_command
 
@@ -21,11 +21,12 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/hooks/")) or request.path == "/healthz"
 
 
-def _respond(status: int, title: str, message: str, **extra) -> Response:
+def _respond(status: int, title: str, message: str, search: bool = False, **extra) -> Response:
+    """``search``: the HTML page offers the search box with the query to change it."""
     if _wants_json():
         body = jsonify({"error": title, "message": message, **extra})
     else:
-        body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), **extra)
+        body = render_template("error.html", status=status, title=title, message=message, query=request.args.get("q", ""), search=search, **extra)
     return make_response(body, status)
 
 
@@ -66,6 +67,12 @@ def form_refused(error: CSRFError):
             f"The page was loaded more than {hours} hours ago, and forms stay valid that long. Go back, reload the page and send the form again.",
         )
     return _respond(400, "This form was not accepted", f"{error.description} Go back, reload the page and send the form again.")
+
+
+@bp.app_errorhandler(QueryTooCostly)
+def query_too_costly(error: QueryTooCostly):
+    """A search that would cost more than any search may: 400, saying what to change, with the search box."""
+    return _respond(400, "Please narrow your search", str(error), search=True)
 
 
 @bp.app_errorhandler(IndexUnavailable)

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from kb.facets import FACETS
 
+from ..conftest import close_app, make_app
+
 PAGES = [
     "/",
     "/search",
@@ -209,7 +211,12 @@ def test_binary_and_invalid_utf8_never_fail(site_client, raw, path):
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(min_size=1, max_size=12)), min_size=1, max_size=10))
 def test_search_syntax_fuzz_answers_a_result(site_client, words):
-    data = site_client.get("/api/search", query_string={"q": " ".join(words)}).get_json()
+    response = site_client.get("/api/search", query_string={"q": " ".join(words)})
+    data = response.get_json()
+    if response.status_code == 400:  # too costly (a one-letter prefix, a wide range): refused, saying why
+        assert data["error"] == "Please narrow your search" and data["message"], data
+        return
+    assert response.status_code == 200
     assert (data["page"], data["per_page"]) == (1, 10)
     assert isinstance(data["total"], int) and len(data["results"]) == min(data["total"], 10), data
     assert data["total"] <= PUBLIC_DOCUMENTS and len({(r["type"], r["id"]) for r in data["results"]}) == len(data["results"]), data
@@ -262,3 +269,46 @@ def test_a_page_past_the_last_one_links_to_the_last_page(site_client):
     html = site_client.get("/search?q=loa&page=7").get_data(as_text=True)
     assert "This page is past the last one (1)." in html and 'href="/search?q=loa">Go to the last page' in html
     assert "Nothing matched" not in html
+
+
+@pytest.mark.parametrize(
+    "q, message",
+    [
+        ("a*", "“a*” is too short: please type at least 3 letters before the *."),
+        ("[a TO z]", "“[a TO z]” matches more than 64 words. Please type more letters or search for the words themselves."),
+        (" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"), "This search has more than 24 words, operators and brackets. Please shorten it."),
+        ("lett* sent* mari*", "This search has more than 2 prefixes (word*) and ranges. Please use fewer."),
+    ],
+)
+def test_a_search_that_costs_too_much_is_refused_saying_why(site_client, q, message):
+    api = site_client.get("/api/search", query_string={"q": q})
+    assert (api.status_code, api.get_json()) == (400, {"error": "Please narrow your search", "message": message})
+    page = site_client.get("/search", query_string={"q": q})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "<h1>Please narrow your search</h1>" in html and f'<p class="usa-intro">{message}</p>' in html
+    assert re.search(r'aria-label="Change the search"[^>]*>\s*<label[^>]*>[^<]*</label>\s*<input[^>]* name="q" value="([^"]*)"', html).group(1) == q
+
+
+def test_a_search_past_its_time_budget_answers_400(tmp_path, content_dir, index):
+    app = make_app(content_dir, index.directory, tmp_path / "instance", SEARCH_TIME_LIMIT=0)
+    try:
+        data = app.test_client().get("/api/search?q=letter").get_json()
+        assert data == {
+            "error": "Please narrow your search",
+            "message": "This search took too long and was stopped. Please use fewer or more specific words.",
+        }
+    finally:
+        close_app(app)
+
+
+def test_normal_prefixes_and_syntax_still_answer_as_before(site_client):
+    """The same documents, the best first, as when Whoosh ran them."""
+    found = {
+        q: [r["id"] for r in site_client.get("/api/search", query_string={"q": q}).get_json()["results"]]
+        for q in ["sentr*", "lett* AND offer", "title:letter AND NOT offer"]
+    }
+    assert found["sentr*"] == ["eum/golden-sentry"]
+    assert found["lett* AND offer"][0] == "fms/letter-of-offer-and-acceptance"
+    assert set(found["lett* AND offer"]) == {"fms/letter-of-offer-and-acceptance", "john-smith", "maria-delgado", "LOA"}
+    assert found["title:letter AND NOT offer"] == ["fms/letter-of-request"]

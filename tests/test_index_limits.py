@@ -1,0 +1,93 @@
+"""What one search may cost: each cap refuses with its message, bounds the work done, and lets normal searches through."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.index import QueryTooCostly, SearchIndex, query
+from kb.index.limits import MAX_EXPANSIONS, MAX_PATTERNS, MAX_PHRASES, MAX_SYNTAX_PARTS, MAX_WORDS, Budget
+
+PARSER = query.make_parser()
+WORDS = [f"word{n}x" for n in range(80)]  # distinct words no analyser drops
+LETTER = 7  # documents with the word "letter" in the sample
+
+
+def search(index, text: str, access=("public",)):
+    return index.search([text], access, [])
+
+
+def test_a_one_letter_prefix_is_refused_with_a_message(index):
+    with pytest.raises(QueryTooCostly, match=r"^“a\*” is too short: please type at least 3 letters before the \*\.$"):
+        search(index, "a*")
+    with pytest.raises(QueryTooCostly, match="“Le\\*” is too short"):
+        search(index, "letter AND Le*")
+    with pytest.raises(QueryTooCostly, match=r"^“ins\*” is too short \(searched as “in\*”, without the word ending\): please type at least 3"):
+        search(index, "ins*")
+
+
+def test_a_normal_prefix_reads_only_the_words_it_stands_for(index):
+    budget, reader = Budget(), index.readers.current()
+    _, found = query.matches(reader, query.plan(PARSER, ["lett*"]), budget)
+    assert budget.expanded == {b"letter"}
+    assert (found == query.matches(reader, query.plan(PARSER, ["letter"]), Budget())[1]).all()
+    assert {h.id for h in search(index, "lett*").hits} == {h.id for h in search(index, "letter").hits}
+
+
+def test_a_wide_range_stops_reading_words_at_the_cap(index):
+    budget = Budget()
+    with pytest.raises(QueryTooCostly, match=rf"^“\[a TO z\]” matches more than {MAX_EXPANSIONS} words\. Please type more letters"):
+        query.matches(index.readers.current(), query.plan(PARSER, ["[a TO z]"]), budget)
+    assert len(budget.expanded) == MAX_EXPANSIONS + 1  # the sample has 94 words in the searched fields
+
+
+def test_prefixes_and_ranges_are_capped(index):
+    assert search(index, "lett* sent*").total == LETTER + 1  # and Golden Sentry
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_PATTERNS} prefixes"):
+        search(index, "lett* sent* mari*")
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_PATTERNS} prefixes"):
+        search(index, "lett* [golden TO sentry] title:mari*")
+
+
+def test_words_are_capped_phrases_included(index):
+    assert search(index, " ".join(WORDS[:MAX_WORDS])).total == 0
+    with pytest.raises(QueryTooCostly, match=f"^This search has more than {MAX_WORDS} different words"):
+        search(index, " ".join(WORDS[: MAX_WORDS + 1]))
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_WORDS} different words"):
+        search(index, '"' + " ".join(WORDS[:10]) + '" ' + " ".join(WORDS[10 : MAX_WORDS + 1]))
+    assert search(index, " ".join(["letter"] * 60)).total == LETTER  # a word said again is the same word
+
+
+def test_phrases_are_capped(index):
+    phrases = [f'"{a} {b}"' for a, b in zip(WORDS[::2], WORDS[1::2])]
+    assert search(index, " ".join(phrases[:MAX_PHRASES])).total == 0
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_PHRASES} quoted phrases"):
+        search(index, " ".join(phrases[: MAX_PHRASES + 1]))
+
+
+def test_search_syntax_is_capped_before_parsing(index):
+    nested = "(" * 11 + "letter" + ")" * 11  # 23 parts
+    assert search(index, nested).total == LETTER
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_SYNTAX_PARTS} words, operators and brackets"):
+        search(index, "(" + nested + ")")
+    with pytest.raises(QueryTooCostly, match=f"more than {MAX_SYNTAX_PARTS} words"):
+        search(index, "a* " * 26)  # the issue's letters are refused before any prefix is looked at
+
+
+def test_acronym_rewrites_beyond_the_caps_are_left_out_not_refused():
+    own = " ".join(WORDS[:20])
+    rewrites = [own + " " + " ".join(WORDS[20:40]), own + " " + " ".join(WORDS[40:50]), own + " letter"]  # 40, 50, 41 words with those before
+    kept = query.plan(PARSER, [own, *rewrites]).clauses
+    assert [(boost, len(groups)) for boost, groups in kept] == [(1.0, 20), (query.VARIANT_BOOST, 40), (query.VARIANT_BOOST, 21)]
+    syntax = "letter AND " * 9 + "request"  # 19 parts: two such variants fit, a third does not
+    parsed = query.plan(PARSER, [syntax, syntax.replace("request", "sentry"), syntax.replace("request", "maria")]).query
+    assert {text for _, text in parsed.all_terms()} == {"letter", "request", "sentri"}
+
+
+def test_a_search_past_its_time_budget_is_stopped(index):
+    timed = SearchIndex(index.directory, time_limit=0.0)
+    try:
+        with pytest.raises(QueryTooCostly, match=r"^This search took too long and was stopped"):
+            search(timed, "letter")
+        assert search(index, "letter").total == LETTER
+    finally:
+        timed.close()
