@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scale import generate
-from kb.checker import check_folder
+from kb.health.checker import check_folder
 
 TARGET_S = 5.0
 

@@ -145,7 +145,7 @@ def main() -> int:
 
     from kb import create_app
     from kb.index import SearchIndex
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     with tempfile.TemporaryDirectory() as scratch:
         tmp = str(args.keep or scratch)

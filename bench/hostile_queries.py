@@ -152,7 +152,7 @@ def main() -> None:
 
     from kb import create_app
     from kb.index import SearchIndex
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

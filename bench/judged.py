@@ -13,7 +13,8 @@ import yaml
 
 from kb.access import ANONYMOUS
 from kb.index import SearchIndex
-from kb.search import SearchRequest, search
+from kb.queries import SearchRequest
+from kb.search import search
 
 JUDGED_DIR = Path(__file__).resolve().parent / "judged"
 

@@ -64,7 +64,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from kb import create_app
     from kb.index import SearchIndex
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     with tempfile.TemporaryDirectory() as tmp:
         index = SearchIndex(Path(tmp) / "index")

@@ -1,7 +1,7 @@
 """Relevance through the app's own indexing and search.
 
 1. SciFact (BEIR test split, ../shared/eval/scifact): each abstract becomes an article of a
-   scratch content repository, `kb.sync` indexes it and every query runs through
+   scratch content repository, `kb.repository.sync` indexes it and every query runs through
    `kb.search.search` (the code behind /api/search). Prints nDCG@10, Recall@10, Recall@100
    next to the published BM25 figures.
 2. The judged SC query set (bench/judged/*.yml) over content/: top-3 accuracy and MRR per kind.
@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.judged import evaluate, load_judgements, summarize
 from kb.access import ANONYMOUS
 from kb.index import SearchIndex
-from kb.search import SearchRequest, search
-from kb.sync import sync
+from kb.queries import SearchRequest
+from kb.repository.sync import sync
+from kb.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"

@@ -41,10 +41,11 @@ def main() -> None:
     from kb import create_app
     from kb.accounts import MIGRATIONS
     from kb.accounts.models import db
+    from kb.health.searchlog import search_of, write
     from kb.index import SearchIndex
-    from kb.search import SearchPage, SearchRequest
-    from kb.searchlog import search_of, write
-    from kb.sync import sync
+    from kb.queries import SearchRequest
+    from kb.repository.sync import sync
+    from kb.search import SearchPage
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

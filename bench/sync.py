@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scale import AREAS, BIN, ROOT, generate, start_server
-from kb.updater import _exclusive
+from kb.repository.updater import _exclusive
 
 SECRET = "bench-secret"  # noqa: S105 - a throwaway webhook secret for the benchmark
 TARGET_S = 1.0

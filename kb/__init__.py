@@ -21,8 +21,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.load(app, settings, overrides)
     app.extensions["kb.index"] = SearchIndex(settings.INDEX_DIR, settings.WRITER_TIMEOUT, settings.PRELOAD_POSTINGS, settings.SEARCH_TIME_LIMIT)
 
-    from . import accounts, searchlog
+    from . import accounts
     from .cli import kb_cli
+    from .health import searchlog
     from .web import register
 
     accounts.init_app(app)

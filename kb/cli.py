@@ -13,17 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .access import Reader, levels
 from .accounts.models import db
-from .checker import check_folder
-from .freshness import format_report
-from .freshness import report as freshness_report
+from .directory.people_import import people_cli
+from .health.checker import check_folder
+from .health.freshness import format_report
+from .health.freshness import report as freshness_report
+from .health.searchlog import prune as prune_search_log
+from .health.searchreport import format_report as format_search_report
+from .health.searchreport import report as search_report
 from .index import IndexBusy, IndexUnavailable
 from .index.store import describe
-from .people_import import people_cli
-from .searchlog import prune as prune_search_log
-from .searchreport import format_report as format_search_report
-from .searchreport import report as search_report
-from .sync import sync
-from .updater import UpdaterBusy, update
+from .repository.sync import sync
+from .repository.updater import UpdaterBusy, update
 
 STAFF = Reader(name="kb report", staff=True, role="editor")  # reports cover staff-only articles too
 
@@ -81,7 +81,7 @@ def sync_command(if_idle: bool, lock_fd: int | None) -> None:
 @kb_cli.command("watch")
 def watch_command() -> None:
     """Keep the index current: index each changed content file at once, pull when the webhook asks."""
-    from .watcher import WatcherRunning, watch
+    from .repository.watcher import WatcherRunning, watch
 
     cfg = current_app.config
     index = current_app.extensions["kb.index"]

@@ -4,7 +4,7 @@ A person's text (the bio, the position …) may repeat what the ``email`` and ``
 hold, or give other addresses and numbers. All of it is for signed-in staff only: the sync step
 keeps it out of every indexed field and out of what anonymous readers get (``redact``,
 ``redact_html``), and a query naming an address or a number is searched as an exact phrase
-(``kb.search.quote_contacts``), so it finds nobody. Search logs drop it too (``kb.searchlog``).
+(``kb.queries.quote_contacts``), so it finds nobody. Search logs drop it too (``kb.health.searchlog``).
 
 Only whole tokens count, so a word with digits in it (``zqxhook1796667134``), a bare run of
 digits, a stock number (``5340-01-123-4567``), a date (``2026-12-01``) or a ZIP+4 code stays

@@ -1,7 +1,7 @@
 """The page data of each kind: what the sync step renders once and the index stores as it is.
 
 Pages and templates read these declared fields; nothing is comma-joined or nested in
-dictionaries. Changing a class here means bumping ``kb.sync.RENDER_VERSION``.
+dictionaries. Changing a class here means bumping ``kb.repository.sync.RENDER_VERSION``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Language:
 @dataclass(frozen=True)
 class PersonData(Body):
     """A profile. ``email``, ``phone``, ``location`` and ``contact_html`` are personal data:
-    signed-in readers only (``kb.pages.Library.person`` empties them for anyone else)."""
+    signed-in readers only (``kb.pages.library.Library.person`` empties them for anyone else)."""
 
     contact_html: str  # the bio as written, with the contact data ``html`` hides; "" when it has none
     position: str

@@ -10,7 +10,7 @@ import pytest
 from kb import create_app
 from kb.accounts.models import db
 from kb.index import SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

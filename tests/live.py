@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.index import SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import ROOT, write_tree
 

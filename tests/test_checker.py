@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kb import create_app
-from kb.checker import check_folder
+from kb.health.checker import check_folder
 
 from .conftest import SAMPLE, write_tree
 from .gitrepo import commit, init
@@ -206,8 +206,8 @@ def test_the_shipped_content_has_no_errors_and_no_warnings():
 def test_the_scanner_finds_what_the_renderer_finds_on_the_shipped_content():
     """The checker scans bodies instead of rendering them (10x faster): it must agree with kb.render."""
     from kb.catalog import Catalog
-    from kb.checker import scan
     from kb.content import load_content
+    from kb.health.checker import scan
 
     from .conftest import ROOT
 
@@ -238,7 +238,7 @@ def test_the_scanner_finds_what_the_renderer_finds_on_the_shipped_content():
     ],
 )
 def test_scanner_anchors_match_the_renderer(markdown, anchors):
-    from kb.checker import scan
+    from kb.health.checker import scan
     from kb.render import render_markdown
 
     found = scan(markdown, "articles/fms/x.md", {"fms/letter-of-request": "Letter of Request"}.get)

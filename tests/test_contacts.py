@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.contacts import CONTACT, PLACEHOLDER, redact, redact_html, redact_markdown
-from kb.search import quote_contacts
+from kb.queries import quote_contacts
 
 CONTACTS = [
     "Zoe.Quillon@example.mil",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kb.deliveries import DELIVERIES_FILE, KEPT, first_delivery
+from kb.repository.deliveries import DELIVERIES_FILE, KEPT, first_delivery
 
 
 def test_a_delivery_is_new_once_and_the_memory_keeps_the_last_ones(tmp_path):

@@ -10,9 +10,9 @@ from kb.content import load_content
 from kb.directory import FACETS, Directory, DirectoryRequest, analyse, concept_score, glossary_maps, stems
 from kb.facets import fold, fold_all
 from kb.index import SearchIndex
-from kb.pages import NotFound
+from kb.pages.library import NotFound
 from kb.places import read_places
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import write_tree
 from .directory_sample import DIRECTORY_SAMPLE

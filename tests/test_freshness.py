@@ -10,9 +10,9 @@ import json
 import pytest
 
 from kb import create_app
-from kb.freshness import ReviewFacts, flags, format_report, load_sources, parse_sources, report
+from kb.health.freshness import ReviewFacts, flags, format_report, load_sources, parse_sources, report
 from kb.index import Doc, SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import SAMPLE, body
 from .gitrepo import commit, init

@@ -1,8 +1,8 @@
 """Hostile and broken content: random and mutated Markdown, frontmatter and glossary entries.
 
 Nothing may raise out of loading (``parse_document``, ``parse_glossary``, ``load_content``),
-rendering (``kb.render``), indexing (a real ``SearchIndex``, ``kb.sync``) or the checker
-(``kb.checker.check_content``), and no HTML that reaches a reader contains a script element, an
+rendering (``kb.render``), indexing (a real ``SearchIndex``, ``kb.repository.sync``) or the checker
+(``kb.health.checker.check_content``), and no HTML that reaches a reader contains a script element, an
 event-handler attribute or a javascript:/data:/vbscript: URL, judged by an HTML parser.
 """
 
@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from kb.checker import check_content
 from kb.content import load_content, parse_document, parse_glossary
+from kb.health.checker import check_content
 from kb.index import SearchIndex
 from kb.render import render_markdown
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import close_app, make_app, write_tree
 

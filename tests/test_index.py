@@ -8,7 +8,8 @@ import pytest
 
 from kb.access import ANONYMOUS
 from kb.index import Record, SearchIndex
-from kb.search import SearchRequest, search
+from kb.queries import SearchRequest
+from kb.search import search
 
 
 def record(key: str, body: str, title: str = "Doc", **extra) -> Record:

@@ -10,8 +10,9 @@ import pytest
 from kb.access import ANONYMOUS, levels
 from kb.index import IndexUnavailable, SearchIndex
 from kb.index import query as queries
-from kb.search import SearchRequest, search
-from kb.sync import sync
+from kb.queries import SearchRequest
+from kb.repository.sync import sync
+from kb.search import search
 
 LOR = "articles/fms/letter-of-request.md"
 

@@ -49,7 +49,7 @@ def test_ten_thousand_distinct_words_and_filter_values_stay_within_the_cache_bou
 
 
 def test_a_stale_reader_is_replaced_not_refreshed(index, content_dir):
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     first = index.readers.current()
     (content_dir / "articles/fms/new.md").write_text("---\ntitle: Wombat guide\n---\nWombats.")

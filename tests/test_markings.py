@@ -5,7 +5,7 @@ from __future__ import annotations
 from kb import create_app
 from kb.content import parse_document
 from kb.index import SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import write_tree
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from kb import create_app
-from kb.checker import check_content
 from kb.content import load_content, parse_document
-from kb.people_import import import_people, slugify
+from kb.directory.people_import import import_people, slugify
+from kb.health.checker import check_content
 
 HEADER = "Full Name,Job Title,Organization,E-mail,Phone,Functional Areas,Skills,Combatant Command,Countries,Languages,Certification,SCO,Badge\n"
 GOOD = (

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from kb.checker import check_content
 from kb.content import load_content, parse_document, parse_regions
 from kb.facets import fold
+from kb.health.checker import check_content
 from kb.places import Places, read_places
 
 from .conftest import write_tree

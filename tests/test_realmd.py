@@ -12,11 +12,12 @@ import shutil
 import pytest
 
 from kb.access import ANONYMOUS
-from kb.checker import check_content
 from kb.content import load_content
+from kb.health.checker import check_content
 from kb.index import SearchIndex
-from kb.search import SearchRequest, search
-from kb.sync import sync
+from kb.queries import SearchRequest
+from kb.repository.sync import sync
+from kb.search import search
 
 from .conftest import shared_or_skip
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kb.access import ANONYMOUS, Reader
-from kb.search import Acronyms, SearchRequest, expert_topic, search, suggest
+from kb.queries import Acronyms, SearchRequest, expert_topic
+from kb.search import search, suggest
 
 STAFF = Reader(name="staff", staff=True)
 GLOSSARY = {
@@ -76,7 +77,7 @@ def test_did_you_mean_beside_a_public_word_never_suggests_a_staff_only_word(inde
 def test_did_you_mean_never_suggests_a_word_of_an_article_made_staff_only(index, content_dir):
     """Its old words stay in the index files until segments merge: the corrected word itself
     must find something the reader may see."""
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     assert run(index, "goldn request").suggestion == "golden request"
     path = content_dir / "articles/eum/golden-sentry.md"

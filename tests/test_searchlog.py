@@ -1,4 +1,4 @@
-"""The search log (kb.searchlog) and its report (kb.searchreport): entries without identity, batches, retention.
+"""The search log (kb.health.searchlog) and its report (kb.health.searchreport): entries without identity, batches, retention.
 
 The database tests run on a real database made by the migrations, SQLite and PostgreSQL
 (the fixtures of tests/accounts).
@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.accounts.models import db, utcnow
-from kb.search import SearchPage, SearchRequest
-from kb.searchlog import Click, Search, SearchClick, SearchEntry, click_of, is_search_id, new_search_id, normalise, prune, search_of, write
-from kb.searchreport import QueryRow, build, format_report, iso_week, recent_weeks, report, week_start
+from kb.health.searchlog import Click, Search, SearchClick, SearchEntry, click_of, is_search_id, new_search_id, normalise, prune, search_of, write
+from kb.health.searchreport import QueryRow, build, format_report, iso_week, recent_weeks, report, week_start
+from kb.queries import SearchRequest
+from kb.search import SearchPage
 
 from .accounts import conftest as accounts
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from bench.judged import evaluate, load_judgements, summarize
-from kb.checker import check_folder
 from kb.content import load_content
+from kb.health.checker import check_folder
 from kb.index import SearchIndex, query
 from kb.index.limits import Budget
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from .conftest import ROOT
 

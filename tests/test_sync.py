@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from kb.access import ANONYMOUS
-from kb.pages import Library
-from kb.search import SearchRequest, search
-from kb.sync import sync
+from kb.pages.library import Library
+from kb.queries import SearchRequest
+from kb.repository.sync import sync
+from kb.search import search
 
 from .conftest import write_tree
 
@@ -111,10 +112,10 @@ def test_unchanged_files_are_not_parsed_again(content_dir, index, monkeypatch):
 
 
 def test_a_large_rebuild_writes_one_segment_per_part_in_forked_processes(content_dir, tmp_path, monkeypatch):
-    import kb.sync
+    import kb.repository.sync
     from kb.index import SearchIndex
 
-    monkeypatch.setattr(kb.sync, "PART_DOCUMENTS", 30)  # 80 articles + the sample: several parts of at most 30
+    monkeypatch.setattr(kb.repository.sync, "PART_DOCUMENTS", 30)  # 80 articles + the sample: several parts of at most 30
     write_tree(content_dir, {f"articles/fms/note-{n:02d}.md": f"---\ntitle: Note {n}\n---\nKoala note number{n}." for n in range(80)})
     index = SearchIndex(tmp_path / "large")
     report = sync(content_dir, index, rebuild=True)
@@ -202,7 +203,7 @@ def test_a_new_reading_of_an_unchanged_file_re_records_its_access(content_dir, i
     import dataclasses
     import pickle
 
-    from kb.sync import PARSE_CACHE
+    from kb.repository.sync import PARSE_CACHE
 
     write_tree(content_dir, {"articles/fms/typo.md": "---\ntitle: Typo\nAccess: staff\n---\nPlanted wombat words.\n"})
     sync(content_dir, index)

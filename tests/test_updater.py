@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from kb import create_app, updater
+from kb import create_app
 from kb.access import ANONYMOUS
 from kb.index import SearchIndex
 from kb.locks import is_locked
-from kb.search import SearchRequest, search
-from kb.sync import sync
+from kb.queries import SearchRequest
+from kb.repository import updater
+from kb.repository.sync import sync
+from kb.search import search
 
 from .conftest import SAMPLE, body
 from .gitrepo import commit, git, init

@@ -13,8 +13,9 @@ import pytest
 
 from kb.access import ANONYMOUS, Reader
 from kb.index import SearchIndex
-from kb.search import SearchRequest, search
-from kb.watcher import watcher_running
+from kb.queries import SearchRequest
+from kb.repository.watcher import watcher_running
+from kb.search import search
 
 from .conftest import SAMPLE, body, make_app, write_tree
 from .gitrepo import commit, git, init

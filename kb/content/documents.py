@@ -106,7 +106,7 @@ SCHEMAS: dict[str, dict[str, Coerce]] = {
         "countries": _list,
         "regions": _list,
         "sources": _list,
-        "reviewed": _date,  # freshness (kb.freshness)
+        "reviewed": _date,  # freshness (kb.health.freshness)
         "redirect_from": _list,  # earlier slugs of a moved or merged article: their addresses redirect here
     },
     "person": {

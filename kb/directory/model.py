@@ -11,7 +11,7 @@ from ..facets import fold
 from ..index import Doc
 from ..pagedata import PersonData
 from ..places import Places
-from ..search import clamp
+from ..queries import clamp
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000

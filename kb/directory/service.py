@@ -44,9 +44,9 @@ from ..access import Reader, levels
 from ..contacts import CONTACT
 from ..facets import fold, fold_all
 from ..index import Doc, SearchIndex
-from ..pages import NotFound
+from ..pages.library import NotFound
 from ..places import Places
-from ..search import Acronyms, glossary_variants
+from ..queries import Acronyms, acronyms, glossary_variants
 from .analysis import Analysis, analyse, concept_score, glossary_maps, stem, stems
 from .model import (
     FACETS,
@@ -95,7 +95,7 @@ class Directory:
         return glossary_variants(self.index)
 
     def _acronyms(self) -> Acronyms:
-        return self.index.per_generation("acronyms", lambda: Acronyms(self._glossary()))
+        return acronyms(self.index)
 
     def _area_stems(self) -> dict[str, frozenset[str]]:
         def build():

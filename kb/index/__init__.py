@@ -74,7 +74,7 @@ class SearchIndex:
     def directory(self) -> Path:
         return self.store.directory
 
-    # -- writing (``kb.sync`` holds the lock) ------------------------------------
+    # -- writing (``kb.repository.sync`` holds the lock) ------------------------------------
     def exists(self) -> bool:
         return self.store.exists()
 

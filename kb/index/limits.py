@@ -2,7 +2,7 @@
 
 Caps on what a query is made of are checked before anything is read: the reader's own text
 must fit them (it is refused with a message saying what to change), and the acronym rewrites
-the search adds (``kb.search.Acronyms``: each is the whole text again, with one term replaced)
+the search adds (``kb.queries.Acronyms``: each is the whole text again, with one term replaced)
 are kept while the search as a whole stays within ``REWRITE_ROOM`` times the caps on words
 and phrases and within ``MAX_PARSED_PARTS``. While a search runs, its ``Budget`` counts the
 words its prefixes and ranges stand for and the CPU time its thread has used. Before these

@@ -1,4 +1,4 @@
-"""The web layer: thin blueprints over ``kb.pages`` and ``kb.search``."""
+"""The web layer: thin blueprints over ``kb.pages.library`` and ``kb.search``."""
 
 from __future__ import annotations
 

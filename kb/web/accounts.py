@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts import limiter, lockout, passwords, request_client
 from ..accounts.models import db
 from ..accounts.service import end_session, sign_in, start_session
-from ..markings import marking_of
+from ..pages.markings import marking_of
 from .context import current_index, current_reader
 from .errors import _respond
 

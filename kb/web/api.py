@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from markupsafe import escape
 
+from ..repository.updater import read_status
 from ..search import suggest
-from ..updater import read_status
 from .context import current_index, current_reader, document_url, library, run_search, site_links
 from .search import log_search
 

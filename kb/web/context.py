@@ -8,7 +8,6 @@ identification itself is ``app.extensions["kb.identify"]``: ``kb.accounts.identi
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import subprocess
@@ -21,12 +20,13 @@ from markupsafe import Markup
 
 from .. import kinds
 from ..access import ANONYMOUS, Reader
-from ..directory import Directory, people_results
+from ..directory import Directory
 from ..index import SearchIndex
-from ..pages import Library, glossary_anchor
+from ..pages.library import Library, glossary_anchor
 from ..places import Places, read_places
+from ..queries import SearchRequest
 from ..render import ARTICLE_URL
-from ..search import SearchPage, SearchRequest
+from ..search import SearchPage
 from ..search import search as search_service
 
 DOCUMENT_ENDPOINTS = {kind.name: kind.endpoint for kind in kinds.KINDS}
@@ -60,7 +60,7 @@ def run_search() -> SearchPage:
     """The search the request's query string asks for, as this reader (HTML page and API alike)."""
     cfg = current_app.config
     query = SearchRequest.from_args(request.args, cfg["PER_PAGE"], cfg["MAX_QUERY_CHARS"])
-    return search_service(current_index(), current_reader(), query, functools.partial(people_results, directory()))
+    return search_service(current_index(), current_reader(), query, directory())
 
 
 def directory() -> Directory:

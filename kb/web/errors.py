@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..index import IndexUnavailable, QueryTooCostly
-from ..pages import Moved, NotFound
+from ..pages.library import Moved, NotFound
 from .context import document_url, start_kb_command
 
 bp = Blueprint("errors", __name__)

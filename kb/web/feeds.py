@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, url_for
 
-from ..feeds import FEED_SIZE, atom, entries_for
+from ..pages.feeds import FEED_SIZE, atom, entries_for
 from .context import library
 
 bp = Blueprint("feeds", __name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from ..history import UnknownCommit, commit_diff, commits_of
+from ..pages.history import UnknownCommit, commit_diff, commits_of
 from ..slugmask import SlugMask
 from .context import current_reader, library, staff_slugs
 

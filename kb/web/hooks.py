@@ -16,9 +16,9 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 
 from ..accounts import csrf
-from ..deliveries import first_delivery
-from ..updater import claim_updater, request_update
-from ..watcher import watcher_running
+from ..repository.deliveries import first_delivery
+from ..repository.updater import claim_updater, request_update
+from ..repository.watcher import watcher_running
 from .context import start_kb_command
 
 bp = Blueprint("hooks", __name__)

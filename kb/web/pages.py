@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask import Blueprint, current_app, render_template
 
-from ..freshness import flags
-from ..history import edit_url
+from ..health.freshness import flags
+from ..pages.history import edit_url
 from .context import directory, library
 from .paths import resume
 

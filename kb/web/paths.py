@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import db
 from ..accounts.service import mark_step, steps_done
-from ..onboarding import Onboarding, OnboardingPath, progress
+from ..pages.onboarding import Onboarding, OnboardingPath, progress
 from .accounts import PRIVATE, signed_in_required
 from .context import current_index, current_reader
 

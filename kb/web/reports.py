@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from .. import searchreport
-from ..freshness import report
+from ..health import searchreport
+from ..health.freshness import report
 from .context import current_reader, library
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from .. import kinds
-from ..search import SearchPage, clamp
-from ..searchlog import Click, Search, click_of, search_of
+from ..health.searchlog import Click, Search, click_of, search_of
+from ..queries import clamp
+from ..search import SearchPage
 from .context import document_url, library, run_search
 
 bp = Blueprint("search", __name__)

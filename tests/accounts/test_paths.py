@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from ..conftest import write_tree
 from .conftest import Auth

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kb.sync import sync
+from kb.repository.sync import sync
 from kb.web import sitemap
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from kb.index import SearchIndex
-from kb.sync import PARSE_CACHE
+from kb.repository.sync import PARSE_CACHE
 
 from ..conftest import ROOT, SAMPLE, write_tree
 from ..live import BIN, LiveServer, build_site, fetch

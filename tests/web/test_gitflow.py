@@ -11,7 +11,7 @@ import pytest
 from kb import create_app
 from kb.access import Reader
 from kb.index import SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from ..conftest import SAMPLE, body
 from ..gitrepo import commit, init

@@ -11,7 +11,7 @@ import pytest
 from kb.access import Reader
 from kb.content import load_content
 from kb.index import SearchIndex
-from kb.sync import sync
+from kb.repository.sync import sync
 
 from ..conftest import ROOT, close_app, make_app, write_tree
 from ..directory_sample import CONTACTS, DIRECTORY_SAMPLE

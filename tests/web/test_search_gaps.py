@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.accounts.models import db
-from kb.searchlog import SearchClick, SearchEntry
+from kb.health.searchlog import SearchClick, SearchEntry
 
 from ..accounts import conftest as accounts
 from ..accounts.test_database_down import Outage

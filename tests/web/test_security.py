@@ -178,7 +178,7 @@ def test_traversal_slugs_never_read_outside(site_client, slug):
 
 def test_symlink_out_of_the_content_folder_is_never_served(tmp_path):
     from kb.index import SearchIndex
-    from kb.sync import sync
+    from kb.repository.sync import sync
 
     secret = tmp_path / "outside"
     secret.mkdir()

@@ -19,17 +19,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .access import CONTACT_FIELDS
-from .catalog import Catalog
-from .contacts import redact, redact_html, redact_markdown
-from .content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
-from .facets import fold_all
-from .freshness import Source, load_sources
-from .git import file_facts, histories, modified_time
-from .index import IndexBusy, IndexUnavailable, Record, SearchIndex
-from .index.building import PART_DOCUMENTS
-from .pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
-from .places import Places
+from ..access import CONTACT_FIELDS
+from ..catalog import Catalog
+from ..contacts import redact, redact_html, redact_markdown
+from ..content import Content, Document, GlossaryEntry, ParseCache, Problem, load_content
+from ..facets import fold_all
+from ..git import file_facts, histories, modified_time
+from ..health.freshness import Source, load_sources
+from ..index import IndexBusy, IndexUnavailable, Record, SearchIndex
+from ..index.building import PART_DOCUMENTS
+from ..pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
+from ..places import Places
 
 RENDER_VERSION = "8"  # bump when rendering or the record layout changes: forces a re-render
 PARSE_CACHE = "parse-cache-3.pickle"  # in the index folder; a new name when parsing changes (3: access and marking read strictly)

@@ -19,10 +19,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
 
-from . import git
-from .content import parse_document
-from .index import Doc
-from .slugmask import SlugMask
+from .. import git
+from ..content import parse_document
+from ..index import Doc
+from ..slugmask import SlugMask
 
 
 class UnknownCommit(LookupError):

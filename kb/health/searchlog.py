@@ -32,10 +32,10 @@ from sqlalchemy import DateTime, Integer, String, delete, insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .accounts.models import db, utcnow
-from .contacts import CONTACT
-from .index import Doc
-from .search import SearchPage
+from ..accounts.models import db, utcnow
+from ..contacts import CONTACT
+from ..index import Doc
+from ..search import SearchPage
 
 MAX_QUERY = 500
 MAX_PENDING = 10_000  # a long database outage keeps at most this many entries waiting (the oldest go)

@@ -13,10 +13,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from .access import CONTACT_FIELDS, Reader, can_see_contact, levels
-from .git import most_changed_by_person
-from .index import Doc, SearchIndex
-from .pagedata import PersonData
+from ..access import CONTACT_FIELDS, Reader, can_see_contact, levels
+from ..git import most_changed_by_person
+from ..index import Doc, SearchIndex
+from ..pagedata import PersonData
 
 
 class NotFound(LookupError):

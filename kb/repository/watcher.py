@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .index import SearchIndex
-from .locks import file_lock, is_locked
+from ..index import SearchIndex
+from ..locks import file_lock, is_locked
 from .sync import Memory, SyncReport, sync
 from .updater import REQUEST_FILE, Outcome, update
 

@@ -1,6 +1,6 @@
 """The search-gap report: per ISO week and functional area, what readers looked for and did not find.
 
-Three lists over the search log (``kb.searchlog``): the most frequent queries, the queries that
+Three lists over the search log (``kb.health.searchlog``): the most frequent queries, the queries that
 found nothing, and the queries that found results nobody opened: the articles to write next.
 Queries are grouped by their normalised text (filters aside). A search counts once: further
 result pages of it are not new searches, but a result opened from any page is an opening.
@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import case, exists, func, or_, select
 
-from .accounts.models import db
-from .csvfile import csv_text
+from ..accounts.models import db
+from ..csvfile import csv_text
 from .searchlog import SearchClick, SearchEntry
 
 LIMIT = 25  # rows per list

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from .access import Reader, levels
-from .index import Doc, SearchIndex
-from .pages import NotFound
+from ..access import Reader, levels
+from ..index import Doc, SearchIndex
+from .library import NotFound
 
 EVERY_LEVEL = ("public", "staff")
 

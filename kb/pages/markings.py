@@ -6,7 +6,7 @@ the list of markings a site allows is ``KB_MARKINGS``, and ``kb check`` reports 
 
 from __future__ import annotations
 
-from .index import SearchIndex
+from ..index import SearchIndex
 
 EVERY_LEVEL = ("public", "staff")
 

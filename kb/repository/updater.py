@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import git
-from .index import SearchIndex
-from .locks import claim, file_lock, inherited_lock
+from .. import git
+from ..index import SearchIndex
+from ..locks import claim, file_lock, inherited_lock
 from .sync import Memory, SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
@@ -103,7 +103,7 @@ def update(
     """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
-    ``memory`` is ``kb watch``'s state between runs (see ``kb.sync.Memory``). ``lock_fd``
+    ``memory`` is ``kb watch``'s state between runs (see ``kb.repository.sync.Memory``). ``lock_fd``
     is the lock the starting process claimed for this one: the first round holds it.
     """
     outcome = None

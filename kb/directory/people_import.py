@@ -27,7 +27,7 @@ import yaml
 from flask import current_app
 from flask.cli import AppGroup
 
-from .content import parse_document
+from ..content import parse_document
 
 # frontmatter field -> the header names that mean it (compared after ``_header``)
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 
-from .index import Doc
+from ..index import Doc
 
 FEED_SIZE = 20
 

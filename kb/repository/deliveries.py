@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from .locks import file_lock
+from ..locks import file_lock
 
 DELIVERIES_FILE = "webhook-deliveries.json"
 KEPT = 1000  # deliveries remembered (33 bytes each in the file)

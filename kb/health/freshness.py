@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .content import Problem, load_yaml_list
-from .csvfile import csv_text
-from .index import Doc
-from .pagedata import ArticleData
+from ..content import Problem, load_yaml_list
+from ..csvfile import csv_text
+from ..index import Doc
+from ..pagedata import ArticleData
 
 SOURCES_FILE = "sources.yml"
 SOON_DAYS = 30

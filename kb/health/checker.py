@@ -20,12 +20,12 @@ from pathlib import Path
 
 from markdown.extensions.toc import slugify, unique
 
-from . import git
-from .catalog import Catalog, reference_problems
-from .content import Content, Document, Problem, load_content
+from .. import git
+from ..catalog import Catalog, reference_problems
+from ..content import Content, Document, Problem, load_content
+from ..git import file_facts
+from ..render import STAFF_LINK_TEXT, WIKI_LINK
 from .freshness import SOURCES_FILE, ReviewFacts, Source, flags, load_sources
-from .git import file_facts
-from .render import STAFF_LINK_TEXT, WIKI_LINK
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
