@@ -105,7 +105,8 @@ def generate(folder: Path, people: int, articles: int, seed: int = 11) -> None:
             "regions": [command["command"]],
             "countries": rng.sample(command["countries"], min(len(command["countries"]), rng.randint(1, 3))),
             "languages": [
-                {"name": lang, "level": level} if level else lang for lang, level in zip(rng.sample(LANGUAGES, 2), rng.choices(LEVELS, k=2))
+                {"name": lang, "level": level} if level else lang
+                for lang, level in zip(rng.sample(LANGUAGES, 2), rng.choices(LEVELS, k=2), strict=True)
             ],
             "certification": rng.choice(CERTIFICATIONS),
         }

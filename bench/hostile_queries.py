@@ -87,7 +87,7 @@ def hostile_queries(index) -> dict[str, str]:
     """The worst query of each kind, built from the index (the same text every round)."""
     words = ranked_words(index)[:MAX_WORDS]
     letters = "abcdefghijklmnopqrstuvwxyz"
-    unknown = [a + b + c + "zq" for a, b, c in zip(letters, reversed(letters), letters[3:] + letters[:3])][:MAX_WORDS]
+    unknown = [a + b + c + "zq" for a, b, c in zip(letters, reversed(letters), letters[3:] + letters[:3], strict=True)][:MAX_WORDS]
     prefixes = prefix_pairs(index)[0]
     anded = (MAX_SYNTAX_PARTS + 1) // 2  # w AND w AND …: two parts a word
     return {
@@ -99,9 +99,11 @@ def hostile_queries(index) -> dict[str, str]:
         "widest prefixes + acronyms (a rewrite each)": " ".join([prefixes, *glossary_terms(index, 8)]),
         f"{MAX_WORDS} common words": " ".join(words),
         f"{anded} common words with AND": " AND ".join(words[:anded]),
-        f"{MAX_PHRASES} phrases of common words": " ".join(f'"{a} {b}"' for a, b in zip(words[::2], words[1::2][:MAX_PHRASES])),
+        f"{MAX_PHRASES} phrases of common words": " ".join(f'"{a} {b}"' for a, b in zip(words[::2], words[1::2][:MAX_PHRASES], strict=False)),
         f"one phrase of {MAX_WORDS} common words": '"' + " ".join(words) + '"',
-        "fields: title:w OR body:w": " OR ".join(f"{f}:{w}" for f, w in zip(["title", "body"] * 16, words[: (MAX_SYNTAX_PARTS + 1) // 4])),
+        "fields: title:w OR body:w": " OR ".join(
+            f"{f}:{w}" for f, w in zip(["title", "body"] * 16, words[: (MAX_SYNTAX_PARTS + 1) // 4], strict=False)
+        ),
         "NOT a common word": f"NOT {words[0]}",
         "every document (*:*)": "*:*",
         "acronyms (a variant each)": " ".join(glossary_terms(index, 8) + words[: MAX_WORDS - 16]),
@@ -116,7 +118,7 @@ def cold_queries(index, rounds: int) -> dict[str, list[str]]:
     """Queries whose words no search has read yet, new every round: what reading posting lists first costs."""
     words = ranked_words(index)[200:]  # neither the most common nor the rarest words
     return {
-        "ordinary two words, new each round": [f"{a} {b}" for a, b in zip(words[0 : 2 * rounds : 2], words[1 : 2 * rounds : 2])],
+        "ordinary two words, new each round": [f"{a} {b}" for a, b in zip(words[0 : 2 * rounds : 2], words[1 : 2 * rounds : 2], strict=False)],
         "widest prefix pair, new each round": prefix_pairs(index)[:rounds],
         f"{MAX_WORDS} words, new each round": [
             " ".join(words[k : k + MAX_WORDS]) for k in range(2 * rounds, 2 * rounds + MAX_WORDS * rounds, MAX_WORDS)

@@ -58,6 +58,8 @@ def check_command(path: Path | None, fmt: str) -> None:
     sys.exit(1 if result.errors else 0)
 
 
+PATHS_NAMED = 5  # a sync report names this many changed files, then "…"
+
 LOCK_FD = click.option("--lock-fd", type=int, hidden=True, help="The lock a web worker took for this process (kb.locks.claim).")
 
 
@@ -100,7 +102,7 @@ def _watch_report(result, paths: tuple[str, ...]) -> None:
     for problem in getattr(report, "problems", ()):
         if problem.severity == "error" and problem.path in paths:
             click.echo(f"{problem} (the rest of the content is indexed as before)", err=True)
-    which = f" [{', '.join(paths[:5])}{' …' if len(paths) > 5 else ''}]" if paths else ""
+    which = f" [{', '.join(paths[:PATHS_NAMED])}{' …' if len(paths) > PATHS_NAMED else ''}]" if paths else ""
     click.echo(result.summary() + which, err=not getattr(result, "ok", True))
 
 

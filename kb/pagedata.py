@@ -1,7 +1,7 @@
 """The page data of each kind: what the sync step renders once and the index stores as it is.
 
 Pages and templates read these declared fields; nothing is comma-joined or nested in
-dictionaries. Changing a class here means bumping ``kb.repository.sync.RENDER_VERSION``.
+dictionaries. Changing a class here means bumping ``kb.repository.records.RENDER_VERSION``.
 """
 
 from __future__ import annotations

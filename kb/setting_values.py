@@ -141,7 +141,7 @@ def header_name(value: Any) -> str:
 def csp_sources(value: Any) -> str:
     """Sources of one Content-Security-Policy directive: no ``;`` or ``,`` that would add directives."""
     sources = " ".join(str(value).split())
-    if not sources or any(c in sources for c in ";,") or any(ord(c) < 32 or ord(c) == 127 for c in sources):
+    if not sources or any(c in sources for c in ";,") or any(not c.isprintable() for c in sources):
         raise ValueError(f"expected sources separated by spaces, such as 'self' https://portal.example.mil, got {value!r}")
     return sources
 

@@ -23,6 +23,9 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done; the message says why, for the person asking."""
 
 
+MAX_EMAIL_CHARS = 254  # the longest address SMTP allows (RFC 5321 path limit)
+
+
 def normal_email(email: str) -> str:
     return email.strip().lower()
 
@@ -50,7 +53,7 @@ def _check_role(role: str) -> str:
 def add_user(passwords: Passwords, email: str, name: str, role: str, password: str | None) -> User:
     """A new user; ``password=None`` makes an account that only single sign-on can use."""
     email = normal_email(email)
-    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+    if "@" not in email or len(email) > MAX_EMAIL_CHARS or any(c.isspace() for c in email):
         raise AccountError(f"{email!r} is not an email address")
     if not name.strip():
         raise AccountError("the display name is empty")

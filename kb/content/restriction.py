@@ -88,10 +88,16 @@ def _read(kind: str, key: str, value: Any, lines: list[int]) -> tuple[str, str |
         return "", f"'{key}' is not a known key but looks like '{name}' (misspelled, or in another case)"
     if len(lines) > 1:
         return "", f"'{key}' is given {len(lines)} times (lines {', '.join(map(str, lines))})"
-    if name == "access":
-        if isinstance(value, str) and value.strip().lower() in ACCESS_LEVELS:
-            return value.strip().lower(), None
-        return "", f"'access' must be 'public' or 'staff', not {value!r}"
+    return _read_access(value) if name == "access" else _read_marking(value)
+
+
+def _read_access(value: Any) -> tuple[str, str | None]:
+    if isinstance(value, str) and value.strip().lower() in ACCESS_LEVELS:
+        return value.strip().lower(), None
+    return "", f"'access' must be 'public' or 'staff', not {value!r}"
+
+
+def _read_marking(value: Any) -> tuple[str, str | None]:
     if isinstance(value, str) and value.strip():
         return value.strip(), None
     return "", f"'marking' must be one marking as text, such as CUI, not {value!r}"

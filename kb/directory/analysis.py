@@ -18,13 +18,14 @@ does any our my at from who's experienced experience skills skill skilled good b
 
 # --- query analysis ------------------------------------------------------------------------
 
+MIN_STEM = 4  # letters a word keeps when a suffix is cut, so "ment" or "ers" never stem to a stub
 _SUFFIXES = ("ations", "ation", "ements", "ement", "ments", "ment", "ings", "ing", "ers", "er", "ies", "es", "ed", "s", "e")
 
 
 def stem(word: str) -> str:
     """A crude suffix stripper, the same on both sides: ``licensing`` and ``license`` -> ``licens``."""
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
             return word[: -len(suffix)]
     return word
 

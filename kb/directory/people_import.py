@@ -65,6 +65,7 @@ FIELD_ORDER = (
     "languages",
     "certification",
 )
+FRONTMATTER_PARTS = 3  # "", the YAML, the body: a file split at its two "---" lines
 PROGRESS_FROM = 50  # rows; shorter files need no progress bar
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LEVEL = re.compile(r"^(?P<name>[^():]+?)\s*(?:\((?P<paren>[^)]*)\)|:\s*(?P<colon>.+))?$")
@@ -179,7 +180,7 @@ def _existing(path: Path) -> tuple[dict[str, Any], str] | None:
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     parts = re.split(r"^-{3,}[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
     meta: dict[str, Any] = {}
-    if len(parts) == 3:
+    if len(parts) == FRONTMATTER_PARTS:
         try:
             loaded = yaml.safe_load(parts[1])
             meta = loaded if isinstance(loaded, dict) else {}
@@ -199,17 +200,34 @@ def import_people(
 ) -> ImportReport:
     """Create or update ``people/<id>.md`` files from CSV text; see the module docstring."""
     report = ImportReport()
+    table = _read_table(csv_text, report)
+    if table is None:
+        return report
+    keys, rows = table
+    people = _People(Path(content_dir) / "people", update, dry_run, known_areas)
+    for number, cells in progress(rows) if progress else rows:
+        if not any(c.strip() for c in cells):
+            continue  # blank line
+        if len(cells) > len(keys):
+            report.rows.append(RowResult(number, "", "failed", f"{len(cells)} cells but {len(keys)} columns"))
+            continue
+        report.rows.append(people.save(number, {k: c for k, c in zip(keys, cells, strict=False) if k is not None}))
+    return report
+
+
+def _read_table(csv_text: str, report: ImportReport) -> tuple[list[str | None], list[tuple[int, list[str]]]] | None:
+    """(each column's frontmatter key, the rows with their line numbers); None, with the problem reported, when unusable."""
     reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         report.problems.append(f"line 1: no header row ({exc or 'empty file'})")
-        return report
+        return None
     keys = [_BY_HEADER.get(_header(h)) for h in header]
-    report.ignored_columns = tuple(h for h, k in zip(header, keys) if k is None and h.strip())
+    report.ignored_columns = tuple(h for h, k in zip(header, keys, strict=True) if k is None and h.strip())
     if "name" not in keys and not {"first_name", "last_name"} <= set(keys):
         report.problems.append("line 1: no 'name' column (nor 'first name' and 'last name'); headers: " + ", ".join(header))
-        return report
+        return None
     rows: list[tuple[int, list[str]]] = []
     line = reader.line_num
     try:
@@ -218,42 +236,45 @@ def import_people(
             line = reader.line_num
     except csv.Error as exc:
         report.problems.append(f"line {reader.line_num}: unreadable CSV ({exc}); rows after it not imported")
-    people_dir = Path(content_dir) / "people"
-    seen: dict[str, int] = {}
-    for number, cells in progress(rows) if progress else rows:
-        if not any(c.strip() for c in cells):
-            continue  # blank line
-        if len(cells) > len(keys):
-            report.rows.append(RowResult(number, "", "failed", f"{len(cells)} cells but {len(keys)} columns"))
-            continue
-        row = {k: c for k, c in zip(keys, cells) if k is not None}
+    return keys, rows
+
+
+@dataclass
+class _People:
+    """The people folder being written by one import: what it may do, and the ids already used."""
+
+    folder: Path
+    update: bool
+    dry_run: bool
+    known_areas: set[str] | None
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def save(self, number: int, row: dict[str, str]) -> RowResult:
+        """One row's profile, created, updated, skipped or failed."""
         values, bio = row_fields(row)
         person_id = (row.get("id") or "").strip() or slugify(values.get("name", ""))
-        problem = _row_problem(values, person_id, known_areas)
-        if problem is None and person_id in seen:
-            problem = f"id '{person_id}' already used on line {seen[person_id]}"
+        problem = _row_problem(values, person_id, self.known_areas)
+        if problem is None and person_id in self.seen:
+            problem = f"id '{person_id}' already used on line {self.seen[person_id]}"
         if problem:
-            report.rows.append(RowResult(number, person_id, "failed", problem))
-            continue
-        seen[person_id] = number
-        path = people_dir / f"{person_id}.md"
+            return RowResult(number, person_id, "failed", problem)
+        self.seen[person_id] = number
+        path = self.folder / f"{person_id}.md"
         before = _existing(path)
-        if before is not None and not update:
-            report.rows.append(RowResult(number, person_id, "skipped", f"people/{person_id}.md exists (use --update)"))
-            continue
+        if before is not None and not self.update:
+            return RowResult(number, person_id, "skipped", f"people/{person_id}.md exists (use --update)")
         if before is None:
             text, action = render_profile(values, bio), "created"
         else:
             meta, old_bio = before
             text = render_profile({**meta, **values}, old_bio or bio)  # the profile's own bio wins
             action = "unchanged" if text == path.read_text(encoding="utf-8") else "updated"
-        if not dry_run and action != "unchanged":
-            people_dir.mkdir(parents=True, exist_ok=True)
+        if not self.dry_run and action != "unchanged":
+            self.folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, path)
-        report.rows.append(RowResult(number, person_id, action, "dry run: nothing written" if dry_run else ""))
-    return report
+        return RowResult(number, person_id, action, "dry run: nothing written" if self.dry_run else "")
 
 
 people_cli = AppGroup("people", help="Manage people profiles.")

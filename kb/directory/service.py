@@ -183,7 +183,7 @@ class Directory:
             return evidence
         top = float(scores[best[0]])
         credit: dict[str, float] = {}
-        for docnum, stored in zip(best.tolist(), self.index.stored(best.tolist())):
+        for docnum, stored in zip(best.tolist(), self.index.stored(best.tolist()), strict=True):
             for person in stored.experts:
                 credit[person] = credit.get(person, 0.0) + float(scores[docnum]) / top
         for person, value in credit.items():
@@ -218,7 +218,7 @@ class Directory:
         start = (request.page - 1) * request.per_page
         ranked = _top(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
         shown = ranked[start : start + request.per_page]
-        hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist())))
+        hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist()), strict=True))
         return DirectoryPage(request, len(docs), hits, facets, "relevance" if request.q else "name")
 
     def _facet_values(self, facet: facets.Facet, counts: dict[str, int], request: DirectoryRequest) -> tuple[FacetValue, ...]:
@@ -288,7 +288,7 @@ class Directory:
             scores[self.index.values_mask("areas", exclude_areas)] = 0
         best = _top(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
         best = [d for d in best.tolist() if scores[d] > 0]
-        return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best))]
+        return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best), strict=True)]
 
     def _having(self, kind: str, name: str, values: Iterable[str]) -> list[Doc]:
         _, visible = self.index.kind_scores([], self.access, kind)

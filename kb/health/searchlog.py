@@ -38,6 +38,7 @@ from ..index import Doc
 from ..search import SearchPage
 
 MAX_QUERY = 500
+SEARCH_ID_CHARS = 32  # uuid4().hex
 MAX_PENDING = 10_000  # a long database outage keeps at most this many entries waiting (the oldest go)
 PRUNE_EVERY = dt.timedelta(hours=1)
 REDACTED = "[contact]"
@@ -86,7 +87,7 @@ def new_search_id() -> str:
 
 
 def is_search_id(value: str) -> bool:
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    return len(value) == SEARCH_ID_CHARS and all(c in "0123456789abcdef" for c in value)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class SearchLog:
             if self._pending:
                 try:
                     self.flush()
-                except Exception as exc:  # the thread must outlive any surprise; the next batch tries again
+                except Exception as exc:  # noqa: BLE001 - the thread must outlive any surprise; the next batch tries again
                     self.app.logger.warning("search log: writer: %s", exc)
 
     def close(self) -> None:

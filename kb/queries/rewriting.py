@@ -15,6 +15,9 @@ from ..contacts import CONTACT
 from ..index import SearchIndex
 
 MAX_VARIANTS = 8
+# Glossary terms this long or longer match in any case ("eum"); shorter ones only as written ("TCN", not "tcn").
+MIN_LOOSE_TERM = 3
+MIN_EXPANSION = 4  # shorter expansions are not rewritten to their term (too many false matches)
 _COMMON_WORDS = {"a", "an", "and", "as", "at", "be", "by", "for", "if", "in", "is", "it", "no", "of", "on", "or", "so", "the", "to", "up", "us", "we"}
 
 
@@ -39,14 +42,14 @@ class Acronyms:
 
     def __init__(self, glossary: Mapping[str, list[str]]) -> None:
         self.glossary = glossary
-        loose = [t for t in glossary if len(t) >= 3 and t.casefold() not in _COMMON_WORDS]
+        loose = [t for t in glossary if len(t) >= MIN_LOOSE_TERM and t.casefold() not in _COMMON_WORDS]
         strict = [t for t in glossary if t not in set(loose)]
         self._by_fold = {t.casefold(): t for t in loose}
         self._terms = [_alternation(loose, r"(?<![\w:])", r"(?![\w:])", re.IGNORECASE), _alternation(strict, r"(?<![\w:])", r"(?![\w:])", 0)]
         self._by_expansion: dict[str, list[str]] = {}
         for term, expansions in glossary.items():
             for expansion in expansions:
-                if len(_normal(expansion)) > 3:
+                if len(_normal(expansion)) >= MIN_EXPANSION:
                     self._by_expansion.setdefault(_normal(expansion), []).append(term)
         self._expansions = _alternation(list(self._by_expansion), r"(?<!\w)", r"(?!\w)", 0)
 
