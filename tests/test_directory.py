@@ -254,7 +254,7 @@ def test_typed_filter_values_cost_no_memory(directory, people_index):
 
 
 def test_top_k_keeps_ties_in_title_order():
-    from kb.directory import _top
+    from kb.directory.ordering import top_by_score as _top
 
     scores = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0], dtype=np.float32)
     rank = np.array([5, 4, 3, 2, 1, 0])  # title order: document 5 first

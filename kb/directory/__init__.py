@@ -7,7 +7,7 @@ a query's places, languages and skills, ``model`` holds the requests and answers
 from .analysis import analyse, concept_score, glossary_maps, stems
 from .model import FACET_LIMIT, FACETS, DirectoryRequest, PersonHit, country_slug
 from .search_results import people_results
-from .service import Directory, _top
+from .service import Directory
 
 __all__ = [
     "FACETS",
@@ -15,7 +15,6 @@ __all__ = [
     "Directory",
     "DirectoryRequest",
     "PersonHit",
-    "_top",
     "analyse",
     "concept_score",
     "country_slug",

@@ -59,6 +59,7 @@ from .model import (
     filter_key,
     person_hit,
 )
+from .ordering import normalised, top_by_score
 
 # --- the service ---------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class Directory:
         bm25, visible = self.index.kind_scores(variants, self.access, "person")
         if plain.split() != text.split() and not analysis.text:
             return np.zeros(len(visible), dtype=np.float32), visible
-        score = W_TEXT * _normalised(bm25)
+        score = W_TEXT * normalised(bm25)
         if analysis.concepts:
             score += W_EXPERTISE * self._field_concepts("expertise", analysis.concepts)
             score += W_AREA * self._area_concepts(analysis.concepts)
@@ -177,7 +178,7 @@ class Directory:
         if not skill_text:
             return evidence
         scores, _ = self.index.kind_scores(self._acronyms().variants(skill_text), self.access, "article")
-        best = _top(scores, np.arange(len(scores)), _ARTICLE_DEPTH, self.index.title_rank())
+        best = top_by_score(scores, np.arange(len(scores)), _ARTICLE_DEPTH, self.index.title_rank())
         best = best[scores[best] > 0]
         if not len(best):
             return evidence
@@ -216,7 +217,7 @@ class Directory:
             selected &= mask
         docs = np.flatnonzero(selected)
         start = (request.page - 1) * request.per_page
-        ranked = _top(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
+        ranked = top_by_score(scores if request.q else None, docs, start + request.per_page, self.index.title_rank())
         shown = ranked[start : start + request.per_page]
         hits = tuple(person_hit(stored, scores[d]) for d, stored in zip(shown.tolist(), self.index.stored(shown.tolist()), strict=True))
         return DirectoryPage(request, len(docs), hits, facets, "relevance" if request.q else "name")
@@ -286,7 +287,7 @@ class Directory:
         exclude_areas = [a for a in exclude_areas if a]
         if exclude_areas:
             scores[self.index.values_mask("areas", exclude_areas)] = 0
-        best = _top(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
+        best = top_by_score(scores, np.flatnonzero(scores > 0), limit, self.index.title_rank())
         best = [d for d in best.tolist() if scores[d] > 0]
         return [person_hit(s, scores[d]) for d, s in zip(best, self.index.stored(best), strict=True)]
 
@@ -385,34 +386,8 @@ def _offices(people: list[Doc]) -> tuple[tuple[str, tuple[PersonHit, ...]], ...]
     return tuple((office, tuple(hits)) for office, hits in sorted(offices.items()))
 
 
-def _top(scores: np.ndarray | None, docs: np.ndarray, k: int, rank: np.ndarray) -> np.ndarray:
-    """The first ``k`` of ``docs`` by score (highest first), ties and no scores by title.
-
-    Sorts only the candidates at or above the k-th score (``argpartition``), not every match.
-    """
-    if k <= 0 or not len(docs):
-        return docs[:0]
-    if scores is None:
-        keys = rank[docs]
-        if len(docs) > k:
-            keep = np.argpartition(keys, k - 1)[:k]
-            docs, keys = docs[keep], keys[keep]
-        return docs[np.argsort(keys, kind="stable")][:k]
-    values = scores[docs]
-    if len(docs) > k:
-        threshold = np.partition(values, len(values) - k)[len(values) - k]
-        keep = values >= threshold  # ties at the threshold stay, so title order decides among them
-        docs, values = docs[keep], values[keep]
-    return docs[np.lexsort((rank[docs], -values))][:k]
-
-
 def _field(name: str) -> str:
     return next(f.field for f in FACETS if f.name == name)
-
-
-def _normalised(scores: np.ndarray) -> np.ndarray:
-    top = float(scores.max()) if len(scores) else 0.0
-    return scores / top if top > 0 else scores
 
 
 def _display(doc: Doc, name: str) -> list[str]:
