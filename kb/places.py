@@ -10,6 +10,7 @@ Values compare folded (``kb.facets.fold``), so ``Côte d'Ivoire`` == ``cote d iv
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -120,6 +121,17 @@ class Places:
             else:
                 position += 1
         return PlaceMatch(frozenset(commands), frozenset(countries), frozenset(used))
+
+
+def place_rows(commands: tuple[Command, ...]) -> list[dict]:
+    """The place table as rows the index stores with its documents (``SearchIndex.table``)."""
+    return [dataclasses.asdict(c) for c in commands]
+
+
+def places_from_rows(rows: list[dict]) -> Places:
+    """The place table the index stored (no table: no places, as without ``regions.yml``)."""
+    fields = {f.name for f in dataclasses.fields(Command)}
+    return Places(tuple(Command(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}) for row in rows))
 
 
 def read_places(content_dir: Path | str) -> Places:

@@ -25,7 +25,7 @@ from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
 from .spelling import closest
-from .store import IndexBusy, IndexUnavailable, Store
+from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
 
 __all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "QueryTooCostly", "Record", "ResultSet", "SearchIndex"]
@@ -96,11 +96,17 @@ class SearchIndex:
     def manifest_stamp(self) -> tuple | None:
         return self.store.manifest_stamp()
 
-    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-        return self.store.update(records, deleted, manifest)
+    def update(
+        self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None, tables: Tables | None = None
+    ) -> dict[str, dict[str, Any]]:
+        return self.store.update(records, deleted, manifest, tables)
 
-    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
-        return self.store.rebuild(records_of, parts, processes)
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1, tables: Tables | None = None) -> int:
+        return self.store.rebuild(records_of, parts, processes, tables)
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """A content table stored with the documents (``kb.repository.sync`` writes the place table)."""
+        return self.store.table(name)
 
     def optimize(self) -> None:
         self.store.optimize()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 FILES = "files.json"
 DAMAGED = "DAMAGED"
-OWN_FILES = frozenset({FILES, DAMAGED, "manifest.json", "MAIN_WRITELOCK"})  # not Whoosh's data
+OWN_FILES = frozenset({FILES, DAMAGED, "manifest.json", "tables.json", "MAIN_WRITELOCK"})  # not Whoosh's data
 
 
 def _data_files(folder: Path) -> list[os.DirEntry]:

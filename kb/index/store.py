@@ -29,6 +29,8 @@ from .schema import Record, build_schema, index_fields
 
 MERGE_FROM = 100  # an update of at least this many documents also merges small segments
 REBUILD_FAILED = "REBUILD.failed"
+TABLES = "tables.json"  # in a generation: content tables the pages need beside the documents (the place table)
+Tables = dict[str, list[dict[str, Any]]]
 
 
 class IndexUnavailable(Exception):
@@ -99,6 +101,15 @@ class Store:
         except (OSError, ValueError):
             return None
 
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """The rows of a content table stored with the live generation (``[]`` when there is none)."""
+        generation = self.generation()
+        try:
+            tables = json.loads((self.directory / generation / TABLES).read_text()) if generation else {}
+        except (OSError, ValueError):
+            return []
+        return tables.get(name, []) if isinstance(tables, dict) else []
+
     def manifest_stamp(self) -> tuple | None:
         """(generation, the manifest file's modification time and size): changes with every update."""
         generation = self.generation()
@@ -110,11 +121,14 @@ class Store:
             return None
         return generation, info.st_mtime_ns, info.st_size
 
-    def update(self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    def update(
+        self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None, tables: Tables | None = None
+    ) -> dict[str, dict[str, Any]]:
         """Apply changes to the live generation (callers hold ``lock()``); returns the new manifest.
 
         ``manifest``, when the caller has the current one in memory, is used instead of
-        reading the file (it is left as it was; the file is written either way).
+        reading the file (it is left as it was; the file is written either way). ``tables``
+        replace the stored ones before the commit, so a searcher opened after it reads them.
         """
         generation = self.generation()
         manifest = self.manifest() if manifest is None else dict(manifest)
@@ -123,6 +137,8 @@ class Store:
         for key in deleted:
             manifest.pop(key, None)
         manifest.update(manifest_entry(r) for r in records)
+        if tables is not None:
+            _write_json(self.directory / generation / TABLES, tables)
         writer = self.open(generation).writer(timeout=self.writer_timeout, compound=False)
         try:
             for key in deleted:
@@ -137,7 +153,7 @@ class Store:
         integrity.record(self.directory / generation)
         return manifest
 
-    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1) -> int:
+    def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1, tables: Tables | None = None) -> int:
         """Build a new generation from scratch and switch to it atomically; returns the count.
 
         ``records_of(part)`` gives the records of each of ``parts`` parts, written by
@@ -151,6 +167,7 @@ class Store:
             whoosh_index.create_in(str(target), build_schema())
             manifest = build_segments(target, records_of, parts, processes)
             _write_json(target / "manifest.json", manifest)
+            _write_json(target / TABLES, tables or {})
             integrity.record(target)
         except BaseException as error:
             _discard(target)

@@ -19,8 +19,9 @@ from typing import Any
 from ..catalog import Catalog
 from ..content import ParseCache, Problem, load_content
 from ..health.freshness import load_sources
-from ..index import IndexBusy, IndexUnavailable, Record, SearchIndex
+from ..index import IndexBusy, IndexUnavailable, Record, SearchIndex, Tables
 from ..index.building import PART_DOCUMENTS
+from ..places import place_rows
 from .records import Pending, Recorder, pending_of, stale_keys
 
 PARSE_CACHE = "parse-cache-3.pickle"  # in the index folder; a new name when parsing changes (3: access and marking read strictly)
@@ -124,12 +125,17 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
     deleted = sorted(manifest.keys() - {s.key for s in sources})
     added = sum(1 for r in records if r.key not in manifest)
     if records or deleted:
-        manifest = index.update(records, deleted, manifest)
+        manifest = index.update(records, deleted, manifest, _tables(catalog))
     cache.save(index.directory / PARSE_CACHE)
     if memory:
         memory.keep(index, cache, manifest)
     unchanged = len(sources) - len(records)
     return SyncReport(added, len(records) - added, len(deleted), unchanged, False, 0.0, content.problems)
+
+
+def _tables(catalog: Catalog) -> Tables:
+    """The content tables pages need beside the documents, stored with them: the place table."""
+    return {"regions": place_rows(catalog.content.regions)}
 
 
 def _readable(index: SearchIndex) -> bool:
@@ -158,7 +164,7 @@ def _rebuild(index: SearchIndex, recorder: Recorder, sources: list[Pending]) -> 
     parts = max(processes, -(-len(sources) // PART_DOCUMENTS))
     if processes > 1:
         recorder.history  # noqa: B018 - read the git history once, before the fork
-    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes)
+    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes, _tables(recorder.catalog))
 
 
 @contextlib.contextmanager

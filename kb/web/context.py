@@ -23,7 +23,7 @@ from ..access import ANONYMOUS, Reader
 from ..directory import Directory
 from ..index import SearchIndex
 from ..pages.library import Library, glossary_anchor
-from ..places import Places, read_places
+from ..places import Places, places_from_rows
 from ..queries import SearchRequest
 from ..render import ARTICLE_URL
 from ..search import SearchPage
@@ -69,8 +69,9 @@ def directory() -> Directory:
 
 
 def places() -> Places:
-    """The place table, read from the content folder once per index generation."""
-    return current_index().per_generation("places", lambda: read_places(current_app.config["CONTENT_DIR"]))
+    """The place table stored with the index (``regions.yml`` as last indexed), once per generation."""
+    index = current_index()
+    return index.per_generation("places", lambda: places_from_rows(index.table("regions")))
 
 
 def document_url(kind: str, doc_id: str) -> str:

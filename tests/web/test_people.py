@@ -415,3 +415,27 @@ def test_result_pages_keep_every_chosen_value_of_a_facet(web):
     second = body(web.get(pages[0]))
     either = web.get("/api/people?q=pricing+OR+monitoring+OR+training&language=French&language=Spanish").get_json()["total"]
     assert either > 1 and f">{either} results" in first and f">{either} results" in second
+
+
+def test_the_place_table_comes_with_the_index_not_from_the_folder(tmp_path):
+    """Pages read ``regions.yml`` as last indexed (like the glossary), never the folder at request
+    time: an edited but unindexed table changes nothing, and ``kb index`` brings it in."""
+    content = write_tree(tmp_path / "content", DIRECTORY_SAMPLE)
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    app = make_app(content, tmp_path / "index", tmp_path / "instance")
+    try:
+        client = app.test_client()
+        assert client.get("/regions/AFRICOM").status_code == 200
+        regions = content / "regions.yml"
+        regions.write_text(regions.read_text().replace("AFRICOM", "AFRICACOM"))
+        fresh = make_app(content, tmp_path / "index", tmp_path / "instance-2")  # a worker started after the edit
+        assert fresh.test_client().get("/regions/AFRICOM").status_code == 200 and fresh.test_client().get("/regions/AFRICACOM").status_code == 404
+        close_app(fresh)
+        sync(content, index)
+        assert client.get("/regions/AFRICACOM").status_code == 200 and client.get("/regions/AFRICOM").status_code == 404
+        regions.unlink()  # the folder may even go away: the pages keep what was indexed
+        assert "AFRICACOM" in body(client.get("/regions"))
+    finally:
+        index.close()
+        close_app(app)
