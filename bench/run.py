@@ -1,4 +1,4 @@
-"""`make bench`: relevance, scale and load, one after the other, each printing its figures.
+"""`make bench`: relevance, scale, load and hostile queries, one after the other, each printing its figures.
 
     .venv/bin/python bench/run.py [--quick]
 
@@ -28,6 +28,7 @@ def main() -> None:
         ["scale.py", *quick],
         ["directory.py", *quick],
         ["searchlog.py", *(["--rounds", "10"] if args.quick else [])],
+        ["hostile_queries.py", *(["--rounds", "5"] if args.quick else [])],
         ["load.py", "--seconds", "15" if args.quick else "60"],
     ]
     print(

@@ -234,3 +234,27 @@ def test_did_you_mean_spells_only_the_topic_of_a_who_knows_question_and_never_st
     assert spelling_suggestion(index, "the", {}, ("public",)) is None  # never indexed, so never "unknown"
     page = search(index, ANONYMOUS, SearchRequest(q="who knows about goldn sentry"))
     assert page.suggestion == "who knows about golden sentry"
+
+
+class CountedCorrections:
+    """The real index, counting the spelling look-ups ``spelling_suggestion`` asks of it."""
+
+    def __init__(self, index) -> None:
+        self.index, self.asked = index, []
+
+    def correct(self, word, access):
+        self.asked.append(word)
+        return self.index.correct(word, access)
+
+    def search(self, *args, **kwargs):
+        return self.index.search(*args, **kwargs)
+
+
+def test_did_you_mean_looks_up_a_repeated_word_once(index):
+    from kb.search import spelling_suggestion
+
+    counted = CountedCorrections(index)
+    assert spelling_suggestion(counted, " ".join(["goldn"] * 60 + ["sentry", "goldn"]), {}, ("public",)) == " ".join(
+        ["golden"] * 60 + ["sentry", "golden"]
+    )
+    assert counted.asked == ["goldn", "sentry"]

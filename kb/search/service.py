@@ -59,12 +59,12 @@ def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, li
     """
     known_terms = {t.casefold() for t in glossary}
     corrected = text
-    for word in _plain_words(text):
+    for word in dict.fromkeys(_plain_words(text)):  # a word said again is looked up once
         if word.casefold() in known_terms:
             continue
         better = index.correct(word, access)
         if better and better != word.casefold() and index.search([better], access, (), 1, 1, facets=()).total:
-            corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", better, corrected, count=1)
+            corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", better, corrected)
     return corrected if corrected != text else None
 
 
