@@ -61,10 +61,10 @@ def test_judged_queries_find_a_right_answer_in_the_top_3(starter_index):
 @pytest.mark.parametrize(
     "text, expanded, total, first",
     [
-        ("closu*", {b"closur"}, 33, "fms/case-closure"),
+        ("closu*", {b"closur"}, 43, "fms/case-closure"),
         ("title:closu*", {b"closur"}, 3, "bpc/program-termination-and-closure"),
-        ("case AND closure", set(), 29, "fms/case-closure"),
-        ("closure AND NOT reconciliation", set(), 20, "humanitarian/usaid-closure-2025"),
+        ("case AND closure", set(), 39, "fms/case-closure"),
+        ("closure AND NOT reconciliation", set(), 25, "humanitarian/usaid-closure-2025"),
         ('title:"case closure"', set(), 1, "bpc/program-termination-and-closure"),
     ],
 )
