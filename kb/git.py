@@ -152,7 +152,8 @@ def versions(content_dir: Path | str, sha: str, path: str) -> tuple[str | None, 
     """
     if not is_sha(sha) or path.startswith("-") or ".." in Path(path).parts or Path(path).is_absolute():
         raise GitError("refused: not a commit id and a content path")
-    return _blob(content_dir, f"{sha}^:{path}"), _blob(content_dir, f"{sha}:{path}")
+    # "./": the path is taken from the content folder, which may be a folder inside the repository
+    return _blob(content_dir, f"{sha}^:./{path}"), _blob(content_dir, f"{sha}:./{path}")
 
 
 def _blob(content_dir: Path | str, name: str) -> str | None:

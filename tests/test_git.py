@@ -111,3 +111,13 @@ def test_most_changed_by_person_maps_emails_to_profiles(repo):
     assert ranked["maria-delgado"] == [("fms/letter-of-request", 2), ("fms/letter-of-offer-and-acceptance", 1)]
     assert ranked["john-smith"] == [("fms/letter-of-request", 1)]
     assert "nobody" not in ranked
+
+
+def test_versions_of_a_content_folder_inside_a_larger_repository(tmp_path):
+    """The starter content is ``content/`` inside the project's repository: paths are the content
+    folder's, not the repository's (every commit page of a fresh clone answered 404)."""
+    repo = init(tmp_path / "project")
+    first = commit(repo, "john", "Add", {"content/articles/fms/a.md": "one\n"})
+    second = commit(repo, "maria", "Edit", {"content/articles/fms/a.md": "two\n"})
+    assert git.versions(repo / "content", second, "articles/fms/a.md") == ("one\n", "two\n")
+    assert git.versions(repo / "content", first, "articles/fms/a.md") == (None, "one\n")
