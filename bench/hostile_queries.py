@@ -37,11 +37,12 @@ MAX_WORDS, MAX_PHRASES, MAX_PATTERNS, MAX_EXPANSIONS, MAX_SYNTAX_PARTS = 24, 8, 
 def ranked_words(index) -> list[str]:
     """Words as written, those in most documents first, one per stem, no glossary term (a rewrite
     would put quotes inside a phrase), from the spelling field."""
-    from kb.index.schema import english_stem
+    from kb.index.schema import english_stem, spell_field
 
     searcher = index.readers.current().searcher
+    spelling = spell_field("public")
     glossary = {d.id.casefold() for d in index.find(("public",), type="glossary")}
-    words = sorted((t.decode() for t in searcher.lexicon("spell")), key=lambda w: -searcher.doc_frequency("spell", w))
+    words = sorted((t.decode() for t in searcher.lexicon(spelling)), key=lambda w: -searcher.doc_frequency(spelling, w))
     chosen: dict[str, str] = {}
     for word in words:
         if word.isalpha() and len(word) > 3 and word not in glossary:
@@ -166,7 +167,7 @@ def main() -> None:
         documents = index.document_count(("public", "staff"))
         index.close()
         folders = {"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"), "INSTANCE_DIR": str(root / "instance")}
-        app = create_app({**folders, "SEARCH_LOG_DAYS": 0})
+        app = create_app({**folders, "SEARCH_LOG_DAYS": 0, "SERVER_TIMING": True})
         client = app.test_client()
         cpu: dict[str, list[float]] = {name: [] for name in queries}
         wall: dict[str, list[float]] = {name: [] for name in queries}
