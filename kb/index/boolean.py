@@ -31,6 +31,7 @@ from .. import ranking
 from .limits import Budget, QueryTooCostly
 from .readers import Reader
 from .schema import FIELD_BOOSTS
+from .whoosh_internals import numeric_range_parts
 
 Result = tuple[np.ndarray, np.ndarray]  # (score of every document, mask of the documents that match)
 
@@ -172,7 +173,7 @@ def _expansion(reader: Reader, query, budget: Budget) -> Result:
         pattern = _label(query)
         mask = budget.known[query] = np.zeros(reader.n_docs, dtype=bool)
         for leaf, offset in reader.leaves:
-            for word in query._btexts(leaf):  # the segment's words in order, read one at a time
+            for _, word in query.expanded_terms(leaf):  # the segment's words in order, read one at a time
                 budget.expand(pattern, word)
                 text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
                 mask[reader.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
@@ -189,7 +190,7 @@ def _label(query) -> str:
 
 def _numeric_range(reader: Reader, query, budget: Budget) -> Result:
     """A number or date range: Whoosh's ranges of its coarser and finer encoded values."""
-    return evaluate(reader, query._compile_query(reader.searcher.reader()), budget)
+    return evaluate(reader, numeric_range_parts(query, reader.searcher.reader()), budget)
 
 
 def _constant_score(reader: Reader, query, budget: Budget) -> Result:

@@ -28,6 +28,7 @@ from .phrases import places_of, segment_matches
 from .postings import read_postings
 from .schema import FIELD_BOOSTS, Doc, spell_field, stored_doc, term_text
 from .store import IndexUnavailable, Store
+from .whoosh_internals import segment_key
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
 CACHED_DOCUMENTS = 512  # stored documents per thread, unpickled (an article's page data: a few to tens of kB)
@@ -67,7 +68,7 @@ class SegmentData:
         self._lock = threading.Lock()
 
     def lengths(self, leaf) -> dict[str, np.ndarray]:
-        segment_id = leaf.segment().segment_id()
+        segment_id = segment_key(leaf)
         with self._lock:
             found = self._lengths.get(segment_id)
         if found is None:
@@ -79,7 +80,7 @@ class SegmentData:
 
     def postings(self, leaf, name: str, text: str) -> Postings:
         """(document numbers in the segment, term frequencies); deleted documents are masked later."""
-        key = (leaf.segment().segment_id(), name, text)
+        key = (segment_key(leaf), name, text)
         with self._lock:
             found = self._postings.get(key)
         if found is None:
@@ -90,7 +91,7 @@ class SegmentData:
 
     def known_places(self, leaf, name: str, words: Iterable[str]) -> dict[str, np.ndarray]:
         """The read-ahead places (``phrases.places_of`` in every document) of those ``words`` it has."""
-        segment_id = leaf.segment().segment_id()
+        segment_id = segment_key(leaf)
         with self._lock:
             return {word: found for word in words if (found := self._places.get((segment_id, name, word))) is not None}
 
@@ -98,12 +99,12 @@ class SegmentData:
         """Read and keep the places of ``word`` in every document of the segment; their bytes."""
         found = places_of(leaf, name, word, self.postings(leaf, name, word)[0])
         with self._lock:
-            self._places[(leaf.segment().segment_id(), name, word)] = found
+            self._places[(segment_key(leaf), name, word)] = found
         return found.nbytes
 
     def spelling(self, leaf, name: str) -> dict[str, list[str]]:
         """The words of the segment's spelling field ``name`` by first letter (read once per segment)."""
-        key = (leaf.segment().segment_id(), name)
+        key = (segment_key(leaf), name)
         with self._lock:
             found = self._words.get(key)
         if found is None:
@@ -116,7 +117,7 @@ class SegmentData:
         return found
 
     def keep(self, leaves) -> None:
-        live = {leaf.segment().segment_id() for leaf, _ in leaves}
+        live = {segment_key(leaf) for leaf, _ in leaves}
         with self._lock:
             for segment_id in set(self._lengths) - live:
                 del self._lengths[segment_id]
