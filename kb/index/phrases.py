@@ -22,7 +22,7 @@ from .whoosh_internals import block_docs, block_values, decodes_blocks, next_blo
 def segment_matches(leaf, name: str, words: tuple[str, ...], docs: dict[str, np.ndarray], known: dict[str, np.ndarray]) -> np.ndarray:
     """Document numbers in one segment where ``words`` stand next to each other in field ``name``;
     ``docs`` has each word's document numbers in the segment (ascending, from the posting cache),
-    ``known`` the places of some words in all their documents (read ahead by ``kb.index.readers``)."""
+    ``known`` the places of some words in all their documents (read ahead by ``kb.index.searchers``)."""
     distinct = tuple(dict.fromkeys(words))
     candidates = functools.reduce(_intersect, [docs[word] for word in distinct])
     if not len(candidates):

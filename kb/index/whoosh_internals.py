@@ -130,10 +130,11 @@ def position_gaps(values: Iterable[bytes]) -> list[list[int]]:
 # -- a query Whoosh compiles itself ------------------------------------------------------
 
 
-def numeric_range_parts(query, index_reader) -> Any:
-    """What a ``NumericRange`` (a number or date range) stands for: the ranges and terms of
-    its coarser and finer encoded values, as Whoosh's own matcher runs it (``_compile_query``)."""
-    return query._compile_query(index_reader)
+def numeric_range_parts(query, searcher) -> Any:
+    """What a ``NumericRange`` (a number or date range) stands for in ``searcher`` (Whoosh's):
+    the ranges and terms of its coarser and finer encoded values, as Whoosh's own matcher runs
+    it (``_compile_query``; the public ``simplify`` would expand every range into its terms)."""
+    return query._compile_query(searcher.reader())
 
 
 # -- writing segments in parallel --------------------------------------------------------
