@@ -37,11 +37,12 @@ MAX_WORDS, MAX_PHRASES, MAX_PATTERNS, MAX_EXPANSIONS, MAX_SYNTAX_PARTS = 24, 8, 
 def ranked_words(index) -> list[str]:
     """Words as written, those in most documents first, one per stem, no glossary term (a rewrite
     would put quotes inside a phrase), from the spelling field."""
-    from kb.index.schema import english_stem
+    from kb.index.schema import english_stem, spell_field
 
-    searcher = index.readers.current().searcher
+    searcher = index.searchers.current().whoosh
+    spelling = spell_field("public")
     glossary = {d.id.casefold() for d in index.find(("public",), type="glossary")}
-    words = sorted((t.decode() for t in searcher.lexicon("spell")), key=lambda w: -searcher.doc_frequency("spell", w))
+    words = sorted((t.decode() for t in searcher.lexicon(spelling)), key=lambda w: -searcher.doc_frequency(spelling, w))
     chosen: dict[str, str] = {}
     for word in words:
         if word.isalpha() and len(word) > 3 and word not in glossary:
@@ -54,9 +55,9 @@ def prefix_pairs(index) -> list[str]:
     (only prefixes the parser keeps as typed: it stems ``ins*`` to ``in*``, which is refused)."""
     from kb.index.schema import FIELD_BOOSTS, english_stem
 
-    reader = index.readers.current().searcher.reader()
-    starts = {p for t in reader.lexicon("body") if t.isalpha() and len(t) >= 3 and english_stem(p := t.decode()[:3]) == p}
-    expansions = {p: {w for f in FIELD_BOOSTS for w in reader.expand_prefix(f, p)} for p in starts}
+    terms = index.searchers.current().whoosh.reader()
+    starts = {p for t in terms.lexicon("body") if t.isalpha() and len(t) >= 3 and english_stem(p := t.decode()[:3]) == p}
+    expansions = {p: {w for f in FIELD_BOOSTS for w in terms.expand_prefix(f, p)} for p in starts}
     ranked = [p for p in sorted(expansions, key=lambda p: (-len(expansions[p]), p)) if len(expansions[p]) <= MAX_EXPANSIONS]
     pairs, used = [], set()
     for first in ranked:
@@ -69,12 +70,12 @@ def prefix_pairs(index) -> list[str]:
 
 def outside_the_body(index) -> str | None:
     """The word of most documents that their body never says: their snippets read the whole text in vain."""
-    reader = index.readers.current().searcher.reader()
+    terms = index.searchers.current().whoosh.reader()
     found = [
-        (reader.doc_frequency(f, t), t.decode())
+        (terms.doc_frequency(f, t), t.decode())
         for f in ("title", "keywords")
-        for t in reader.lexicon(f)
-        if t.isalpha() and not reader.doc_frequency("body", t)
+        for t in terms.lexicon(f)
+        if t.isalpha() and not terms.doc_frequency("body", t)
     ]
     return max(found)[1] if found else None
 
@@ -168,7 +169,7 @@ def main() -> None:
         documents = index.document_count(("public", "staff"))
         index.close()
         folders = {"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"), "INSTANCE_DIR": str(root / "instance")}
-        app = create_app({**folders, "SEARCH_LOG_DAYS": 0})
+        app = create_app({**folders, "SEARCH_LOG_DAYS": 0, "SERVER_TIMING": True})
         client = app.test_client()
         cpu: dict[str, list[float]] = {name: [] for name in queries}
         wall: dict[str, list[float]] = {name: [] for name in queries}

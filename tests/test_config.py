@@ -65,7 +65,7 @@ def test_a_boolean_setting_reads_no_as_off(tmp_path, monkeypatch, word):
     monkeypatch.setenv("KB_PRELOAD_POSTINGS", word)
     app = create_app({"INSTANCE_DIR": str(tmp_path)})
     assert app.config["PRELOAD_POSTINGS"] is False and app.extensions["kb.settings"].PRELOAD_POSTINGS is False
-    assert app.extensions["kb.index"].readers._preload is False
+    assert app.extensions["kb.index"].searchers._preload is False
 
 
 @pytest.mark.parametrize("word", ["yes", "YES", "on", "True", "1"])

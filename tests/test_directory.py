@@ -238,13 +238,13 @@ def test_analysis_is_pure():
 
 def test_typed_filter_values_cost_no_memory(directory, people_index):
     directory.search(DirectoryRequest(filters=(("language", ("x",)), ("country", ("y",)))))
-    reader = people_index.readers.current()
+    searcher = people_index.searchers.current()
 
     def caches():
         return (
-            len(reader.filters),
-            len(reader.derived),
-            sum(len(v) for v in reader.derived.values() if isinstance(v, dict)),
+            len(searcher.filters),
+            len(searcher.derived),
+            sum(len(v) for v in searcher.derived.values() if isinstance(v, dict)),
         )
 
     before = caches()

@@ -67,18 +67,18 @@ def reference(searcher, parsed, live: set[int]) -> set[int]:
 
 @pytest.mark.parametrize("text", SYNTAX)
 def test_syntax_finds_the_documents_whoosh_finds(index, text):
-    reader = index.readers.current()
+    searcher = index.searchers.current()
     parsed = query.parse(PARSER, [text])
-    live = set(reader.searcher.docs_for_query(Every()))
-    scores, found = evaluate(reader, parsed, Budget())
-    assert set(np.flatnonzero(found).tolist()) & live == reference(reader.searcher, parsed, live)
+    live = set(searcher.whoosh.docs_for_query(Every()))
+    scores, found = evaluate(searcher, parsed, Budget())
+    assert set(np.flatnonzero(found).tolist()) & live == reference(searcher.whoosh, parsed, live)
     assert (scores[~found] == 0).all()
 
 
 def test_and_ranks_as_the_plain_words_do(index):
-    reader = index.readers.current()
-    both, found = query.matches(reader, query.plan(PARSER, ["letter AND offer"]), Budget())
-    plain, _ = query.matches(reader, query.plan(PARSER, ["letter offer"]), Budget())
+    searcher = index.searchers.current()
+    both, found = query.matches(searcher, query.plan(PARSER, ["letter AND offer"]), Budget())
+    plain, _ = query.matches(searcher, query.plan(PARSER, ["letter offer"]), Budget())
     assert found.sum() == 4  # the LOA article and glossary entry, the two people who write LOAs
     assert np.allclose(both[found], plain[found])
     hits = index.search(["letter AND offer"], ["public"], []).hits
@@ -95,4 +95,4 @@ def test_a_phrase_without_positions_and_a_value_a_field_cannot_hold_find_nothing
 
 def test_syntax_the_parser_never_makes_is_refused(index):
     with pytest.raises(QueryTooCostly, match=r"not supported \(Wildcard\)"):
-        evaluate(index.readers.current(), Wildcard("body", "l*r"), Budget())
+        evaluate(index.searchers.current(), Wildcard("body", "l*r"), Budget())

@@ -26,11 +26,11 @@ def corrupt(index) -> None:
 
 def corrupt_postings(index, field: str, word: str) -> None:
     """Random bytes over the posting list of ``word`` in the postings file, where the probe of /healthz does not read."""
-    reader = index.readers.current()
-    leaf = reader.leaves[0][0]
+    searcher = index.searchers.current()
+    leaf = searcher.leaves[0][0]
     info = leaf.term_info(field, word)
     length = info._length[0] if isinstance(info._length, tuple) else info._length  # Whoosh's own record of where the list is
-    (postings,) = (index.directory / reader.generation).glob("*.pst")
+    (postings,) = (index.directory / searcher.generation).glob("*.pst")
     with open(postings, "r+b") as handle:
         handle.seek(info._offset)
         handle.write(random.Random(7).randbytes(length))
@@ -40,8 +40,8 @@ def test_verify_passes_on_a_good_index(index):
     index.verify()
 
 
-def test_corruption_under_an_open_reader_is_unavailable_not_a_crash(index):
-    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
+def test_corruption_under_an_open_searcher_is_unavailable_not_a_crash(index):
+    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's searcher is open
     corrupt(index)
     with pytest.raises(IndexUnavailable, match=r"the search index in .* is damaged: MAIN_\w+\.pst changed on disk: 64 bytes"):
         index.verify()
@@ -93,13 +93,13 @@ def test_a_bug_while_reading_is_raised_as_itself(index, monkeypatch):
 
 def test_a_read_that_fails_because_a_rebuild_replaced_the_index_runs_again_on_the_new_one(index, content_dir):
     """A rebuild switching generations in the middle of a read is not a server error: the read is retried."""
-    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's reader is open
+    assert search(index, ANONYMOUS, SearchRequest(q="letter")).total > 0  # this thread's searcher is open
     generations = []
 
     def build():
-        generations.append(index.readers.current().generation)
+        generations.append(index.searchers.current().generation)
         if len(generations) == 1:
-            sync(content_dir, index, rebuild=True)  # another process's rebuild, as far as this reader knows
+            sync(content_dir, index, rebuild=True)  # another process's rebuild, as far as this searcher knows
             raise ValueError("a read from the replaced generation")
         return "built"
 

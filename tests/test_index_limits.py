@@ -26,17 +26,17 @@ def test_a_one_letter_prefix_is_refused_with_a_message(index):
 
 
 def test_a_normal_prefix_reads_only_the_words_it_stands_for(index):
-    budget, reader = Budget(), index.readers.current()
-    _, found = query.matches(reader, query.plan(PARSER, ["lett*"]), budget)
+    budget, searcher = Budget(), index.searchers.current()
+    _, found = query.matches(searcher, query.plan(PARSER, ["lett*"]), budget)
     assert budget.expanded == {b"letter"}
-    assert (found == query.matches(reader, query.plan(PARSER, ["letter"]), Budget())[1]).all()
+    assert (found == query.matches(searcher, query.plan(PARSER, ["letter"]), Budget())[1]).all()
     assert {h.id for h in search(index, "lett*").hits} == {h.id for h in search(index, "letter").hits}
 
 
 def test_a_wide_range_stops_reading_words_at_the_cap(index):
     budget = Budget()
     with pytest.raises(QueryTooCostly, match=rf"^“\[a TO z\]” matches more than {MAX_EXPANSIONS} words\. Please type more letters"):
-        query.matches(index.readers.current(), query.plan(PARSER, ["[a TO z]"]), budget)
+        query.matches(index.searchers.current(), query.plan(PARSER, ["[a TO z]"]), budget)
     assert len(budget.expanded) == MAX_EXPANSIONS + 1  # the sample has 94 words in the searched fields
 
 

@@ -11,8 +11,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import Or, Phrase
 
 from kb.index.phrases import segment_matches
-from kb.index.readers import SegmentData
 from kb.index.schema import FIELD_BOOSTS, build_schema
+from kb.index.searchers import SegmentData
 
 WORDS = ["cooperation", "security", "the", "of", "case", "letter", "offer", "case", "and"]  # "case" twice: more repeats
 PHRASES = [
@@ -78,10 +78,10 @@ def test_stop_words_leave_gaps_as_in_whoosh(searcher):
     assert _ours(searcher, "body", words) == set(searcher.docs_for_query(Phrase("body", list(words))))
 
 
-def test_reader_phrase_mask_over_every_field_matches_whoosh(index):
-    reader = index.readers.current()
+def test_searcher_phrase_mask_over_every_field_matches_whoosh(index):
+    searcher = index.searchers.current()
     for text in ["security cooperation", "letter of offer and acceptance", "foreign military sales", "case case"]:
         words = tuple(token.text for token in _english()(text))
-        expected = reader.mask(reader.searcher.docs_for_query(Or([Phrase(name, list(words)) for name in FIELD_BOOSTS])))
-        assert np.array_equal(reader.phrase_mask(words), expected), text
-    assert reader.phrase_mask(("secur", "cooper")).any()
+        expected = searcher.mask(searcher.whoosh.docs_for_query(Or([Phrase(name, list(words)) for name in FIELD_BOOSTS])))
+        assert np.array_equal(searcher.phrase_mask(words), expected), text
+    assert searcher.phrase_mask(("secur", "cooper")).any()

@@ -70,11 +70,11 @@ def test_judged_queries_find_a_right_answer_in_the_top_3(starter_index):
 )
 def test_prefixes_and_syntax_find_what_they_found_before_the_bounds(starter_index, text, expanded, total, first):
     """The documents of Whoosh's own query (what answered before), reading only the words a prefix stands for."""
-    reader, budget = starter_index.readers.current(), Budget()
+    searcher, budget = starter_index.searchers.current(), Budget()
     plan = query.plan(query.make_parser(), [text])
-    _, found = query.matches(reader, plan, budget)
-    public = reader.allowed(["public"])
-    assert set(np.flatnonzero(found).tolist()) & public == set(reader.searcher.docs_for_query(plan.query)) & public
+    _, found = query.matches(searcher, plan, budget)
+    public = searcher.allowed(["public"])
+    assert set(np.flatnonzero(found).tolist()) & public == set(searcher.whoosh.docs_for_query(plan.query)) & public
     assert budget.expanded == expanded
     page = starter_index.search([text], ["public"], [])
     assert (page.total, page.hits[0].id) == (total, first)

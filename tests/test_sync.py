@@ -121,7 +121,7 @@ def test_a_large_rebuild_writes_one_segment_per_part_in_forked_processes(content
     report = sync(content_dir, index, rebuild=True)
     assert report.added == 93 and len(index.manifest()) == 93
     assert len(hits(index, "koala")) == 50 and hits(index, "number42") == ["fms/note-42"]
-    assert index.readers.current().searcher.reader().is_atomic() is False  # several segments
+    assert index.searchers.current().whoosh.reader().is_atomic() is False  # several segments
     index.close()
 
 

@@ -1,8 +1,10 @@
 """The Whoosh index: the only package that imports whoosh.
 
 ``SearchIndex`` is a small facade over the parts: ``store`` (generations, the writer lock,
-updates and rebuilds), ``readers`` (per-thread searchers and their bounded caches),
+updates and rebuilds), ``searchers`` (per-thread searchers and their bounded caches),
 ``query`` (parsing, BM25F, facets and pages), ``snippets`` and ``schema`` (what is indexed).
+The search runs on Whoosh's storage through ``whoosh_internals``, the one module that uses
+Whoosh's private parts.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from . import query as queries
 from .building import RecordsOf
 from .limits import TIME_LIMIT, Budget, QueryTooCostly
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
-from .readers import Readers
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
+from .searchers import Searchers
 from .spelling import closest
 from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
@@ -52,7 +54,7 @@ def _reading(method: Callable) -> Callable:
         except (IndexUnavailable, QueryTooCostly):
             raise
         except Exception as error:
-            if self.readers.recheck(error):  # raises IndexUnavailable when the index is corrupt
+            if self.searchers.recheck(error):  # raises IndexUnavailable when the index is corrupt
                 return method(self, *args, **kwargs)
             raise
 
@@ -66,7 +68,7 @@ class SearchIndex:
         """``preload``: read the longest posting lists ahead in the background when the first searcher opens;
         ``time_limit``: seconds of CPU one search may use (``limits``)."""
         self.store = Store(directory, writer_timeout)
-        self.readers = Readers(self.store, preload)
+        self.searchers = Searchers(self.store, preload)
         self.time_limit = time_limit
         self._parser = queries.make_parser()
 
@@ -112,7 +114,7 @@ class SearchIndex:
         self.store.optimize()
 
     def close(self) -> None:
-        self.readers.close()
+        self.searchers.close()
 
     def verify(self, thorough: bool = False) -> None:
         """Open and probe the live index afresh; ``IndexUnavailable`` with the reason when it is unreadable.
@@ -120,51 +122,51 @@ class SearchIndex:
         It is unreadable too when a read failed on damaged files before (in any process), or
         when a file's size (``thorough``: any byte) differs from what was written.
         """
-        self.readers.verify(thorough)
+        self.searchers.verify(thorough)
 
     # -- lookups -----------------------------------------------------------------
     @_reading
     def document_count(self, access: Iterable[str]) -> int:
-        return len(self.readers.current().allowed(access))
+        return len(self.searchers.current().allowed(access))
 
     @_reading
     def get(self, key: str, access: Iterable[str]) -> Doc | None:
-        reader = self.readers.current()
-        docnum = reader.searcher.document_number(key=key)
+        searcher = self.searchers.current()
+        docnum = searcher.whoosh.document_number(key=key)
         if docnum is None:
             return None
-        doc = reader.document(docnum)
+        doc = searcher.document(docnum)
         return doc if doc.access in set(access) else None
 
     @_reading
     def find(self, access: Iterable[str], sort: str = "title", limit: int | None = None, **terms: str) -> list[Doc]:
         """Documents where every ``field=value`` holds, sorted by ``title``, ``-updated`` or ``order``."""
         query = And([Term(name, facet_value(name, value)) for name, value in terms.items()]) if terms else Every()
-        reader = self.readers.current()
-        allowed = reader.allowed(access)
-        docs = np.array([d for d in reader.searcher.docs_for_query(query) if d in allowed], dtype=np.int64)
+        searcher = self.searchers.current()
+        allowed = searcher.allowed(access)
+        docs = np.array([d for d in searcher.whoosh.docs_for_query(query) if d in allowed], dtype=np.int64)
         ordered = docs[np.argsort(self._sort_rank(sort)[docs], kind="stable")][:limit]
-        return [reader.document(d) for d in ordered.tolist()]
+        return [searcher.document(d) for d in ordered.tolist()]
 
     def _sort_rank(self, sort: str) -> np.ndarray:
         """Each document's position in ``sort`` order, as Whoosh sorts (built once per searcher,
         so a listing sorts its few documents instead of opening the sort columns every time)."""
-        reader = self.readers.current()
+        searcher = self.searchers.current()
 
         def build() -> np.ndarray:
-            rank = np.full(reader.n_docs, reader.n_docs, dtype=np.int64)  # deleted documents last
-            ordered = [hit.docnum for hit in reader.searcher.search(Every(), limit=None, sortedby=_SORTS[sort]())]
+            rank = np.full(searcher.n_docs, searcher.n_docs, dtype=np.int64)  # deleted documents last
+            ordered = [hit.docnum for hit in searcher.whoosh.search(Every(), limit=None, sortedby=_SORTS[sort]())]
             rank[ordered] = np.arange(len(ordered))
             return rank
 
-        return reader.derive(f"sort-rank:{sort}", build)
+        return searcher.derive(f"sort-rank:{sort}", build)
 
     def _visible(self, query, access: Iterable[str], **options: Any) -> list[Doc]:
-        reader = self.readers.current()
-        allowed = reader.allowed(access)
+        searcher = self.searchers.current()
+        allowed = searcher.allowed(access)
         if not allowed:  # an empty set would mean "no filter" to Whoosh
             return []
-        return [reader.document(hit.docnum) for hit in reader.searcher.search(query, filter=allowed, **options)]
+        return [searcher.document(hit.docnum) for hit in searcher.whoosh.search(query, filter=allowed, **options)]
 
     # -- searching ---------------------------------------------------------------
     @_reading
@@ -185,14 +187,14 @@ class SearchIndex:
         of the values given for each facet named. ``QueryTooCostly`` when the query would cost
         more than any search may (``limits``).
         """
-        reader = self.readers.current()
+        searcher = self.searchers.current()
         filters = tuple(filters)
         key = (tuple(variants), tuple(access), filters, facets, page, per_page)
-        cached = reader.pages.get(key)
+        cached = searcher.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
             budget = Budget(self.time_limit)
-            cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page, budget)
+            cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget)
         return cached
 
     @_reading
@@ -207,25 +209,25 @@ class SearchIndex:
     def correct(self, word: str, access: Iterable[str]) -> str | None:
         """The closest spelling of an unknown word among the words of the documents of these
         access levels (their own dictionaries), or None when the word is one of them."""
-        reader = self.readers.current()
+        searcher = self.searchers.current()
         access = tuple(access)
         fields = [spell_field(level) for level in access]
         word = word.casefold()
 
         def documents(candidate: str) -> int:
-            return sum(reader.searcher.doc_frequency(name, candidate) for name in fields)
+            return sum(searcher.whoosh.doc_frequency(name, candidate) for name in fields)
 
         if not word or documents(word) > 0:
             return None
-        return closest(word, reader.spelling_candidates(access, word[0]), documents)
+        return closest(word, searcher.spelling_candidates(access, word[0]), documents)
 
     # -- arrays over document numbers, for services that rank themselves (kb.directory) ------
     def pinned(self):
         """Inside the block this thread keeps one index state, so arrays from several calls line up."""
-        return self.readers.pinned()
+        return self.searchers.pinned()
 
     def n_docs(self) -> int:
-        return self.readers.current().n_docs
+        return self.searchers.current().n_docs
 
     @_reading
     def kind_scores(self, variants: list[str], access: Iterable[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -233,17 +235,19 @@ class SearchIndex:
 
         Scores are those of ``search`` (BM25F for words and phrases); outside the mask they are 0.
         """
-        reader = self.readers.current()
+        searcher = self.searchers.current()
         access = tuple(access)
-        visible = reader.derive(f"visible:{','.join(access)}:{kind}", lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
-        scores, _ = queries.matches(reader, queries.plan(self._parser, variants), Budget(self.time_limit))
+        visible = searcher.derive(
+            f"visible:{','.join(access)}:{kind}", lambda: searcher.mask(searcher.allowed(access)) & searcher.value_mask("type", kind)
+        )
+        scores, _ = queries.matches(searcher, queries.plan(self._parser, variants), Budget(self.time_limit))
         return scores * visible, visible.copy()
 
     @_reading
     def field_values(self, name: str) -> FieldValues:
         """Every value of keyword field ``name`` with its documents (built once per searcher)."""
-        reader = self.readers.current()
-        return reader.derive(f"field-values:{name}", lambda: build_field_values(reader, name))
+        searcher = self.searchers.current()
+        return searcher.derive(f"field-values:{name}", lambda: build_field_values(searcher, name))
 
     def values_mask(self, name: str, values: Iterable[str]) -> np.ndarray:
         """Documents having any of ``values`` in field ``name`` (may include deleted ones: combine
@@ -253,7 +257,7 @@ class SearchIndex:
     @_reading
     def docnum(self, key: str) -> int | None:
         """The document number of a live document by its key (``person:maria-delgado``), or None."""
-        return self.readers.current().searcher.document_number(key=key)
+        return self.searchers.current().whoosh.document_number(key=key)
 
     @_reading
     def title_rank(self) -> np.ndarray:
@@ -263,8 +267,8 @@ class SearchIndex:
     @_reading
     def stored(self, docnums: Iterable[int]) -> list[Doc]:
         """The documents of these document numbers (from ``kind_scores`` and masks)."""
-        reader = self.readers.current()
-        return [reader.document(int(d)) for d in docnums]
+        searcher = self.searchers.current()
+        return [searcher.document(int(d)) for d in docnums]
 
     @_reading
     def per_generation(self, name: str, build: Callable[[], Any]) -> Any:
@@ -272,4 +276,4 @@ class SearchIndex:
 
         ``name`` must come from the code, never from a visitor (the values are not bounded).
         """
-        return self.readers.current().derive(name, build)
+        return self.searchers.current().derive(name, build)

@@ -29,73 +29,74 @@ from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Not, 
 
 from .. import ranking
 from .limits import Budget, QueryTooCostly
-from .readers import Reader
 from .schema import FIELD_BOOSTS
+from .searchers import Searcher
+from .whoosh_internals import numeric_range_parts
 
 Result = tuple[np.ndarray, np.ndarray]  # (score of every document, mask of the documents that match)
 
 
-def evaluate(reader: Reader, query, budget: Budget) -> Result:
+def evaluate(searcher: Searcher, query, budget: Budget) -> Result:
     """Scores and matches of a parsed query; scores are 0 outside the mask."""
     budget.check()
     if isinstance(query, type(NullQuery)):  # the parser's "nothing" ('updated:letter'), not always the one instance
-        return _nothing(reader)
+        return _nothing(searcher)
     handler = _HANDLERS.get(type(query))
     if handler is None:  # the parser makes none other; a new plugin must be bounded here first
         raise QueryTooCostly(f"This search uses syntax that is not supported ({type(query).__name__}).")
-    return handler(reader, query, budget)
+    return handler(searcher, query, budget)
 
 
-def _nothing(reader: Reader) -> Result:
-    return np.zeros(reader.n_docs, dtype=np.float32), np.zeros(reader.n_docs, dtype=bool)
+def _nothing(searcher: Searcher) -> Result:
+    return np.zeros(searcher.n_docs, dtype=np.float32), np.zeros(searcher.n_docs, dtype=bool)
 
 
 def _constant(mask: np.ndarray, score: float) -> Result:
     return mask * np.float32(score), mask
 
 
-def _or(reader: Reader, query, budget: Budget) -> Result:
-    scores, mask = _nothing(reader)
-    for part in _grouped(reader, query.subqueries, budget):
+def _or(searcher: Searcher, query, budget: Budget) -> Result:
+    scores, mask = _nothing(searcher)
+    for part in _grouped(searcher, query.subqueries, budget):
         scores += part[0]
         mask |= part[1]
     return scores, mask
 
 
-def _and(reader: Reader, query, budget: Budget) -> Result:
-    parts = [evaluate(reader, sub, budget) for sub in query.subqueries]
+def _and(searcher: Searcher, query, budget: Budget) -> Result:
+    parts = [evaluate(searcher, sub, budget) for sub in query.subqueries]
     mask = np.logical_and.reduce([m for _, m in parts])
     return sum(s for s, _ in parts) * mask, mask
 
 
-def _not(reader: Reader, query, budget: Budget) -> Result:
-    return _constant(~evaluate(reader, query.query, budget)[1], query.boost)
+def _not(searcher: Searcher, query, budget: Budget) -> Result:
+    return _constant(~evaluate(searcher, query.query, budget)[1], query.boost)
 
 
-def _and_not(reader: Reader, query, budget: Budget) -> Result:
-    scores, mask = evaluate(reader, query.a, budget)
-    mask = mask & ~evaluate(reader, query.b, budget)[1]
+def _and_not(searcher: Searcher, query, budget: Budget) -> Result:
+    scores, mask = evaluate(searcher, query.a, budget)
+    mask = mask & ~evaluate(searcher, query.b, budget)[1]
     return scores * mask, mask
 
 
-def _require(reader: Reader, query, budget: Budget) -> Result:
-    scores, mask = evaluate(reader, query.a, budget)
-    mask = mask & evaluate(reader, query.b, budget)[1]
+def _require(searcher: Searcher, query, budget: Budget) -> Result:
+    scores, mask = evaluate(searcher, query.a, budget)
+    mask = mask & evaluate(searcher, query.b, budget)[1]
     return scores * mask, mask
 
 
-def _and_maybe(reader: Reader, query, budget: Budget) -> Result:
-    scores, mask = evaluate(reader, query.a, budget)
-    return scores + evaluate(reader, query.b, budget)[0] * mask, mask
+def _and_maybe(searcher: Searcher, query, budget: Budget) -> Result:
+    scores, mask = evaluate(searcher, query.a, budget)
+    return scores + evaluate(searcher, query.b, budget)[0] * mask, mask
 
 
-def _every(reader: Reader, query, budget: Budget) -> Result:
+def _every(searcher: Searcher, query, budget: Budget) -> Result:
     if query.fieldname is not None:  # the parser makes only Every() (*:*)
         raise QueryTooCostly("This search uses syntax that is not supported (field:*).")
-    return _constant(np.ones(reader.n_docs, dtype=bool), query.boost)
+    return _constant(np.ones(searcher.n_docs, dtype=bool), query.boost)
 
 
-def _grouped(reader: Reader, subqueries, budget: Budget) -> list[Result]:
+def _grouped(searcher: Searcher, subqueries, budget: Budget) -> list[Result]:
     """An OR's parts; a word or phrase the parser copied into every searched field counts as one
     part, ranked by BM25F (the copies' boosts are the field weights times the reader's ``^``)."""
     copies: dict[tuple, list] = {}
@@ -107,9 +108,9 @@ def _grouped(reader: Reader, subqueries, budget: Budget) -> list[Result]:
         scales = {round(q.boost / FIELD_BOOSTS[q.fieldname], 6) for q in group} if _copied(sub) else set()
         if len(scales) == 1 and len(group) == len(FIELD_BOOSTS) == len({q.fieldname for q in group}):
             if sub is group[0]:
-                parts.append(_everywhere(reader, _copied(sub), scales.pop(), budget))
+                parts.append(_everywhere(searcher, _copied(sub), scales.pop(), budget))
         else:
-            parts.append(evaluate(reader, sub, budget))
+            parts.append(evaluate(searcher, sub, budget))
     return parts
 
 
@@ -122,60 +123,60 @@ def _copied(query) -> tuple[str, ...] | None:
     return None
 
 
-def _everywhere(reader: Reader, key: tuple[str, ...], scale: float, budget: Budget) -> Result:
+def _everywhere(searcher: Searcher, key: tuple[str, ...], scale: float, budget: Budget) -> Result:
     kind, *words = key
-    scores = sum(reader.term_scores(word) for word in words)
+    scores = sum(searcher.term_scores(word) for word in words)
     mask = scores > 0
     if kind == "phrase":
         budget.check()
-        mask &= reader.phrase_mask(tuple(words))
+        mask &= searcher.phrase_mask(tuple(words))
     return scores * mask * np.float32(scale), mask
 
 
-def _term(reader: Reader, query, budget: Budget) -> Result:
+def _term(searcher: Searcher, query, budget: Budget) -> Result:
     """A value of one field: BM25 of that field for a searched text field, else a constant score."""
-    docs, tf = _postings(reader, query.fieldname, query.text)
-    mask = np.zeros(reader.n_docs, dtype=bool)
+    docs, tf = _postings(searcher, query.fieldname, query.text)
+    mask = np.zeros(searcher.n_docs, dtype=bool)
     mask[docs] = True
     if query.fieldname not in FIELD_BOOSTS or not len(docs):
         return _constant(mask, query.boost)
-    stats = dataclasses.replace(reader.field_stats[query.fieldname], weight=1.0)
-    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, reader.n_docs)
+    stats = dataclasses.replace(searcher.field_stats[query.fieldname], weight=1.0)
+    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, searcher.n_docs)
     return scores * np.float32(query.boost), mask
 
 
-def _postings(reader: Reader, name: str, text) -> tuple[np.ndarray, np.ndarray]:
+def _postings(searcher: Searcher, name: str, text) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, term frequencies) of a term over all segments; none for a value the field cannot hold."""
     if name not in FIELD_BOOSTS and not isinstance(text, bytes):
         try:
-            text = reader.searcher.schema[name].to_bytes(text)
+            text = searcher.whoosh.schema[name].to_bytes(text)
         except Exception:  # a date field given words, a number field given letters: no document has it
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    parts = [(docs + offset, tf) for leaf, offset in reader.leaves for docs, tf in [reader.segments.postings(leaf, name, text)]]
+    parts = [(docs + offset, tf) for leaf, offset in searcher.leaves for docs, tf in [searcher.segments.postings(leaf, name, text)]]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _phrase(reader: Reader, query, budget: Budget) -> Result:
+def _phrase(searcher: Searcher, query, budget: Budget) -> Result:
     """Words next to each other in one field; only the searched text fields keep positions."""
     if query.fieldname not in FIELD_BOOSTS or not query.words:
-        return _nothing(reader)
-    scores = sum(_term(reader, Term(query.fieldname, word, boost=query.boost), budget)[0] for word in query.words)
+        return _nothing(searcher)
+    scores = sum(_term(searcher, Term(query.fieldname, word, boost=query.boost), budget)[0] for word in query.words)
     budget.check()
-    mask = reader.phrase_mask(tuple(query.words), (query.fieldname,)) & (scores > 0)
+    mask = searcher.phrase_mask(tuple(query.words), (query.fieldname,)) & (scores > 0)
     return scores * mask, mask
 
 
-def _expansion(reader: Reader, query, budget: Budget) -> Result:
+def _expansion(searcher: Searcher, query, budget: Budget) -> Result:
     """The documents of the words a prefix or range stands for, each counted by the budget (once a search)."""
     mask = budget.known.get(query)
     if mask is None:
         pattern = _label(query)
-        mask = budget.known[query] = np.zeros(reader.n_docs, dtype=bool)
-        for leaf, offset in reader.leaves:
-            for word in query._btexts(leaf):  # the segment's words in order, read one at a time
+        mask = budget.known[query] = np.zeros(searcher.n_docs, dtype=bool)
+        for leaf, offset in searcher.leaves:
+            for _, word in query.expanded_terms(leaf):  # the segment's words in order, read one at a time
                 budget.expand(pattern, word)
                 text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
-                mask[reader.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
+                mask[searcher.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
     return _constant(mask, query.boost)
 
 
@@ -187,13 +188,13 @@ def _label(query) -> str:
     return "A number or date range in this search"
 
 
-def _numeric_range(reader: Reader, query, budget: Budget) -> Result:
+def _numeric_range(searcher: Searcher, query, budget: Budget) -> Result:
     """A number or date range: Whoosh's ranges of its coarser and finer encoded values."""
-    return evaluate(reader, query._compile_query(reader.searcher.reader()), budget)
+    return evaluate(searcher, numeric_range_parts(query, searcher.whoosh), budget)
 
 
-def _constant_score(reader: Reader, query, budget: Budget) -> Result:
-    return _constant(evaluate(reader, query.child, budget)[1], query.score)
+def _constant_score(searcher: Searcher, query, budget: Budget) -> Result:
+    return _constant(evaluate(searcher, query.child, budget)[1], query.score)
 
 
 _HANDLERS = {

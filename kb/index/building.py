@@ -6,9 +6,8 @@ sub-writers, after the render pool has already pickled every record back to the 
 here nothing but the finished segment and the manifest entries crosses processes, and
 each core renders and indexes without waiting for the other.
 
-This uses three private methods of Whoosh 2.7.4's ``SegmentWriter`` (``_finalize_segment``,
-``_commit_toc``, ``_finish``), the same ones ``MpWriter`` uses with ``multisegment=True``;
-Whoosh is pinned (see README).
+This takes private methods of Whoosh's ``SegmentWriter``, the same ones ``MpWriter`` uses
+with ``multisegment=True``, through ``kb.index.whoosh_internals``.
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
 
 from .schema import Record, index_fields
+from .whoosh_internals import close_segment, commit_segments, finish_segment, part_writer, release
 
 LIMIT_MB = 768  # per writing process: postings held in memory before Whoosh spills sorted runs to disk (slow)
 PART_DOCUMENTS = 8_000  # documents per segment at most: a part this size fits in LIMIT_MB without a spill
@@ -54,28 +53,27 @@ def build_segments(folder: Path, records_of: RecordsOf, parts: int, processes: i
         else:
             with multiprocessing.get_context("fork").Pool(processes, initializer=_adopt, initargs=(folder, records_of), maxtasksperchild=1) as pool:
                 results = pool.map(_write_part_in_worker, range(parts), chunksize=1)
-        writer._close_segment()
-        writer._commit_toc([segment for segment, _ in results if segment is not None])
+        commit_segments(writer, [segment for segment, _ in results if segment is not None])
     except BaseException:
         writer.cancel()
         raise
-    writer._finish()
+    release(writer)
     return {key: entry for _, entries in results for key, entry in entries}
 
 
 def _write_part(folder: Path, records_of: RecordsOf, part: int) -> tuple[Any, list[ManifestEntry]]:
     """One segment with the records of ``part`` (None when there are none), and their manifest entries."""
-    writer = SegmentWriter(whoosh_index.open_dir(str(folder)), _lk=False, limitmb=LIMIT_MB, compound=False)
+    writer = part_writer(whoosh_index.open_dir(str(folder)), LIMIT_MB)
     entries = []
     try:
         for record in records_of(part):
             writer.add_document(**index_fields(record))
             entries.append(manifest_entry(record))
         if entries:
-            segment = writer._finalize_segment()
+            segment = finish_segment(writer)
         else:
             segment = None
-            writer._close_segment()
+            close_segment(writer)
     except BaseException:
         writer.cancel()
         raise

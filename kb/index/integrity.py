@@ -1,9 +1,10 @@
 """What each index file held when it was written: tells a damaged index from a bug in the code.
 
 Whoosh writes each file of a segment once and never changes it (deletions live in the table
-of contents, which every commit writes anew). After each build and commit the generation
-folder gets ``files.json``, each data file's size and digest. A read that fails where the
-files no longer match is a damaged index, to rebuild; where they match, a bug, to fix.
+of contents, which every commit writes anew: ``whoosh_internals.unchanging``). After each
+build and commit the generation folder gets ``files.json``, each data file's size and digest.
+A read that fails where the files no longer match is a damaged index, to rebuild; where they
+match, a bug, to fix.
 ``DAMAGED`` in the generation folder keeps a damage once found, for every process.
 """
 
@@ -15,14 +16,18 @@ import json
 import os
 from pathlib import Path
 
+from .whoosh_internals import unchanging
+
 FILES = "files.json"
 DAMAGED = "DAMAGED"
 OWN_FILES = frozenset({FILES, DAMAGED, "manifest.json", "tables.json", "MAIN_WRITELOCK"})  # not Whoosh's data
 
 
 def _data_files(folder: Path) -> list[os.DirEntry]:
+    """Whoosh's files that stay as written (not its lock), without ours and temporary ones."""
     with os.scandir(folder) as entries:
-        return sorted((e for e in entries if e.is_file() and e.name not in OWN_FILES and not e.name.endswith(".tmp")), key=lambda e: e.name)
+        found = (e for e in entries if e.is_file() and e.name not in OWN_FILES and not e.name.endswith(".tmp") and unchanging(e.name))
+        return sorted(found, key=lambda e: e.name)
 
 
 def _digest(path: Path | str) -> str:

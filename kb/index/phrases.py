@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import functools
 import itertools
-import pickle
 
 import numpy as np
-from whoosh.reading import TermNotFound
+
+from .whoosh_internals import block_docs, block_values, decodes_blocks, next_block, position_gaps, raw_postings
 
 
 def segment_matches(leaf, name: str, words: tuple[str, ...], docs: dict[str, np.ndarray], known: dict[str, np.ndarray]) -> np.ndarray:
     """Document numbers in one segment where ``words`` stand next to each other in field ``name``;
     ``docs`` has each word's document numbers in the segment (ascending, from the posting cache),
-    ``known`` the places of some words in all their documents (read ahead by ``kb.index.readers``)."""
+    ``known`` the places of some words in all their documents (read ahead by ``kb.index.searchers``)."""
     distinct = tuple(dict.fromkeys(words))
     candidates = functools.reduce(_intersect, [docs[word] for word in distinct])
     if not len(candidates):
@@ -44,13 +44,10 @@ _POSITION_BITS = 32  # a place is (document number << 32) + position: one sorted
 
 def places_of(leaf, name: str, word: str, candidates: np.ndarray) -> np.ndarray:
     """Where ``word`` stands in field ``name`` of the candidate documents, as sorted places."""
-    try:
-        matcher = leaf.postings(name, word)
-    except TermNotFound:
+    matcher = raw_postings(leaf, name, word)  # deleted documents included: dropped afterwards
+    if matcher is None:
         return np.zeros(0, dtype=np.int64)
-    while hasattr(matcher, "child"):  # a deletion filter: deleted documents are dropped afterwards
-        matcher = matcher.child
-    if hasattr(matcher, "_read_data"):
+    if decodes_blocks(matcher):
         docs, deltas = _block_deltas(matcher, candidates)
     else:  # not Whoosh's own segment format: one posting at a time
         docs, deltas = _posting_deltas(matcher, candidates)
@@ -77,29 +74,21 @@ def _posting_deltas(matcher, candidates: np.ndarray) -> tuple[list[int], list[li
 def _block_deltas(matcher, candidates: np.ndarray) -> tuple[list[int], list[list[int]]]:
     """(candidate documents that have the word, their position gaps), block by block.
 
-    Blocks holding no candidate are never decompressed. Each posting's value is Whoosh's
-    ``Positions`` encoding: a 4-byte count, then a pickled list of gaps; the gaps of all the
-    block's candidates are unpickled in one call, as one list of lists.
+    Blocks holding no candidate are never decompressed; the gaps of all the block's
+    candidates are unpickled in one call (``whoosh_internals.position_gaps``).
     """
     docs: list[int] = []
     deltas: list[list[int]] = []
     wanted = 0  # index of the next candidate not yet passed
     while matcher.is_active() and wanted < len(candidates):
         if matcher.block_max_id() >= candidates[wanted]:
-            matcher._read_data()
-            raw_docs = np.fromiter(matcher._data[0], dtype=np.int64, count=matcher._blocklength)
-            block_docs = raw_docs if matcher._byteids else np.cumsum(raw_docs)  # stored as gaps
-            nearest = candidates[np.minimum(np.searchsorted(candidates, block_docs), len(candidates) - 1)]
-            chosen = np.flatnonzero(nearest == block_docs).tolist()
+            found = block_docs(matcher)
+            nearest = candidates[np.minimum(np.searchsorted(candidates, found), len(candidates) - 1)]
+            chosen = np.flatnonzero(nearest == found).tolist()
             if chosen:
-                values = matcher._data[2]
-                docs += block_docs[chosen].tolist()
-                deltas += pickle.loads(b"\x80\x02(" + b"".join(_pickled(values[i]) for i in chosen) + b"l.")  # noqa: S301 - Whoosh's own index data
-            wanted = int(np.searchsorted(candidates, block_docs[-1], side="right"))
-        matcher._next_block()
+                values = block_values(matcher)
+                docs += found[chosen].tolist()
+                deltas += position_gaps(values[i] for i in chosen)
+            wanted = int(np.searchsorted(candidates, found[-1], side="right"))
+        next_block(matcher)
     return docs, deltas
-
-
-def _pickled(value: bytes) -> bytes:
-    """The pickled gaps of one ``Positions`` value, without the count and the final STOP."""
-    return value[4:-1] if value.endswith(b".") else value[4:]

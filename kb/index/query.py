@@ -24,8 +24,8 @@ from ..facets import BY_NAME as FACETS
 from ..ranking import top
 from .boolean import evaluate
 from .limits import Budget, Tally, parts_of
-from .readers import Reader
 from .schema import FIELD_BOOSTS, build_schema, facet_value, split
+from .searchers import Searcher
 from .snippets import match_pattern, snippet
 
 OPERATORS = frozenset({"and", "or", "not", "andnot", "andmaybe"})  # Whoosh's query words
@@ -158,7 +158,7 @@ def _parse_one(parser, text: str):
 
 
 def run(
-    reader: Reader,
+    searcher: Searcher,
     plan: Plan,
     variants: list[str],
     access: Iterable[str],
@@ -169,15 +169,15 @@ def run(
     budget: Budget,
 ) -> ResultSet:
     """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
-    allowed = reader.mask(reader.allowed(access))
-    scores, matched = matches(reader, plan, budget)
+    allowed = searcher.mask(searcher.allowed(access))
+    scores, matched = matches(searcher, plan, budget)
     matched = matched & allowed
-    facets = {name: reader.counts(matched, FACETS[name].field) for name in counted}
+    facets = {name: searcher.counts(matched, FACETS[name].field) for name in counted}
     selected = matched
     chosen: dict[str, np.ndarray] = {}  # values of one facet: either; of different facets: all
     for name, value in filters:
         field_name = FACETS[name].field
-        mask = reader.value_mask(field_name, facet_value(field_name, value))
+        mask = searcher.value_mask(field_name, facet_value(field_name, value))
         chosen[name] = chosen[name] | mask if name in chosen else mask
     for mask in chosen.values():
         selected = selected & mask
@@ -189,20 +189,20 @@ def run(
     hits = []
     for docnum, score in shown:  # a snippet reads a whole text when its words are not in it
         budget.check()
-        hits.append(_hit(reader.searcher.stored_fields(docnum), score, near))
+        hits.append(_hit(searcher.whoosh.stored_fields(docnum), score, near))
     return ResultSet(total=total, page=page, per_page=per_page, hits=tuple(hits), facets=facets)
 
 
 _LEAST_SCORE = np.float32(1e-6)  # a match's score is never 0, or ``top`` would not rank it ('case^0', NOT alone)
 
 
-def matches(reader: Reader, plan: Plan, budget: Budget) -> tuple[np.ndarray, np.ndarray]:
+def matches(searcher: Searcher, plan: Plan, budget: Budget) -> tuple[np.ndarray, np.ndarray]:
     """(score of every document, mask of the matching ones), every match scoring above 0."""
     if plan.clauses is not None:
-        scores = bm25f(reader, plan.clauses, budget)
+        scores = bm25f(searcher, plan.clauses, budget)
         return scores, scores > 0
-    scores, mask = evaluate(reader, plan.query, budget)
-    return _kind_boosted(reader, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
+    scores, mask = evaluate(searcher, plan.query, budget)
+    return _kind_boosted(searcher, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
 
 
 def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] | None:
@@ -210,32 +210,32 @@ def _highlight(stems: tuple[str, ...], variants: list[str]) -> re.Pattern[str] |
     return match_pattern([*stems, *words])
 
 
-def bm25f(reader: Reader, clauses: Clauses, budget: Budget) -> np.ndarray:
+def bm25f(searcher: Searcher, clauses: Clauses, budget: Budget) -> np.ndarray:
     """Sum over variants (with their boosts) of the BM25F of their words and phrases.
 
     A phrase scores as its words do, in the documents that have them all: for a phrase the
-    reader typed (the first variant), next to each other, as Whoosh finds from positions;
+    searcher typed (the first variant), next to each other, as Whoosh finds from positions;
     for an acronym's expansion added by a rewrite, anywhere (positions cost too much there).
     """
-    scores = np.zeros(reader.n_docs, dtype=np.float32)
+    scores = np.zeros(searcher.n_docs, dtype=np.float32)
     for number, (boost, variant) in enumerate(clauses):
         for kind, *words in variant:
             budget.check()
-            word_scores = [reader.term_scores(word) for word in words]
+            word_scores = [searcher.term_scores(word) for word in words]
             clause_scores = sum(word_scores)
             if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
-                clause_scores = clause_scores * reader.phrase_mask(tuple(words))
+                clause_scores = clause_scores * searcher.phrase_mask(tuple(words))
             elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                 clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
             scores += boost * clause_scores
-    return _kind_boosted(reader, scores)
+    return _kind_boosted(searcher, scores)
 
 
-def _kind_boosted(reader: Reader, scores: np.ndarray) -> np.ndarray:
+def _kind_boosted(searcher: Searcher, scores: np.ndarray) -> np.ndarray:
     """Scores times each kind's boost (``kb.kinds``), in place."""
     for kind in kinds.KINDS:
         if kind.boost != 1.0:
-            scores[reader.value_mask("type", kind.name)] *= kind.boost
+            scores[searcher.value_mask("type", kind.name)] *= kind.boost
     return scores
 
 

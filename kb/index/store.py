@@ -4,7 +4,7 @@ Layout of ``KB_INDEX_DIR``: ``CURRENT`` names the live generation folder (``gen-
 holds the Whoosh segments and ``manifest.json`` (each document's digest, title and links,
 so an update can tell what changed without reading stored fields) and ``files.json`` (each
 data file's digest, ``kb.index.integrity``). A rebuild fills a new generation and switches
-``CURRENT`` atomically; readers notice and reopen. Writers take ``SYNC.lock`` (``fcntl``), so
+``CURRENT`` atomically; searchers notice and reopen. Writers take ``SYNC.lock`` (``fcntl``), so
 one process writes at a time. A rebuild that failed leaves ``REBUILD.failed`` (when, why, how
 many times in a row), so web workers wait longer before they ask for the next one.
 """
@@ -197,7 +197,7 @@ class Store:
             _write_json(self.directory / REBUILD_FAILED, {"at": time.time(), "failures": failures, "error": describe(error)})
 
     def _remove_old_generations(self, keep: set[str | None]) -> None:
-        """Delete generations older than the previous one (open readers keep their files on Linux)."""
+        """Delete generations older than the previous one (open searchers keep their files on Linux)."""
         for path in self.directory.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)

@@ -40,13 +40,13 @@ class FieldValues:
         return {self.values[i]: int(found[i]) for i in np.flatnonzero(found)}
 
 
-def build_field_values(reader, name: str) -> FieldValues:
-    """The table of field ``name`` over one reader's segments (deleted documents may be in it:
+def build_field_values(searcher, name: str) -> FieldValues:
+    """The table of field ``name`` over one searcher's segments (deleted documents may be in it:
     callers select with masks that exclude them)."""
     values, docs, ids = [], [], []
-    for raw in reader.searcher.lexicon(name):
+    for raw in searcher.whoosh.lexicon(name):
         value = term_text(raw)
-        found = [d + offset for leaf, offset in reader.leaves for d in [reader.segments.postings(leaf, name, value)[0]] if len(d)]
+        found = [d + offset for leaf, offset in searcher.leaves for d in [searcher.segments.postings(leaf, name, value)[0]] if len(d)]
         if found:
             found = np.concatenate(found)
             docs.append(found)

@@ -1,4 +1,4 @@
-"""Per-thread readers: their caches stay within their stated sizes whatever visitors send."""
+"""Per-thread searchers: their caches stay within their stated sizes whatever visitors send."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from kb.index import readers
+from kb.index import searchers
 
 
 def _resident_bytes() -> int:
@@ -25,13 +25,13 @@ def test_ten_thousand_distinct_words_and_filter_values_stay_within_the_cache_bou
     posting cache once did for unknown words: empty arrays, 0 bytes) shows as growth."""
     from kb.index import SearchIndex
 
-    monkeypatch.setattr(readers, "POSTING_BYTES", 1_000_000)
-    monkeypatch.setattr(readers, "FILTER_BYTES", 1_000_000)
+    monkeypatch.setattr(searchers, "POSTING_BYTES", 1_000_000)
+    monkeypatch.setattr(searchers, "FILTER_BYTES", 1_000_000)
     small = SearchIndex(index.directory)
     try:
         rng = random.Random(7)
-        small.search(["letter"], ("public",), [])  # open the reader, warm what every search needs
-        reader = small.readers.current()
+        small.search(["letter"], ("public",), [])  # open the searcher, warm what every search needs
+        searcher = small.searchers.current()
         before = _resident_bytes()
         for _ in range(10_000):
             word = "".join(rng.choices(string.ascii_lowercase, k=12))
@@ -39,23 +39,23 @@ def test_ten_thousand_distinct_words_and_filter_values_stay_within_the_cache_bou
             name = rng.choice(["area", "tag", "country", "language"])
             assert small.search([word], ("public",), []).total == 0
             assert small.search(["letter"], ("public",), [(name, value)]).total == 0
-        assert reader is small.readers.current(), "the index did not change, so the reader must be the same"
-        assert len(reader.derived) <= 2  # only names chosen by the code
+        assert searcher is small.searchers.current(), "the index did not change, so the searcher must be the same"
+        assert len(searcher.derived) <= 2  # only names chosen by the code
         growth = _resident_bytes() - before
-        bound = readers.POSTING_BYTES + readers.FILTER_BYTES + readers.CACHED_TERMS * 4 * reader.n_docs + readers.CACHED_PAGES * 4096
+        bound = searchers.POSTING_BYTES + searchers.FILTER_BYTES + searchers.CACHED_TERMS * 4 * searcher.n_docs + searchers.CACHED_PAGES * 4096
         assert growth <= bound + 8_000_000, f"worker grew by {growth / 1e6:.1f} MB (bound {bound / 1e6:.1f} MB + 8 MB slack)"
     finally:
         small.close()
 
 
-def test_a_stale_reader_is_replaced_not_refreshed(index, content_dir):
+def test_a_stale_searcher_is_replaced_not_refreshed(index, content_dir):
     from kb.repository.sync import sync
 
-    first = index.readers.current()
+    first = index.searchers.current()
     (content_dir / "articles/fms/new.md").write_text("---\ntitle: Wombat guide\n---\nWombats.")
     sync(content_dir, index)
-    second = index.readers.current()
-    assert second is not first and second.searcher is not first.searcher
+    second = index.searchers.current()
+    assert second is not first and second.whoosh is not first.whoosh
     assert index.search(["wombat"], ("public",), []).total == 1
 
 
@@ -64,17 +64,17 @@ def test_preload_reads_the_longest_posting_lists_ahead_and_changes_no_result(ind
 
     from kb.index import SearchIndex
 
-    monkeypatch.setattr(readers, "PRELOAD_FROM", 0)  # the sample is small: read ahead all the same
+    monkeypatch.setattr(searchers, "PRELOAD_FROM", 0)  # the sample is small: read ahead all the same
     preloaded = SearchIndex(index.directory, preload=True)
     try:
-        preloaded.readers.current()
+        preloaded.searchers.current()
         for thread in threading.enumerate():
             if thread.name == "kb-preload":
                 thread.join(30)
-        cached = preloaded.readers._segments._postings
-        assert 0 < cached.currsize <= readers.PRELOAD_BYTES
+        cached = preloaded.searchers._segments._postings
+        assert 0 < cached.currsize <= searchers.PRELOAD_BYTES
         assert any(name == "body" for _, name, _ in cached)
-        assert preloaded.readers._segments._places  # the most frequent words' places, for phrases
+        assert preloaded.searchers._segments._places  # the most frequent words' places, for phrases
         for text in (["security cooperation"], ['"letter of offer"'], ["fms"]):
             assert preloaded.search(text, ("public",), []) == index.search(text, ("public",), [])
     finally:
@@ -89,7 +89,7 @@ def test_a_small_index_is_not_read_ahead(index):
 
     small = SearchIndex(index.directory, preload=True)
     try:
-        small.readers.current()
+        small.searchers.current()
         assert not [t for t in threading.enumerate() if t.name == "kb-preload"]
     finally:
         small.close()

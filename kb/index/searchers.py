@@ -1,9 +1,11 @@
 """Per-thread searchers and the caches that live exactly as long as each searcher does.
 
-Never ``Searcher.refresh()`` (see the Whoosh notes): a stale searcher is closed and a new
-one opened. Every cache has a stated size, so no visitor input can grow a worker without
-limit; ``MAX_CACHE_BYTES`` is what one thread's reader holds at most besides the shared
-posting arrays (``POSTING_BYTES``, per process).
+``Searcher`` is one thread's open Whoosh searcher (``.whoosh``) with its caches; ``Searchers``
+hands each thread its own, reopened when stale. (A "reader" is the person reading:
+``kb.access.Reader``.) Never Whoosh's ``Searcher.refresh()`` (see the Whoosh notes): a stale
+searcher is closed and a new one opened. Every cache has a stated size, so no visitor input
+can grow a worker without limit: the sizes below, per thread besides the posting arrays
+shared by the process (``POSTING_BYTES``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .phrases import places_of, segment_matches
 from .postings import read_postings
 from .schema import FIELD_BOOSTS, Doc, spell_field, stored_doc, term_text
 from .store import IndexUnavailable, Store
+from .whoosh_internals import segment_key
 
 CACHED_PAGES = 512  # result pages per thread (a few kB each)
 CACHED_DOCUMENTS = 512  # stored documents per thread, unpickled (an article's page data: a few to tens of kB)
@@ -35,7 +38,7 @@ CACHED_TERMS = 128  # per-term score arrays per thread (4 bytes x documents each
 FILTER_BYTES = 16_000_000  # per thread: document sets and masks of access levels and filter values
 POSTING_BYTES = 96_000_000  # per process: posting arrays of all segments, shared by the threads
 PRELOAD_FROM = 5_000  # documents; below, first reads cost little and the read-ahead costs more than it saves (bench/load.py)
-PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Readers._read_ahead``)
+PRELOAD_BYTES = 64_000_000  # of which a new worker reads ahead, longest posting lists first (``Searchers._read_ahead``)
 PLACE_BYTES = 32_000_000  # per process: word positions of the most frequent words, for phrases, read ahead too
 # What a cached posting entry costs besides its arrays (key, two array headers, the cache's own
 # links): counted, so the random words of visitors (empty arrays) cannot fill memory unseen.
@@ -67,7 +70,7 @@ class SegmentData:
         self._lock = threading.Lock()
 
     def lengths(self, leaf) -> dict[str, np.ndarray]:
-        segment_id = leaf.segment().segment_id()
+        segment_id = segment_key(leaf)
         with self._lock:
             found = self._lengths.get(segment_id)
         if found is None:
@@ -79,7 +82,7 @@ class SegmentData:
 
     def postings(self, leaf, name: str, text: str) -> Postings:
         """(document numbers in the segment, term frequencies); deleted documents are masked later."""
-        key = (leaf.segment().segment_id(), name, text)
+        key = (segment_key(leaf), name, text)
         with self._lock:
             found = self._postings.get(key)
         if found is None:
@@ -90,7 +93,7 @@ class SegmentData:
 
     def known_places(self, leaf, name: str, words: Iterable[str]) -> dict[str, np.ndarray]:
         """The read-ahead places (``phrases.places_of`` in every document) of those ``words`` it has."""
-        segment_id = leaf.segment().segment_id()
+        segment_id = segment_key(leaf)
         with self._lock:
             return {word: found for word in words if (found := self._places.get((segment_id, name, word))) is not None}
 
@@ -98,12 +101,12 @@ class SegmentData:
         """Read and keep the places of ``word`` in every document of the segment; their bytes."""
         found = places_of(leaf, name, word, self.postings(leaf, name, word)[0])
         with self._lock:
-            self._places[(leaf.segment().segment_id(), name, word)] = found
+            self._places[(segment_key(leaf), name, word)] = found
         return found.nbytes
 
     def spelling(self, leaf, name: str) -> dict[str, list[str]]:
         """The words of the segment's spelling field ``name`` by first letter (read once per segment)."""
-        key = (leaf.segment().segment_id(), name)
+        key = (segment_key(leaf), name)
         with self._lock:
             found = self._words.get(key)
         if found is None:
@@ -116,7 +119,7 @@ class SegmentData:
         return found
 
     def keep(self, leaves) -> None:
-        live = {leaf.segment().segment_id() for leaf, _ in leaves}
+        live = {segment_key(leaf) for leaf, _ in leaves}
         with self._lock:
             for segment_id in set(self._lengths) - live:
                 del self._lengths[segment_id]
@@ -125,13 +128,13 @@ class SegmentData:
                     del cache[key]
 
 
-class Reader:
-    """One thread's open searcher with its caches."""
+class Searcher:
+    """One thread's open Whoosh searcher (``whoosh``) with its caches."""
 
     def __init__(self, generation: str, index, segments: SegmentData) -> None:
         self.generation = generation
         self.index = index
-        self.searcher = index.searcher(weighting=whoosh_weighting())
+        self.whoosh = index.searcher(weighting=whoosh_weighting())
         self.segments = segments
         self.filters: LRUCache = LRUCache(FILTER_BYTES, getsizeof=_size)
         self.pages: LRUCache = LRUCache(CACHED_PAGES)
@@ -142,14 +145,14 @@ class Reader:
 
     @cached_property
     def n_docs(self) -> int:
-        return self.searcher.doc_count_all()
+        return self.whoosh.doc_count_all()
 
     def document(self, docnum: int) -> Doc:
         """A stored document, read (decompressed, unpickled) once while it stays in the cache:
         the areas, experts and related articles every page shows are the same few documents."""
         found = self.documents.get(docnum)
         if found is None:
-            found = self.documents[docnum] = stored_doc(self.searcher.stored_fields(docnum))
+            found = self.documents[docnum] = stored_doc(self.whoosh.stored_fields(docnum))
         return found
 
     def mask(self, docs: Iterable[int]) -> np.ndarray:
@@ -166,7 +169,7 @@ class Reader:
 
     def docs(self, name: str, value: str) -> frozenset[int]:
         """Document numbers having ``value`` in field ``name``."""
-        return self._filter(("docs", name, value), lambda: frozenset(self.searcher.docs_for_query(Term(name, value))))
+        return self._filter(("docs", name, value), lambda: frozenset(self.whoosh.docs_for_query(Term(name, value))))
 
     def allowed(self, access: Iterable[str]) -> set[int]:
         """Document numbers this access level may see (a set: Whoosh takes sets as filters)."""
@@ -191,7 +194,7 @@ class Reader:
     def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
         """Facet counts: how many ``matched`` documents have each value of field ``name``."""
         found = {}
-        for value in self.searcher.lexicon(name):
+        for value in self.whoosh.lexicon(name):
             value = term_text(value)
             count = int(np.count_nonzero(matched & self.value_mask(name, value)))
             if count:
@@ -217,7 +220,7 @@ class Reader:
 
     @cached_property
     def leaves(self) -> list[tuple[Any, int]]:
-        return list(self.searcher.reader().leaf_readers())
+        return list(self.whoosh.reader().leaf_readers())
 
     @cached_property
     def field_stats(self) -> dict[str, FieldStats]:
@@ -241,38 +244,38 @@ class Reader:
         return found
 
     def close(self) -> None:
-        self.searcher.close()
+        self.whoosh.close()
 
 
-class Readers:
-    """This thread's reader, reopened when a commit or a rebuild made it stale."""
+class Searchers:
+    """This thread's searcher, reopened when a commit or a rebuild made it stale."""
 
     def __init__(self, store: Store, preload: bool = False) -> None:
         self.store = store
         self._local = threading.local()
         self._segments = SegmentData()
-        self._preload = preload  # once per process, when its first reader opens (after gunicorn's fork)
+        self._preload = preload  # once per process, when its first searcher opens (after gunicorn's fork)
         self._intact = integrity.Intact()  # which state of the files was last found intact
 
-    def current(self) -> Reader:
+    def current(self) -> Searcher:
         pinned = getattr(self._local, "pinned", None)
         if pinned is not None:  # inside pinned(): one index state for several calls
             return pinned
         generation = self._live()
-        reader: Reader | None = getattr(self._local, "reader", None)
-        if reader is not None and reader.generation == generation and reader.searcher.up_to_date():
-            return reader
-        if reader is not None:
-            reader.close()
-            self._local.reader = None
-        index = reader.index if reader is not None and reader.generation == generation else None
-        self._local.reader = self._open(generation, index)
-        self._segments.keep(self._local.reader.leaves)
+        searcher: Searcher | None = getattr(self._local, "searcher", None)
+        if searcher is not None and searcher.generation == generation and searcher.whoosh.up_to_date():
+            return searcher
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+        index = searcher.index if searcher is not None and searcher.generation == generation else None
+        self._local.searcher = self._open(generation, index)
+        self._segments.keep(self._local.searcher.leaves)
         if self._preload:
             self._preload = False
-            if self._local.reader.n_docs >= PRELOAD_FROM:
+            if self._local.searcher.n_docs >= PRELOAD_FROM:
                 threading.Thread(target=self._read_ahead, args=(generation,), name="kb-preload", daemon=True).start()
-        return self._local.reader
+        return self._local.searcher
 
     def _read_ahead(self, generation: str) -> None:
         """Read field lengths, spelling words, the longest posting lists and the places of the most
@@ -283,8 +286,8 @@ class Readers:
         """
         with contextlib.suppress(Exception), warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
-            with self.store.open(generation).searcher() as searcher:
-                leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+            with self.store.open(generation).searcher() as whoosh:
+                leaves = [leaf for leaf, _ in whoosh.reader().leaf_readers()]
                 for leaf in leaves:
                     self._segments.lengths(leaf)
                     for level in ACCESS_LEVELS:  # the first "did you mean" would read the word list (~18 ms at 30,000 documents)
@@ -302,12 +305,12 @@ class Readers:
                     if budget < 0:
                         break
 
-    def _open(self, generation: str, index) -> Reader:
+    def _open(self, generation: str, index) -> Searcher:
         failure = None
         with warnings.catch_warnings():  # Whoosh leaves an unreadable TOC file open; it closes here
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                return Reader(generation, index or self.store.open(generation), self._segments)
+                return Searcher(generation, index or self.store.open(generation), self._segments)
             except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
                 damage = integrity.damage(self.store.directory / generation, thorough=False)
                 failure = damage or f"cannot read the search index in {self.store.directory}: {exc}"
@@ -315,7 +318,7 @@ class Readers:
 
     @contextlib.contextmanager
     def pinned(self) -> Iterator[None]:
-        """This thread keeps its reader inside the block, so arrays from several calls line up."""
+        """This thread keeps its searcher inside the block, so arrays from several calls line up."""
         previous = getattr(self._local, "pinned", None)
         self._local.pinned = self.current()
         try:
@@ -324,7 +327,7 @@ class Readers:
             self._local.pinned = previous
 
     def _live(self) -> str:
-        """The live generation; without one this thread lets go of its reader's files (a deleted
+        """The live generation; without one this thread lets go of its searcher's files (a deleted
         index keeps its disk space while they are open) and ``IndexUnavailable`` is raised."""
         generation = self.store.generation()
         if generation is None:
@@ -337,40 +340,40 @@ class Readers:
         """After an unexpected error while reading: was it the index rather than the code?
 
         True when the failed read came from a generation that a rebuild has since replaced:
-        the caller may try once more on the new one. Otherwise probes a fresh reader and checks
+        the caller may try once more on the new one. Otherwise probes a fresh searcher and checks
         the files against what was written, and raises ``IndexUnavailable`` (so the site says
         so and rebuilds it) when either fails; False when the index reads well and its files
         are intact (a bug, not the index: the caller re-raises ``error``).
         """
         pinned = getattr(self._local, "pinned", None)
-        failed = pinned or getattr(self._local, "reader", None)
+        failed = pinned or getattr(self._local, "searcher", None)
         generation = self._live()
         if failed is not None and failed.generation != generation:
-            if pinned is not None:  # the block's reader must stay: let the request be retried
+            if pinned is not None:  # the block's searcher must stay: let the request be retried
                 raise IndexUnavailable(f"the search index in {self.store.directory} was replaced while reading") from error
             self.close()
             return True
-        reader = self._probed(generation)
+        searcher = self._probed(generation)
         damage = self._intact.damage(self.store.directory / generation)
         if damage is not None:
-            reader.close()
+            searcher.close()
             raise IndexUnavailable(damage) from error
         if pinned is None:
             self.close()
-            self._local.reader = reader
+            self._local.searcher = searcher
         else:
-            reader.close()
+            searcher.close()
         return False
 
-    def _probed(self, generation: str) -> Reader:
-        """A fresh reader of ``generation`` that read every kind of file; ``IndexUnavailable`` if it cannot."""
-        reader = self._open(generation, None)
+    def _probed(self, generation: str) -> Searcher:
+        """A fresh searcher of ``generation`` that read every kind of file; ``IndexUnavailable`` if it cannot."""
+        searcher = self._open(generation, None)
         try:
-            integrity.probe(reader.searcher)
+            integrity.probe(searcher.whoosh)
         except Exception as exc:
-            reader.close()
+            searcher.close()
             raise IndexUnavailable(f"cannot read the search index in {self.store.directory}: {exc!r}") from exc
-        return reader
+        return searcher
 
     def verify(self, thorough: bool = False) -> None:
         """Open and probe the live generation afresh (for /healthz); ``IndexUnavailable`` if unreadable.
@@ -384,7 +387,7 @@ class Readers:
         self._probed(generation).close()
 
     def close(self) -> None:
-        reader = getattr(self._local, "reader", None)
-        if reader is not None:
-            reader.close()
-            self._local.reader = None
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
