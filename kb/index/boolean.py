@@ -150,7 +150,7 @@ def _postings(searcher: Searcher, name: str, text) -> tuple[np.ndarray, np.ndarr
     if name not in FIELD_BOOSTS and not isinstance(text, bytes):
         try:
             text = searcher.whoosh.schema[name].to_bytes(text)
-        except Exception:  # a date field given words, a number field given letters: no document has it
+        except Exception:  # noqa: BLE001 - a date field given words, a number field given letters: no document has it
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     parts = [(docs + offset, tf) for leaf, offset in searcher.leaves for docs, tf in [searcher.segments.postings(leaf, name, text)]]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -67,7 +67,7 @@ def _posting_deltas(matcher, candidates: np.ndarray) -> tuple[list[int], list[li
         if matcher.id() == doc:
             positions = matcher.value_as("positions")
             docs.append(doc)
-            deltas.append([b - a for a, b in zip([0, *positions], positions)])
+            deltas.append([b - a for a, b in zip([0, *positions], positions, strict=False)])
     return docs, deltas
 
 

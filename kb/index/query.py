@@ -103,7 +103,7 @@ def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
     """The clauses of variants made only of words and quoted phrases ([] when the analyser drops
     every word); None for anything else."""
     parsed = []
-    for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants):
+    for boost, text in zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants, strict=False):  # no variants: nothing
         if not _PLAIN.fullmatch(text):
             return None
         groups: list[tuple[str, ...]] = []
@@ -136,7 +136,7 @@ def fitting(clauses: Clauses) -> Clauses:
 def parse(parser, variants: list[str]):
     """The user's text and the variants that fit the caps as one query; malformed syntax never raises."""
     tally, parsed = Tally(), []
-    for number, (boost, text) in enumerate(zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants)):
+    for number, (boost, text) in enumerate(zip([1.0] + [VARIANT_BOOST] * (len(variants) - 1), variants, strict=False)):
         if not tally.may_parse(text, first=number == 0):
             continue
         query = _parse_one(parser, text)
@@ -149,15 +149,15 @@ def parse(parser, variants: list[str]):
 def _parse_one(parser, text: str):
     try:
         return parser.parse(text)
-    except Exception:  # whoosh's parser can trip on odd syntax; retry as plain words
+    except Exception:  # noqa: BLE001 - whoosh's parser can trip on odd syntax; retry as plain words
         words = re.sub(r"[^\w\s]", " ", text).split()
         try:  # operators as words too: '" " NOT NOT "' trips it again
             return parser.parse(" ".join(w.lower() if w in _UPPER_OPERATORS else w for w in words))
-        except Exception:
+        except Exception:  # noqa: BLE001 - nothing left to try: no query
             return None
 
 
-def run(
+def run(  # noqa: PLR0913 - one call, from SearchIndex.search, which caches the page by these same values
     searcher: Searcher,
     plan: Plan,
     variants: list[str],
@@ -184,7 +184,7 @@ def run(
     total = int(np.count_nonzero(selected))
     start = (page - 1) * per_page
     best, best_scores = top(scores, selected, page * per_page)
-    shown = zip(best[start:].tolist(), best_scores[start:].tolist())
+    shown = zip(best[start:].tolist(), best_scores[start:].tolist(), strict=True)
     near = _highlight(plan.stems, variants)
     hits = []
     for docnum, score in shown:  # a snippet reads a whole text when its words are not in it

@@ -311,7 +311,7 @@ class Searchers:
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 return Searcher(generation, index or self.store.open(generation), self._segments)
-            except Exception as exc:  # a corrupt or half-deleted index: rebuild from the content
+            except Exception as exc:  # noqa: BLE001 - a corrupt or half-deleted index: rebuild from the content
                 damage = integrity.damage(self.store.directory / generation, thorough=False)
                 failure = damage or f"cannot read the search index in {self.store.directory}: {exc}"
         raise IndexUnavailable(failure)

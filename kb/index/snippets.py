@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 
 SNIPPET_CHARS = 240
+MIN_HIGHLIGHTED = 3  # shorter query words (and stems) are not marked in snippets: too many false marks
 
 
 def match_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     """Where a query word, or a word starting with one of its stems, stands in a text."""
-    alternatives = sorted({w for w in words if len(w) > 2}, key=len, reverse=True)
+    alternatives = sorted({w for w in words if len(w) >= MIN_HIGHLIGHTED}, key=len, reverse=True)
     if not alternatives:
         return None
     return re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\w*", re.IGNORECASE)

@@ -66,7 +66,7 @@ class Store:
             return False
         try:
             return set(self.open(generation).schema.names()) != set(build_schema().names())
-        except Exception:  # whatever Whoosh raises on unreadable files: rebuild
+        except Exception:  # noqa: BLE001 - whatever Whoosh raises on unreadable files: rebuild
             return True
 
     def open(self, generation: str):
