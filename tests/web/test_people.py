@@ -13,7 +13,7 @@ from kb.content import load_content
 from kb.index import SearchIndex
 from kb.repository.sync import sync
 
-from ..conftest import ROOT, close_app, make_app, write_tree
+from ..conftest import ROOT, close_app, indexed_app, make_app, write_tree
 from ..directory_sample import CONTACTS, DIRECTORY_SAMPLE
 
 STAFF = Reader(name="staff", staff=True, role="reader")
@@ -22,11 +22,7 @@ STAFF = Reader(name="staff", staff=True, role="reader")
 @pytest.fixture(scope="module")
 def people_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("people-web")
-    content = write_tree(root / "content", DIRECTORY_SAMPLE)
-    index = SearchIndex(root / "index")
-    sync(content, index)
-    index.close()
-    app = make_app(content, root / "index", root / "instance")
+    app = indexed_app(write_tree(root / "content", DIRECTORY_SAMPLE), root)
     yield app
     close_app(app)
 
@@ -336,11 +332,7 @@ ZOE_CONTACTS += ("zoe.q@example.mil",)
 @pytest.fixture(scope="module")
 def zoe_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("zoe")
-    content = write_tree(root / "content", {**DIRECTORY_SAMPLE, "people/zoe-quillon.md": ZOE})
-    index = SearchIndex(root / "index")
-    sync(content, index)
-    index.close()
-    app = make_app(content, root / "index", root / "instance")
+    app = indexed_app(write_tree(root / "content", {**DIRECTORY_SAMPLE, "people/zoe-quillon.md": ZOE}), root)
     yield app
     close_app(app)
 
