@@ -114,3 +114,21 @@ def test_every_package_below_kb_has_a_layer():
 def test_the_rule_itself(source, target, expected):
     """The rule finds a wrong-way import (and only that), so a passing check means something."""
     assert allowed(source, target) is expected
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 50
+
+
+def test_modules_and_functions_stay_small():
+    """A module over 400 lines or a function over 50 is split before it grows further."""
+    too_long = []
+    for path in sorted(KB.rglob("*.py")):
+        text = path.read_text()
+        rel = path.relative_to(KB.parent)
+        if text.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{rel}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
+                too_long.append(f"{rel}:{node.lineno}: {node.name}() has {node.end_lineno - node.lineno + 1} lines")
+    assert too_long == []
