@@ -174,3 +174,25 @@ def test_signed_in_pages_are_never_stored_by_shared_caches(site):
     finally:
         del site.extensions["kb.identify"]
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
+
+
+def test_a_signed_in_reader_keeps_fingerprinted_static_files_for_a_year(site):
+    """Static files are the same for everyone: being signed in does not make them ``no-store``."""
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    try:
+        client = site.test_client()
+        page = client.get("/articles/fms/letter-of-request")
+        css = re.search(r'href="(/static/css/kb\.css\?v=[0-9a-f]{12})"', text(page)).group(1)
+        static = client.get(css)
+    finally:
+        del site.extensions["kb.identify"]
+    assert page.headers["Cache-Control"] == "private, no-store" and "Letter of Request" in text(page)
+    assert static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    static.close()
+
+
+def test_the_sign_in_form_is_private_and_never_revalidated(site_client):
+    """Its CSRF token is the session's: no shared cache keeps it, and no ETag answers it with a 304."""
+    response = site_client.get("/login")
+    assert response.status_code == 200 and 'name="password"' in text(response)
+    assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
