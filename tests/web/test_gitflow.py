@@ -42,6 +42,7 @@ def make_app(tmp_path, content, **config):
             "INDEX_DIR": str(tmp_path / "gitindex"),
             "SECRET_KEY": "t",
             "INSTANCE_DIR": str(tmp_path / "instance"),
+            "TESTING": True,  # a bug in a page raises in the test
             **config,
         }
     )
