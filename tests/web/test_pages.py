@@ -75,20 +75,25 @@ def test_unknown_and_staff_only_pages_are_helpful_404s(site_client, url):
     assert "Page not found" in text(response) and 'name="q"' in text(response)
 
 
-def test_staff_articles_vanish_everywhere_for_anonymous_readers(site_client):
-    for url in (
-        "/",
-        "/areas/eum",
-        "/articles/fms/letter-of-request",
-        "/people/maria-delgado",
-        "/paths/new-to-sc",
-        "/search?q=zebra",
-        "/search?q=checklist",
-        "/api/suggest?q=zebr",
-        "/api/search?q=quokka",
-    ):
-        body = text(site_client.get(url))
-        assert "Zebra" not in body and "internal-checklist" not in body, url
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/", "Golden Sentry program</a>"),
+        ("/areas/eum", "Golden Sentry program</a>"),
+        ("/articles/fms/letter-of-request", "What it contains"),
+        ("/people/maria-delgado", "Letter of Offer and Acceptance</a>"),
+        ("/paths/new-to-sc", "How cases start."),
+        ("/search?q=zebra", "0 results for “zebra”"),
+        ("/search?q=checklist", "0 results for “checklist”"),
+        ("/api/suggest?q=zebr", "[]"),
+        ("/api/search?q=quokka", '"query":"quokka","results":[],'),
+    ],
+)
+def test_staff_articles_vanish_everywhere_for_anonymous_readers(site_client, url, shown):
+    response = site_client.get(url)
+    body = text(response)
+    assert response.status_code == 200 and shown in body, url
+    assert "Zebra" not in body and "internal-checklist" not in body, url
 
 
 def test_contact_data_is_hidden_from_anonymous_readers(site_client):
