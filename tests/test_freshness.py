@@ -156,7 +156,9 @@ def test_article_page_names_the_changed_source(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     sync(root, index)
     index.close()
-    app = create_app({"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app(
+        {"CONTENT_DIR": str(root), "INDEX_DIR": str(tmp_path / "ix"), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance"), "TESTING": True}
+    )
     page = app.test_client().get("/articles/fms/letter-of-request").get_data(as_text=True)
     assert "Source changed since last review: SAMM C5.1 changed on 2025-02-01: E-Change 500" in page
     app.extensions["kb.index"].close()

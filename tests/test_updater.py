@@ -100,7 +100,15 @@ def test_sync_command_and_healthz_report_the_failure(clones, tmp_path):
     _origin, server, expert, index = clones
     commit(server, "ed", "diverge", {LOR: body(LOR) + "\nLocal.\n"})
     push_change(expert)
-    app = create_app({"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "instance")})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(server),
+            "INDEX_DIR": str(index.directory),
+            "SECRET_KEY": "t",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "TESTING": True,
+        }
+    )
     result = app.test_cli_runner().invoke(args=["kb", "sync"])
     assert result.exit_code == 1 and "content sync failed" in result.output
     health = app.test_client().get("/healthz").get_json()
@@ -168,7 +176,14 @@ def test_replayed_webhooks_start_one_updater_and_leave_no_zombie(clones, tmp_pat
 
     _origin, server, expert, index = clones
     app = create_app(
-        {"CONTENT_DIR": str(server), "INDEX_DIR": str(index.directory), "SECRET_KEY": "t", "INSTANCE_DIR": str(tmp_path / "i"), "WEBHOOK_SECRET": "s"}
+        {
+            "CONTENT_DIR": str(server),
+            "INDEX_DIR": str(index.directory),
+            "SECRET_KEY": "t",
+            "INSTANCE_DIR": str(tmp_path / "i"),
+            "WEBHOOK_SECRET": "s",
+            "TESTING": True,
+        }
     )
     started = []
     real = hooks.start_kb_command
@@ -206,6 +221,7 @@ def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
             "SECRET_KEY": "t",
             "INSTANCE_DIR": str(tmp_path / "instance"),
             "WEBHOOK_SECRET": "s3cret",
+            "TESTING": True,
         }
     )
     client = app.test_client()

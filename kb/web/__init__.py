@@ -33,7 +33,6 @@ def register(app: Flask) -> None:
         app.after_request(_server_timing)
     app.before_request(identify_reader)
     app.before_request(accounts.require_sign_in)
-    app.after_request(accounts.private_responses)
     caching.register(app)
     security.register(app)
     app.jinja_env.globals.update(

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out, and the hooks that guard every request (sign-in required, private caching, 503).
+"""Sign-in and sign-out, and the hooks that guard every request (sign-in required, 503).
 
 Who reads is decided once per request (``kb.accounts.identify`` via ``context.identify_reader``);
 these views only sign in and out and read ``current_reader()``.
@@ -23,6 +23,7 @@ from ..accounts import limiter, lockout, passwords, request_client
 from ..accounts.models import db
 from ..accounts.service import end_session, sign_in, start_session
 from ..pages.markings import marking_of
+from .caching import PRIVATE
 from .context import current_index, current_reader
 from .errors import _respond
 
@@ -30,7 +31,6 @@ bp = Blueprint("accounts", __name__)
 
 # Reachable without sign-in under KB_REQUIRE_LOGIN (the webhook authenticates with its own secret).
 OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz", "hooks.content_changed"}
-PRIVATE = "private, no-store"
 
 
 class LoginForm(FlaskForm):
@@ -99,14 +99,6 @@ def require_sign_in() -> Response | None:
     if current_app.config["REQUIRE_LOGIN"] and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
         return _sign_in_required()
     return None
-
-
-def private_responses(response: Response) -> Response:
-    """Pages for a signed-in reader (and the sign-in form) are never stored by shared caches."""
-    if current_reader().staff or request.endpoint == "accounts.login" or g.get("private"):
-        response.headers["Cache-Control"] = PRIVATE
-    response.vary.add("Cookie")
-    return response
 
 
 @bp.app_context_processor

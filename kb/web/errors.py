@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from ..index import IndexUnavailable, QueryTooCostly
 from ..pages.library import Moved, NotFound
@@ -128,7 +128,11 @@ def retry_in(failure: dict | None) -> float:
     return max(0.0, float(failure.get("at", 0)) + wait - time.time())
 
 
-@bp.app_errorhandler(Exception)
-def server_error(error: Exception):
-    current_app.logger.exception("unhandled error")
+@bp.app_errorhandler(InternalServerError)
+def server_error(error: InternalServerError):
+    """A bug: a friendly page that shows no internals.
+
+    Flask calls this only when it does not propagate the exception (``TESTING`` and debug
+    propagate it, so tests fail on bugs) and has already logged it with its traceback
+    (``error.original_exception``)."""
     return _respond(500, "Something went wrong", "The error has been logged. Please try again or search for the page.")

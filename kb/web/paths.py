@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import db
 from ..accounts.service import mark_step, steps_done
 from ..pages.onboarding import Onboarding, OnboardingPath, progress
-from .accounts import PRIVATE, signed_in_required
+from .accounts import signed_in_required
+from .caching import PRIVATE, keep_private
 from .context import current_index, current_reader
 
 bp = Blueprint("paths", __name__)
@@ -24,7 +25,7 @@ def my_progress() -> list[OnboardingPath]:
     paths = onboarding().paths()
     if reader.user_id is None:
         return paths
-    g.private = True
+    keep_private()
     return progress(paths, steps_done(reader.user_id))
 
 

@@ -44,7 +44,8 @@ def database_url(request, tmp_path: Path) -> str:
 
 
 def make_app(tmp_path: Path, content_dir: Path, index_dir: Path, database_url: str, **overrides):
-    """An app on the test content and database; CSRF protection on, as in production."""
+    """An app on the test content and database; CSRF protection on, as in production, and
+    view errors raised in the test (``TESTING``) instead of answered by the friendly 500 page."""
     if database_url.startswith("sqlite:///"):
         Path(database_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     return create_app(
@@ -55,6 +56,7 @@ def make_app(tmp_path: Path, content_dir: Path, index_dir: Path, database_url: s
             "INSTANCE_DIR": str(tmp_path / "instance"),
             "DATABASE_URL": database_url,
             "PASSWORD_PROFILE": "cheapest",
+            "TESTING": True,
             **overrides,
         }
     )

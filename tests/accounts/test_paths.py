@@ -89,7 +89,8 @@ def test_steps_that_are_not_in_the_path_are_refused(client, auth):
 
 def test_home_continues_where_you_left_off_and_me_shows_progress(client, auth):
     auth.login()
-    assert "Continue where you left off" not in text(client.get("/"))
+    home = text(client.get("/"))
+    assert "Recently updated" in home and "Continue where you left off" not in home
     auth.post(STEP, {"done": "1"}, page="/paths/new-to-sc")
     home = text(client.get("/"))
     assert "Continue where you left off" in home and "1 of 3 steps done" in home
@@ -106,7 +107,8 @@ def test_progress_is_per_user(app, client, auth):
     other = app.test_client()
     Auth(other).login("ed@example.mil")
     assert progress(other)["new-to-sc"]["done"] == []
-    assert "Continue where you left off" not in text(other.get("/"))
+    home = text(other.get("/"))
+    assert "Recently updated" in home and "Continue where you left off" not in home
 
 
 def test_progress_survives_a_restart_and_a_content_change(content_dir, index, new_app, app, client, auth):

@@ -14,6 +14,7 @@ import textwrap
 from urllib.parse import urlencode
 
 import pytest
+from markupsafe import escape
 
 from ..conftest import SAMPLE, write_tree
 from ..gitrepo import commit, git, init
@@ -74,43 +75,51 @@ def body(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
+def heading(total: int, q: str, what: str = "result") -> str:
+    """The count a search page shows above its results (``what``: "result" or "person")."""
+    plural = {"result": "results", "person": "people"}[what]
+    return f"{total:,} {what if total == 1 else plural} for “{escape(q)}”"
+
+
 def without_query(html: str, query: str) -> str:
     """The page minus the places that echo the query back (search box, headings, links)."""
     return html.replace(query, "").replace(query.replace(" ", "+"), "")
 
 
 @pytest.mark.parametrize(
-    "url, shown",
-    [
-        ("/", TITLE),  # recently updated
-        ("/areas/eum", TITLE),  # area page lists
-        ("/areas/fms", MARKED_TITLE),
-        ("/articles/fms/letter-of-request", TITLE),  # "Pages that link here"
-        ("/articles/fms/letter-of-offer-and-acceptance", MARKED_TITLE),
-        ("/articles/eum/public-notes", TITLE),  # related articles
-        ("/people/maria-delgado", TITLE),  # articles naming the person as expert
-        ("/people/john-smith", MARKED_TITLE),
-        ("/paths", "3 steps"),  # step count and reading time
-        ("/paths/new-to-sc", TITLE),  # the step itself
-        ("/glossary", TITLE),  # a glossary entry's "see" link
-        ("/me", "3 steps"),
-        ("/countries/poland", TITLE),  # 404 anonymously: nothing else concerns Poland
-        ("/regions/EUCOM", TITLE),
-        ("/api/people/maria-delgado", "eum/internal-checklist"),  # the expert's articles
-        ("/feed.atom", TITLE),
-        ("/areas/eum/feed.atom", TITLE),
-        ("/sitemap.xml", "/articles/eum/internal-checklist"),
+    "url, public, shown",
+    [  # public: what every reader sees there; shown: what only a signed-in reader sees
+        ("/", "Golden Sentry program</a>", TITLE),  # recently updated
+        ("/areas/eum", "Golden Sentry program</a>", TITLE),  # area page lists
+        ("/areas/fms", "Letter of Request</a>", MARKED_TITLE),
+        ("/articles/fms/letter-of-request", "What it contains", TITLE),  # "Pages that link here"
+        ("/articles/fms/letter-of-offer-and-acceptance", "lists lines, notes and terms", MARKED_TITLE),
+        ("/articles/eum/public-notes", "Visits happen every year.", TITLE),  # related articles
+        ("/people/maria-delgado", "Letter of Offer and Acceptance</a>", TITLE),  # articles naming the person as expert
+        ("/people/john-smith", "Letter of Offer and Acceptance</a>", MARKED_TITLE),
+        ("/paths", "New to Security Cooperation</a>", "3 steps"),  # step count and reading time
+        ("/paths/new-to-sc", "How cases start.", TITLE),  # the step itself
+        ("/glossary", "Transportation Control Number", TITLE),  # a glossary entry's "see" link
+        ("/me", "New to Security Cooperation", "3 steps"),
+        ("/countries/poland", "Poland", TITLE),  # 404 anonymously: nothing else concerns Poland
+        ("/regions/EUCOM", "Public notes on visits</a>", TITLE),
+        ("/api/people/maria-delgado", '"fms/letter-of-request"', "eum/internal-checklist"),  # the expert's articles
+        ("/feed.atom", "<title>Golden Sentry program</title>", TITLE),
+        ("/areas/eum/feed.atom", "<title>Golden Sentry program</title>", TITLE),
+        ("/sitemap.xml", "/articles/fms/letter-of-request</loc>", "/articles/eum/internal-checklist"),
     ],
 )
-def test_pages(client, reader, url, shown):
+def test_pages(client, reader, url, public, shown):
     if url == "/me" and not reader:
-        assert client.get(url).status_code == 302
+        assert "/login?next=/me" in client.get(url).headers["Location"]
         return
     if url == "/countries/poland" and not reader:
         response = client.get(url)
-        assert response.status_code == 404 and not SECRETS.search(response.get_data(as_text=True))
+        text = response.get_data(as_text=True)
+        assert response.status_code == 404 and "Page not found" in text and not SECRETS.search(text)
         return
     html = body(client, url)
+    assert public in html, url
     if reader:
         assert shown in html, url
     else:
@@ -134,7 +143,9 @@ def test_search_results_counts_and_facets(client, reader, q):
     else:
         assert not secret_ids & set(ids)
         assert not SECRETS.search(str(data).replace(q, "")), q
-        html = without_query(body(client, f"/search?q={q}"), q)
+        page = body(client, f"/search?q={q}")
+        assert heading(data["total"], q) in page, q
+        html = without_query(page, q)
         assert not SECRETS.search(html), (q, SECRETS.search(html))
 
 
@@ -168,7 +179,7 @@ def test_did_you_mean(client, reader):
         if reader:
             assert data["suggestion"] == right and "Did you mean" in html
         else:
-            assert data["suggestion"] is None and "Did you mean" not in html
+            assert heading(0, typo) in html and data["suggestion"] is None and "Did you mean" not in html
             assert right not in html.lower() and data["total"] == 0
 
 
@@ -188,10 +199,12 @@ def test_did_you_mean_beside_public_words_never_offers_a_planted_word(client, re
     for typo in misspellings(planted):
         for q in (f"{typo} visits", f"{typo} letter request"):
             data = client.get("/api/search", query_string={"q": q}).get_json()
-            html = body(client, "/search?" + urlencode({"q": q})).replace(typo, "")  # echoed back as typed
+            page = body(client, "/search?" + urlencode({"q": q}))
+            html = page.replace(typo, "")  # echoed back as typed
             offered.append(data["suggestion"])
             if not reader:
                 assert data["total"] > 0 and data["suggestion"] is None, q  # the public word found pages
+                assert heading(data["total"], q) in page, q
                 assert not SECRETS.search(html) and "Did you mean" not in html, q
     if reader:
         assert sum(1 for s in offered if s and planted in s) >= len(offered) // 2, offered
@@ -209,12 +222,13 @@ def test_did_you_mean_beside_public_words_never_offers_a_planted_word(client, re
 )
 def test_article_and_api_are_404_not_403(client, reader, url):
     response = client.get(url)
+    text = response.get_data(as_text=True)
     if reader:
-        assert response.status_code == 200
+        assert response.status_code == 200 and (TITLE if "internal-checklist" in url else MARKED_TITLE) in text
     else:
-        assert response.status_code == 404
+        assert response.status_code == 404 and "Page not found" in text
         slug = url.split("/articles/")[1].split("/-/")[0]  # the 404 page names what was asked for, nothing more
-        assert not SECRETS.search(response.get_data(as_text=True).replace(slug, ""))
+        assert not SECRETS.search(text.replace(slug, ""))
 
 
 def test_api_article_shows_staff_backlinks_and_related_only_signed_in(client, reader):
@@ -236,7 +250,8 @@ def test_marking_banner_top_and_bottom_and_labels_in_lists(client, auth):
     assert 'kb-marking-tag" title="Handling marking">CUI<' in results
     area = body(client, "/areas/fms")
     assert 'kb-marking-tag" title="Handling marking">CUI<' in area
-    assert "kb-marking-banner" not in body(client, "/articles/fms/letter-of-request")
+    unmarked = body(client, "/articles/fms/letter-of-request")
+    assert "What it contains" in unmarked and "kb-marking-banner" not in unmarked
 
 
 def test_countries_and_commands_count_only_what_the_reader_sees(client, reader):
@@ -255,7 +270,9 @@ def test_expert_evidence_from_the_staff_article_only_when_signed_in(client, read
     """Maria is the staff article's expert: its words rank her only for readers who may see it."""
     data = client.get("/api/people", query_string={"q": q}).get_json()
     ids = [hit["id"] for hit in data["results"]]
-    html = without_query(body(client, f"/people?q={q}"), q)
+    page = body(client, f"/people?q={q}")
+    html = without_query(page, q)
+    assert heading(data["total"], q, "person") in page, q
     if reader:
         assert "maria-delgado" in ids and "Maria Delgado" in html
     else:
@@ -284,13 +301,14 @@ class TestHistoryInGit:
             if reader:
                 assert response.status_code == 200 and TITLE in response.get_data(as_text=True), url
             else:
-                assert response.status_code == 404, url
+                assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True), url
                 assert not SECRETS.search(response.get_data(as_text=True).replace("eum/internal-checklist", "")), url
 
     def test_history_of_a_public_article_and_the_person_who_changed_the_staff_one(self, client, reader):
         history = body(client, "/articles/fms/letter-of-request/-/history")
         person = body(client, "/people/maria-delgado")
         changed_most = f"{TITLE}</a> (1 change)"  # Maria's one commit, on the staff article
+        assert "Initial content" in history and "Country Program Director" in person
         if reader:
             assert "Articles changed most" in person and changed_most in person
         else:

@@ -42,6 +42,7 @@ def make_app(tmp_path, content, **config):
             "INDEX_DIR": str(tmp_path / "gitindex"),
             "SECRET_KEY": "t",
             "INSTANCE_DIR": str(tmp_path / "instance"),
+            "TESTING": True,  # a bug in a page raises in the test
             **config,
         }
     )
@@ -149,7 +150,7 @@ def test_freshness_notice_on_an_overdue_article(gitapp):
     page = text(gitapp.test_client().get("/articles/eum/golden-sentry"))
     assert "usa-alert--warning" in page and "Due for review since" in page and "check with its experts" in page
     fresh = text(gitapp.test_client().get("/articles/fms/letter-of-request"))  # review_by 2030
-    assert "Due for review" not in fresh
+    assert "Review by" in fresh and "Due for review" not in fresh
 
 
 def test_freshness_report_is_for_editors_only(gitapp):

@@ -75,20 +75,25 @@ def test_unknown_and_staff_only_pages_are_helpful_404s(site_client, url):
     assert "Page not found" in text(response) and 'name="q"' in text(response)
 
 
-def test_staff_articles_vanish_everywhere_for_anonymous_readers(site_client):
-    for url in (
-        "/",
-        "/areas/eum",
-        "/articles/fms/letter-of-request",
-        "/people/maria-delgado",
-        "/paths/new-to-sc",
-        "/search?q=zebra",
-        "/search?q=checklist",
-        "/api/suggest?q=zebr",
-        "/api/search?q=quokka",
-    ):
-        body = text(site_client.get(url))
-        assert "Zebra" not in body and "internal-checklist" not in body, url
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/", "Golden Sentry program</a>"),
+        ("/areas/eum", "Golden Sentry program</a>"),
+        ("/articles/fms/letter-of-request", "What it contains"),
+        ("/people/maria-delgado", "Letter of Offer and Acceptance</a>"),
+        ("/paths/new-to-sc", "How cases start."),
+        ("/search?q=zebra", "0 results for “zebra”"),
+        ("/search?q=checklist", "0 results for “checklist”"),
+        ("/api/suggest?q=zebr", "[]"),
+        ("/api/search?q=quokka", '"query":"quokka","results":[],'),
+    ],
+)
+def test_staff_articles_vanish_everywhere_for_anonymous_readers(site_client, url, shown):
+    response = site_client.get(url)
+    body = text(response)
+    assert response.status_code == 200 and shown in body, url
+    assert "Zebra" not in body and "internal-checklist" not in body, url
 
 
 def test_contact_data_is_hidden_from_anonymous_readers(site_client):
@@ -173,4 +178,26 @@ def test_signed_in_pages_are_never_stored_by_shared_caches(site):
         response = site.test_client().get("/articles/fms/letter-of-request")
     finally:
         del site.extensions["kb.identify"]
+    assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
+
+
+def test_a_signed_in_reader_keeps_fingerprinted_static_files_for_a_year(site):
+    """Static files are the same for everyone: being signed in does not make them ``no-store``."""
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    try:
+        client = site.test_client()
+        page = client.get("/articles/fms/letter-of-request")
+        css = re.search(r'href="(/static/css/kb\.css\?v=[0-9a-f]{12})"', text(page)).group(1)
+        static = client.get(css)
+    finally:
+        del site.extensions["kb.identify"]
+    assert page.headers["Cache-Control"] == "private, no-store" and "Letter of Request" in text(page)
+    assert static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    static.close()
+
+
+def test_the_sign_in_form_is_private_and_never_revalidated(site_client):
+    """Its CSRF token is the session's: no shared cache keeps it, and no ETag answers it with a 304."""
+    response = site_client.get("/login")
+    assert response.status_code == 200 and 'name="password"' in text(response)
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape
 
 from kb.access import Reader
 from kb.content import load_content
@@ -218,16 +220,38 @@ def contact_strings(content_dir, keys=("email", "phone", "location")) -> list[st
     return found
 
 
-def surfaces(people: dict[str, tuple[str, str]], countries: list[str], regions: list[str]) -> list[tuple[str, str]]:
-    """(url, the query text it echoes back) for every page, API and search a person can appear on."""
-    urls = [(u, "") for u in ("/", "/people", "/people?per_page=50", "/api/people?per_page=50", "/countries", "/regions", "/glossary")]
+PAGES = {  # what each fixed page shows whatever the content
+    "/": "The source for Security Cooperation expertise",
+    "/people": "Expertise directory",
+    "/people?per_page=50": "Expertise directory",
+    "/api/people?per_page=50": '"results":[{',
+    "/countries": "Partner countries",
+    "/regions": "Combatant commands",
+    "/glossary": "Glossary A–Z",
+}
+SEARCHES = {  # what each search shows of a query (the pages and the search API echo it back)
+    "/search?q=": "{echo}",
+    "/api/search?q=": '"query":"{echo}"',
+    "/api/search?type=person&q=": '"query":"{echo}"',
+    "/api/suggest?q=": "[",
+    "/people?q=": "{echo}",
+    "/api/people?q=": '"results":[',
+}
+
+
+def surfaces(people: dict[str, tuple[str, str]], names: dict[str, str], countries: dict[str, str], regions: list[str]) -> list[tuple[str, str, str]]:
+    """(url, the query text it echoes back, what it must show) for every page, API and search a person can appear on."""
+    urls = [(url, "", shown) for url, shown in PAGES.items()]
     for person_id, (email, phone) in people.items():
-        urls += [(f"/people/{person_id}", ""), (f"/api/people/{person_id}", "")]
+        urls += [(f"/people/{person_id}", "", str(escape(names[person_id]))), (f"/api/people/{person_id}", "", f'"id":"{person_id}"')]
         for text in (email, phone, email.split("@")[0], person_id.replace("-", " ")):
-            for url in ("/search?q=", "/api/search?q=", "/api/search?type=person&q=", "/api/suggest?q=", "/people?q=", "/api/people?q="):
-                urls.append((url + quote(text), text))
-    urls += [(f"/countries/{c}", "") for c in countries] + [(f"/regions/{r}", "") for r in regions]
-    return urls
+            urls += [(url + quote(text), text, shown.format(echo=text)) for url, shown in SEARCHES.items()]
+    urls += [(f"/countries/{slug}", "", str(escape(name))) for slug, name in countries.items()]
+    return urls + [(f"/regions/{r}", "", f"{r}: U.S. ") for r in regions]
+
+
+def person_names(content: Path) -> dict[str, str]:
+    return {d.id: d.title for d in load_content(content).of_kind("person")}
 
 
 def without_echo(text: str, query: str) -> str:
@@ -239,11 +263,12 @@ def test_no_contact_data_anywhere_for_anonymous_readers(web, people_app):
     content = people_app.config["CONTENT_DIR"]
     secrets = contact_strings(content)
     assert len(secrets) >= 11
-    urls = surfaces(CONTACTS, ["kenya", "poland", "new-zealand", "cote-d-ivoire"], ["AFRICOM", "EUCOM", "INDOPACOM"])
-    urls += [(u, "") for u in ("/articles/fms/pricing", "/areas/fms", "/areas/eum")]
-    for url, echo in urls:
+    countries = {"kenya": "Kenya", "poland": "Poland", "new-zealand": "New Zealand", "cote-d-ivoire": "Côte d'Ivoire"}
+    urls = surfaces(CONTACTS, person_names(content), countries, ["AFRICOM", "EUCOM", "INDOPACOM"])
+    urls += [("/articles/fms/pricing", "", "FMS pricing"), ("/areas/fms", "", "Foreign Military Sales"), ("/areas/eum", "", "End-Use Monitoring")]
+    for url, echo, shown in urls:
         response = web.get(url)
-        assert response.status_code in (200, 404), url
+        assert response.status_code == 200 and shown in body(response), (url, shown)
         text = without_echo(body(response), echo)
         for secret in secrets:
             assert secret not in text, (url, secret)
@@ -260,7 +285,8 @@ def test_signed_in_staff_see_contact_data_on_profiles_only(staff_web):
     html = body(staff_web.get("/people/ana-novak"))
     assert "ana.novak@example.mil" in html and "+1 555 0111" in html and "Warsaw, Poland" in html
     for url in ("/people", "/api/people", "/api/search?q=ana&type=person", "/countries/poland", "/regions/EUCOM"):
-        assert "ana.novak@example.mil" not in body(staff_web.get(url)), url
+        text = body(staff_web.get(url))
+        assert "Ana Novak" in text and "ana.novak@example.mil" not in text, url
 
 
 def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(starter_app):
@@ -268,8 +294,11 @@ def test_every_starter_profile_keeps_its_contact_data_private_on_every_surface(s
     people = {d.id: (d.get("email"), d.get("phone")) for d in load_content(ROOT / "content").of_kind("person")}
     assert len(people) >= 20 and all(email and phone for email, phone in people.values())
     secrets = contact_strings(ROOT / "content", ("email", "phone"))  # locations are towns articles name too
-    for url, echo in surfaces(people, ["kenya", "poland", "republic-of-korea"], ["AFRICOM", "CENTCOM", "EUCOM"]):
-        text = without_echo(body(client.get(url)), echo)
+    countries = {"kenya": "Kenya", "poland": "Poland", "republic-of-korea": "Republic of Korea"}
+    for url, echo, shown in surfaces(people, person_names(ROOT / "content"), countries, ["AFRICOM", "CENTCOM", "EUCOM"]):
+        response = client.get(url)
+        assert response.status_code == 200 and shown in body(response), (url, shown)
+        text = without_echo(body(response), echo)
         leaked = [s for s in secrets if s in text]
         assert leaked == [], url
     for email, phone in people.values():
@@ -302,6 +331,7 @@ def test_a_bio_that_repeats_the_contact_data_does_not_leak_it(tmp_path):
     try:
         for url in ("/people/leaky-lee", "/api/people/leaky-lee", "/search?q=write+call", "/api/search?q=write+call", "/api/people?q=write+call"):
             text = body(client.get(url))
+            assert "Leaky Lee" in text, url
             assert "leaky.lee@example.mil" not in text and "0199" not in text and "Quokka" not in text, url
         for text in ("leaky.lee@example.mil", "+1 555 0199", "Fort Quokka", "quokka"):
             assert client.get("/api/search?q=" + quote(text)).get_json()["total"] == 0, text
@@ -348,6 +378,7 @@ def leaked(text: str) -> list[str]:
 def test_contact_data_written_in_a_persons_text_finds_nobody(zoe_app, query):
     client = zoe_app.test_client()
     for endpoint in ("/api/search?q=", "/api/people?q=", "/api/search?type=person&q="):
+        assert "zoe-quillon" in [hit["id"] for hit in client.get(endpoint + "Zoe+Quillon").get_json()["results"]], endpoint  # she is there
         data = client.get(endpoint + quote(query)).get_json()
         assert "zoe-quillon" not in [hit["id"] for hit in data["results"]], (endpoint, query)
 
