@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+from http import HTTPStatus
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, make_response, redirect, render_template, request, session, url_for
@@ -50,7 +51,7 @@ def local_target(target: str | None) -> str | None:
     for _ in range(4):
         if not candidate.startswith("/") or candidate[1:2] in ("/", "\\") or "\\" in candidate:
             return None
-        if any(ord(c) < 32 or ord(c) == 127 for c in candidate):
+        if not candidate.isprintable():  # control characters (and line breaks) in an address
             return None
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:
@@ -167,7 +168,7 @@ def login():
         if g.get("accounts_unavailable"):
             return _unavailable()
         db.session.execute(select(1))  # say at once when sign-in cannot work (503 via the handler)
-    retry = {"Retry-After": f"{lockout().minutes * 60:.0f}"} if status == 429 else {}  # the lock lasts at most this long
+    retry = {"Retry-After": f"{lockout().minutes * 60:.0f}"} if status == HTTPStatus.TOO_MANY_REQUESTS else {}  # the lock lasts at most this long
     return (
         render_template(
             "accounts/login.html", form=form, message=message, next=request.args.get("next") if local_target(request.args.get("next")) else None

@@ -14,6 +14,7 @@ One ``after_request`` hook, ``cache_policy``, decides all of it, so no other hoo
 from __future__ import annotations
 
 import hashlib
+from http import HTTPStatus
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, url_for
@@ -63,7 +64,7 @@ def _revalidated(response: Response) -> bool:
     """A whole page read successfully whose view set no policy of its own: worth an ETag."""
     return (
         request.method in ("GET", "HEAD")
-        and response.status_code == 200
+        and response.status_code == HTTPStatus.OK
         and not response.direct_passthrough
         and "Cache-Control" not in response.headers
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -44,7 +45,7 @@ def not_found_document(error: NotFound):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    if error.code == 404:
+    if error.code == HTTPStatus.NOT_FOUND:
         return _respond(404, "Page not found", "There is no page at this address. Try searching for what you need.")
     return _respond(error.code or 500, error.name, error.description or "")
 

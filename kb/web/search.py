@@ -19,7 +19,7 @@ def log(item: Search | Click | None) -> None:
         return
     try:
         current_app.extensions["kb.searchlog"].record(item)
-    except Exception as exc:  # the log never fails a search
+    except Exception as exc:  # noqa: BLE001 - the log never fails a search
         current_app.logger.warning("search log: entry dropped: %s", exc)
 
 
