@@ -191,7 +191,7 @@ class SearchIndex:
         cached = reader.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
-            budget = Budget(self.time_limit)
+            budget = Budget(self.time_limit, tuple(access))
             cached = reader.pages[key] = queries.run(reader, plan, variants, access, filters, facets, page, per_page, budget)
         return cached
 
@@ -236,7 +236,7 @@ class SearchIndex:
         reader = self.readers.current()
         access = tuple(access)
         visible = reader.derive(f"visible:{','.join(access)}:{kind}", lambda: reader.mask(reader.allowed(access)) & reader.value_mask("type", kind))
-        scores, _ = queries.matches(reader, queries.plan(self._parser, variants), Budget(self.time_limit))
+        scores, _ = queries.matches(reader, queries.plan(self._parser, variants), Budget(self.time_limit, access))
         return scores * visible, visible.copy()
 
     @_reading

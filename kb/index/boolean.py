@@ -124,7 +124,7 @@ def _copied(query) -> tuple[str, ...] | None:
 
 def _everywhere(reader: Reader, key: tuple[str, ...], scale: float, budget: Budget) -> Result:
     kind, *words = key
-    scores = sum(reader.term_scores(word) for word in words)
+    scores = sum(reader.term_scores(word, budget.access) for word in words)
     mask = scores > 0
     if kind == "phrase":
         budget.check()
@@ -139,8 +139,8 @@ def _term(reader: Reader, query, budget: Budget) -> Result:
     mask[docs] = True
     if query.fieldname not in FIELD_BOOSTS or not len(docs):
         return _constant(mask, query.boost)
-    stats = dataclasses.replace(reader.field_stats[query.fieldname], weight=1.0)
-    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, reader.n_docs)
+    stats = dataclasses.replace(reader.visible_stats(budget.access)[query.fieldname], weight=1.0)
+    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, reader.n_docs, reader.visible(budget.access))
     return scores * np.float32(query.boost), mask
 
 
@@ -166,16 +166,22 @@ def _phrase(reader: Reader, query, budget: Budget) -> Result:
 
 
 def _expansion(reader: Reader, query, budget: Budget) -> Result:
-    """The documents of the words a prefix or range stands for, each counted by the budget (once a search)."""
+    """The documents of the words a prefix or range stands for, each counted by the budget (once a search):
+    only the words of documents the search is for, so a refusal reveals no other word."""
     mask = budget.known.get(query)
     if mask is None:
         pattern = _label(query)
         mask = budget.known[query] = np.zeros(reader.n_docs, dtype=bool)
+        visible = reader.visible(budget.access)
         for leaf, offset in reader.leaves:
             for word in query._btexts(leaf):  # the segment's words in order, read one at a time
-                budget.expand(pattern, word)
                 text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
-                mask[reader.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
+                docs = reader.segments.postings(leaf, query.fieldname, text)[0] + offset
+                if visible is not None and not visible[docs].any():
+                    budget.check()  # a word only documents the reader may not see have is no word to them
+                    continue
+                budget.expand(pattern, word)
+                mask[docs] = True
     return _constant(mask, query.boost)
 
 

@@ -12,7 +12,7 @@ import contextlib
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from whoosh.query import Term
 
 from .. import ranking
 from ..content.model import ACCESS_LEVELS
-from ..ranking import FieldStats, Postings, term_scores
+from ..ranking import FieldStats, Postings, restricted, term_scores
 from . import integrity
 from .phrases import places_of, segment_matches
 from .postings import read_postings
@@ -228,16 +228,25 @@ class Reader:
             stats[name] = FieldStats(lengths, total / max(self.n_docs, 1), weight, ranking.FIELD_B.get(name, ranking.B))
         return stats
 
-    def term_scores(self, text: str) -> np.ndarray:
-        """BM25F of one analysed term over all fields, for every document (cached per searcher)."""
-        found = self.scores.get(text)
+    def visible(self, access: tuple[str, ...] | None) -> np.ndarray | None:
+        """The mask of the documents of these access levels (None: every document)."""
+        return None if access is None else self._filter(("visible", access), lambda: self.mask(self.allowed(access)))
+
+    def visible_stats(self, access: tuple[str, ...] | None) -> dict[str, FieldStats]:
+        """``field_stats`` of the documents of these access levels alone (None: every document)."""
+        build = partial(restricted, self.field_stats, self.visible(access))  # once per searcher and access
+        return self.field_stats if access is None else self.derive(f"field-stats:{','.join(access)}", build)
+
+    def term_scores(self, text: str, access: tuple[str, ...] | None = None) -> np.ndarray:
+        """BM25F of one analysed term in every document (cached per searcher), of the documents of ``access`` alone."""
+        found = self.scores.get((text, access))
         if found is None:
             postings = {}
             for name in FIELD_BOOSTS:
                 parts = [(docs + offset, tf) for leaf, offset in self.leaves for docs, tf in [self.segments.postings(leaf, name, text)] if len(docs)]
                 if parts:
                     postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-            found = self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
+            found = self.scores[(text, access)] = term_scores(postings, self.visible_stats(access), self.n_docs, self.visible(access))
         return found
 
     def close(self) -> None:
