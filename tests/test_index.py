@@ -93,6 +93,25 @@ def test_staff_documents_are_filtered_inside_the_query(build):
     assert page.facets["type"] == {"article": 1}
 
 
+def test_scores_and_their_order_never_depend_on_what_staff_only_documents_say(build):
+    """BM25 counts documents, their lengths and each word's documents: only those the reader may see,
+    so two sites that differ in a staff-only article alone score and rank alike for anonymous readers
+    (a score would reveal whether a hidden article uses a word, and how long it is)."""
+    public = [record("a", "letter request partner", title="Alpha"), record("b", "letter " * 4 + "offer acceptance notes terms", title="Beta")]
+    public += [record("c", "partner visit schedule", title="Gamma"), record("d", "letter", title="Delta")]
+
+    def answers(hidden_text: str, access: tuple[str, ...]) -> dict[str, list[tuple[str, float]]]:
+        index = build([*public, record("s", hidden_text, title="Secret", access="staff")])
+        queries = ("letter", "partner", "letter partner", "lett*", "title:delta")
+        return {q: [(h.id, h.score) for h in index.search([q], access, []).hits] for q in queries}
+
+    anonymous = answers("letter partner " * 40, ("public",))
+    assert anonymous == answers("zebra", ("public",))
+    assert {hit for hit, _ in anonymous["letter partner"]} == {"a", "b", "c", "d"}
+    staff = answers("letter partner " * 40, ("public", "staff"))
+    assert "s" in [hit for hit, _ in staff["letter"]] and staff != answers("zebra", ("public", "staff"))
+
+
 def test_snippets_escape_everything_but_the_marks(build):
     body = "x " * 200 + "<b>Policies</b> & policy <script>alert(1)</script> end " + "y " * 200
     index = build([record("long", body)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.index import QueryTooCostly, SearchIndex, query
+from kb.index import QueryTooCostly, Record, SearchIndex, query
 from kb.index.limits import MAX_EXPANSIONS, MAX_PATTERNS, MAX_PHRASES, MAX_SYNTAX_PARTS, MAX_WORDS, Budget
 
 PARSER = query.make_parser()
@@ -38,6 +38,33 @@ def test_a_wide_range_stops_reading_words_at_the_cap(index):
     with pytest.raises(QueryTooCostly, match=rf"^“\[a TO z\]” matches more than {MAX_EXPANSIONS} words\. Please type more letters"):
         query.matches(index.searchers.current(), query.plan(PARSER, ["[a TO z]"]), budget)
     assert len(budget.expanded) == MAX_EXPANSIONS + 1  # the sample has 94 words in the searched fields
+
+
+def test_only_words_the_reader_may_see_count_towards_the_cap(tmp_path):
+    """Refused past the cap for staff, the same prefix or range answers anonymous readers as if the
+    staff-only article's words were not there: else refusals reveal its words, one range at a time."""
+    hidden = [f"zqx{a}{b}" for a in "abcdefghij" for b in "abcdefgh"]  # 80 words only a staff-only article has
+    records = [Record(key="article:open", type="article", id="open", title="Open", body="zqxaa letter")]
+    records.append(Record(key="article:shut", type="article", id="shut", title="Shut", body=" ".join(hidden), access="staff"))
+    index = SearchIndex(tmp_path / "ix")
+    try:
+        index.rebuild(lambda part: records)
+        for text in ("zqx*", "[zqx TO zqz]", "body:[zqxab TO zqz]"):
+            page = search(index, text)
+            assert [h.id for h in page.hits] == (["open"] if "zqxab" not in text else []), text
+            with pytest.raises(QueryTooCostly, match=f"matches more than {MAX_EXPANSIONS} words"):
+                search(index, text, ("public", "staff"))
+    finally:
+        index.close()
+
+
+def test_fields_of_the_index_itself_are_read_as_words(index):
+    """``links:`` would find the public pages that link to a staff-only article by a prefix of its
+    slug (``links:eum/int*``); the spelling dictionaries and keys are no search fields either (``kb.index.query.NAMED_FIELDS``)."""
+    for access in (("public",), ("public", "staff")):
+        assert search(index, "links:eum/int*", access).total == 0
+        assert "new-to-sc" not in [h.id for h in search(index, "links:eum/internal-checklist", access).hits]
+    assert search(index, "title:letter").total == 2 and search(index, "tags:lor").total == 1
 
 
 def test_prefixes_and_ranges_are_capped(index):

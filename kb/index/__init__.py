@@ -193,7 +193,7 @@ class SearchIndex:
         cached = searcher.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
-            budget = Budget(self.time_limit)
+            budget = Budget(self.time_limit, tuple(access))
             cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget)
         return cached
 
@@ -240,7 +240,7 @@ class SearchIndex:
         visible = searcher.derive(
             f"visible:{','.join(access)}:{kind}", lambda: searcher.mask(searcher.allowed(access)) & searcher.value_mask("type", kind)
         )
-        scores, _ = queries.matches(searcher, queries.plan(self._parser, variants), Budget(self.time_limit))
+        scores, _ = queries.matches(searcher, queries.plan(self._parser, variants), Budget(self.time_limit, access))
         return scores * visible, visible.copy()
 
     @_reading

@@ -125,7 +125,7 @@ def _copied(query) -> tuple[str, ...] | None:
 
 def _everywhere(searcher: Searcher, key: tuple[str, ...], scale: float, budget: Budget) -> Result:
     kind, *words = key
-    scores = sum(searcher.term_scores(word) for word in words)
+    scores = sum(searcher.term_scores(word, budget.access) for word in words)
     mask = scores > 0
     if kind == "phrase":
         budget.check()
@@ -140,8 +140,8 @@ def _term(searcher: Searcher, query, budget: Budget) -> Result:
     mask[docs] = True
     if query.fieldname not in FIELD_BOOSTS or not len(docs):
         return _constant(mask, query.boost)
-    stats = dataclasses.replace(searcher.field_stats[query.fieldname], weight=1.0)
-    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, searcher.n_docs)
+    stats = dataclasses.replace(searcher.visible_stats(budget.access)[query.fieldname], weight=1.0)
+    scores = ranking.term_scores({query.fieldname: (docs, tf)}, {query.fieldname: stats}, searcher.n_docs, searcher.visible(budget.access))
     return scores * np.float32(query.boost), mask
 
 
@@ -167,16 +167,22 @@ def _phrase(searcher: Searcher, query, budget: Budget) -> Result:
 
 
 def _expansion(searcher: Searcher, query, budget: Budget) -> Result:
-    """The documents of the words a prefix or range stands for, each counted by the budget (once a search)."""
+    """The documents of the words a prefix or range stands for, each counted by the budget (once a search):
+    only the words of documents the search is for, so a refusal reveals no other word."""
     mask = budget.known.get(query)
     if mask is None:
         pattern = _label(query)
         mask = budget.known[query] = np.zeros(searcher.n_docs, dtype=bool)
+        visible = searcher.visible(budget.access)
         for leaf, offset in searcher.leaves:
             for _, word in query.expanded_terms(leaf):  # the segment's words in order, read one at a time
-                budget.expand(pattern, word)
                 text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
-                mask[searcher.segments.postings(leaf, query.fieldname, text)[0] + offset] = True
+                docs = searcher.segments.postings(leaf, query.fieldname, text)[0] + offset
+                if visible is not None and not visible[docs].any():
+                    budget.check()  # a word only documents the searcher may not see have is no word to them
+                    continue
+                budget.expand(pattern, word)
+                mask[docs] = True
     return _constant(mask, query.boost)
 
 

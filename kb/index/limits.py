@@ -38,9 +38,15 @@ class QueryTooCostly(Exception):
 
 class Budget:
     """One search's allowance while it runs: CPU seconds of its thread (others' load does not
-    count), and the words its prefixes and ranges may stand for."""
+    count), and the words its prefixes and ranges may stand for.
 
-    def __init__(self, seconds: float = TIME_LIMIT) -> None:
+    ``access``: the levels of the documents the search is for (None: every document). Only they
+    count, in scores and in the words a prefix or range stands for, so neither a score nor a
+    refusal reveals a document, or a word, the reader may not see.
+    """
+
+    def __init__(self, seconds: float = TIME_LIMIT, access: tuple[str, ...] | None = None) -> None:
+        self.access = access
         self.deadline = time.thread_time() + seconds
         self.expanded: set[bytes] = set()
         self.known: dict[Any, Any] = {}  # what each prefix or range found, once: every acronym rewrite repeats them

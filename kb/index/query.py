@@ -24,7 +24,7 @@ from ..facets import BY_NAME as FACETS
 from ..ranking import top
 from .boolean import evaluate
 from .limits import Budget, Tally, parts_of
-from .schema import FIELD_BOOSTS, build_schema, facet_value, split
+from .schema import FACET_FIELDS, FIELD_BOOSTS, build_schema, facet_value, split
 from .searchers import Searcher
 from .snippets import match_pattern, snippet
 
@@ -54,9 +54,16 @@ class ResultSet:
     facets: dict[str, dict[str, int]]
 
 
+# The fields a query may name (``title:closure``, ``tags:lor``): the searched text, the facets and
+# the sortable values. The others are the index's own (each document's links, which name staff-only
+# articles too; the spelling dictionaries; keys); named in a query, they are read as words.
+NAMED_FIELDS = (*FIELD_BOOSTS, "type", *FACET_FIELDS, "order", "updated")
+
+
 def make_parser():
     parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup.factory(VARIANT_BOOST))
     parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.replace_plugin(qparser.FieldsPlugin(expr=r"(?<![\w:])(?P<text>" + "|".join(NAMED_FIELDS) + r"|[*]):"))
     parser.add_plugin(qparser.PrefixPlugin())
     return parser
 
@@ -221,7 +228,7 @@ def bm25f(searcher: Searcher, clauses: Clauses, budget: Budget) -> np.ndarray:
     for number, (boost, variant) in enumerate(clauses):
         for kind, *words in variant:
             budget.check()
-            word_scores = [searcher.term_scores(word) for word in words]
+            word_scores = [searcher.term_scores(word, budget.access) for word in words]
             clause_scores = sum(word_scores)
             if kind == "phrase" and number == 0:  # the reader's own quotes: words in that order
                 clause_scores = clause_scores * searcher.phrase_mask(tuple(words))

@@ -14,7 +14,7 @@ import contextlib
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from whoosh.query import Term
 
 from .. import ranking
 from ..content.model import ACCESS_LEVELS
-from ..ranking import FieldStats, Postings, term_scores
+from ..ranking import FieldStats, Postings, restricted, term_scores
 from . import integrity
 from .phrases import places_of, segment_matches
 from .postings import read_postings
@@ -43,11 +43,6 @@ PLACE_BYTES = 32_000_000  # per process: word positions of the most frequent wor
 # What a cached posting entry costs besides its arrays (key, two array headers, the cache's own
 # links): counted, so the random words of visitors (empty arrays) cannot fill memory unseen.
 POSTING_ENTRY_BYTES = 700
-
-
-def whoosh_weighting():
-    """Whoosh's own BM25F, for the queries it ranks itself (prefixes, fields, NOT), same parameters."""
-    return scoring.BM25F(B=ranking.B, K1=ranking.K1, **{f"{name}_B": b for name, b in ranking.FIELD_B.items()})
 
 
 def _size(value: Any) -> int:
@@ -134,7 +129,8 @@ class Searcher:
     def __init__(self, generation: str, index, segments: SegmentData) -> None:
         self.generation = generation
         self.index = index
-        self.whoosh = index.searcher(weighting=whoosh_weighting())
+        field_b = {f"{name}_B": b for name, b in ranking.FIELD_B.items()}  # Whoosh's BM25F with our parameters, should it rank
+        self.whoosh = index.searcher(weighting=scoring.BM25F(B=ranking.B, K1=ranking.K1, **field_b))
         self.segments = segments
         self.filters: LRUCache = LRUCache(FILTER_BYTES, getsizeof=_size)
         self.pages: LRUCache = LRUCache(CACHED_PAGES)
@@ -231,16 +227,25 @@ class Searcher:
             stats[name] = FieldStats(lengths, total / max(self.n_docs, 1), weight, ranking.FIELD_B.get(name, ranking.B))
         return stats
 
-    def term_scores(self, text: str) -> np.ndarray:
-        """BM25F of one analysed term over all fields, for every document (cached per searcher)."""
-        found = self.scores.get(text)
+    def visible(self, access: tuple[str, ...] | None) -> np.ndarray | None:
+        """The mask of the documents of these access levels (None: every document)."""
+        return None if access is None else self._filter(("visible", access), lambda: self.mask(self.allowed(access)))
+
+    def visible_stats(self, access: tuple[str, ...] | None) -> dict[str, FieldStats]:
+        """``field_stats`` of the documents of these access levels alone (None: every document)."""
+        build = partial(restricted, self.field_stats, self.visible(access))  # once per searcher and access
+        return self.field_stats if access is None else self.derive(f"field-stats:{','.join(access)}", build)
+
+    def term_scores(self, text: str, access: tuple[str, ...] | None = None) -> np.ndarray:
+        """BM25F of one analysed term in every document (cached per searcher), of the documents of ``access`` alone."""
+        found = self.scores.get((text, access))
         if found is None:
             postings = {}
             for name in FIELD_BOOSTS:
                 parts = [(docs + offset, tf) for leaf, offset in self.leaves for docs, tf in [self.segments.postings(leaf, name, text)] if len(docs)]
                 if parts:
                     postings[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-            found = self.scores[text] = term_scores(postings, self.field_stats, self.n_docs)
+            found = self.scores[(text, access)] = term_scores(postings, self.visible_stats(access), self.n_docs, self.visible(access))
         return found
 
     def close(self) -> None:

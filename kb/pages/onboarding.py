@@ -95,12 +95,19 @@ class Onboarding:
     def _resolve(self, doc: Doc) -> OnboardingPath:
         steps = []
         for step in doc.page.steps:
-            key = f"article:{step.article}"
-            article = self.index.get(key, self.access)
-            if article is None and self.index.get(key, EVERY_LEVEL) is not None:
-                continue  # a step this reader may not see does not exist for them
+            article = self._article(step.article)
+            if article is not None and article.access not in self.access:
+                continue  # a step this reader may not see does not exist for them (nor its slug, nor its note)
             steps.append(Step(step.article, step.note, article))
         return OnboardingPath(doc.id, doc.title, doc.summary, doc.page.audience, doc.page.html, tuple(steps))
+
+    def _article(self, slug: str) -> Doc | None:
+        """The article a step names, by its slug or an earlier one (``redirect_from``), whoever may see it."""
+        found = self.index.get(f"article:{slug}", EVERY_LEVEL)
+        if found is None:
+            moved = self.index.find(EVERY_LEVEL, type="article", moved_from=slug, limit=1)
+            found = moved[0] if moved else None
+        return found
 
 
 def progress(paths: list[OnboardingPath], done: Mapping[str, set[str]]) -> list[OnboardingPath]:

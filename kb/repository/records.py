@@ -24,7 +24,7 @@ from ..index import Record
 from ..pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
 from ..places import Places
 
-RENDER_VERSION = "9"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "10"  # bump when rendering or the record layout changes: forces a re-render
 WORDS_PER_MINUTE = 200
 
 
@@ -178,10 +178,11 @@ class Recorder:
             page=page,
         )
 
-    @staticmethod
-    def _path(doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
+    def _path(self, doc: Document, common: dict[str, Any], body: dict[str, Any]) -> Record:
         steps = tuple(PathStep(s.article, s.note) for s in doc.get("steps", ()))
-        notes = " ".join(s.note for s in steps)
+        # the note of a step through a staff-only article is shown with that step only: a public
+        # path's searchable text leaves it out, as its page does for readers who may not see it
+        notes = " ".join(s.note for s in steps if not (doc.public and self.catalog.staff_only(s.article)))
         return Record(
             **{**common, "body": f"{common['body']} {notes}", "links": tuple(dict.fromkeys([*common["links"], *(s.article for s in steps)]))},
             summary=doc.get("summary", ""),

@@ -32,8 +32,9 @@ from ..search import search as search_service
 DOCUMENT_ENDPOINTS = {kind.name: kind.endpoint for kind in kinds.KINDS}
 
 
-# A link to an article in stored HTML: (slug, the link's inner HTML).
-_ARTICLE_LINK = re.compile(r'<a\b[^>]*?\bhref="' + ARTICLE_URL + r'([^"#?]*)[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+# A link to an article's pages in stored HTML, root-relative or with any host: (slug and the rest
+# of its path, the link's inner HTML).
+_ARTICLE_LINK = re.compile(r'<a\b[^>]*?\bhref="(?:(?:https?:)?//[^/"]*)?' + ARTICLE_URL + r'([^"#?]*)[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
 # A root-relative link or image address inside a tag (text never holds a tag: "<" is escaped).
 _ROOT_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\b(?:href|src)=")/(?!/)')
 
@@ -109,13 +110,18 @@ def site_links(html: str) -> Markup:
     served under ``SCRIPT_NAME=/kb`` every root-relative link must start with ``/kb/``, and a
     reader who may not see staff-only articles gets the text of links to them, not the links.
     """
-    if not current_reader().staff and 'href="' + ARTICLE_URL in html:
+    if not current_reader().staff and ARTICLE_URL in html:
         hidden = staff_slugs()
-        html = _ARTICLE_LINK.sub(lambda m: m.group(2) if unquote(m.group(1)) in hidden else m.group(0), html)
+        html = _ARTICLE_LINK.sub(lambda m: m.group(2) if _slug_of(m.group(1)) in hidden else m.group(0), html)
     root = request.script_root if has_request_context() else ""
     if root:
         html = _ROOT_LINK.sub(lambda m: m.group(1) + root + "/", html)
     return Markup(html)  # noqa: S704 - sanitized by kb.render at index time
+
+
+def _slug_of(path: str) -> str:
+    """The article of a path below ``/articles/``: ``fms/x``, ``fms/x/-/history`` and ``fms/x.md`` name ``fms/x``."""
+    return unquote(path).split("/-/")[0].strip("/").removesuffix(".md")
 
 
 def start_kb_command(app: Flask, *args: str, lock_fd: int | None = None) -> subprocess.Popen:

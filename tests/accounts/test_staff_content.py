@@ -425,3 +425,46 @@ class TestDiffsOfPublicArticles:
             else:
                 assert "shown to signed-in staff only" in page and not self.HIDDEN.search(page)
         assert "+One more line." in body(client, f"/articles/eum/declassified/-/commits/{latest}")
+
+
+class TestPathSteps:
+    """A public path's steps through the staff-only article, by its slug and by an earlier one: for
+    anonymous readers neither the steps nor their notes exist, in the page or in search."""
+
+    PATH = """
+        ---
+        title: Audits
+        steps:
+          - fms/letter-of-request
+          - article: eum/internal-checklist
+            note: The wombat audit.
+          - article: eum/old-checklist
+            note: The dingo audit.
+        ---
+        Audits.
+        """
+
+    @pytest.fixture
+    def content_dir(self, tmp_path):
+        checklist = EXTRA["articles/eum/internal-checklist.md"].replace(
+            "access: staff\n", "access: staff\n        redirect_from: [eum/old-checklist]\n"
+        )
+        files = {**SAMPLE, **EXTRA, "articles/eum/internal-checklist.md": checklist, "paths/audits.md": self.PATH}
+        return write_tree(tmp_path / "content", files)
+
+    def test_the_path_page(self, client, reader):
+        html = body(client, "/paths/audits")
+        assert "Letter of Request" in html
+        if reader:
+            assert "The wombat audit." in html and "The dingo audit." in html and html.count(f">{TITLE}</a>") == 2
+        else:
+            assert not re.search(r"wombat|dingo|checklist|Step not available", html, re.IGNORECASE), html
+
+    def test_search_for_a_word_of_a_hidden_steps_note(self, client, reader):
+        for word in ("wombat", "dingo"):
+            found = client.get("/api/search", query_string={"q": word}).get_json()
+            assert (found["total"], found["facets"]["type"], found["suggestion"]) == (0, {}, None), word  # nor the path, for staff
+            html = without_query(body(client, f"/search?q={word}"), word)
+            assert "Audits" not in html and "0 results" in html
+        misspelled = client.get("/api/search", query_string={"q": "wombatt letter request"}).get_json()
+        assert misspelled["suggestion"] is None and misspelled["total"] > 0

@@ -47,6 +47,8 @@ LINKING = {
 
         By its earlier slug: [[eum/old-zebra]]. With a class: [[eum/internal-checklist|the list]]{: .note }.
         Root-relative: [the list](/articles/eum/internal-checklist). Relative: [it](internal-checklist.md).
+        By its address: [the full one](https://kb.example.mil/articles/eum/internal-checklist),
+        [without scheme](//kb.example.mil/articles/eum/internal-checklist.md), [its history](/articles/eum/internal-checklist/-/history).
 
         Code keeps its text: `<img src="/static/x.png">` and `<a href="/articles/eum/golden-sentry">`.
         """,
@@ -84,6 +86,15 @@ def test_signed_in_readers_follow_every_such_link(linking_app):
     finally:
         linking_app.extensions.pop("kb.identify", None)
     assert html.count('href="/articles/eum/old-zebra"') == 2 and html.count('href="/articles/eum/internal-checklist"') == 3
+    for address in ("https://kb.example.mil/articles/eum/internal-checklist", "//kb.example.mil/articles/eum/internal-checklist.md"):
+        assert f'href="{address}"' in html
+    assert 'href="/articles/eum/internal-checklist/-/history"' in html
+
+
+def test_links_to_a_staff_only_article_by_its_address_show_only_their_text(linking_app):
+    """Absolute (any host, with or without scheme), to its file or to its History: the address names it too."""
+    html = linking_app.test_client().get("/articles/eum/public-links").get_data(as_text=True)
+    assert "By its address: the full one,\nwithout scheme, its history." in html
 
 
 def test_the_prefix_goes_before_links_not_into_text(linking_app):
