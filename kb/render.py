@@ -6,6 +6,7 @@ returns the HTML plus what it found (links, missing links, headings, plain text)
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import posixpath
 import re
@@ -32,6 +33,11 @@ Resolver = Callable[[str], "str | None"]
 # of its own says this instead (the web layer shows anyone who may not see the article only the
 # text, without the link: ``kb.web.context.site_links``).
 STAFF_LINK_TEXT = "a staff-only article"
+# What a public document shows where its text names a staff-only article's slug (``kb.slugmask`` too).
+HIDDEN_SLUG = "(hidden article)"
+_PATH = re.compile(r"[\w-]+(?:/[\w-]+)+")  # where a slug may stand: area/name, in an address too
+_TEXT_OR_TAG = re.compile(r"(<[^>]*>)|([^<]+)")
+_SHOWN_ATTRIBUTE = re.compile(r'\b((?:title|alt)=")([^"]*)')
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Rendered:
     headings: tuple[Heading, ...]
     links: tuple[str, ...]
     missing: tuple[str, ...]
+    mentions: tuple[str, ...] = ()  # articles a public document names in its text (``_Links.mask_mentions``)
 
 
 class _Links:
@@ -63,11 +70,38 @@ class _Links:
         self.public = public
         self.found: list[str] = []
         self.missing: list[str] = []
+        self.mentioned: list[str] = []
 
     def note(self, slug: str) -> str | None:
         title = self.resolve(slug)
         (self.found if title is not None else self.missing).append(slug)
         return title
+
+    def mask_mentions(self, fragment: str) -> str:
+        """A public document's HTML with the slugs of staff-only articles its text names (``see
+        eum/secret``, an address written out) masked, as in public diffs; links keep their target
+        (the web layer removes them for readers who may not see it). The articles named in text are
+        noted (``mentioned``): the document is rendered again when their access changes."""
+
+        def masked(match: re.Match[str]) -> str:
+            tag, text = match.groups()
+            if tag:
+                return _SHOWN_ATTRIBUTE.sub(lambda m: m.group(1) + _PATH.sub(self.mention, m.group(2)), tag)
+            return _PATH.sub(self.mention, text)
+
+        return _TEXT_OR_TAG.sub(masked, fragment)
+
+    def mention(self, match: re.Match[str]) -> str:
+        parts = match.group().split("/")
+        for start in range(len(parts) - 1):
+            for end in range(len(parts), start + 1, -1):
+                slug = "/".join(parts[start:end])
+                if self.resolve(slug) is not None:
+                    self.mentioned.append(slug)
+                    if self.staff_only(slug):
+                        rest = "/".join(parts[end:])
+                        return "/".join([*parts[:start], HIDDEN_SLUG]) + ("/" + _PATH.sub(self.mention, rest) if rest else "")
+        return match.group()
 
     def slug_for(self, href: str) -> tuple[str, str] | None:
         """(slug, #fragment) for a relative link to an article's .md file, else None."""
@@ -279,12 +313,17 @@ class Renderer:
         self._md.reset()
         self._links.start(source_path, public)
         body = sanitize(self._md.convert(text))
+        headings = tuple(_headings(self._md.toc_tokens))
+        if public:
+            body = self._links.mask_mentions(body)
+            headings = tuple(dataclasses.replace(h, text=_PATH.sub(self._links.mention, h.text)) for h in headings)
         return Rendered(
             html=body,
             text=plain_text(body),
-            headings=tuple(_headings(self._md.toc_tokens)),
+            headings=headings,
             links=tuple(dict.fromkeys(self._links.found)),
             missing=tuple(dict.fromkeys(self._links.missing)),
+            mentions=tuple(dict.fromkeys(self._links.mentioned)),
         )
 
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .render import ARTICLE_URL, WIKI_LINK
+from .render import ARTICLE_URL, HIDDEN_SLUG, WIKI_LINK
 
-MASK = "(hidden article)"
+MASK = HIDDEN_SLUG
 SLUG_FIELDS = ("related", "redirect_from")  # frontmatter keys whose values are article slugs
 
 _WIKI = re.compile(WIKI_LINK)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -43,6 +44,7 @@ def test_missing_links_are_marked_and_reported():
 def test_wiki_links_inside_code_stay_literal():
     out = render("`[[fms/letter-of-request]]`\n\n```\n[[fms/x]]\n```")
     assert out.links == () and out.missing == () and "[[fms/x]]" in out.html
+    assert out.mentions == ("fms/letter-of-request",)  # named in text: rendered again when its access changes
 
 
 def test_glossary_terms_become_abbr_with_all_expansions():
@@ -137,3 +139,20 @@ def test_a_public_page_never_writes_the_titles_of_staff_only_articles_it_links_t
 def test_a_staff_only_page_links_to_staff_only_articles_as_usual():
     html = _render_public("See [[fms/checklist]].", public=False)
     assert STAFF_LINK_TEXT not in html and "Secret checklist title" in html
+
+
+def test_a_public_page_never_writes_the_slug_of_a_staff_only_article_as_text():
+    """Written out (prose, code, an address, a link's own text or title), the slug reads as in public
+    diffs; the links keep their target, for the web layer to show to those who may see it."""
+    text = """## About fms/checklist
+
+See fms/checklist, `fms/checklist`, https://kb.example.mil/articles/fms/checklist/-/history and
+<https://kb.example.mil/articles/fms/checklist>, [fms/checklist](checklist.md "fms/checklist"), and fms/open.
+"""
+    out = render_markdown(text, source_path="articles/fms/page.md", resolve=STAFF_TITLES.get, staff_only=lambda slug: slug == "fms/checklist")
+    shown = re.sub(r'href="[^"]*"', "", out.html)
+    assert "checklist" not in shown.replace('id="about-fmschecklist"', "") and "checklist" not in out.text
+    assert out.html.count("(hidden article)") == 7 and "fms/open" in out.html and out.headings[0].text == "About (hidden article)"
+    assert 'href="https://kb.example.mil/articles/fms/checklist"' in out.html and 'href="/articles/fms/checklist"' in out.html
+    assert set(out.mentions) == {"fms/checklist", "fms/open"}  # so the page is rendered again when their access changes
+    assert _render_public("See fms/checklist.", public=False) == "<p>See fms/checklist.</p>"

@@ -53,6 +53,17 @@ def test_a_new_article_fixes_links_that_were_missing(content_dir, index):
     assert 'href="/articles/fms/new-page"' in index.get("article:fms/uses-new", ["public"]).page.html
 
 
+def test_a_page_naming_an_article_in_its_text_is_rendered_again_when_that_article_turns_staff_only(content_dir, index):
+    write_tree(content_dir, {"articles/fms/notes.md": "---\ntitle: Notes\n---\nRead eum/golden-sentry first.\n"})
+    sync(content_dir, index)
+    assert "Read eum/golden-sentry first." in index.get("article:fms/notes", ["public"]).page.html
+    path = content_dir / "articles/eum/golden-sentry.md"
+    path.write_text(path.read_text().replace("areas: [eum]\n", "areas: [eum]\naccess: staff\n"))
+    sync(content_dir, index)
+    assert "Read (hidden article) first." in index.get("article:fms/notes", ["public"]).page.html
+    assert hits(index, "golden") == []
+
+
 def test_glossary_change_rerenders_tooltips(content_dir, index):
     glossary = content_dir / "glossary.yml"
     glossary.write_text(glossary.read_text().replace("expansion: Letter of Offer and Acceptance", "expansion: Letter of Offer & Acceptance"))

@@ -138,14 +138,15 @@ class Recorder:
             minutes=max(1, round(len(rendered.text.split()) / WORDS_PER_MINUTE)),
             git=git,
         )
-        # missing targets count as links too, so the page is re-rendered when they appear
+        # missing targets count as links too, so the page is re-rendered when they appear; and the
+        # articles its text names, so a slug written out is masked once that article is staff-only
         common = dict(
             key=source.key,
             type=doc.kind,
             id=doc.id,
             title=doc.title,
             body=rendered.text,
-            links=rendered.links + rendered.missing,
+            links=tuple(dict.fromkeys(rendered.links + rendered.missing + rendered.mentions)),
             updated=updated,
             digest=source.digest,
             access=doc.access,  # any kind: one whose access is in doubt is staff-only (kb.content.restriction)

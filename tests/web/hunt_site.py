@@ -96,7 +96,8 @@ Escalations start with a [[fms/letter-of-request]]. Staff read [[{STAFF_SLUG}]],
 [[{CUI_SLUG}|the ledger]], [the protocol](vexquill-protocol.md),
 [its stages](../fms/vexquill-protocol.md#frobnitzel-stages), [checks](/articles/{CUI_SLUG}#huxtaply-checks)
 and [[{OLD_STAFF_SLUG}]]. Bookmarks: [the full address](https://kb.example.mil/articles/{STAFF_SLUG}),
-[its history](/articles/{CUI_SLUG}/-/history), <a href="//kb.example.mil/articles/{STAFF_SLUG}.md">the file</a>.
+[its history](/articles/{CUI_SLUG}/-/history), <a href="//kb.example.mil/articles/{STAFF_SLUG}.md">the file</a>,
+<https://kb.example.mil/articles/{CUI_SLUG}>. Staff also call it {STAFF_SLUG} or `{OLD_STAFF_SLUG}`.
 """
 
 PERSON_TEXT = f"""---
