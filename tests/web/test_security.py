@@ -12,7 +12,9 @@ from kb.access import Reader
 from kb.web.security import content_security_policy
 
 from ..conftest import SAMPLE, close_app, make_app, write_tree
-from .test_health import broken_app  # noqa: F401 - the fixture: the sample site with a broken staff-only file
+from . import test_health
+
+broken_app = test_health.broken_app  # the fixture: the sample site after an index that found a broken staff-only file
 
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
