@@ -288,10 +288,24 @@ def test_an_access_in_doubt_and_a_symlink_fail_the_check_with_file_and_line(cont
         ),
         ("---\ntitle: Words\njust words\n---\nBody.\n", ":3: error: invalid YAML frontmatter: this line is not 'key: value'"),
         ("---\ntitle: List\ntags: [lor, loa\n---\nBody.\n", ":3: error: invalid YAML frontmatter: a list in [brackets] is not closed with ']'"),
+        ("---\ntitle: [Draft] Notes\n---\nBody.\n", ":2: error: invalid YAML frontmatter: a value starts with '[', which YAML reads as a list"),
+        ("---\ntitle: Percent\naliases:\n  - %\n---\nBody.\n", ":4: error: invalid YAML frontmatter: a value starts with '%', which YAML reserves"),
         ("title: No opening\nsummary: Fine.\n---\nBody.\n", ":1: error: the frontmatter has no opening '---' line"),
         ("---\ntitle: No closing\nsummary: Fine.\n\nBody.\n", ":1: error: the frontmatter has no closing '---' line"),
     ],
-    ids=["unclosed-quote", "quote-inside", "tab", "colon", "indented", "no-colon", "unclosed-list", "no-opening", "no-closing"],
+    ids=[
+        "unclosed-quote",
+        "quote-inside",
+        "tab",
+        "colon",
+        "indented",
+        "no-colon",
+        "unclosed-list",
+        "list-then-text",
+        "reserved",
+        "no-opening",
+        "no-closing",
+    ],
 )
 def test_yaml_errors_are_explained_in_plain_words_on_their_line(content_dir, text, expected):
     """What is wrong and its usual cause, on the line to fix; the parser's own words follow."""

@@ -12,6 +12,7 @@ import re
 import yaml
 
 _KEY_VALUE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:([ \t]|$)")
+_VALUE_START = re.compile(r"^[ \t]*(?:-[ \t]+)?[^:#]+:[ \t]+(\S)")
 _FENCE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 
 UNCLOSED_QUOTE = "a quoted value is never closed: the quote that opens on this line has no closing quote (add the missing \" or ')"
@@ -24,7 +25,8 @@ COLON = 'a colon followed by a space inside an unquoted value: put the whole val
 INDENTED = "this line is indented more than the key above it: start every key at the beginning of the line"
 NO_COLON = "this line is not 'key: value': a colon is missing after the key, or a long value goes on to a new line without being indented"
 UNCLOSED_LIST = "a list in [brackets] is not closed with ']', or an item holds a colon or quote: close the list, or put the value in quotes"
-UNCLOSED_BRACE = "a value starts with '{', which YAML reads as a mapping: put the whole value in quotes"
+BRACE = "a value starts with '{', which YAML reads as a mapping: put the whole value in quotes"
+AFTER_BRACKET = "a value starts with '[', which YAML reads as a list, and goes on after its ']': put the whole value in quotes"
 RESERVED = "a value starts with '{char}', which YAML reserves: put the whole value in quotes"
 ALIAS = "a value starts with '*', which YAML reads as a reference: put the whole value in quotes"
 
@@ -66,10 +68,11 @@ def _plain(problem: str, context: str, line_text: str, column: int) -> str:  # n
         return NO_COLON
     if "',' or ']'" in problem:
         return UNCLOSED_LIST
-    if "',' or '}'" in problem:
-        return UNCLOSED_BRACE
+    if "',' or '}'" in problem or problem.startswith("found unhashable key"):
+        return BRACE
     if problem.startswith("did not find expected key"):
-        return AFTER_QUOTE
+        start = _VALUE_START.match(line_text)
+        return AFTER_BRACKET if start and start.group(1) == "[" else AFTER_QUOTE
     return ""
 
 
