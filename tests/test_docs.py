@@ -39,6 +39,7 @@ def test_cli_commands_are_documented():
         "/feed.atom",
         "/sitemap.xml",
         "/reports/freshness",
+        "/reports/content-errors",
         "kb db upgrade",
         "kb users add",
         "kb users set-role",
