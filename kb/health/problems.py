@@ -41,10 +41,6 @@ def tally(problems: Iterable[Problem]) -> str:
     return ", ".join(parts)
 
 
-def has_errors(problems: Iterable[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)
-
-
 def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     """Problems as rows of an index table (JSON)."""
     return [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in ordered(problems)]
