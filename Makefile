@@ -6,6 +6,12 @@ USWDS := static/vendor/uswds
 AXE := static/vendor/axe
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Before a server starts: the port must be free (binding it as the server will), else say how to choose another.
+PORT_FREE = $(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], int(sys.argv[2])))' $(HOST) $(PORT) 2>/dev/null \
+	|| { echo "Port $(PORT) is in use on $(HOST): run 'make $@ PORT=$$(($(PORT) + 1))' (or HOST=... PORT=... for another address)"; exit 1; }
+# Before a server starts: index the content. Content errors (listed, exit status 1) do not stop the
+# server: the files are indexed with safe defaults and editors see the list on the site.
+INDEX_FOR_SERVER = $(BIN)/flask --app app kb index || [ $$? -eq 1 ]
 
 .PHONY: setup assets run test test-browser test-load lint index db check serve watch bench bench-quick clean
 
@@ -39,14 +45,18 @@ db: setup
 check: setup
 	$(BIN)/flask --app app kb check
 
-run: index db
+run: setup db
+	@$(PORT_FREE)
+	$(INDEX_FOR_SERVER)
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-serve: index db
+serve: setup db
+	@$(PORT_FREE)
+	$(INDEX_FOR_SERVER)
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
 # Beside `make serve`, in a second terminal: index each content change at once (see README, Deploying).
-watch: index
+watch: setup
 	$(BIN)/flask --app app kb watch
 
 test: setup lint

@@ -17,8 +17,10 @@ from .directory.people_import import people_cli
 from .health.checker import check_folder
 from .health.freshness import format_report
 from .health.freshness import report as freshness_report
+from .health.problems import problem_lines, tally
 from .health.searchlog import prune as prune_search_log
 from .health.searchreport import format_report as format_search_report
+from .health.searchreport import recent_weeks, week_start
 from .health.searchreport import report as search_report
 from .index import IndexBusy, IndexUnavailable
 from .index.store import describe
@@ -32,7 +34,7 @@ kb_cli.add_command(people_cli)  # flask kb people import FILE.csv
 
 
 @kb_cli.command("check")
-@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check_command(path: Path | None, fmt: str) -> None:
     """Print every content problem in PATH (default KB_CONTENT_DIR) as path:line: severity: message.
@@ -50,12 +52,16 @@ def check_command(path: Path | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(result.as_json())
     else:
-        for problem in result.problems:
-            click.echo(str(problem))
-        click.echo(
-            f"{result.documents} documents, {result.glossary_entries} glossary entries: {result.errors} errors, {result.warnings} warnings", err=True
-        )
+        echo_problems(result.problems, err=False)
+        click.echo(f"{result.documents} documents, {result.glossary_entries} glossary entries: {tally(result.problems)}", err=True)
     sys.exit(1 if result.errors else 0)
+
+
+def echo_problems(problems, err: bool = True) -> None:
+    """Every content problem on a line of its own, ``path:line: error|warning: message``: the one
+    format of every command that reads content (``kb check``, ``index``, ``sync``, ``watch``)."""
+    for line in problem_lines(problems):
+        click.echo(line, err=err)
 
 
 PATHS_NAMED = 5  # a sync report names this many changed files, then "…"
@@ -75,8 +81,10 @@ def sync_command(if_idle: bool, lock_fd: int | None) -> None:
     except UpdaterBusy as busy:
         click.echo(f"{busy}: it will pick up this request", err=True)
         return
+    if outcome.report is not None:
+        echo_problems(outcome.report.problems)
     click.echo(outcome.summary(), err=not outcome.ok)
-    if not outcome.ok:
+    if not outcome.ok or (outcome.report is not None and outcome.report.errors):
         sys.exit(1)
 
 
@@ -97,11 +105,11 @@ def watch_command() -> None:
 
 
 def _watch_report(result, paths: tuple[str, ...]) -> None:
-    """One line per round, and the problems of the files that changed (the rest were reported before)."""
+    """The problems of the files that changed (all of them after a full update: the rest were
+    reported before), then one line for the round."""
     report = getattr(result, "report", result)  # a pull's Outcome, or a SyncReport
-    for problem in getattr(report, "problems", ()):
-        if problem.severity == "error" and problem.path in paths:
-            click.echo(f"{problem} (the rest of the content is indexed as before)", err=True)
+    changed = paths or getattr(result, "changed", None)  # a pull's changed files; None: a full update
+    echo_problems(p for p in getattr(report, "problems", ()) if changed is None or p.path in changed)
     which = f" [{', '.join(paths[:PATHS_NAMED])}{' …' if len(paths) > PATHS_NAMED else ''}]" if paths else ""
     click.echo(result.summary() + which, err=not getattr(result, "ok", True))
 
@@ -125,12 +133,36 @@ def freshness_command(fmt: str) -> None:
     click.echo(format_report(found, fmt), nl=False)
 
 
+def _iso_week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--week``: an ISO week, else a usage error (exit 2) that shows the form and recent weeks."""
+    if value is None or week_start(value) is not None:
+        return value
+    recent = ", ".join(recent_weeks(dt.datetime.now(dt.UTC).date(), 3))
+    raise click.BadParameter(f"'{value}' is not an ISO week: write YYYY-Www, e.g. {recent}.")
+
+
+def _check_area(area: str | None) -> None:
+    """``--area``: a functional area of the index, else a usage error (exit 2) that lists them.
+
+    Checked in the command, not a click callback: the index needs the app, loaded after parsing."""
+    if area is None:
+        return
+    try:
+        areas = sorted(doc.id for doc in current_app.extensions["kb.index"].find(levels(STAFF), type="area"))
+    except IndexUnavailable as missing:
+        raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
+    if area not in areas:
+        message = f"'{area}' is not a functional area. Choose from: {', '.join(areas) or '(none indexed)'}."
+        raise click.BadParameter(message, ctx=click.get_current_context(), param_hint="'--area'")
+
+
 @report_group.command("search")
-@click.option("--week", help="ISO week such as 2026-W49 (default: the newest week with searches).")
+@click.option("--week", callback=_iso_week, help="ISO week such as 2026-W49 (default: the newest week with searches).")
 @click.option("--area", help="A functional area id (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 def search_report_command(week: str | None, area: str | None, fmt: str) -> None:
     """Search gaps: the most frequent queries, those that found nothing, those whose results nobody opened."""
+    _check_area(area)
     try:
         found = search_report(week, area, dt.datetime.now(dt.UTC).date())
     except SQLAlchemyError as exc:
@@ -184,19 +216,14 @@ def index_command(rebuild: bool, optimize: bool, if_idle: bool, if_unreadable: b
     if report is None:
         click.echo("the search index reads well: nothing done")
         return
-    errors = [p for p in report.problems if p.severity == "error"]
-    for problem in errors[:20]:
-        click.echo(str(problem), err=True)
-    if errors:
-        click.echo(
-            f"{len(errors)} files have errors (shown: {min(20, len(errors))}); "
-            "they are indexed with safe defaults or skipped. Run 'flask kb check' for all.",
-            err=True,
-        )
+    echo_problems(report.problems)
+    if report.errors:
+        click.echo("Files with errors are indexed with safe defaults (staff-only where their access is in doubt) or skipped.", err=True)
     if optimize:
         with index.lock():
             index.optimize()
     click.echo(report.summary())
+    sys.exit(1 if report.errors else 0)
 
 
 from .accounts.cli import db_cli, users_cli  # noqa: E402 - the accounts commands, kept in their own module

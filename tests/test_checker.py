@@ -273,3 +273,49 @@ def test_an_access_in_doubt_and_a_symlink_fail_the_check_with_file_and_line(cont
         ), name
     assert "people/x.md:1: error: symlink, skipped: the content folder may hold no symlinks (to files or folders)" in result.output
     assert f"{len(doubtful) + 1} errors" in result.output
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('---\ntitle: "Unclosed\nsummary: Fine.\n---\nBody.\n', ":2: error: invalid YAML frontmatter: a quoted value is never closed"),
+        ("---\ntitle: 'It's here'\n---\nBody.\n", ":2: error: invalid YAML frontmatter: a quoted value goes on after its closing quote"),
+        ("---\ntitle: Tabs\ntags:\n\t- lor\n---\nBody.\n", ":4: error: invalid YAML frontmatter: a tab is used for indentation"),
+        ("---\ntitle: FMS: case closure\n---\nBody.\n", ":2: error: invalid YAML frontmatter: a colon followed by a space inside an unquoted value"),
+        (
+            "---\ntitle: Indented\n  summary: Fine.\n---\nBody.\n",
+            ":3: error: invalid YAML frontmatter: this line is indented more than the key above it",
+        ),
+        ("---\ntitle: Words\njust words\n---\nBody.\n", ":3: error: invalid YAML frontmatter: this line is not 'key: value'"),
+        ("---\ntitle: List\ntags: [lor, loa\n---\nBody.\n", ":3: error: invalid YAML frontmatter: a list in [brackets] is not closed with ']'"),
+        ("---\ntitle: [Draft] Notes\n---\nBody.\n", ":2: error: invalid YAML frontmatter: a value starts with '[', which YAML reads as a list"),
+        ("---\ntitle: Percent\naliases:\n  - %\n---\nBody.\n", ":4: error: invalid YAML frontmatter: a value starts with '%', which YAML reserves"),
+        ("title: No opening\nsummary: Fine.\n---\nBody.\n", ":1: error: the frontmatter has no opening '---' line"),
+        ("---\ntitle: No closing\nsummary: Fine.\n\nBody.\n", ":1: error: the frontmatter has no closing '---' line"),
+    ],
+    ids=[
+        "unclosed-quote",
+        "quote-inside",
+        "tab",
+        "colon",
+        "indented",
+        "no-colon",
+        "unclosed-list",
+        "list-then-text",
+        "reserved",
+        "no-opening",
+        "no-closing",
+    ],
+)
+def test_yaml_errors_are_explained_in_plain_words_on_their_line(content_dir, text, expected):
+    """What is wrong and its usual cause, on the line to fix; the parser's own words follow."""
+    write_tree(content_dir, {"articles/fms/broken.md": text})
+    found = [p for p in problems_in(content_dir) if p.startswith("articles/fms/broken.md:")]
+    assert any(p.startswith("articles/fms/broken.md" + expected) for p in found), found
+    yaml_errors = [p for p in found if "invalid YAML" in p]
+    assert all("(the YAML parser says: " in p for p in yaml_errors), yaml_errors
+
+
+def test_a_glossary_yaml_error_is_explained_too(content_dir):
+    write_tree(content_dir, {"glossary.yml": '- term: LOR\n  expansion: "Letter of Request\n  definition: x\n'})
+    assert any(p.startswith("glossary.yml:2: error: invalid YAML: a quoted value is never closed") for p in problems_in(content_dir))

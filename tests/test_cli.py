@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import make_app, write_tree
 
 LINE = re.compile(r"^[^:\n]+:\d+: (error|warning): .+$")
@@ -66,9 +68,68 @@ def test_index_command_builds_then_updates(content_dir, tmp_path):
 def test_index_command_reports_bad_files_but_indexes_the_rest(content_dir, tmp_path):
     write_tree(content_dir, {"articles/fms/bad.md": "---\ntitle: [x\n---\nBad but readable"})
     result = runner_for(content_dir, tmp_path).invoke(args=["kb", "index"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # content errors, as `kb check`: after indexing what it could
     assert "articles/fms/bad.md:2: error: invalid YAML frontmatter" in result.output
     assert "14 added" in result.output
+
+
+# one article with three errors (a date, an access value, a list) and one warning (an unknown key)
+THREE_ERRORS = {
+    "articles/fms/three.md": """
+        ---
+        title: Three errors
+        review_by: someday
+        access: yes please
+        related: {a: b}
+        colour: blue
+        ---
+        Body.
+        """
+}
+THREE_LINES = [
+    "articles/fms/three.md:3: error: 'review_by' must be a date as YYYY-MM-DD",
+    "articles/fms/three.md:4: error: 'access' must be 'public' or 'staff', not 'yes please'; the article is kept staff-only until it is fixed",
+    "articles/fms/three.md:5: error: 'related' must be a list of text",
+    "articles/fms/three.md:6: warning: unknown frontmatter keys ignored: colour",
+]
+
+
+@pytest.mark.parametrize("args", [("index",), ("index", "--rebuild"), ("sync",)], ids=["index", "rebuild", "sync"])
+def test_every_indexing_command_prints_each_problem_counts_files_and_exits_1(content_dir, tmp_path, args):
+    """One file with three errors is one file, each problem is on its line as `kb check` prints it,
+    and the command exits 1 after indexing what it could (the file too, staff-only)."""
+    runner = runner_for(content_dir, tmp_path)
+    assert runner.invoke(args=["kb", "index"]).exit_code == 0  # the sample content has no errors
+    write_tree(content_dir, THREE_ERRORS)
+    result = runner.invoke(args=["kb", *args])
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.output.splitlines() if LINE.match(line)] == THREE_LINES
+    assert "1 file has 3 errors, 1 file has 1 warning" in result.output
+    assert "files have errors" not in result.output and "content problems" not in result.output
+    assert ("14 added" if "--rebuild" in args else "1 added") in result.output
+
+
+def test_index_exits_0_with_a_count_when_the_content_has_no_errors(content_dir, tmp_path):
+    result = runner_for(content_dir, tmp_path).invoke(args=["kb", "index"])
+    assert result.exit_code == 0 and "; 0 errors, 0 warnings" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("report", "search", "--week", "bogus"), "Invalid value for '--week': 'bogus' is not an ISO week: write YYYY-Www, e.g. "),
+        (("report", "search", "--week", "2026-W60"), "Invalid value for '--week': '2026-W60' is not an ISO week"),
+        (("report", "search", "--area", "nosuch"), "Invalid value for '--area': 'nosuch' is not a functional area. Choose from: eum, fms."),
+        (("report", "search", "--format", "xml"), "Invalid value for '--format': 'xml' is not one of 'text', 'csv', 'json'."),
+        (("check", "/no/such/folder"), "Invalid value for '[PATH]': Directory '/no/such/folder' does not exist."),
+    ],
+    ids=["week", "week-number", "area", "format", "check-path"],
+)
+def test_an_invalid_argument_is_a_usage_error_that_names_the_valid_choices(runner, args, message):
+    result = runner.invoke(args=["kb", *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()), result.output
+    assert "searches" not in result.output  # no report of another week or of no area
 
 
 def test_index_if_idle_does_nothing_while_another_update_holds_the_lock(app, runner, index):

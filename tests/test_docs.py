@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+
+import pytest
+
 from kb.config import SETTINGS
 
 from .conftest import ROOT
@@ -33,6 +39,7 @@ def test_cli_commands_are_documented():
         "/feed.atom",
         "/sitemap.xml",
         "/reports/freshness",
+        "/reports/content-errors",
         "kb db upgrade",
         "kb users add",
         "kb users set-role",
@@ -41,3 +48,21 @@ def test_cli_commands_are_documented():
         "kb users passwd",
     ):
         assert command in README
+
+
+def test_the_cli_lines_say_how_to_run_them_in_a_new_shell():
+    assert "`.venv/bin/flask --app app kb …`" in README and "`. .venv/bin/activate`" in README
+    assert "make run PORT=5001" in README.split("```")[1]  # the first block: how to serve on another port
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_on_a_taken_port_says_how_to_choose_another():
+    """The Makefile's check before the server starts (setup and the database taken as done: `-o`)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(["make", "-o", "setup", "-o", "db", "run", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"Port {port} is in use on 127.0.0.1: run 'make run PORT={port + 1}'" in done.stdout, done.stdout + done.stderr
+    assert "kb index" not in done.stdout  # it stopped before indexing or serving

@@ -78,3 +78,9 @@ def test_prefixes_and_syntax_find_what_they_found_before_the_bounds(starter_inde
     assert budget.expanded == expanded
     page = starter_index.search([text], ["public"], [])
     assert (page.total, page.hits[0].id) == (total, first)
+
+
+def test_indexing_the_starter_content_records_no_errors(starter_index):
+    """So `make index` (and the index step of `make run`) exits 0 on a fresh clone: `kb index` exits 1 on errors."""
+    assert sync(CONTENT, starter_index).errors == 0
+    assert [row for row in starter_index.table("problems") if row["severity"] == "error"] == []

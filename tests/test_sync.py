@@ -229,3 +229,21 @@ def test_a_new_reading_of_an_unchanged_file_re_records_its_access(content_dir, i
     report = sync(content_dir, index)
     assert report.updated == 1 and hits(index, "wombat") == []
     assert index.get("article:fms/typo", STAFF).access == "staff"
+
+
+def test_the_content_problems_are_stored_with_the_index_and_follow_every_update(content_dir, index):
+    """What the web tells editors comes from the last update, even one that changed no document
+    (a file skipped as binary appears, then goes)."""
+    assert index.table("problems") == []
+    (content_dir / "articles/fms/blob.md").write_bytes(b"\x00binary")
+    report = sync(content_dir, index)
+    assert (report.added, report.updated, report.deleted, report.errors) == (0, 0, 0, 1)
+    assert index.table("problems") == [
+        {"path": "articles/fms/blob.md", "line": 1, "severity": "error", "message": "binary file (contains NUL bytes), skipped"}
+    ]
+    (content_dir / "articles/fms/blob.md").unlink()
+    assert sync(content_dir, index).errors == 0
+    assert index.table("problems") == []
+    write_tree(content_dir, {"articles/fms/bad.md": "---\ntitle: [x\n---\nBody."})
+    sync(content_dir, index, rebuild=True)  # a rebuild stores them in its new generation
+    assert [row["path"] for row in index.table("problems")] == ["articles/fms/bad.md"] * 3

@@ -18,6 +18,7 @@ from frontmatter.default_handlers import YAMLHandler
 from ..kinds import FILE_KINDS
 from .model import Document, Problem, Step
 from .restriction import meant, restriction
+from .yamlerrors import explain, fence_problem
 
 # --- field coercion -------------------------------------------------------------
 
@@ -169,21 +170,13 @@ def _load_yaml(relpath: str, front: str) -> tuple[dict[str, Any], list[Problem]]
     try:
         meta = _YAML.load(front, Loader=_FAST_YAML)  # the C loader where PyYAML has it (5-10x faster)
     except yaml.YAMLError as exc:
-        line, reason = _yaml_error(exc, last_line=front.count("\n"))
+        line, reason = explain(exc, front)
         return {}, [Problem(relpath, line, "error", f"invalid YAML frontmatter: {reason}; metadata ignored")]
     if meta is None:
         return {}, []
     if not isinstance(meta, dict):
         return {}, [Problem(relpath, 2, "error", "frontmatter must be a mapping of keys to values; ignored")]
     return {str(k): v for k, v in meta.items()}, []
-
-
-def _yaml_error(exc: yaml.YAMLError, last_line: int) -> tuple[int, str]:
-    """(1-based line, reason). An error found only at the end points where its construct began."""
-    problem = getattr(exc, "problem_mark", None)
-    context = getattr(exc, "context_mark", None)
-    mark = context if context and (problem is None or problem.line >= last_line) else problem
-    return (mark.line + 1 if mark else 1), (getattr(exc, "problem", None) or str(exc).splitlines()[0])
 
 
 def _fallback_title(body: str, relpath: str) -> str:
@@ -201,6 +194,9 @@ def parse_document(kind: str, doc_id: str, relpath: str, raw: bytes) -> tuple[Do
     front, body, body_line = parts = _split_frontmatter(text)
     meta, yaml_problems = _load_yaml(relpath, front) if front is not None else ({}, [])
     problems += yaml_problems
+    fence = fence_problem(text) if front is None else None
+    if fence:
+        problems.append(Problem(relpath, 1, "error", fence))
     key_lines = {m.group(1): i + 1 for i, m in _lines_with_keys(front or "")}
     clean = _typed_fields(kind, relpath, meta, key_lines, problems)
     restricted, restriction_problems = restriction(kind, relpath, parts, None if yaml_problems else meta)

@@ -6,9 +6,10 @@ from typing import Any
 
 import yaml
 
-from .documents import _Invalid, _list, _text, _yaml_error, decode
+from .documents import _Invalid, _list, _text, decode
 from .model import Command, GlossaryEntry, Problem
 from .restriction import meant
+from .yamlerrors import explain
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -31,7 +32,7 @@ def load_yaml_list(relpath: str, raw: bytes, what: str) -> tuple[str | None, lis
     try:
         items = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        line, reason = _yaml_error(exc, last_line=text.count("\n"))
+        line, reason = explain(exc, text)
         return text, None, [*problems, Problem(relpath, line, "error", f"invalid YAML: {reason}; {what} not loaded")]
     if items is None:
         return text, None, problems

@@ -19,6 +19,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..content import ParseCache, Problem, load_content
 from ..health.freshness import load_sources
+from ..health.problems import PROBLEMS_TABLE, problem_rows, tally
 from ..index import IndexBusy, IndexUnavailable, Record, SearchIndex, Tables
 from ..index.building import PART_DOCUMENTS
 from ..places import place_rows
@@ -41,8 +42,13 @@ class SyncReport:
         action = "rebuilt" if self.rebuilt else "updated"
         return (
             f"index {action} in {self.seconds:.2f} s: {self.added} added, {self.updated} changed, "
-            f"{self.deleted} deleted, {self.unchanged} unchanged; {len(self.problems)} content problems"
+            f"{self.deleted} deleted, {self.unchanged} unchanged; {tally(self.problems)}"
         )
+
+    @property
+    def errors(self) -> int:
+        """Content errors (warnings aside): ``kb index`` and ``kb sync`` exit 1 when there are any."""
+        return sum(p.severity == "error" for p in self.problems)
 
 
 @dataclass
@@ -111,8 +117,9 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
     sources = pending_of(catalog, cited)
     manifest = None if rebuild or not index.exists() or index.outdated() else kept_manifest or index.manifest()
     recorder = Recorder(catalog, content_dir, cited)
+    tables = _tables(catalog)
     if manifest is None:
-        added = _rebuild(index, recorder, sources)
+        added = _rebuild(index, recorder, sources, tables)
         cache.save(index.directory / PARSE_CACHE)
         if memory:
             memory.keep(index, cache, index.manifest())
@@ -124,8 +131,8 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
         records = list(records)
     deleted = sorted(manifest.keys() - {s.key for s in sources})
     added = sum(1 for r in records if r.key not in manifest)
-    if records or deleted:
-        manifest = index.update(records, deleted, manifest, _tables(catalog))
+    if records or deleted or index.table(PROBLEMS_TABLE) != tables[PROBLEMS_TABLE]:
+        manifest = index.update(records, deleted, manifest, tables)
     cache.save(index.directory / PARSE_CACHE)
     if memory:
         memory.keep(index, cache, manifest)
@@ -134,8 +141,9 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
 
 
 def _tables(catalog: Catalog) -> Tables:
-    """The content tables pages need beside the documents, stored with them: the place table."""
-    return {"regions": place_rows(catalog.content.regions)}
+    """The content tables pages need beside the documents, stored with them: the place table, and
+    the content's problems (what editors are told to fix, the same on every server)."""
+    return {"regions": place_rows(catalog.content.regions), PROBLEMS_TABLE: problem_rows(catalog.content.problems)}
 
 
 def _readable(index: SearchIndex) -> bool:
@@ -155,7 +163,7 @@ def _parallel(count: int) -> int:
     return workers if count >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods() else 1
 
 
-def _rebuild(index: SearchIndex, recorder: Recorder, sources: list[Pending]) -> int:
+def _rebuild(index: SearchIndex, recorder: Recorder, sources: list[Pending], tables: Tables) -> int:
     """A new generation: every n-th document of each part rendered and indexed into a segment of its own.
 
     At least one part per process, and parts small enough to sort in memory (``PART_DOCUMENTS``).
@@ -164,7 +172,7 @@ def _rebuild(index: SearchIndex, recorder: Recorder, sources: list[Pending]) -> 
     parts = max(processes, -(-len(sources) // PART_DOCUMENTS))
     if processes > 1:
         recorder.history  # noqa: B018 - read the git history once, before the fork
-    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes, _tables(recorder.catalog))
+    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes, tables)
 
 
 @contextlib.contextmanager

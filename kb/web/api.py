@@ -8,6 +8,7 @@ from markupsafe import escape
 from ..repository.updater import read_status
 from ..search import suggest
 from .context import current_index, current_reader, document_url, library, run_search, site_links
+from .reports import content_problems
 from .search import log_search
 
 bp = Blueprint("api", __name__)
@@ -75,8 +76,15 @@ def api_article(slug: str):
 @bp.get("/healthz")
 def healthz():
     current_index().verify()  # a fresh look at the files: a corrupt index answers 503 with the reason
-    body = {"status": "ok", "documents": library().document_count()}
+    body = {"status": "ok", "documents": library().document_count(), "content_problems": content_problem_counts()}
     content_sync = read_status(current_app.config["INDEX_DIR"])  # written by `kb sync`; absent until it runs
     if content_sync is not None:
         body["content_sync"] = content_sync
     return jsonify(body)
+
+
+def content_problem_counts() -> dict[str, int]:
+    """What the last index recorded, as counts only: /healthz is public, file names are not."""
+    problems = content_problems()
+    errors = [p for p in problems if p.severity == "error"]
+    return {"errors": len(errors), "warnings": len(problems) - len(errors), "files_with_errors": len({p.path for p in errors})}

@@ -1,4 +1,5 @@
-"""Reports for editors: ``/reports/freshness`` and ``/reports/search`` (404 for everyone else)."""
+"""Reports for editors: ``/reports/freshness``, ``/reports/search`` and ``/reports/content-errors``
+(404 for everyone else), and the banner that tells editors when content files have errors."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from ..health import searchreport
 from ..health.freshness import report
-from .context import current_reader, library
+from ..health.problems import PROBLEMS_TABLE, ordered, problems_from_rows
+from ..index import IndexUnavailable
+from .context import current_index, current_reader, library
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FORMATS = {"csv": "text/csv", "json": "application/json"}
@@ -38,3 +41,29 @@ def search_gaps():
     if fmt in FORMATS:
         return Response(searchreport.format_report(found, fmt), mimetype=FORMATS[fmt])
     return render_template("report_search.html", report=found, area_titles=area_titles)
+
+
+def content_problems() -> list:
+    """The content problems the last index or sync recorded (the same on every server), in file order."""
+    return ordered(problems_from_rows(current_index().table(PROBLEMS_TABLE)))
+
+
+def files_with_errors() -> int:
+    """How many content files have errors, for the editors' banner (0 when there is no index)."""
+    try:
+        return len({p.path for p in content_problems() if p.severity == "error"})
+    except IndexUnavailable:
+        return 0
+
+
+@bp.app_context_processor
+def content_errors_context() -> dict:
+    """Templates ask for the count only when an editor reads (it names no file)."""
+    return {"content_files_with_errors": files_with_errors}
+
+
+@bp.get("/content-errors")
+def content_errors():
+    """Every problem the last index recorded, with file, line and message: what an editor asks an author to fix."""
+    problems = content_problems()
+    return render_template("report_content_errors.html", problems=problems, files=files_with_errors())

@@ -15,7 +15,7 @@ import pytest
 
 import kb.web.errors
 
-from ..conftest import close_app, make_app
+from ..conftest import close_app, make_app, write_tree
 from ..test_index_faults import corrupt_postings
 
 REBUILD = ("index", "--rebuild", "--if-unreadable")
@@ -193,5 +193,47 @@ def test_a_failed_rebuild_backs_off_and_the_site_recovers_when_it_can_write_agai
         assert index.rebuild_failure() is None
         for worker in (client, other.test_client()):
             assert worker.get("/healthz").status_code == 200
+    finally:
+        close_app(other)
+
+
+# A staff-only article whose frontmatter one unclosed quote broke: its file name and its words are staff-only.
+BROKEN_STAFF = {
+    "articles/eum/kumquat-escrow.md": '---\ntitle: "Kumquat escrow plans\naccess: staff\nvelvetword: secret\n---\nThe kumquat escrow body.\n'
+}
+
+
+@pytest.fixture
+def broken_app(tmp_path, content_dir):
+    """The sample site after an index that found one broken staff-only file (``kb index``, the real command)."""
+    write_tree(content_dir, BROKEN_STAFF)
+    app = make_app(content_dir, tmp_path / "broken-index", tmp_path / "instance")
+    assert app.test_cli_runner().invoke(args=["kb", "index"]).exit_code == 1
+    yield app
+    close_app(app)
+
+
+def test_healthz_counts_the_content_errors_the_last_index_found_and_names_no_file(broken_app, site_client):
+    """Still 200 and "ok" (the site serves), with the counts: anyone may ask /healthz, so no path or word."""
+    clean = site_client.get("/healthz")
+    assert clean.status_code == 200 and clean.get_json()["content_problems"] == {"errors": 0, "warnings": 0, "files_with_errors": 0}
+
+    health = broken_app.test_client().get("/healthz")
+    assert health.status_code == 200 and health.get_json()["status"] == "ok"
+    assert health.get_json()["content_problems"] == {"errors": 3, "warnings": 0, "files_with_errors": 1}
+    text = health.get_data(as_text=True).lower()
+    assert "kumquat" not in text and "velvetword" not in text and "articles/" not in text
+
+
+def test_every_server_reports_what_the_last_index_recorded(broken_app, tmp_path, content_dir):
+    """A second worker over the same index (another process, another server) says the same; fixing the
+    file and indexing again clears it (an incremental update, no rebuild)."""
+    other = make_app(content_dir, tmp_path / "broken-index", tmp_path / "other-instance")
+    try:
+        assert other.test_client().get("/healthz").get_json()["content_problems"]["files_with_errors"] == 1
+        write_tree(content_dir, {"articles/eum/kumquat-escrow.md": '---\ntitle: "Kumquat escrow plans"\naccess: staff\n---\nFixed.\n'})
+        fixed = broken_app.test_cli_runner().invoke(args=["kb", "index"])
+        assert fixed.exit_code == 0 and "index updated" in fixed.output and "0 errors, 0 warnings" in fixed.output
+        assert other.test_client().get("/healthz").get_json()["content_problems"] == {"errors": 0, "warnings": 0, "files_with_errors": 0}
     finally:
         close_app(other)

@@ -8,9 +8,13 @@ from html.parser import HTMLParser
 
 import pytest
 
+from kb.access import Reader
 from kb.web.security import content_security_policy
 
 from ..conftest import SAMPLE, close_app, make_app, write_tree
+from . import test_health
+
+broken_app = test_health.broken_app  # the fixture: the sample site after an index that found a broken staff-only file
 
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
@@ -204,3 +208,42 @@ def test_symlink_out_of_the_content_folder_is_never_served(tmp_path):
             assert client.get(f"/api/suggest?q={word}").get_json() == []
     finally:
         close_app(app)
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/search?q=kumquat",
+    "/search?q=escrow+plans",
+    "/api/search?q=kumquat",
+    "/api/suggest?q=kumq",
+    "/areas/eum",
+    "/healthz",
+    "/sitemap.xml",
+    "/feed.atom",
+]
+STAFF_WORDS = ("kumquat", "escrow", "velvetword", "content file")  # the broken staff-only file's path, title and key; the banner
+
+
+def test_content_errors_are_told_to_editors_and_never_shown_to_readers(broken_app):
+    """A staff-only file with broken frontmatter: editors and admins see a banner linking to the list
+    (file, line, what is wrong in plain words); readers see neither, nor its path or words anywhere."""
+    client = broken_app.test_client()
+    for role in ("editor", "admin"):
+        broken_app.extensions["kb.identify"] = lambda role=role: Reader(name="Ed", staff=True, role=role)
+        home = client.get("/").get_data(as_text=True)
+        assert '<a class="usa-link" href="/reports/content-errors">1 content file has errors</a>' in home
+        listing = client.get("/reports/content-errors")
+        assert listing.status_code == 200 and listing.headers["Cache-Control"] == "private, no-store"
+        text = " ".join(listing.get_data(as_text=True).split())
+        assert "<td><code>articles/eum/kumquat-escrow.md</code></td><td>2</td>" in text
+        assert "invalid YAML frontmatter: a quoted value is never closed" in text
+    broken_app.extensions["kb.identify"] = lambda: Reader(name="Sam", staff=True, role="reader")
+    assert "content file" not in client.get("/").get_data(as_text=True)
+    assert client.get("/reports/content-errors").status_code == 404
+    broken_app.extensions.pop("kb.identify")
+    assert client.get("/reports/content-errors").status_code == 404
+    for url in PUBLIC_PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True).lower()
+        assert [word for word in STAFF_WORDS if word in text and word not in url] == [], url
