@@ -113,6 +113,21 @@ def set_password(passwords: Passwords, email: str, password: str) -> User:
     return user
 
 
+def change_own_password(passwords: Passwords, user: User, password: str, keep_token: str | None) -> None:
+    """A user's new password (checked by the caller's re-authentication): every other session of
+    theirs ends, so a thief's copy of an old sign-in stops working; the one in use (``keep_token``) stays."""
+    if user.password_hash is None:
+        raise AccountError("this account signs in through single sign-on only: its password is managed there")
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    user.password_hash = passwords.hash(password)
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        others = others.where(UserSession.token_hash != _token_hash(keep_token))
+    db.session.execute(others)
+    db.session.commit()
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.email)))
 
