@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from .models import AccountLink, User, db, utcnow
 from .service import get_user, normal_email
@@ -27,13 +28,21 @@ def hand_links(user_ids: Iterable[int]) -> dict[int, AccountLink]:
     return {row.user_id: row for row in db.session.scalars(select(AccountLink).where(AccountLink.user_id.in_(ids)))}
 
 
-def _choose(email: str, person_id: str | None, by: str) -> User:
+def _store(email: str, person_id: str | None, by: str) -> User:
     user = get_user(email)
     row = db.session.get(AccountLink, user.id) or AccountLink(user_id=user.id)
     row.person_id, row.set_by, row.set_at = person_id, by[:254], utcnow()
     db.session.add(row)
     db.session.commit()
     return user
+
+
+def _choose(email: str, person_id: str | None, by: str) -> User:
+    try:
+        return _store(email, person_id, by)
+    except IntegrityError:  # another admin stored a decision for this account at the same moment: this one replaces it
+        db.session.rollback()
+        return _store(email, person_id, by)
 
 
 def link_by_hand(email: str, person_id: str, by: str) -> User:

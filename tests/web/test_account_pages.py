@@ -277,3 +277,15 @@ def test_the_person_page_shows_nothing_new_to_anonymous_readers(app, client):
     page = plain(client.get("/people/maria-delgado"))
     assert "Maria Delgado" in page and "Country Program Director" in page
     assert "maria.delgado@example.mil" not in page and "account" not in page.lower() and "linked" not in page.lower()
+
+
+def test_password_changes_are_limited_per_client_address_like_sign_ins(new_app):
+    app = new_app(LOGIN_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        add_user(app.extensions["kb.passwords"], "rita@example.mil", "Rita Reader", "reader", PASSWORD)
+    client = app.test_client()
+    auth = Auth(client)
+    assert auth.login().status_code == 302
+    wrong = {"current": "wrong guess number", "new": NEW, "confirm": NEW}
+    assert [auth.post("/account/password", wrong, page="/account/password").status_code for _ in range(4)] == [400, 400, 400, 429]
+    assert "Too many" in text(auth.post("/account/password", wrong, page="/account/password"))
