@@ -47,7 +47,7 @@ def _choose(email: str, person_id: str | None, by: str) -> User:
 
 def link_by_hand(email: str, person_id: str, by: str) -> User:
     """Link the account ``email`` to ``person_id`` (an id the caller checked), whatever the emails say."""
-    return _choose(email, person_id[:MAX_PERSON_ID_CHARS], by)
+    return _choose(email, person_id, by)
 
 
 def unlink_by_hand(email: str, by: str) -> User:

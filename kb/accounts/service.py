@@ -23,6 +23,11 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done; the message says why, for the person asking."""
 
 
+def sentence(message: str) -> str:
+    """An ``AccountError`` message as a sentence on a page: capital first letter, full stop."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
 MAX_EMAIL_CHARS = 254  # the longest address SMTP allows (RFC 5321 path limit)
 
 

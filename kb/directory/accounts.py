@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..accounts.links import accounts_linked, hand_links, link_by_hand
+from ..accounts.links import MAX_PERSON_ID_CHARS, accounts_linked, hand_links, link_by_hand
 from ..accounts.models import User
 from ..accounts.service import AccountError, normal_email
 from ..index import Doc, SearchIndex
@@ -116,6 +116,6 @@ def expert_accounts(index: SearchIndex, article_slug: str) -> list[User]:
 def link_account(index: SearchIndex, email: str, person_id: str, by: str) -> User:
     """Link an account to a person by hand; ``AccountError`` when no such person is in the directory."""
     person_id = person_id.strip()
-    if not person_id or find_person(index, person_id) is None:
+    if not person_id or len(person_id) > MAX_PERSON_ID_CHARS or find_person(index, person_id) is None:
         raise AccountError(f"no person {person_id!r} in the directory (the id is the file name in people/, without .md)")
     return link_by_hand(email, person_id, by)

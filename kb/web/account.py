@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..accounts import limiter, lockout, passwords, request_client
 from ..accounts.models import User, db
 from ..accounts.passwords import MIN_LENGTH
-from ..accounts.service import AccountError, change_own_password, sign_in
+from ..accounts.service import AccountError, change_own_password, sentence, sign_in
 from .accounts import signed_in_required
 from .context import current_reader
 
@@ -63,7 +63,7 @@ def password():
             try:
                 change_own_password(passwords(), user, form.new.data, _session_token())
             except AccountError as exc:
-                message, status = f"{str(exc).capitalize()}.", 400
+                message, status = sentence(str(exc)), 400
             else:
                 flash("Your password is changed. You stay signed in here; every other sign-in of yours has ended.", "success")
                 return redirect(url_for("paths.me"), 303)

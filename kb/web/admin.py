@@ -15,7 +15,7 @@ from ..accounts import passwords
 from ..accounts.links import link_by_email, unlink_by_hand
 from ..accounts.models import User, db
 from ..accounts.passwords import MIN_LENGTH
-from ..accounts.service import AccountError, add_user, list_users, set_active, set_password, set_role
+from ..accounts.service import AccountError, add_user, list_users, sentence, set_active, set_password, set_role
 from ..directory.accounts import link_account, people_of_accounts, person_of_account
 from .accounts import signed_in_required
 from .context import current_index, current_reader
@@ -123,7 +123,7 @@ def reset_password(user_id: int):
         try:
             set_password(passwords(), user.email, form.new.data)
         except AccountError as exc:
-            message, status = f"{str(exc).capitalize()}.", 400
+            message, status = sentence(str(exc)), 400
         else:
             flash(f"New password set for {user.email}; every sign-in of that user has ended.", "success")
             return redirect(url_for("admin.users"), 303)
@@ -150,7 +150,7 @@ def link_person(user_id: int):
         else:
             abort(400)
     except AccountError as exc:
-        flash(f"{str(exc).capitalize()}.", "error")
+        flash(sentence(str(exc)), "error")
         return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
     flash(f"{user.email}: {person_of_account(current_index(), user).describe()}.", "success")
     return redirect(url_for("admin.users") + f"#user-{user.id}", 303)

@@ -98,6 +98,8 @@ def test_an_email_two_profiles_share_links_nobody_by_itself(app, content_dir, in
 def test_linking_to_a_person_not_in_the_directory_is_refused(app):
     with app.app_context(), pytest.raises(AccountError, match="no person 'nobody-here' in the directory"):
         link_account(app.extensions["kb.index"], "rita@example.mil", "nobody-here", "ada@example.mil")
+    with app.app_context(), pytest.raises(AccountError, match="in the directory"):
+        link_account(app.extensions["kb.index"], "rita@example.mil", "x" * 5000, "ada@example.mil")  # longer than the column: refused, not a 500
     with app.app_context(), pytest.raises(AccountError, match="no user"):
         link_account(app.extensions["kb.index"], "ghost@example.mil", "john-smith", "ada@example.mil")
     assert person(app, "rita@example.mil").how == "none"
