@@ -230,3 +230,8 @@ from .accounts.cli import db_cli, users_cli  # noqa: E402 - the accounts command
 
 kb_cli.add_command(db_cli)
 kb_cli.add_command(users_cli)
+
+from .directory.account_commands import LINK_COMMANDS  # noqa: E402 - kb users link|unlink|relink|person read the directory
+
+for _command in LINK_COMMANDS:
+    users_cli.add_command(_command)

@@ -86,3 +86,19 @@ class StepDone(db.Model):
     path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     slug: Mapped[str] = mapped_column(String(500), primary_key=True)
     done_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AccountLink(db.Model):
+    """An admin's decision about which directory person an account is (``kb.directory.accounts``).
+
+    Only decisions made by hand are stored: a row with a ``person_id`` links the account to that
+    person, a row without one keeps it unlinked. An account without a row is linked by email,
+    worked out from the directory as it is now (so it follows the content repository).
+    """
+
+    __tablename__ = "account_links"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)  # None: unlinked by hand
+    set_by: Mapped[str] = mapped_column(String(254))  # the admin's email, or "command line"
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -23,6 +23,11 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done; the message says why, for the person asking."""
 
 
+def sentence(message: str) -> str:
+    """An ``AccountError`` message as a sentence on a page: capital first letter, full stop."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
 MAX_EMAIL_CHARS = 254  # the longest address SMTP allows (RFC 5321 path limit)
 
 
@@ -111,6 +116,21 @@ def set_password(passwords: Passwords, email: str, password: str) -> User:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.commit()
     return user
+
+
+def change_own_password(passwords: Passwords, user: User, password: str, keep_token: str | None) -> None:
+    """A user's new password (checked by the caller's re-authentication): every other session of
+    theirs ends, so a thief's copy of an old sign-in stops working; the one in use (``keep_token``) stays."""
+    if user.password_hash is None:
+        raise AccountError("this account signs in through single sign-on only: its password is managed there")
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    user.password_hash = passwords.hash(password)
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        others = others.where(UserSession.token_hash != _token_hash(keep_token))
+    db.session.execute(others)
+    db.session.commit()
 
 
 def list_users() -> list[User]:

@@ -1,4 +1,5 @@
-"""``/admin/users``: admins add users, change roles, disable and enable accounts."""
+"""``/admin/users``: admins add users, change roles, disable (after a confirmation page) and enable
+accounts, reset a password, and link an account to its directory person by hand."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import functools
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from ..access import ROLES
 from ..accounts import passwords
+from ..accounts.links import link_by_email, unlink_by_hand
 from ..accounts.models import User, db
-from ..accounts.service import AccountError, add_user, list_users, set_active, set_role
+from ..accounts.passwords import MIN_LENGTH
+from ..accounts.service import AccountError, add_user, list_users, sentence, set_active, set_password, set_role
+from ..directory.accounts import link_account, people_of_accounts, person_of_account
 from .accounts import signed_in_required
-from .context import current_reader
+from .context import current_index, current_reader
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -54,16 +58,23 @@ def users():
     elif request.method == "POST":
         flash("Fill in every field.", "error")
         status = 400
-    return render_template("admin/users.html", users=list_users(), form=form, roles=ROLES), status
+    everyone = list_users()
+    people = people_of_accounts(current_index(), everyone)
+    return render_template("admin/users.html", users=everyone, people=people, form=form, roles=ROLES), status
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
 
 
 @bp.post("/users/<int:user_id>")
 @admin_required
 def change(user_id: int):
     """One change from the users table: ``role=<role>`` or ``action=disable|enable``."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _user(user_id)
     if user.id == current_reader().user_id:
         flash("You cannot change your own account here (ask another administrator, or use the CLI).", "error")
         return redirect(url_for("admin.users"), 303)
@@ -71,6 +82,8 @@ def change(user_id: int):
         if request.form.get("role"):
             set_role(user.email, request.form["role"])
             flash(f"{user.email} is now {user.role}.", "success")
+        elif request.form.get("action") == "disable" and request.form.get("confirmed") != "yes":
+            return redirect(url_for("admin.confirm_disable", user_id=user.id), 303)  # never without the confirmation page
         elif request.form.get("action") in ("disable", "enable"):
             set_active(user.email, request.form["action"] == "enable")
             flash(f"{user.email} is {'enabled' if user.active else 'disabled'}.", "success")
@@ -79,3 +92,65 @@ def change(user_id: int):
     except AccountError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.users"), 303)
+
+
+@bp.get("/users/<int:user_id>/disable")
+@admin_required
+def confirm_disable(user_id: int):
+    """The confirmation step before disabling: a page with one form, so it works without JavaScript."""
+    user = _user(user_id)
+    if user.id == current_reader().user_id or not user.active:
+        return redirect(url_for("admin.users"), 303)
+    return render_template("admin/confirm_disable.html", user=user)
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two passwords are not the same.")])
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_required
+def reset_password(user_id: int):
+    """An admin sets a new password they type (and tell the user); the user's sessions all end."""
+    user = _user(user_id)
+    if user.id == current_reader().user_id:
+        flash("Change your own password on your page (My progress, Change your password).", "error")
+        return redirect(url_for("admin.users"), 303)
+    form = ResetPasswordForm()
+    message, status = None, 200
+    if form.validate_on_submit():
+        try:
+            set_password(passwords(), user.email, form.new.data)
+        except AccountError as exc:
+            message, status = sentence(str(exc)), 400
+        else:
+            flash(f"New password set for {user.email}; every sign-in of that user has ended.", "success")
+            return redirect(url_for("admin.users"), 303)
+    elif request.method == "POST":
+        message, status = (form.confirm.errors or ["Type the new password twice."])[0], 400
+    return render_template("admin/reset_password.html", user=user, form=form, message=message, min_length=MIN_LENGTH), status
+
+
+@bp.post("/users/<int:user_id>/person")
+@admin_required
+def link_person(user_id: int):
+    """``action=link`` with ``person_id``, ``action=unlink`` (sticks), or ``action=relink`` (by email again)."""
+    user = _user(user_id)
+    admin = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
+    by = admin.email if admin is not None else str(current_reader().name)
+    action = request.form.get("action")
+    try:
+        if action == "link":
+            link_account(current_index(), user.email, request.form.get("person_id", ""), by)
+        elif action == "unlink":
+            unlink_by_hand(user.email, by)
+        elif action == "relink":
+            link_by_email(user.email)
+        else:
+            abort(400)
+    except AccountError as exc:
+        flash(sentence(str(exc)), "error")
+        return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
+    flash(f"{user.email}: {person_of_account(current_index(), user).describe()}.", "success")
+    return redirect(url_for("admin.users") + f"#user-{user.id}", 303)

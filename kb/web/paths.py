@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..accounts.models import db
+from ..accounts.models import User, db
 from ..accounts.service import mark_step, steps_done
+from ..directory.accounts import person_of_account
 from ..pages.onboarding import Onboarding, OnboardingPath, progress
 from .accounts import signed_in_required
 from .caching import PRIVATE, keep_private
@@ -81,7 +82,9 @@ def mark(doc_id: str, slug: str):
 @bp.get("/me")
 @signed_in_required
 def me():
-    return render_template("paths/me.html", paths=my_progress())
+    user = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
+    profile = person_of_account(current_index(), user) if user is not None else None
+    return render_template("paths/me.html", paths=my_progress(), profile=profile)
 
 
 @bp.get("/api/me/progress")

@@ -170,3 +170,34 @@ def test_app_start_tightens_a_database_file_readable_by_others(tmp_path, content
         assert f"{database} was readable by others (mode 644): now 600" in caplog.text
     finally:
         close_app(app)
+
+
+def test_users_link_unlink_relink_and_person(app, runner):
+    with app.app_context():
+        add_user(app.extensions["kb.passwords"], "maria.delgado@example.mil", "Maria", "reader", PASSWORD)
+    shown = runner.invoke(args=["kb", "users", "person", "MARIA.DELGADO@example.mil"])
+    assert shown.exit_code == 0 and "maria.delgado@example.mil: Maria Delgado (maria-delgado), linked by email" in shown.output
+    linked = runner.invoke(args=["kb", "users", "link", "ed@example.mil", "john-smith"])
+    assert linked.exit_code == 0, linked.output
+    assert "ed@example.mil: John Smith (john-smith), linked by command line" in linked.output
+    unlinked = runner.invoke(args=["kb", "users", "unlink", "maria.delgado@example.mil"])
+    assert unlinked.exit_code == 0 and "not linked (it stays so until 'kb users relink')" in unlinked.output
+    assert "not linked (kept unlinked by command line)" in runner.invoke(args=["kb", "users", "person", "maria.delgado@example.mil"]).output
+    relinked = runner.invoke(args=["kb", "users", "relink", "maria.delgado@example.mil"])
+    assert relinked.exit_code == 0 and "Maria Delgado (maria-delgado), linked by email" in relinked.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["link", "ghost@example.mil", "john-smith"], "no user 'ghost@example.mil'"),
+        (["link", "rita@example.mil", "no-such-person"], "no person 'no-such-person' in the directory"),
+        (["unlink", "ghost@example.mil"], "no user 'ghost@example.mil'"),
+        (["relink", "ghost@example.mil"], "no user 'ghost@example.mil'"),
+        (["person", "ghost@example.mil"], "no user 'ghost@example.mil'"),
+    ],
+)
+def test_users_link_commands_exit_2_for_an_unknown_email_or_person(app, runner, args, message):
+    result = runner.invoke(args=["kb", "users", *args])
+    assert result.exit_code == 2 and message in result.output
+    assert "not linked" in runner.invoke(args=["kb", "users", "person", "rita@example.mil"]).output

@@ -84,7 +84,7 @@ def test_admin_manages_users_on_the_web_page(app, client, auth):
 
         rita = find_user("rita@example.mil").id
     auth.post(f"/admin/users/{rita}", {"role": "editor"}, page="/admin/users")
-    auth.post(f"/admin/users/{rita}", {"action": "disable"}, page="/admin/users")
+    auth.post(f"/admin/users/{rita}", {"action": "disable", "confirmed": "yes"}, page="/admin/users")
     with app.app_context():
         from kb.accounts.service import find_user
 
@@ -123,7 +123,7 @@ def test_changing_a_user_without_token_is_rejected(app, client, auth, form):
     assert user_state(app, "rita@example.mil") == ("reader", True)
 
 
-@pytest.mark.parametrize("form", [{"role": "reader"}, {"action": "disable"}])
+@pytest.mark.parametrize("form", [{"role": "reader"}, {"action": "disable", "confirmed": "yes"}])
 def test_an_admin_cannot_change_their_own_account(app, client, auth, form):
     auth.login("ada@example.mil")
     response = auth.post(f"/admin/users/{user_id(app, 'ada@example.mil')}", form, page="/admin/users", follow_redirects=True)
@@ -131,7 +131,7 @@ def test_an_admin_cannot_change_their_own_account(app, client, auth, form):
     assert user_state(app, "ada@example.mil") == ("admin", True)
 
 
-@pytest.mark.parametrize("form", [{"role": "editor"}, {"action": "disable"}])
+@pytest.mark.parametrize("form", [{"role": "editor"}, {"action": "disable", "confirmed": "yes"}])
 def test_the_last_active_admin_stays_on_the_web_page(app, client, auth, form):
     """An admin never reaches this by hand (they cannot change themselves); an identity the
     ``kb.identify`` hook supplies, not in the users table, stands in for a concurrent change."""

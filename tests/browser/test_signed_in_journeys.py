@@ -132,3 +132,53 @@ def test_an_editor_opens_the_freshness_and_search_gap_reports(page, accounts):
     gaps.get_by_role("link", name="Search again for “quokkaxylophone”").click()
     page.wait_for_url(re.compile(r"/search\?q=quokkaxylophone$"))
     assert "0 results" in page.inner_text("main")
+
+
+def add_account(live_server, email: str, name: str, role: str) -> None:
+    added = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "kb", "users", "add", email, name, "--role", role, "--password-stdin"],
+        cwd=ROOT,
+        env=live_server.env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+
+
+def test_an_admin_resets_and_disables_after_confirming_and_a_user_changes_their_password(page, accounts, live_server):
+    """Issue 19 item 12, as people see it: every step without JavaScript's help, and axe-clean."""
+    add_account(live_server, "ada.admin@example.mil", "Ada Admin", "admin")
+    add_account(live_server, "rita.reader@example.mil", "Rita Reader", "reader")
+    sign_in(page, "ada.admin@example.mil", "/admin/users")
+    check_a11y(page, "admin users")
+    page.get_by_role("link", name="Reset password of rita.reader@example.mil").click()
+    check_a11y(page, "admin reset password")
+    page.fill("#new", "a new password from the admin")
+    page.fill("#confirm", "a new password from the admin")
+    page.get_by_role("button", name="Set the new password").click()
+    assert "New password set for rita.reader@example.mil" in page.inner_text("main")
+    page.get_by_role("link", name="Disable rita.reader@example.mil").click()
+    assert page.inner_text("h1") == "Disable rita.reader@example.mil?"
+    check_a11y(page, "admin confirm disable")
+    page.get_by_role("button", name="Disable rita.reader@example.mil").click()
+    assert "rita.reader@example.mil is disabled" in page.inner_text("main")
+    page.locator("tr", has_text="rita.reader@example.mil").get_by_role("button", name="Enable").click()
+    assert "rita.reader@example.mil is enabled" in page.inner_text("main")
+    sign_out(page)
+    page.goto("/login?next=/me")
+    page.fill("input[name=email]", "rita.reader@example.mil")
+    page.fill("input[name=password]", "a new password from the admin")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/me$"))
+    assert "Your directory profile: not linked" in page.inner_text("main")
+    page.get_by_role("link", name="Change your password").click()
+    check_a11y(page, "change password")
+    page.fill("#current", "a new password from the admin")
+    page.fill("#new", "rita's very own password")
+    page.fill("#confirm", "rita's very own password")
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_url(re.compile(r"/me$"))
+    assert "Your password is changed" in page.inner_text("main")
+    check_a11y(page, "me after password change")
