@@ -26,7 +26,7 @@ def three_way(base: str | None, theirs: str | None, ours: str) -> Merged:
     ``base`` None: the form did not say what it started from (or the file was new then);
     ``theirs`` None: the file is gone or new. Either way only an identical file is not a conflict.
     """
-    if theirs is None or theirs == base or theirs == ours:
+    if theirs is None or theirs in (base, ours):
         return Merged(ours, conflict=False, merged=False)
     if base is None:
         return Merged(ours, conflict=True, merged=False)

@@ -40,7 +40,7 @@ class Workspace:
     content_dir: Path
     index: SearchIndex
     committer: git.Identity
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_an_unchanged_form_gives_the_file_back_byte_for_byte():
 
 
 def test_unknown_keys_and_comments_keep_their_exact_text_when_fields_change():
-    values, body = form_values(FILE)
+    values, _ = form_values(FILE)
     values.update(title="Letter of Request (LOR)", tags="lor, new-tag", marking="CUI")
     text = compose(FILE, values, "New body.\n")
     assert "# written by a git user: this comment stays\n" in text

@@ -9,7 +9,8 @@ from kb import git
 from kb.editing import Edit, editing_off_reason, form_values, save
 from kb.editing.service import current
 
-from ..gitrepo import commit, git as run_git
+from ..gitrepo import commit
+from ..gitrepo import git as run_git
 from .conftest import ED, LOR
 
 TODAY = dt.date(2026, 6, 1)
