@@ -43,14 +43,14 @@
     area.parentNode.insertBefore(bar, area);
   }
 
-  function livePreview(form, target) {
+  function livePreview(form, target) {  // form.action would be the buttons named "action": read the attribute
     var timer = null;
     var seq = 0;
     function refresh() {
       var mine = ++seq;
       var data = new FormData(form);
       data.set("action", "preview");
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "X-KB-Preview": "1", "Accept": "application/json" } })
+      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "X-KB-Preview": "1", "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (answer) {
           if (answer && mine === seq && typeof answer.html === "string") {
