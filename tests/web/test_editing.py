@@ -193,3 +193,18 @@ def test_a_content_folder_that_is_not_a_repository_turns_editing_off(tmp_path):
         assert response.status_code == 409 and "not a git repository" in response.get_data(as_text=True)
     finally:
         close_app(app)
+
+
+def test_with_sign_in_required_a_session_that_ended_still_gives_the_text_back(tmp_path, repo):
+    app = build(tmp_path, repo)
+    app.config["REQUIRE_LOGIN"] = True
+    try:
+        client = app.test_client()
+        auth = Auth(client)
+        page = editor(client, auth)
+        auth.logout()
+        response = client.post(EDIT, data=form_of(page, body="Written under KB_REQUIRE_LOGIN.\n", action="save"))
+        assert response.status_code == 403 and "Written under KB_REQUIRE_LOGIN." in response.get_data(as_text=True)
+        assert "/login" in client.get(EDIT).headers["Location"]
+    finally:
+        close_app(app)
