@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 from kb import git
 from kb.editing import Edit, editing_off_reason, form_values, save
 from kb.editing.service import current
+from kb.locks import file_lock
+from kb.repository.updater import LOCK_FILE
 
 from ..gitrepo import commit
 from ..gitrepo import git as run_git
@@ -131,3 +134,22 @@ def test_a_folder_that_is_not_a_repository_turns_editing_off(tmp_path: Path, wor
     plain = tmp_path / "plain"
     plain.mkdir()
     assert "not a git repository" in editing_off_reason(plain)
+
+
+def test_a_save_waits_for_a_running_kb_sync_and_two_saves_at_once_both_survive(workspace):
+    path = workspace.content_dir / LOR
+    first = edit_of(workspace, title="Letter of Request (LOR)")
+    second = edit_of(workspace, body=first.body + "\nA second editor's paragraph.\n")
+    outcomes = []
+    with file_lock(workspace.index.directory / LOCK_FILE):  # what kb sync / kb watch hold while pulling
+        threads = [threading.Thread(target=lambda e=e: outcomes.append(save(workspace, e, ED, TODAY))) for e in (first, second)]
+        for thread in threads:
+            thread.start()
+        threads[0].join(3)  # a save without the lock is done by then (about 1 s here)
+        assert outcomes == [] and "(LOR)" not in path.read_text()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(o.status for o in outcomes) == ["saved", "saved"]
+    text = path.read_text()
+    assert "title: Letter of Request (LOR)" in text and "A second editor's paragraph." in text
+    assert run_git(workspace.content_dir, "log", "--format=%an", "-2").splitlines() == ["Ed Editor", "Ed Editor"]

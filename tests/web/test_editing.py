@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -208,3 +209,14 @@ def test_with_sign_in_required_a_session_that_ended_still_gives_the_text_back(tm
         assert "/login" in client.get(EDIT).headers["Location"]
     finally:
         close_app(app)
+
+
+def test_an_expired_form_is_refused_with_the_text_kept(client, auth, app, repo):
+    page = editor(client, auth)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(1.5)
+    response = client.post(EDIT, data=form_of(page, body="Written over a long lunch.\n", action="save"))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "had expired" in text and "Written over a long lunch." in text
+    assert "long lunch" not in (repo / LOR).read_text()
