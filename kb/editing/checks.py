@@ -60,7 +60,10 @@ def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Lim
     """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written)."""
     content = load_content(content_dir, limits.max_bytes)
     kind, doc_id = document_key(rel)
-    doc, own_problems = parse_document(kind, doc_id, rel, text.encode("utf-8"))
+    raw = text.encode("utf-8")
+    doc, own_problems = parse_document(kind, doc_id, rel, raw)
+    if len(raw) > limits.max_bytes:  # the loader would skip the file: refused here instead
+        own_problems.append(Problem(rel, 1, "error", f"the file would be {len(raw):,} bytes; the limit is {limits.max_bytes:,} (KB_MAX_FILE_BYTES)"))
     others = tuple(d for d in content.documents if d.path != rel)
     edited = dataclasses.replace(
         content,

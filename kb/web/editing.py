@@ -61,7 +61,6 @@ def editors_only() -> Response | None:
     if not reader.staff and request.method == "GET":
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     abort(HTTPStatus.FORBIDDEN)
-    return None
 
 
 @bp.route("/articles/<path:doc_id>/-/edit", methods=["GET", "POST"])

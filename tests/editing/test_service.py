@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from pathlib import Path
 
 from kb import git
-from kb.editing import Edit, editing_off_reason, form_values, save
+from kb.editing import Edit, Limits, editing_off_reason, form_values, save
 from kb.editing.service import current
 from kb.locks import file_lock
 from kb.repository.updater import LOCK_FILE
@@ -153,3 +154,12 @@ def test_a_save_waits_for_a_running_kb_sync_and_two_saves_at_once_both_survive(w
     text = path.read_text()
     assert "title: Letter of Request (LOR)" in text and "A second editor's paragraph." in text
     assert run_git(workspace.content_dir, "log", "--format=%an", "-2").splitlines() == ["Ed Editor", "Ed Editor"]
+
+
+def test_a_body_over_the_file_size_limit_is_refused_before_it_is_written(workspace):
+    path = workspace.content_dir / LOR
+    before = path.read_text()
+    small = dataclasses.replace(workspace, limits=Limits(max_bytes=5_000))
+    outcome = save(small, edit_of(workspace, body="x" * 6_000), ED, TODAY)
+    assert outcome.status == "invalid" and "KB_MAX_FILE_BYTES" in outcome.problems[0].message
+    assert path.read_text() == before
