@@ -24,7 +24,6 @@ from ..editing import (
     Workspace,
     article_path,
     article_template,
-    check_slug,
     current,
     editing_off_reason,
     evaluate,
@@ -39,6 +38,7 @@ bp = Blueprint("editing", __name__)
 csrf.exempt(bp)  # checked in each view (``_csrf_problem``), so a refused form keeps its text
 PREVIEW_HEADER = "X-KB-Preview"  # the editor's script asks for the preview as JSON
 MAX_MESSAGE_CHARS = 500
+PREVIEW_SLUG = "new-article"  # where a new article is previewed before it has a short name
 
 
 def workspace() -> Workspace:
@@ -91,14 +91,17 @@ def new(doc_id: str):
 
 
 def _new_sent(area_id: str, area_title: str):
+    """A new article's form: its short name checked before anything else (a preview needs none yet)."""
     slug = request.form.get("slug", "").strip()
+    heading = f"New article in {area_title}"
     try:
-        rel = article_path(check_slug(area_id), slug)
+        rel = article_path(area_id, slug)
     except SlugError as exc:
         if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
-            return _sent(_submitted(article_path(area_id, "new-article"), new=True), f"New article in {area_title}", area=area_id, slug=slug)
+            placeholder = f"articles/{area_id}/{PREVIEW_SLUG}.md"  # the area's id comes from the index, not the form
+            return _sent(_submitted(placeholder, new=True), heading, area=area_id, slug=slug)
         return _form_again(_submitted("", new=True), HTTPStatus.BAD_REQUEST, notes=(str(exc),), area=area_id, slug=slug)
-    return _sent(_submitted(rel, new=True), f"New article in {area_title}", area=area_id, slug=slug)
+    return _sent(_submitted(rel, new=True), heading, area=area_id, slug=slug)
 
 
 def _submitted(rel: str, new: bool = False) -> Edit:

@@ -220,3 +220,12 @@ def test_an_expired_form_is_refused_with_the_text_kept(client, auth, app, repo):
     text = response.get_data(as_text=True)
     assert "had expired" in text and "Written over a long lunch." in text
     assert "long lunch" not in (repo / LOR).read_text()
+
+
+def test_a_new_article_can_be_previewed_before_it_has_a_short_name(client, auth, repo):
+    auth.login("ed@example.mil")
+    page = client.get(NEW).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "title": "Draft", "slug": "", "body": "Draft about [[fms/letter-of-request]].\n"}
+    live = client.post(NEW, data=data, headers={"X-KB-Preview": "1"}).get_json()
+    assert 'href="/articles/fms/letter-of-request"' in live["html"]
+    assert run_git(repo, "status", "--porcelain") == ""
