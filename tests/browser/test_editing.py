@@ -94,3 +94,11 @@ def test_an_editor_edits_previews_and_saves_and_the_change_is_searchable_with_hi
     page.goto(ARTICLE + "/-/history")
     history = page.inner_text("main")
     assert "Erin Editor" in history and "Add the platypus clause" in history
+    # a check error: shown with its line, the text kept, and the page still accessible
+    page.goto(ARTICLE + "/-/edit")
+    page.get_by_label("Text (Markdown)").fill("Kept in the form.\n\nSee [[fms/no-such-article]].\n")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Not saved" in page.inner_text("main") and "(line 3 of the text)" in page.inner_text("main")
+    assert "Kept in the form." in page.get_by_label("Text (Markdown)").input_value()
+    check_a11y(page, "editor with errors")
