@@ -109,24 +109,49 @@ def dump(name: str, value: Any) -> str:
 
 
 def compose(original: str, values: dict[str, str], body: str) -> str:
-    """``original`` with the editor's ``values`` and ``body``: changed keys rewritten, the rest as it was."""
+    """``original`` with the editor's ``values`` and ``body``: changed keys rewritten, the rest as it was.
+
+    When rewriting key by key would not give the intended mapping (a key written in a way the
+    line scan does not see, such as a quoted key), the frontmatter is written out whole instead.
+    """
     parts = split(original)
     meta = load_meta(parts.front)
     wanted = {name: typed(name, values.get(name, "")) for name in FIELDS if name in values}
+    front = _patched(parts.front, meta, wanted)
+    expected = _intended(meta, wanted)
+    if meta and load_meta(front) != expected:
+        front = yaml.safe_dump(expected, default_flow_style=None, sort_keys=False, allow_unicode=True, width=_WIDE)
+    if not parts.head:  # a file without frontmatter gets one
+        return f"---\n{front}---\n{body}" if front else body
+    return parts.head + front + parts.middle + body
+
+
+def _patched(front: str, meta: dict[str, Any], wanted: dict[str, Any]) -> str:
+    """The frontmatter text with only the changed keys rewritten, and new ones added at the end."""
     kept: list[str] = []
-    for key, text in blocks(parts.front):
+    found = blocks(front)
+    for key, text in found:
         if key not in wanted or _same(meta.get(key), wanted[key]):
             kept.append(text)
         elif wanted[key] is not None:
             kept.append(dump(key, wanted[key]))
-    present = set(meta)
+    present = set(meta) | {key for key, _ in found}
     kept += [dump(name, value) for name, value in wanted.items() if value is not None and name not in present]
-    front = "".join(kept)
-    if front and not front.endswith("\n"):
-        front += "\n"
-    if not parts.head:  # a file without frontmatter gets one
-        return f"---\n{front}---\n{body}" if front else body
-    return parts.head + front + parts.middle + body
+    patched = "".join(kept)
+    return patched + "\n" if patched and not patched.endswith("\n") else patched
+
+
+def _intended(meta: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The mapping the saved frontmatter must load as: the original, with the changed fields."""
+    intended = dict(meta)
+    for name, value in wanted.items():
+        if _same(meta.get(name), value):
+            continue
+        if value is None:
+            intended.pop(name, None)
+        else:
+            intended[name] = value
+    return intended
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -66,3 +66,18 @@ def test_values_that_yaml_would_misread_are_quoted():
     values["title"] = "yes: no # not a comment"
     text = compose(FILE, values, body)
     assert yaml.safe_load(split(text).front)["title"] == "yes: no # not a comment"
+
+
+def test_a_key_the_line_scan_does_not_see_is_still_changed_correctly():
+    original = '---\n"title": Old title\nowner_note: kept\n---\nBody.\n'
+    values, body = form_values(original)
+    values["title"] = "New title"
+    meta = yaml.safe_load(split(compose(original, values, body)).front)
+    assert meta == {"title": "New title", "owner_note": "kept"}
+
+
+def test_broken_yaml_is_not_doubled_and_the_checker_still_sees_it():
+    original = "---\ntitle: [unclosed\nsummary: S\n---\nBody.\n"
+    values, body = form_values(original)
+    text = compose(original, {**values, "title": "Fixed"}, body)
+    assert text.count("title:") == 1
