@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from .. import git
@@ -55,7 +55,11 @@ def editors_only() -> Response | None:
     if reader.has_role("editor"):
         return None
     if request.method == "POST" and "body" in request.form and not request.headers.get(PREVIEW_HEADER):
-        note = "You are not signed in as an editor any more (your session ended). Your text is below: sign in again in another tab, then save."
+        note = (
+            "Sign-in is unavailable at the moment (the accounts database), so nothing was saved. Your text is below: save again in a few minutes."
+            if g.get("accounts_unavailable")
+            else "You are not signed in as an editor any more (your session ended). Your text is below: sign in again in another tab, then save."
+        )
         new = request.path.endswith("/-/new")
         return _form_again(_submitted("", new=new), HTTPStatus.FORBIDDEN, notes=(note,), slug=request.form.get("slug", ""))
     if not reader.staff and request.method == "GET":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
 
+from kb.accounts.models import db
 from kb.accounts.service import add_user
 from kb.index import SearchIndex
 from kb.repository.sync import sync
@@ -229,3 +231,17 @@ def test_a_new_article_can_be_previewed_before_it_has_a_short_name(client, auth,
     live = client.post(NEW, data=data, headers={"X-KB-Preview": "1"}).get_json()
     assert 'href="/articles/fms/letter-of-request"' in live["html"]
     assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_an_accounts_database_outage_mid_edit_gives_the_text_back(client, auth, tmp_path):
+    page = editor(client, auth)
+    moved = tmp_path / "db-moved-away"
+    shutil.move(tmp_path / "db", moved)
+    with client.application.app_context():
+        db.engine.dispose()
+    try:
+        response = client.post(EDIT, data=form_of(page, body="Written while the database was down.\n", action="save"))
+    finally:
+        shutil.move(moved, tmp_path / "db")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Written while the database was down." in text and "Sign-in is unavailable" in text
