@@ -150,6 +150,8 @@ SETTINGS: tuple[Setting, ...] = (
         "content folder, e.g. https://git.example.mil/sc/kb-content/-/edit/main/{path}; unset: no link.",
         v.url_template("{path}"),
     ),
+    Setting("COMMITTER_NAME", "SC Knowledge Base", "Committer name of the commits the browser editor makes (the author is the signed-in editor)."),
+    Setting("COMMITTER_EMAIL", "kb@localhost", "Committer email of the commits the browser editor makes."),
     Setting(
         "WEBHOOK_SECRET",
         None,

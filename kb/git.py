@@ -1,4 +1,5 @@
-"""The content repository's git facts: history per file, one commit's diff, pull and what it changed.
+"""The content repository's git facts: history per file, one commit's diff, pull and what it changed;
+and the browser editor's writes: one file committed, two edits of a text merged.
 
 The one module that runs ``git``. Every call is one batched command with fixed arguments:
 commit ids are checked as hex and paths are passed after ``--``, so nothing a request
@@ -12,6 +13,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ _FIELD, _RECORD = "\x1f", "\x00"
 LOG_FORMAT = "%x00" + "%x1f".join(("%H", "%ct", "%an", "%ae", "%s"))  # git writes the bytes
 PATHS_PER_CALL = 500  # beyond this many paths one pass over the whole log is cheaper than a pathspec
 TIMEOUT = 120
+MERGE_CONFLICTS_MAX = 127  # git merge-file exits with the number of conflicts (capped), above that: an error
 
 
 class GitError(Exception):
@@ -57,7 +60,7 @@ def _env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
 
 
-def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT) -> str:
+def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT, extra_env: dict[str, str] | None = None) -> str:
     try:
         done = subprocess.run(
             ["git", "-C", str(content_dir), "--literal-pathspecs", "-c", "core.quotepath=off", *args],
@@ -65,7 +68,7 @@ def _git(content_dir: Path | str, *args: str, timeout: float = TIMEOUT) -> str:
             text=True,
             errors="replace",
             timeout=timeout,
-            env=_env(),
+            env={**_env(), **(extra_env or {})},
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError) as exc:
@@ -238,3 +241,66 @@ def modified_time(path: Path) -> dt.datetime | None:
     except OSError:
         return None
     return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A name and email as git records them (an author, or the server as committer)."""
+
+    name: str
+    email: str
+
+    def env(self, role: str) -> dict[str, str]:
+        """``GIT_AUTHOR_*`` or ``GIT_COMMITTER_*`` variables (``role``: "AUTHOR" or "COMMITTER")."""
+        return {f"GIT_{role}_NAME": self.name, f"GIT_{role}_EMAIL": self.email}
+
+
+def file_at(content_dir: Path | str, sha: str, path: str) -> str | None:
+    """The text of ``path`` (relative to ``content_dir``) at commit ``sha``; None where it did not exist."""
+    if not is_sha(sha) or path.startswith("-") or ".." in Path(path).parts or Path(path).is_absolute():
+        return None
+    return _blob(content_dir, f"{sha}:./{path}")
+
+
+def commit_file(content_dir: Path | str, path: str, message: str, author: Identity, committer: Identity) -> str:
+    """Commit exactly ``path`` as it is in the work tree (other staged changes stay staged); the new sha.
+
+    The message is read from a temporary file (``-F``), so no text of it becomes an option.
+    Hooks are skipped: the caller has run ``kb check`` on the file already.
+    """
+    env = {**author.env("AUTHOR"), **committer.env("COMMITTER")}
+    _git(content_dir, "add", "--", path)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as handle:
+        handle.write(message)
+    try:
+        _git(content_dir, "commit", "--quiet", "--no-verify", "--only", "-F", handle.name, "--", path, extra_env=env)
+    finally:
+        os.unlink(handle.name)
+    return head(content_dir) or ""
+
+
+def merge_texts(ours: str, base: str, theirs: str, labels: tuple[str, str, str]) -> tuple[str, bool]:
+    """Three-way merge of texts with ``git merge-file``: (the result, whether it has conflicts).
+
+    ``labels`` name ours, base and theirs in the conflict markers.
+    """
+    with tempfile.TemporaryDirectory(prefix="kb-merge-") as folder:
+        files = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            (Path(folder) / name).write_text(text, encoding="utf-8")
+            files.append(str(Path(folder) / name))
+        label_args = [arg for label in labels for arg in ("-L", label)]
+        try:
+            done = subprocess.run(
+                ["git", "merge-file", "-p", *label_args, *files],
+                capture_output=True,
+                timeout=TIMEOUT,
+                env=_env(),
+                stdin=subprocess.DEVNULL,
+                cwd=folder,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise GitError(f"git merge-file: {exc}") from exc
+    if done.returncode < 0 or done.returncode > MERGE_CONFLICTS_MAX:
+        raise GitError(f"git merge-file: {done.stderr.decode('utf-8', 'replace').strip() or done.returncode}")
+    return done.stdout.decode("utf-8", "replace"), done.returncode > 0

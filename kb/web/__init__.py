@@ -24,9 +24,27 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import account, accounts, admin, api, caching, errors, feeds, history, hooks, pages, paths, people, reports, search, security, sitemap
+    from . import (
+        account,
+        accounts,
+        admin,
+        api,
+        caching,
+        editing,
+        errors,
+        feeds,
+        history,
+        hooks,
+        pages,
+        paths,
+        people,
+        reports,
+        search,
+        security,
+        sitemap,
+    )
 
-    for module in (history, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)

@@ -32,6 +32,8 @@ bp = Blueprint("accounts", __name__)
 
 # Reachable without sign-in under KB_REQUIRE_LOGIN (the webhook authenticates with its own secret).
 OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz", "hooks.content_changed"}
+# Guarded by their own blueprint hook (editors only), which gives a form's text back to someone whose session ended.
+SELF_GUARDED_ENDPOINTS = {"editing.edit", "editing.new"}
 
 
 class LoginForm(FlaskForm):
@@ -97,7 +99,7 @@ def _back_here() -> str | None:
 
 def require_sign_in() -> Response | None:
     """``KB_REQUIRE_LOGIN``: every request but /login, /healthz, static files and the webhook needs sign-in (``before_request``)."""
-    if current_app.config["REQUIRE_LOGIN"] and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS:
+    if current_app.config["REQUIRE_LOGIN"] and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS | SELF_GUARDED_ENDPOINTS:
         return _sign_in_required()
     return None
 

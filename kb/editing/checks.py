@@ -1,0 +1,85 @@
+"""An edited file checked and rendered as if it were saved, in the context of the whole content folder.
+
+The same ``kb check`` rules (``kb.health.checker.check_content``) run on the folder with the
+one file replaced by the edited text, and the preview is the same renderer and sanitizer as the
+real page (the catalog's ``Renderer``: wiki-links, glossary, admonitions, staff-only links).
+Errors in the file block the save; so do errors the edit would cause in other files (a
+heading another article links to, removed). Warnings are shown and allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .. import git
+from ..catalog import Catalog
+from ..content import KINDS, Content, Problem, load_content, parse_document
+from ..health.checker import check_content
+from ..health.freshness import load_sources
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The checker's settings, as ``kb check`` takes them from the app."""
+
+    max_bytes: int = 2_000_000
+    stale_after_days: int = 365
+    markings: tuple[str, ...] = ("CUI",)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    problems: tuple[Problem, ...]  # in the edited file, and errors it would cause elsewhere
+    html: str  # the preview: the body as the page shows it
+    body_line: int  # the line of the file where the Markdown body starts
+    public: bool
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.errors)
+
+
+def document_key(rel: str) -> tuple[str, str]:
+    """(kind, id) of a content path: ``articles/fms/x.md`` -> ("article", "fms/x")."""
+    folder, _, rest = rel.partition("/")
+    return KINDS[folder], str(PurePosixPath(rest).with_suffix(""))
+
+
+def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Limits = Limits()) -> Evaluation:
+    """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written)."""
+    content = load_content(content_dir, limits.max_bytes)
+    kind, doc_id = document_key(rel)
+    raw = text.encode("utf-8")
+    doc, own_problems = parse_document(kind, doc_id, rel, raw)
+    if len(raw) > limits.max_bytes:  # the loader would skip the file: refused here instead
+        own_problems.append(Problem(rel, 1, "error", f"the file would be {len(raw):,} bytes; the limit is {limits.max_bytes:,} (KB_MAX_FILE_BYTES)"))
+    others = tuple(d for d in content.documents if d.path != rel)
+    edited = dataclasses.replace(
+        content,
+        documents=(*others, doc) if doc else others,
+        problems=(*(p for p in content.problems if p.path != rel), *own_problems),
+    )
+    after = _check(content_dir, rel, edited, today, limits)
+    caused = {(p.path, p.message) for p in after if p.path != rel and p.severity == "error"}
+    if caused:
+        caused -= {(p.path, p.message) for p in _check(content_dir, rel, content, today, limits)}
+    problems = tuple(p for p in after if p.path == rel or (p.path, p.message) in caused)
+    html = Catalog(edited).render(doc).html if doc else ""
+    return Evaluation(problems, html, doc.body_line if doc else 1, doc.public if doc else False)
+
+
+def _check(content_dir: Path, rel: str, content: Content, today: dt.date, limits: Limits) -> list[Problem]:
+    sources = load_sources(content_dir)[0]
+    history = git.histories(content_dir, [rel])
+    return check_content(content, today, sources=sources, history=history, stale_after_days=limits.stale_after_days, markings=limits.markings)

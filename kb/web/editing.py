@@ -1,0 +1,186 @@
+"""Editing in the browser (editors and admins): the article editor, its preview, and new articles in an area.
+
+Thin views over ``kb.editing``. The editor's forms check their CSRF token here rather than in
+the global hook, so a refused or expired token (or a session that ended mid-edit) answers the
+form again with the user's text in it instead of an error page: an edit is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from http import HTTPStatus
+
+from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from .. import git
+from ..accounts import csrf
+from ..accounts.models import User, db
+from ..editing import (
+    FIELDS,
+    Edit,
+    Limits,
+    SlugError,
+    Workspace,
+    article_path,
+    article_template,
+    current,
+    editing_off_reason,
+    evaluate,
+    form_values,
+    save,
+    starting_text,
+)
+from .caching import keep_private
+from .context import current_index, current_reader, document_url, library, site_links
+
+bp = Blueprint("editing", __name__)
+csrf.exempt(bp)  # checked in each view (``_csrf_problem``), so a refused form keeps its text
+PREVIEW_HEADER = "X-KB-Preview"  # the editor's script asks for the preview as JSON
+MAX_MESSAGE_CHARS = 500
+PREVIEW_SLUG = "new-article"  # where a new article is previewed before it has a short name
+
+
+def workspace() -> Workspace:
+    cfg = current_app.config
+    limits = Limits(cfg["MAX_FILE_BYTES"], cfg["STALE_AFTER_DAYS"], current_app.extensions["kb.markings"])
+    return Workspace(cfg["CONTENT_DIR"], current_index(), git.Identity(cfg["COMMITTER_NAME"], cfg["COMMITTER_EMAIL"]), limits)
+
+
+@bp.before_request
+def editors_only() -> Response | None:
+    """Editors and admins only; a form sent by someone who is no longer signed in comes back with its text."""
+    keep_private()  # the form carries a CSRF token and someone's unsaved text
+    reader = current_reader()
+    if reader.has_role("editor"):
+        return None
+    if request.method == "POST" and "body" in request.form and not request.headers.get(PREVIEW_HEADER):
+        note = (
+            "Sign-in is unavailable at the moment (the accounts database), so nothing was saved. Your text is below: save again in a few minutes."
+            if g.get("accounts_unavailable")
+            else "You are not signed in as an editor any more (your session ended). Your text is below: sign in again in another tab, then save."
+        )
+        new = request.path.endswith("/-/new")
+        return _form_again(_submitted("", new=new), HTTPStatus.FORBIDDEN, notes=(note,), slug=request.form.get("slug", ""))
+    if not reader.staff and request.method == "GET":
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(HTTPStatus.FORBIDDEN)
+
+
+@bp.route("/articles/<path:doc_id>/-/edit", methods=["GET", "POST"])
+def edit(doc_id: str):
+    page = library().article(doc_id)
+    rel = page.doc.page.path
+    off = editing_off_reason(workspace().content_dir)
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url("article", page.doc.id)), HTTPStatus.CONFLICT
+    if request.method == "POST":
+        return _sent(_submitted(rel), page.doc.title)
+    text, head = current(workspace().content_dir, rel)
+    values, body = form_values(text or "")
+    edit_form = Edit(rel, head, values, body, f"Update {page.doc.title}")
+    return _render(edit_form, page.doc.title)
+
+
+@bp.route("/areas/<doc_id>/-/new", methods=["GET", "POST"])
+def new(doc_id: str):
+    area = library().area(doc_id).doc
+    off = editing_off_reason(workspace().content_dir)
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url("area", area.id)), HTTPStatus.CONFLICT
+    if request.method == "POST":
+        return _new_sent(area.id, area.title)
+    values, body = form_values(article_template("", "", area.id, dt.date.today()))
+    return _render(Edit("", None, values, body, "", new=True), f"New article in {area.title}", area=area.id)
+
+
+def _new_sent(area_id: str, area_title: str):
+    """A new article's form: its short name checked before anything else (a preview needs none yet)."""
+    slug = request.form.get("slug", "").strip()
+    heading = f"New article in {area_title}"
+    try:
+        rel = article_path(area_id, slug)
+    except SlugError as exc:
+        if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
+            placeholder = f"articles/{area_id}/{PREVIEW_SLUG}.md"  # the area's id comes from the index, not the form
+            return _sent(_submitted(placeholder, new=True), heading, area=area_id, slug=slug)
+        return _form_again(_submitted("", new=True), HTTPStatus.BAD_REQUEST, notes=(str(exc),), area=area_id, slug=slug)
+    return _sent(_submitted(rel, new=True), heading, area=area_id, slug=slug)
+
+
+def _submitted(rel: str, new: bool = False) -> Edit:
+    """The editor form as sent; the path comes from the address, never from the form."""
+    form = request.form
+    values = {name: form.get(name, "")[: current_app.config["MAX_FILE_BYTES"]] for name in FIELDS}
+    base = form.get("base", "")
+    message = " ".join(form.get("message", "").split())[:MAX_MESSAGE_CHARS]
+    return Edit(rel, base if git.is_sha(base) else None, values, form.get("body", "").replace("\r\n", "\n"), message, new=new)
+
+
+def _csrf_problem() -> str | None:
+    try:
+        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+    except ValidationError as exc:
+        if "expired" in str(exc):
+            return "This form had expired (it was open for a long time). Your text is below: save again."
+        return "This form was not accepted (its security token is missing or from another session). Your text is below: save again."
+    return None
+
+
+def _sent(edit_form: Edit, heading: str, **extra):
+    """Preview or save what the form sent; anything but a save shows the form again with the text."""
+    problem = _csrf_problem()
+    if problem:
+        return _form_again(edit_form, HTTPStatus.BAD_REQUEST, notes=(problem,), **extra)
+    if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
+        return _preview(edit_form, heading, **extra)
+    if not edit_form.message:
+        edit_form = Edit(edit_form.path, edit_form.base, edit_form.values, edit_form.body, _default_message(edit_form), edit_form.new)
+    outcome = save(workspace(), edit_form, _author(), dt.date.today())
+    if outcome.status in ("saved", "unchanged"):
+        flash("Saved." if outcome.status == "saved" else "No changes to save.", "success")
+        for note in outcome.notes:
+            flash(note, "success")
+        return redirect(_article_url(edit_form.path))
+    status = HTTPStatus.CONFLICT if outcome.status == "conflict" else HTTPStatus.UNPROCESSABLE_ENTITY
+    values, body = form_values(outcome.text)
+    again = Edit(edit_form.path, outcome.base, values, body, edit_form.message, edit_form.new)
+    return _render(again, heading, status=status, outcome=outcome, **extra)
+
+
+def _preview(edit_form: Edit, heading: str, **extra):
+    text = starting_text(workspace(), edit_form)
+    evaluation = evaluate(workspace().content_dir, edit_form.path, text, dt.date.today(), workspace().limits)
+    if request.headers.get(PREVIEW_HEADER):
+        problems = [{"line": p.line, "severity": p.severity, "message": p.message} for p in evaluation.problems]
+        return jsonify({"html": str(site_links(evaluation.html)), "problems": problems})
+    return _render(edit_form, heading, evaluation=evaluation, **extra)
+
+
+def _form_again(edit_form: Edit, status: int, notes: tuple[str, ...], **extra):
+    if request.headers.get(PREVIEW_HEADER):
+        return jsonify({"error": notes[0]}), status
+    return _render(edit_form, "Your edit was not saved", status=status, notes=notes, **extra)
+
+
+def _render(edit_form: Edit, heading: str, status: int = HTTPStatus.OK, **extra):
+    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=FIELDS, action=request.path, **extra)
+    return page, status
+
+
+def _default_message(edit_form: Edit) -> str:
+    title = edit_form.values.get("title", "").strip() or edit_form.path
+    return f"{'Add' if edit_form.new else 'Update'} {title}"
+
+
+def _author() -> git.Identity:
+    """The signed-in editor as the commit's author (name and email of their account)."""
+    user = db.session.get(User, current_reader().user_id)
+    if user is None:
+        abort(HTTPStatus.FORBIDDEN)
+    return git.Identity(user.name, user.email)
+
+
+def _article_url(rel: str) -> str:
+    slug = rel.removeprefix("articles/").removesuffix(".md")
+    return document_url("article", slug)

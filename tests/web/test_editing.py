@@ -1,0 +1,247 @@
+"""The browser editor over a real git repository, index and migrated database: roles, CSRF, preview, save, new articles."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+from kb.accounts.models import db
+from kb.accounts.service import add_user
+from kb.index import SearchIndex
+from kb.repository.sync import sync
+
+from ..accounts.conftest import PASSWORD, USERS, Auth, close_app, make_app, migrate
+from ..editing.conftest import LOR, sample_repository
+from ..gitrepo import git as run_git
+
+EDIT = "/articles/fms/letter-of-request/-/edit"
+NEW = "/areas/fms/-/new"
+ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)]
+BASE = re.compile(r'name="base" value="([0-9a-f]*)"')
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def build(tmp_path, content):
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    index.close()
+    app = make_app(tmp_path, content, tmp_path / "index", f"sqlite:///{tmp_path / 'db' / 'kb.sqlite3'}")
+    migrate(app)
+    with app.app_context():
+        for email, name, role in USERS:
+            add_user(app.extensions["kb.passwords"], email, name, role, PASSWORD)
+    return app
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return sample_repository(tmp_path / "repo")
+
+
+@pytest.fixture
+def app(tmp_path, repo):
+    app = build(tmp_path, repo)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def form_of(page: str, **changes) -> dict:
+    """The editor form's hidden fields and the given changes, as a browser would send them."""
+    return {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request", **changes}
+
+
+def editor(client, auth, email="ed@example.mil"):
+    auth.login(email)
+    return client.get(EDIT).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+def test_anonymous_readers_are_sent_to_sign_in_or_refused(client, method, url):
+    response = client.open(url, method=method, data={"title": "x"})
+    if method == "GET":
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+def test_a_signed_in_reader_is_refused(client, auth, method, url):
+    auth.login("rita@example.mil")
+    assert client.open(url, method=method, data={"title": "x"}).status_code == 403
+    assert "Edit this page" not in client.get("/articles/fms/letter-of-request").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["ed@example.mil", "ada@example.mil"])
+def test_editors_and_admins_get_the_links_and_the_forms(client, auth, email):
+    auth.login(email)
+    article = client.get("/articles/fms/letter-of-request").get_data(as_text=True)
+    assert f'href="{EDIT}"' in article and "Edit this page" in article
+    assert f'href="{NEW}"' in client.get("/areas/fms").get_data(as_text=True)
+    page = client.get(EDIT).get_data(as_text=True)
+    assert 'value="Letter of Request"' in page and "A partner sends an LOR" in page and 'name="base"' in page
+    assert "Short name for the address" in client.get(NEW).get_data(as_text=True)
+
+
+def test_a_save_commits_as_the_editor_and_history_shows_them(client, auth, repo):
+    page = editor(client, auth)
+    data = form_of(page, body="A partner sends an LOR. Numbat funding.\n", message="Mention numbats", action="save")
+    response = client.post(EDIT, data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/articles/fms/letter-of-request")
+    assert "Saved." in client.get("/articles/fms/letter-of-request").get_data(as_text=True)
+    assert run_git(repo, "log", "-1", "--format=%an <%ae> %cn %s") == "Ed Editor <ed@example.mil> SC Knowledge Base Mention numbats"
+    assert "Letter of Request" in client.get("/search?q=numbat").get_data(as_text=True)
+    history = client.get("/articles/fms/letter-of-request/-/history").get_data(as_text=True)
+    assert "Ed Editor" in history and "Mention numbats" in history
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_keeps_the_text(client, auth, repo):
+    page = editor(client, auth)
+    data = {**form_of(page, body="My careful paragraph.\n", action="save"), "csrf_token": "forged"}
+    response = client.post(EDIT, data=data)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "was not accepted" in text and "My careful paragraph." in text
+    assert "My careful paragraph." not in (repo / LOR).read_text()
+
+
+def test_a_session_that_ended_mid_edit_gives_the_text_back(client, auth):
+    page = editor(client, auth)
+    auth.logout()
+    response = client.post(EDIT, data=form_of(page, body="Written before the session ended.\n", action="save"))
+    assert response.status_code == 403
+    assert "Written before the session ended." in response.get_data(as_text=True)
+    assert "sign in again" in response.get_data(as_text=True)
+
+
+def test_a_failed_check_shows_the_error_with_its_line_and_keeps_the_text(client, auth, repo):
+    page = editor(client, auth)
+    response = client.post(EDIT, data=form_of(page, body="Kept text.\n\n[[fms/missing-one]]\n", action="save"))
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Not saved" in text and "missing-one" in text and "(line 3 of the text)" in text and "Kept text." in text
+    assert "Kept text." not in (repo / LOR).read_text()
+
+
+def test_a_conflict_shows_both_versions_and_keeps_the_text(client, auth, repo):
+    page = editor(client, auth)
+    (repo / LOR).write_text((repo / LOR).read_text().replace("A partner sends an LOR", "John's first line"))
+    run_git(repo, "-c", "user.name=John", "-c", "user.email=j@x", "commit", "-qam", "John")
+    response = client.post(EDIT, data=form_of(page, body="Ed's first line.\n", action="save"))
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "The version saved since" in text and "John&#39;s first line" in text and "Ed&#39;s first line." in text
+
+
+def test_preview_is_rendered_and_sanitized_without_and_with_javascript(client, auth):
+    page = editor(client, auth)
+    hostile = "Hello [[fms/letter-of-offer-and-acceptance]] <script>alert(1)</script> <img src=x onerror=alert(2)>\n"
+    response = client.post(EDIT, data=form_of(page, body=hostile, action="preview"))
+    text = response.get_data(as_text=True)
+    preview = text[text.index('id="edit-preview"') :]
+    assert response.status_code == 200 and 'href="/articles/fms/letter-of-offer-and-acceptance"' in preview
+    assert "<script>alert(1)" not in text and "onerror" not in preview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # the user's text, escaped in the form
+    live = client.post(EDIT, data=form_of(page, body=hostile), headers={"X-KB-Preview": "1"}).get_json()
+    assert "Letter of Offer and Acceptance" in live["html"] and "<script" not in live["html"] and "onerror" not in live["html"]
+
+
+def test_live_preview_without_a_token_is_refused(client, auth):
+    page = editor(client, auth)
+    response = client.post(EDIT, data={**form_of(page, body="x"), "csrf_token": ""}, headers={"X-KB-Preview": "1"})
+    assert response.status_code == 400 and "error" in response.get_json()
+
+
+def test_a_new_article_is_made_from_the_template(client, auth, repo):
+    auth.login("ed@example.mil")
+    page = client.get(NEW).get_data(as_text=True)
+    assert "## Overview" in page and 'value="fms"' in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "title": "Case closure", "areas": "fms", "slug": "case-closure", "body": "Closing a case.\n"}
+    response = client.post(NEW, data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/articles/fms/case-closure")
+    assert "Closing a case." in client.get("/articles/fms/case-closure").get_data(as_text=True)
+    assert run_git(repo, "log", "-1", "--format=%an %s") == "Ed Editor Add Case closure"
+
+
+@pytest.mark.parametrize("slug", ["../../../etc/passwd", "a\x00b", "\u0430rticle", "x" * 200, "..", "fms/../../x"])
+def test_hostile_short_names_are_refused_and_nothing_is_written(client, auth, repo, slug):
+    auth.login("ed@example.mil")
+    page = client.get(NEW).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "title": "Evil", "slug": slug, "body": "Kept.\n"}
+    response = client.post(NEW, data=data)
+    assert response.status_code == 400 and "Kept." in response.get_data(as_text=True)
+    assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_a_content_folder_that_is_not_a_repository_turns_editing_off(tmp_path):
+    from ..conftest import SAMPLE, write_tree
+
+    app = build(tmp_path, write_tree(tmp_path / "plain", SAMPLE))
+    try:
+        client = app.test_client()
+        Auth(client).login("ed@example.mil")
+        response = client.get(EDIT)
+        assert response.status_code == 409 and "not a git repository" in response.get_data(as_text=True)
+    finally:
+        close_app(app)
+
+
+def test_with_sign_in_required_a_session_that_ended_still_gives_the_text_back(tmp_path, repo):
+    app = build(tmp_path, repo)
+    app.config["REQUIRE_LOGIN"] = True
+    try:
+        client = app.test_client()
+        auth = Auth(client)
+        page = editor(client, auth)
+        auth.logout()
+        response = client.post(EDIT, data=form_of(page, body="Written under KB_REQUIRE_LOGIN.\n", action="save"))
+        assert response.status_code == 403 and "Written under KB_REQUIRE_LOGIN." in response.get_data(as_text=True)
+        assert "/login" in client.get(EDIT).headers["Location"]
+    finally:
+        close_app(app)
+
+
+def test_an_expired_form_is_refused_with_the_text_kept(client, auth, app, repo):
+    page = editor(client, auth)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2.2)  # token timestamps are whole seconds: at least 2 s old, so over the 1 s limit
+    response = client.post(EDIT, data=form_of(page, body="Written over a long lunch.\n", action="save"))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "had expired" in text and "Written over a long lunch." in text
+    assert "long lunch" not in (repo / LOR).read_text()
+
+
+def test_a_new_article_can_be_previewed_before_it_has_a_short_name(client, auth, repo):
+    auth.login("ed@example.mil")
+    page = client.get(NEW).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "title": "Draft", "slug": "", "body": "Draft about [[fms/letter-of-request]].\n"}
+    live = client.post(NEW, data=data, headers={"X-KB-Preview": "1"}).get_json()
+    assert 'href="/articles/fms/letter-of-request"' in live["html"]
+    assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_an_accounts_database_outage_mid_edit_gives_the_text_back(client, auth, tmp_path):
+    page = editor(client, auth)
+    moved = tmp_path / "db-moved-away"
+    shutil.move(tmp_path / "db", moved)
+    with client.application.app_context():
+        db.engine.dispose()
+    try:
+        response = client.post(EDIT, data=form_of(page, body="Written while the database was down.\n", action="save"))
+    finally:
+        shutil.move(moved, tmp_path / "db")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Written while the database was down." in text and "Sign-in is unavailable" in text
