@@ -1,4 +1,4 @@
-"""Reports for editors: ``/reports/freshness`` and ``/reports/search`` (404 for everyone else)."""
+"""Reports for editors: ``/reports`` lists ``/reports/freshness`` and ``/reports/search`` (404 for everyone else)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,25 @@ def editors_only() -> None:
         abort(404)  # not 403: the page's existence is nobody else's business
 
 
+# Each report the index page lists: endpoint, name, what it answers.
+REPORTS = (
+    ("reports.freshness", "Freshness", "Articles overdue for review, due soon, or whose sources changed, by area and by expert."),
+    ("reports.search_gaps", "Search gaps", "Per week and area: frequent queries, queries that found nothing, results nobody opened."),
+)
+
+
+@bp.get("")
+def index():
+    """The one page the header's "Reports" link opens, so a new report needs no new header link."""
+    return render_template("reports.html", reports=REPORTS)
+
+
 @bp.get("/freshness")
 def freshness():
     lib = library()
     found = report(lib.documents("article"), dt.date.today(), current_app.config["STALE_AFTER_DAYS"])
-    return render_template("report_freshness.html", report=found, area_titles=lib.area_titles())
+    experts = lib.people_by_id({person for e in found.entries for person in e.experts})
+    return render_template("report_freshness.html", report=found, area_titles=lib.area_titles(), experts=experts)
 
 
 @bp.get("/search")
