@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from kb.access import Reader
+from kb.access import ANONYMOUS, Reader
+from kb.pages.library import Library
 
 from ..conftest import SAMPLE, close_app, indexed_app, write_tree
 
@@ -87,3 +88,11 @@ def test_the_reports_page_lists_each_report_for_editors_only(reports_app):
     assert editor.get("/reports/freshness").status_code == 200
     for reader in (None, Reader(name="Rita", staff=True, role="reader")):
         assert as_reader(reports_app, reader).get("/reports").status_code == 404
+
+
+def test_experts_are_named_only_from_profiles_the_reader_may_see(reports_app):
+    """The report's names come through the directory's access filter: a staff-only profile is named to staff only."""
+    index = reports_app.extensions["kb.index"]
+    ids = ["john-smith", "hana-hidden", "no-such-person"]
+    assert {k: p.title for k, p in Library(index, ANONYMOUS).people_by_id(ids).items()} == {"john-smith": "John Smith"}
+    assert {k: p.title for k, p in Library(index, EDITOR).people_by_id(ids).items()} == {"john-smith": "John Smith", "hana-hidden": "Hana Hidden"}
