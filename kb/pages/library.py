@@ -161,6 +161,10 @@ class Library:
         """Every document of ``kind`` this reader may see, by title (the sitemap, the freshness report)."""
         return self._find(type=kind)
 
+    def people_by_id(self, ids) -> dict[str, Doc]:
+        """The profiles of ``ids`` this reader may see (the freshness report names experts by them)."""
+        return {p.id: p for p in self._many("person", ids)}
+
     def area_doc(self, area_id: str) -> Doc:
         return self._get("area", area_id)
 

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts import limiter, lockout, passwords, request_client
 from ..accounts.models import db
 from ..accounts.service import end_session, sign_in, start_session
-from ..pages.markings import marking_of
+from ..pages.markings import access_of, marking_of
 from .caching import PRIVATE
 from .context import current_index, current_reader
 from .errors import _respond
@@ -106,8 +106,12 @@ def require_sign_in() -> Response | None:
 
 @bp.app_context_processor
 def account_context() -> dict:
-    """Templates see the reader (header: sign in, or name, progress, users, sign out) and markings."""
-    return {"current_reader": current_reader, "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id)}
+    """Templates see the reader (header: sign in, or name, progress, reports, users, sign out), markings and access."""
+    return {
+        "current_reader": current_reader,
+        "marking_of": lambda kind, doc_id: marking_of(current_index(), kind, doc_id),
+        "access_of": lambda kind, doc_id: access_of(current_index(), kind, doc_id),
+    }
 
 
 @bp.app_errorhandler(SQLAlchemyError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from markupsafe import escape
 
+from ..pages.markings import access_of
 from ..repository.updater import read_status
 from ..search import suggest
 from .context import current_index, current_reader, document_url, library, run_search, site_links
@@ -35,6 +36,7 @@ def api_search():
                     "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
                     "score": h.score,
                     "areas": list(h.areas),
+                    "access": access_of(current_index(), h.type, h.id),  # "staff": not to be shared outside
                 }
                 for h in page.hits
             ],

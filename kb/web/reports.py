@@ -1,5 +1,6 @@
-"""Reports for editors: ``/reports/freshness``, ``/reports/search`` and ``/reports/content-errors``
-(404 for everyone else), and the banner that tells editors when content files have errors."""
+"""Reports for editors: ``/reports`` lists ``/reports/freshness``, ``/reports/search`` and
+``/reports/content-errors`` (404 for everyone else); and the banner that tells editors when content
+files have errors."""
 
 from __future__ import annotations
 
@@ -23,11 +24,26 @@ def editors_only() -> None:
         abort(404)  # not 403: the page's existence is nobody else's business
 
 
+# Each report the index page lists: endpoint, name, what it answers.
+REPORTS = (
+    ("reports.freshness", "Freshness", "Articles overdue for review, due soon, or whose sources changed, by area and by expert."),
+    ("reports.search_gaps", "Search gaps", "Per week and area: frequent queries, queries that found nothing, results nobody opened."),
+    ("reports.content_errors", "Content errors", "Content files the last index could not read as written, with file, line and message."),
+)
+
+
+@bp.get("")
+def index():
+    """The one page the header's "Reports" link opens, so a new report needs no new header link."""
+    return render_template("reports.html", reports=REPORTS)
+
+
 @bp.get("/freshness")
 def freshness():
     lib = library()
     found = report(lib.documents("article"), dt.date.today(), current_app.config["STALE_AFTER_DAYS"])
-    return render_template("report_freshness.html", report=found, area_titles=lib.area_titles())
+    experts = lib.people_by_id({person for e in found.entries for person in e.experts})
+    return render_template("report_freshness.html", report=found, area_titles=lib.area_titles(), experts=experts)
 
 
 @bp.get("/search")

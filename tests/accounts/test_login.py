@@ -51,14 +51,34 @@ def test_sign_out_is_a_post_with_csrf(client, auth):
     assert "Rita Reader" in text(client.get("/"))
 
 
-@pytest.mark.parametrize("email, users_link", [("rita@example.mil", False), ("ed@example.mil", False), ("ada@example.mil", True)])
-def test_each_role_sees_its_header(client, auth, email, users_link):
-    auth.login(email)
-    body = text(client.get("/"))
-    assert "My progress" in body
-    assert ('href="/admin/users"' in body) is users_link
-    status = client.get("/admin/users").status_code
-    assert status == (200 if users_link else 403)
+def account_links(body: str) -> list[tuple[str, str]]:
+    """(address, label) of each link in the header's account navigation."""
+    nav = re.search(r'<nav class="kb-header__account" aria-label="Account">(.*?)</nav>', body, re.S).group(1)
+    return re.findall(r'<a class="usa-link" href="([^"?]+)[^"]*">([^<]+)</a>', nav)
+
+
+@pytest.mark.parametrize(
+    "email, links",
+    [
+        (None, [("/login", "Sign in")]),
+        ("rita@example.mil", [("/me", "My progress")]),
+        ("ed@example.mil", [("/me", "My progress"), ("/reports", "Reports")]),
+        ("ada@example.mil", [("/me", "My progress"), ("/reports", "Reports"), ("/admin/users", "Users")]),
+    ],
+)
+def test_each_role_sees_the_header_links_it_can_use(client, auth, email, links):
+    """Each role's header links every page that role may open, and only those; each answers 200."""
+    if email:
+        auth.login(email)
+    assert account_links(text(client.get("/"))) == links
+    for href, _ in links:
+        assert client.get(href).status_code == 200, href
+    if ("/reports", "Reports") in links:  # and each report that page lists
+        reports = re.findall(r'href="(/reports/[^"]+)"', text(client.get("/reports")))
+        assert reports == ["/reports/freshness", "/reports/search"]
+        assert [client.get(href).status_code for href in reports] == [200, 200]
+    if email:
+        assert client.get("/admin/users").status_code == (200 if email.startswith("ada") else 403)
 
 
 def test_anonymous_admin_page_asks_to_sign_in(client):

@@ -19,6 +19,7 @@ Reuse them for new journeys::
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -75,6 +76,16 @@ BROWSER_CONTENT: dict[str, str | bytes] = {
         """
         for n in range(1, 25)
     },
+    # Due for review within 30 days, whatever the day the tests run: the freshness report's "due-soon" row.
+    "articles/eum/partner-visit-preparation.md": f"""
+        ---
+        title: Preparing a partner's compliance visit with the security assistance office
+        summary: What to arrange before a partner visit.
+        review_by: {(dt.date.today() + dt.timedelta(days=10)).isoformat()}
+        experts: [john-smith]
+        ---
+        Arrange the visit with the office in advance.
+        """,
 }
 
 

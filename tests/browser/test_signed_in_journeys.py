@@ -104,6 +104,36 @@ def test_an_editor_opens_the_freshness_report(page, accounts):
     screenshot(page, "freshness report")
 
 
+LINES_OF = """el => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
+def test_the_freshness_report_keeps_each_status_and_its_date_on_one_line(page, accounts):
+    """At 1280 px the due-soon tag and its date each take one line; experts are named, linked to their profiles."""
+    sign_in(page, accounts, "/reports/freshness")
+    row = page.locator("tr", has=page.locator(".usa-tag", has_text="due-soon")).first
+    tag, date = row.locator(".usa-tag"), row.locator("time")
+    assert tag.evaluate(LINES_OF) == 1 and date.evaluate(LINES_OF) == 1
+    assert abs(tag.bounding_box()["y"] - date.bounding_box()["y"]) < tag.bounding_box()["height"]  # side by side
+    page.get_by_role("link", name="John Smith").first.click()
+    page.wait_for_url(re.compile(r"/people/john-smith$"))
+
+
+def test_an_editor_finds_the_reports_in_the_header_at_every_width(page, accounts):
+    sign_in(page, accounts)
+    for width in (desktop, phone):
+        width(page)
+        page.goto("/articles/eum/internal-checklist")
+        assert page.locator(".kb-staff-note").inner_text().startswith("STAFF ONLY")  # USWDS tags are upper case
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing pushes the page wider
+        check_a11y(page, f"staff-only article {width.__name__}")
+        screenshot(page, f"staff-only article {width.__name__}")
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Reports").click()
+        page.wait_for_url(re.compile(r"/reports$"))
+        check_a11y(page, f"reports {width.__name__}")
+        screenshot(page, f"reports {width.__name__}")
+
+
 def test_an_editor_opens_the_freshness_and_search_gap_reports(page, accounts):
     """Searches that find nothing, one that finds and is opened; the editor sees the gaps and searches again."""
     assert page.goto("/reports/search").status == 404  # not for anonymous readers

@@ -8,7 +8,7 @@ def test_search_shape(site_client):
     assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
     assert data["query"] == "LOA" and data["page"] == 1 and data["per_page"] == 5
     first = data["results"][0]
-    assert set(first) == {"type", "id", "title", "url", "snippet", "score", "areas"}
+    assert set(first) == {"type", "id", "title", "url", "snippet", "score", "areas", "access"}
     assert set(data["facets"]) == {"type", "area"}
 
 

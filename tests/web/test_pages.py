@@ -201,3 +201,53 @@ def test_the_sign_in_form_is_private_and_never_revalidated(site_client):
     response = site_client.get("/login")
     assert response.status_code == 200 and 'name="password"' in text(response)
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
+
+
+@pytest.fixture
+def staff_client(site):
+    """A signed-in reader (every role is staff) on the shared sample site."""
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    yield site.test_client()
+    del site.extensions["kb.identify"]
+
+
+def listed_entry(body: str, title: str) -> str:
+    """The markup from a listed document's title to the next entry of the list (its tags and meta)."""
+    start = body.index(f"{title}</a>")
+    after = [body.find(marker, start) for marker in ('class="usa-collection__item"', 'class="usa-process-list__item', "</ul>\n  </aside>")]
+    return body[start : min([a for a in after if a != -1] or [len(body)])]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/areas/eum", "/search?q=checklist+OR+sentry", "/paths/new-to-sc", "/articles/fms/letter-of-request", "/people/maria-delgado"],
+)
+def test_staff_only_articles_are_labelled_in_every_list(staff_client, url):
+    """A signed-in reader sees which listed documents are staff-only (not to share outside), in words."""
+    body = text(staff_client.get(url))
+    assert 'usa-tag kb-staff-tag">Staff only</' in listed_entry(body, "Zebra compliance checklist"), url
+    public = "Golden Sentry program" if "Golden Sentry program</a>" in body else "Letter of Request"
+    if f"{public}</a>" in body:
+        assert "Staff only" not in listed_entry(body, public), url
+
+
+def test_a_staff_only_article_says_so_under_its_title(staff_client):
+    body = text(staff_client.get("/articles/eum/internal-checklist"))
+    assert re.search(
+        r'<h1 id="article-title">Zebra compliance checklist</h1>\s*<p class="kb-staff-note"> <span class="usa-tag kb-staff-tag">Staff only</span>'
+        r" For signed-in staff: do not share this article or its content outside\.</p>",
+        body,
+    )
+    assert "kb-staff-note" not in text(staff_client.get("/articles/eum/golden-sentry"))
+
+
+def access_in_api_results(client) -> dict[str, str]:
+    return {r["id"]: r["access"] for r in client.get("/api/search?q=checklist+OR+sentry").get_json()["results"]}
+
+
+def test_api_search_results_carry_their_access(staff_client):
+    assert access_in_api_results(staff_client) == {"eum/internal-checklist": "staff", "eum/golden-sentry": "public"}
+
+
+def test_api_search_results_for_anonymous_readers_are_public_ones(site_client):
+    assert access_in_api_results(site_client) == {"eum/golden-sentry": "public"}
