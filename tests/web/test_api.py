@@ -36,7 +36,11 @@ def test_article(site_client):
 
 
 def test_healthz_counts_visible_documents(site_client):
-    assert site_client.get("/healthz").get_json() == {"status": "ok", "documents": 12}
+    assert site_client.get("/healthz").get_json() == {
+        "status": "ok",
+        "documents": 12,
+        "content_problems": {"errors": 0, "warnings": 0, "files_with_errors": 0},
+    }
 
 
 def test_hostile_requests_get_clean_errors(site_client):

@@ -84,7 +84,11 @@ def test_the_reports_page_lists_each_report_for_editors_only(reports_app):
     body = editor.get("/reports").get_data(as_text=True)
     main = body[body.index('id="main-content"') :]
     links = re.findall(r'<li><a class="usa-link" href="([^"]+)">([^<]+)</a>:', main)
-    assert links == [("/reports/freshness", "Freshness"), ("/reports/search", "Search gaps")]
+    assert links == [
+        ("/reports/freshness", "Freshness"),
+        ("/reports/search", "Search gaps"),
+        ("/reports/content-errors", "Content errors"),
+    ]
     assert editor.get("/reports/freshness").status_code == 200
     for reader in (None, Reader(name="Rita", staff=True, role="reader")):
         assert as_reader(reports_app, reader).get("/reports").status_code == 404
