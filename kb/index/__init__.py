@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import sorting
-from whoosh.query import And, Every, Term
+from whoosh.query import And, Every, Or, Term
 
 from ..facets import SEARCH_FACETS
 from . import query as queries
@@ -26,7 +26,7 @@ from .limits import TIME_LIMIT, Budget, QueryTooCostly
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
 from .searchers import Searchers
-from .spelling import closest
+from .spelling import closest, near_prefixes
 from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
 
@@ -200,10 +200,21 @@ class SearchIndex:
     @_reading
     def complete(self, text: str, access: Iterable[str], limit: int = 10) -> list[Doc]:
         """Documents whose title or alias words start with the typed words."""
-        words = [w[:SUGGEST_MAX] for w in re.findall(r"\w+", text.casefold())][:8]
+        return self.complete_any([(w,) for w in re.findall(r"\w+", text.casefold())][:8], access, limit)
+
+    @_reading
+    def complete_any(self, words: list[tuple[str, ...]], access: Iterable[str], limit: int = 10) -> list[Doc]:
+        """Documents with, for each typed word, a title or alias word starting with one of its spellings."""
         if not words:
             return []
-        return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
+        query = And([Or([Term("title_ac", w.casefold()[:SUGGEST_MAX]) for w in spellings]) for spellings in words])
+        return self._visible(query, access, limit=limit)
+
+    @_reading
+    def near_words(self, word: str, access: Iterable[str], limit: int = 8) -> list[str]:
+        """Words of the documents of these access levels that ``word`` begins, typed with one typo."""
+        word = word.casefold()
+        return near_prefixes(word, self.searchers.current().spelling_candidates(tuple(access), word[:1]), limit) if word else []
 
     @_reading
     def correct(self, word: str, access: Iterable[str]) -> str | None:

@@ -151,9 +151,3 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
         expansions=glossary_matches(asked.text, glossary_variants(index)),
         expert_topic=topic,
     )
-
-
-def suggest(index: SearchIndex, reader: Reader, text: str, limit: int = 10) -> list[dict[str, str]]:
-    """Search-as-you-type: documents whose title or aliases start with the typed words."""
-    found = index.complete(text[:100], levels(reader), limit)
-    return [{"title": d.title, "type": d.type, "id": d.id} for d in found]

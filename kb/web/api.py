@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from markupsafe import escape
 
+from ..directory import country_slug
 from ..repository.updater import read_status
-from ..search import suggest
-from .context import current_index, current_reader, document_url, library, run_search, site_links
+from ..search import Suggestion, suggest
+from .context import current_index, current_reader, document_url, library, places, run_search, site_links
 from .search import log_search
 
 bp = Blueprint("api", __name__)
@@ -44,10 +45,19 @@ def api_search():
     )
 
 
+def suggestion_url(item: Suggestion) -> str:
+    """The page of a suggested document, country or combatant command."""
+    if item.type == "country":
+        return url_for("people.country", slug=country_slug(item.id))
+    if item.type == "command":
+        return url_for("people.region", code=item.id)
+    return document_url(item.type, item.id)
+
+
 @bp.get("/api/suggest")
 def api_suggest():
-    found = suggest(current_index(), current_reader(), request.args.get("q", ""))
-    return jsonify([{"title": d["title"], "url": document_url(d["type"], d["id"]), "type": d["type"]} for d in found])
+    found = suggest(current_index(), current_reader(), request.args.get("q", ""), places())
+    return jsonify([{"title": s.title, "url": suggestion_url(s), "type": s.type, "label": s.label} for s in found])
 
 
 @bp.get("/api/articles/<path:slug>")

@@ -21,9 +21,45 @@ def test_search_filters_by_type_area_and_tag(site_client):
 
 def test_suggest(site_client):
     data = site_client.get("/api/suggest?q=golden").get_json()
-    assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article"}]
+    assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article", "label": "Article"}]
     letters = {(s["title"], s["type"]) for s in site_client.get("/api/suggest?q=l").get_json()}
     assert letters == {("Letter of Request", "article"), ("Letter of Offer and Acceptance", "article"), ("LOR", "glossary"), ("LOA", "glossary")}
+
+
+def suggested(client, typed: str) -> list[tuple[str, str]]:
+    return [(s["title"], s["label"]) for s in client.get("/api/suggest", query_string={"q": typed}).get_json()]
+
+
+def test_suggestions_rank_an_exact_title_or_acronym_first_then_prefixes(starter_app):
+    client = starter_app.test_client()
+    loa = suggested(client, "LOA")
+    assert loa[:3] == [
+        ("Letter of Offer and Acceptance (LOA)", "Article"),
+        ("LOA", "Glossary term"),
+        ("LOA Standard Terms and Conditions and LOA Notes (SAMM Appendix 6)", "Article"),
+    ]
+    assert loa.index(("LOA Standard Terms and Conditions and LOA Notes (SAMM Appendix 6)", "Article")) < loa.index(("Pseudo LOA", "Glossary term"))
+    assert suggested(client, "fms")[:2] == [("Foreign Military Sales", "Functional area"), ("FMS", "Glossary term")]
+    assert suggested(client, "africom")[:2] == [("U.S. Africa Command (AFRICOM)", "Combatant command"), ("AFRICOM", "Glossary term")]
+    assert suggested(client, "keny") == [("Kenya", "Country")]
+    first = client.get("/api/suggest?q=kenya").get_json()[0]
+    assert first["url"] == "/countries/kenya" and client.get(first["url"]).status_code == 200
+
+
+def test_suggestions_tolerate_one_typo_in_a_long_word(starter_app):
+    client = starter_app.test_client()
+    assert suggested(client, "forign")[0] == ("Foreign Military Sales", "Functional area")
+    assert ("Foreign Military Financing (FMF)", "Article") in suggested(client, "forign militery")
+    assert suggested(client, "kenia") == [("Kenya", "Country")]
+    assert suggested(client, "fomr") == []  # four letters: as typed only
+
+
+def test_suggestions_are_bounded(starter_app):
+    client = starter_app.test_client()
+    long_text = " ".join(["foreign"] * 200) + " " + "x" * 5000
+    response = client.get("/api/suggest", query_string={"q": long_text})
+    assert response.status_code == 200 and len(response.get_json()) <= 10
+    assert len(suggested(client, "a")) == 10
 
 
 def test_article(site_client):
