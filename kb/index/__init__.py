@@ -32,6 +32,7 @@ from .values import FieldValues, build_field_values
 
 __all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "QueryTooCostly", "Record", "ResultSet", "SearchIndex"]
 
+_UNDATED = 2**64 - 1  # what Whoosh's column of a DATETIME field holds for a document without a date
 _SORTS = {
     "title": lambda: sorting.FieldFacet("sort_title"),
     "-updated": lambda: sorting.FieldFacet("updated", reverse=True),
@@ -161,6 +162,21 @@ class SearchIndex:
 
         return searcher.derive(f"sort-rank:{sort}", build)
 
+    def _updated_order(self) -> np.ndarray:
+        """Each document's sort key by last update, newest first (equal dates equal, so the best
+        match comes first among them); undated documents (people, glossary terms) after every dated one."""
+        searcher = self.searchers.current()
+
+        def build() -> np.ndarray:
+            order = np.full(searcher.n_docs, np.iinfo(np.int64).max, dtype=np.int64)
+            for leaf, offset in searcher.leaves:
+                raw = np.fromiter(leaf.column_reader("updated", translate=False), dtype=np.uint64, count=leaf.doc_count_all())
+                dated = raw < np.uint64(_UNDATED)  # Whoosh's value for a document without one
+                order[offset : offset + len(raw)][dated] = -raw[dated].astype(np.int64)
+            return order
+
+        return searcher.derive("sort-order:updated", build)
+
     def _visible(self, query, access: Iterable[str], **options: Any) -> list[Doc]:
         searcher = self.searchers.current()
         allowed = searcher.allowed(access)
@@ -170,7 +186,7 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------
     @_reading
-    def search(
+    def search(  # noqa: PLR0913 - the values a result page is cached by, each a visitor's choice
         self,
         variants: list[str],
         access: Iterable[str],
@@ -178,6 +194,7 @@ class SearchIndex:
         page: int = 1,
         per_page: int = 10,
         facets: tuple[str, ...] = SEARCH_FACETS,
+        sort: str = "relevance",
     ) -> ResultSet:
         """Run the query (the user's text and its acronym variants) with facet counts.
 
@@ -185,16 +202,18 @@ class SearchIndex:
         the reader may not see. Facets ignore the reader's own filters, so they show what
         each choice would give. Filters are (facet name, value) pairs: a document must have one
         of the values given for each facet named. ``QueryTooCostly`` when the query would cost
-        more than any search may (``limits``).
+        more than any search may (``limits``). ``sort``: "relevance" (best first) or "updated"
+        (last updated first, then best first), over every match before the page is cut.
         """
         searcher = self.searchers.current()
         filters = tuple(filters)
-        key = (tuple(variants), tuple(access), filters, facets, page, per_page)
+        key = (tuple(variants), tuple(access), filters, facets, page, per_page, sort)
         cached = searcher.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
             budget = Budget(self.time_limit, tuple(access))
-            cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget)
+            order = self._updated_order() if sort == "updated" else None
+            cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget, order)
         return cached
 
     @_reading

@@ -104,7 +104,7 @@ class _Asked:
 
     def documents(self) -> ResultSet:
         variants = acronyms(self.index).variants(self.text) if self.text else []
-        return self.index.search(variants, self.access, self.request.filters, self.request.page, self.request.per_page)
+        return self.index.search(variants, self.access, self.request.filters, self.request.page, self.request.per_page, sort=self.request.sort)
 
     def answer(self) -> tuple[ResultSet, str | None]:
         """The results and the expert topic shown with them, from the one strategy that fits."""

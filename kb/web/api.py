@@ -26,6 +26,7 @@ def api_search():
             "total": page.total,
             "page": query.page,
             "per_page": query.per_page,
+            "sort": query.sort,
             "results": [
                 {
                     "type": h.type,
@@ -35,6 +36,7 @@ def api_search():
                     "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
                     "score": h.score,
                     "areas": list(h.areas),
+                    "updated": h.updated.isoformat() if h.updated else None,
                 }
                 for h in page.hits
             ],

@@ -124,6 +124,21 @@ def test_search_page_shows_expansions_suggestion_facets_and_pagination(site_clie
     assert "remove filter" in body
 
 
+def test_search_page_sorts_by_relevance_or_last_updated_with_links(site_client):
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
+    assert '<nav class="kb-sort" aria-label="Sort results">' in body
+    assert '<strong aria-current="true">Relevance</strong>' in body
+    assert 'href="/search?q=letter+OR+sentry+OR+maria&amp;sort=updated"' in body
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2&sort=updated"))
+    assert '<strong aria-current="true">Last updated</strong>' in body and 'href="/search?q=letter+OR+sentry+OR+maria">Relevance</a>' in body
+    assert "Updated <time datetime=" in body
+    next_page = re.search(r'href="([^"]+)" class="usa-pagination__link usa-pagination__next-page"', body).group(1)
+    assert "sort=updated" in next_page  # pages and filters keep the order
+    assert 'sort=updated&amp;type=article">Articles (' in body
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&sort=%3Cb%3E"))
+    assert '<strong aria-current="true">Relevance</strong>' in body and "&lt;b&gt;" not in body
+
+
 def test_snippet_markup_is_the_only_unescaped_html(site_client):
     body = text(site_client.get("/search", query_string={"q": "<script>alert(1)</script> letter"}))
     assert "<script>alert(1)" not in body
