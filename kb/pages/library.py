@@ -111,6 +111,18 @@ class Library:
             "recent": self._find(sort="-updated", limit=8, type="article"),
         }
 
+    def areas(self) -> list[tuple[Doc, int]]:
+        """Every functional area in the home page's order, with the number of its articles this reader may see."""
+
+        def build() -> list[tuple[Doc, int]]:
+            counts: dict[str, int] = {}
+            for article in self._find(type="article"):
+                for area_id in article.areas:
+                    counts[area_id] = counts.get(area_id, 0) + 1
+            return [(area, counts.get(area.id, 0)) for area in self._find(sort="order", type="area")]
+
+        return self.cached("areas-page", build)
+
     def area(self, area_id: str) -> AreaPage:
         doc = self._get("area", area_id)
         return AreaPage(doc, self._find(type="article", areas=area_id), self._find(type="person", areas=area_id))

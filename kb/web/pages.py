@@ -20,6 +20,11 @@ def home():
     return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume())
 
 
+@bp.get("/areas")
+def areas():
+    return render_template("areas.html", areas=library().areas())
+
+
 @bp.get("/areas/<doc_id>")
 def area(doc_id: str):
     page = library().area(doc_id)

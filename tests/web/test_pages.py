@@ -216,3 +216,20 @@ def test_the_sign_in_form_is_private_and_never_revalidated(site_client):
     response = site_client.get("/login")
     assert response.status_code == 200 and 'name="password"' in text(response)
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
+
+
+def test_areas_page_lists_every_area_with_the_articles_the_reader_may_see(site):
+    anonymous = text(site.test_client().get("/areas"))
+    assert "<h1>Functional areas</h1>" in anonymous
+    fms, eum = anonymous.index('href="/areas/fms">Foreign Military Sales</a>'), anonymous.index('href="/areas/eum">End-Use Monitoring</a>')
+    assert fms < eum  # the areas' own order, as on the home page
+    assert "Checking that partners use U.S. articles as agreed." in anonymous
+    assert re.search(r'End-Use Monitoring</a>.*?<li class="usa-collection__meta-item">1 article</li>', anonymous, re.DOTALL)
+    assert re.search(r'Foreign Military Sales</a>.*?<li class="usa-collection__meta-item">2 articles</li>', anonymous, re.DOTALL)
+    assert 'href="/areas">Functional areas</a>' in anonymous  # the header's link
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    try:
+        staff = text(site.test_client().get("/areas"))
+    finally:
+        del site.extensions["kb.identify"]
+    assert re.search(r'End-Use Monitoring</a>.*?<li class="usa-collection__meta-item">2 articles</li>', staff, re.DOTALL)
