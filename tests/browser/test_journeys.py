@@ -195,3 +195,21 @@ def test_the_watch_catches_csp_violations(page, watch):
     assert page.evaluate("window.pwned") is None
     assert any("Content Security Policy" in line for line in watch.console), watch.console
     watch.console.clear()
+
+
+def test_the_glossary_filters_as_you_type(page):
+    page.goto("/glossary")
+    terms = page.locator("dl.kb-glossary dt:visible")
+    expect(terms).to_have_count(4)  # EUM, LOA, LOR and TCN: the sample glossary
+    page.locator("#glossary-filter").fill("letter")
+    expect(terms).to_have_text(["LOA", "LOR"])
+    expect(page.locator("#glossary-count")).to_have_text("2 terms match “letter”. Clear the filter")
+    expect(page).to_have_url(re.compile(r"/glossary\?q=letter$"))
+    expect(page.locator(".kb-letters li:visible")).to_have_text(["L"])
+    page.goto("/glossary?q=loa")  # filtered by the server: typing another filter brings back the rest
+    expect(terms).to_have_text(["LOA"])
+    page.locator("#glossary-filter").fill("shipment")
+    expect(terms).to_have_text(["TCN"])
+    page.locator("#glossary-filter").fill("")
+    expect(terms).to_have_count(4)
+    expect(page.locator("#glossary-count")).to_have_text("")

@@ -233,3 +233,23 @@ def test_areas_page_lists_every_area_with_the_articles_the_reader_may_see(site):
     finally:
         del site.extensions["kb.identify"]
     assert re.search(r'End-Use Monitoring</a>.*?<li class="usa-collection__meta-item">2 articles</li>', staff, re.DOTALL)
+
+
+def glossary_terms(body: str) -> list[str]:
+    return re.findall(r'<dt id="[^"]+">([^<]+)</dt>', body)
+
+
+def test_glossary_filters_terms_and_definitions_without_javascript(site_client):
+    full = text(site_client.get("/glossary"))
+    assert glossary_terms(full) == ["EUM", "LOA", "LOR", "TCN"] and 'name="q" value=""' in full and "Clear the filter" not in full
+    body = text(site_client.get("/glossary?q=loa"))
+    assert glossary_terms(body) == ["LOA"] and "1 term matches “loa”." in body
+    assert '<a class="usa-link" href="/glossary">Clear the filter</a>' in body and 'name="q" value="loa"' in body
+    assert 'href="#letter-L"' in body and 'href="#letter-T"' not in body  # only the letters shown
+    body = text(site_client.get("/glossary", query_string={"q": "  LETTER   of "}))  # expansions, any case and spacing
+    assert glossary_terms(body) == ["LOA", "LOR"] and "2 terms match “LETTER of”." in body
+    assert glossary_terms(text(site_client.get("/glossary?q=shipment"))) == ["TCN"]  # definitions
+    assert glossary_terms(text(site_client.get("/glossary?q=oa"))) == []  # the start of a word, not inside one
+    body = text(site_client.get("/glossary", query_string={"q": "<b>" + "x" * 5000}))
+    assert "0 terms match" in body and "No term or definition contains" in body and "<b>x" not in body
+    assert "0 terms match “&lt;b&gt;" + "x" * 97 + "”" in body  # cut to 100 characters
