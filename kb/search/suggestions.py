@@ -12,21 +12,21 @@ is bounded: the text, the words and the candidates read are capped.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import kinds
 from ..access import Reader, levels
-from ..content.model import ACCESS_LEVELS
-from ..index import Doc, SearchIndex
+from ..index import STOP_WORDS, Doc, SearchIndex
 from ..places import Places
 
 MAX_CHARS = 100  # of the typed text
 MAX_WORDS = 8
 CANDIDATES = 50  # documents read per request, before ranking
 TYPO_FROM = 5  # letters: shorter words are matched as typed
-NAMES_PER_KEY = 20  # documents kept per exact name or acronym
+NAMES_PER_KEY = 20  # documents kept per exact name or acronym and access level
 SHORTEST_ACRONYM = 2  # letters
 
 EXACT, STARTS, WORDS, TYPO = range(4)  # how well a title matches, best first
@@ -58,73 +58,80 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def exact_names(doc: Doc) -> dict[str, int]:
-    """The folded names that match ``doc`` exactly, with their rank: its title (with and without
-    a bracketed acronym), that acronym and its initials (``Foreign Military Sales`` -> ``fms``)
-    rank first; its aliases rank with the titles that start with the text."""
-    names = dict.fromkeys((fold(alias) for alias in getattr(doc.page, "aliases", ())), STARTS)
-    names.update(dict.fromkeys((fold(doc.title), fold(_BRACKETED.sub(" ", doc.title))), EXACT))
-    names.update(dict.fromkeys((fold(inner) for inner in _BRACKETED.findall(doc.title)), EXACT))
-    if doc.type in _ACRONYM_KINDS:
-        initials = "".join(word[0] for word in _CAPITALISED.findall(_BRACKETED.sub(" ", doc.title)))
+def exact_names(title: str, kind: str) -> set[str]:
+    """The folded names that match a document exactly: its title (with and without a bracketed
+    acronym), that acronym and its initials (``Foreign Military Sales`` -> ``fms``)."""
+    bare = _BRACKETED.sub(" ", title)
+    names = {fold(title), fold(bare), *(fold(inner) for inner in _BRACKETED.findall(title))}
+    if kind in _ACRONYM_KINDS:
+        initials = "".join(word[0] for word in _WORD.findall(bare.casefold()) if word not in STOP_WORDS)
         if len(initials) >= SHORTEST_ACRONYM:
-            names[initials.casefold()] = EXACT
-    names.pop("", None)
-    return names
+            names.add(initials)
+    return names - {""}
 
 
-def _names_table(index: SearchIndex) -> dict[str, list[tuple[str, str, int]]]:
-    """Folded exact name -> (access level, document key, rank), for every document (built once per index generation)."""
-    table: dict[str, list[tuple[str, str, int]]] = {}
-    for doc in index.find(ACCESS_LEVELS):
-        for name, rank in exact_names(doc).items():
+def _names_table(index: SearchIndex) -> dict[str, list[tuple[int, str]]]:
+    """Folded exact name -> (document number, access level), for every document (built once per
+    index generation from the title column: no stored document is read)."""
+    table: dict[str, list[tuple[int, str]]] = {}
+    for docnum, title, kind, access in index.titles():
+        for name in exact_names(title, kind):
             entries = table.setdefault(name, [])
-            if len(entries) < NAMES_PER_KEY:
-                entries.append((doc.access, doc.key, rank))
+            if sum(level == access for _, level in entries) < NAMES_PER_KEY:  # per level: staff-only ones never crowd out others
+                entries.append((docnum, access))
     return table
 
 
 def _exact_suggestions(index: SearchIndex, typed: str, access: tuple[str, ...]) -> list[Suggestion]:
-    table = index.per_generation("suggest-names", lambda: _names_table(index))
-    found = [(index.get(key, access), rank) for level, key, rank in table.get(typed, ()) if level in access]
-    return [Suggestion(doc.title, doc.type, doc.id, rank, rank == EXACT or _whole(doc.title, typed)) for doc, rank in found if doc is not None]
+    with index.pinned():  # the table's document numbers are those of this searcher
+        table = index.per_generation("suggest-names", lambda: _names_table(index))
+        found = index.stored(docnum for docnum, level in table.get(typed, ()) if level in access)
+    return [Suggestion(doc.title, doc.type, doc.id, EXACT, True) for doc in found if doc.access in access]
 
 
 def _whole(title: str, typed: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(typed) + r"(?!\w)", fold(title)) is not None
 
 
-def _starts_words(title: str, words: list[tuple[str, ...]]) -> bool:
-    """Every typed word (one of its spellings) begins a word of ``title``."""
-    title_words = _WORD.findall(title.casefold())
+def _starts_words(title_words: Iterable[str], words: list[tuple[str, ...]]) -> bool:
+    """Every typed word (one of its spellings) begins one of ``title_words``."""
     return all(any(t.startswith(w) for w in spellings for t in title_words) for spellings in words)
 
 
-def _place_rank(names: tuple[str, ...], typed: str, words: list[tuple[str, ...]], rank: int) -> int | None:
-    """How well one of a place's ``names`` matches; None when none does."""
-    if any(fold(name) == typed for name in names):
-        return EXACT
-    if any(_starts_words(name, words) for name in names):
-        return STARTS if any(fold(name).startswith(typed) for name in names) else rank
-    return None
+@dataclass(frozen=True)
+class _Place:
+    title: str
+    type: str
+    id: str
+    names: tuple[str, ...]  # folded: a command's code and name, a country's name
+    words: tuple[str, ...]  # the words of all its names
+
+
+@functools.lru_cache(maxsize=4)  # one table of places per index generation
+def _place_entries(places: Places) -> tuple[_Place, ...]:
+    entries = []
+    for command in places.commands:
+        names = (fold(command.command), fold(command.name))
+        entries.append(_Place(f"{command.name} ({command.command})", "command", command.command, names, tuple(" ".join(names).split())))
+        entries += [_Place(country, "country", country, (fold(country),), tuple(fold(country).split())) for country in command.countries]
+    return tuple(entries)
 
 
 def _place_suggestions(places: Places, typed: str, words: list[tuple[str, ...]], rank: int) -> Iterable[Suggestion]:
     """Combatant commands (by code or name) and their countries that match the typed words."""
-    for command in places.commands:
-        found = _place_rank((command.command, command.name), typed, words, rank)
-        if found is not None:
-            yield Suggestion(f"{command.name} ({command.command})", "command", command.command, found, found == EXACT)
-        for country in command.countries:
-            found = _place_rank((country,), typed, words, rank)
-            if found is not None:
-                yield Suggestion(country, "country", country, found, _whole(country, typed))
+    for place in _place_entries(places):
+        if typed in place.names:
+            yield Suggestion(place.title, place.type, place.id, EXACT, True)
+        elif _starts_words(place.words, words):
+            starts = any(name.startswith(typed) for name in place.names)
+            yield Suggestion(place.title, place.type, place.id, STARTS if starts else rank, _whole(place.title, typed))
 
 
-def _ranked(doc: Doc, typed: str, rank: int) -> Suggestion:
-    if rank == WORDS and fold(doc.title).startswith(typed):
-        rank = STARTS
-    return Suggestion(doc.title, doc.type, doc.id, rank, _whole(doc.title, typed))
+def _ranked(doc: Doc, typed: str) -> Suggestion:
+    """A document found by the typed words: higher when its title starts with the text, or an alias is it."""
+    aliases = getattr(doc.page, "aliases", ())
+    starts = fold(doc.title).startswith(typed) or any(fold(alias) == typed for alias in aliases)
+    return Suggestion(doc.title, doc.type, doc.id, STARTS if starts else WORDS, _whole(doc.title, typed))
 
 
 def _with_typos(index: SearchIndex, words: list[str], access: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -142,7 +149,7 @@ def suggest(index: SearchIndex, reader: Reader, text: str, places: Places | None
     places = places or Places()
     found = _exact_suggestions(index, typed, access)
     as_typed = [(w,) for w in words]
-    found += [_ranked(d, typed, WORDS) for d in index.complete_any(as_typed, access, CANDIDATES)]
+    found += [_ranked(d, typed) for d in index.complete_any(as_typed, access, CANDIDATES)]
     found += _place_suggestions(places, typed, as_typed, WORDS)
     if len({(s.type, s.id) for s in found}) < limit:
         spelled = _with_typos(index, words, access)
