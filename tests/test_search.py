@@ -185,13 +185,13 @@ def test_staff_articles_vanish_from_counts_facets_and_suggestions(index):
     assert anonymous.total < staff.total
     assert anonymous.facets["area"].get("eum", 0) < staff.facets["area"]["eum"]
     assert suggest(index, ANONYMOUS, "zebr") == []
-    assert suggest(index, STAFF, "zebr")[0]["id"] == "eum/internal-checklist"
+    assert suggest(index, STAFF, "zebr")[0].id == "eum/internal-checklist"
 
 
 def test_suggestions_match_title_and_alias_prefixes(index):
-    found = {s["id"] for s in suggest(index, ANONYMOUS, "lett")}
+    found = {s.id for s in suggest(index, ANONYMOUS, "lett")}
     assert {"fms/letter-of-request", "fms/letter-of-offer-and-acceptance"} <= found
-    assert {s["id"] for s in suggest(index, ANONYMOUS, "request let")} == {"fms/letter-of-request", "LOR"}
+    assert {s.id for s in suggest(index, ANONYMOUS, "request let")} == {"fms/letter-of-request", "LOR"}
     assert suggest(index, ANONYMOUS, "") == [] and suggest(index, ANONYMOUS, "%%%") == []
 
 

@@ -17,21 +17,24 @@ from typing import Any
 
 import numpy as np
 from whoosh import sorting
-from whoosh.query import And, Every, Term
+from whoosh.query import And, Every, Or, Term
 
+from ..content.model import ACCESS_LEVELS
 from ..facets import SEARCH_FACETS
+from ..kinds import BY_NAME as KIND_NAMES
 from . import query as queries
 from .building import RecordsOf
 from .limits import TIME_LIMIT, Budget, QueryTooCostly
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
 from .searchers import Searchers
-from .spelling import closest
+from .spelling import closest, near_prefixes
 from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
 
 __all__ = ["OPERATORS", "STOP_WORDS", "Doc", "Hit", "IndexBusy", "IndexUnavailable", "QueryTooCostly", "Record", "ResultSet", "SearchIndex"]
 
+_UNDATED = 2**64 - 1  # what Whoosh's column of a DATETIME field holds for a document without a date
 _SORTS = {
     "title": lambda: sorting.FieldFacet("sort_title"),
     "-updated": lambda: sorting.FieldFacet("updated", reverse=True),
@@ -161,6 +164,21 @@ class SearchIndex:
 
         return searcher.derive(f"sort-rank:{sort}", build)
 
+    def _updated_order(self) -> np.ndarray:
+        """Each document's sort key by last update, newest first (equal dates equal, so the best
+        match comes first among them); undated documents (people, glossary terms) after every dated one."""
+        searcher = self.searchers.current()
+
+        def build() -> np.ndarray:
+            order = np.full(searcher.n_docs, np.iinfo(np.int64).max, dtype=np.int64)
+            for leaf, offset in searcher.leaves:
+                raw = np.fromiter(leaf.column_reader("updated", translate=False), dtype=np.uint64, count=leaf.doc_count_all())
+                dated = raw < np.uint64(_UNDATED)  # Whoosh's value for a document without one
+                order[offset : offset + len(raw)][dated] = -raw[dated].astype(np.int64)
+            return order
+
+        return searcher.derive("sort-order:updated", build)
+
     def _visible(self, query, access: Iterable[str], **options: Any) -> list[Doc]:
         searcher = self.searchers.current()
         allowed = searcher.allowed(access)
@@ -170,7 +188,7 @@ class SearchIndex:
 
     # -- searching ---------------------------------------------------------------
     @_reading
-    def search(
+    def search(  # noqa: PLR0913 - the values a result page is cached by, each a visitor's choice
         self,
         variants: list[str],
         access: Iterable[str],
@@ -178,6 +196,7 @@ class SearchIndex:
         page: int = 1,
         per_page: int = 10,
         facets: tuple[str, ...] = SEARCH_FACETS,
+        sort: str = "relevance",
     ) -> ResultSet:
         """Run the query (the user's text and its acronym variants) with facet counts.
 
@@ -185,25 +204,38 @@ class SearchIndex:
         the reader may not see. Facets ignore the reader's own filters, so they show what
         each choice would give. Filters are (facet name, value) pairs: a document must have one
         of the values given for each facet named. ``QueryTooCostly`` when the query would cost
-        more than any search may (``limits``).
+        more than any search may (``limits``). ``sort``: "relevance" (best first) or "updated"
+        (last updated first, then best first), over every match before the page is cut.
         """
         searcher = self.searchers.current()
         filters = tuple(filters)
-        key = (tuple(variants), tuple(access), filters, facets, page, per_page)
+        key = (tuple(variants), tuple(access), filters, facets, page, per_page, sort)
         cached = searcher.pages.get(key)
         if cached is None:
             plan = queries.plan(self._parser, variants, match_all=bool(filters))
             budget = Budget(self.time_limit, tuple(access))
-            cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget)
+            order = self._updated_order() if sort == "updated" else None
+            cached = searcher.pages[key] = queries.run(searcher, plan, variants, access, filters, facets, page, per_page, budget, order)
         return cached
 
     @_reading
     def complete(self, text: str, access: Iterable[str], limit: int = 10) -> list[Doc]:
         """Documents whose title or alias words start with the typed words."""
-        words = [w[:SUGGEST_MAX] for w in re.findall(r"\w+", text.casefold())][:8]
+        return self.complete_any([(w,) for w in re.findall(r"\w+", text.casefold())][:8], access, limit)
+
+    @_reading
+    def complete_any(self, words: list[tuple[str, ...]], access: Iterable[str], limit: int = 10) -> list[Doc]:
+        """Documents with, for each typed word, a title or alias word starting with one of its spellings."""
         if not words:
             return []
-        return self._visible(And([Term("title_ac", word) for word in words]), access, limit=limit)
+        query = And([Or([Term("title_ac", w.casefold()[:SUGGEST_MAX]) for w in spellings]) for spellings in words])
+        return self._visible(query, access, limit=limit)
+
+    @_reading
+    def near_words(self, word: str, access: Iterable[str], limit: int = 8) -> list[str]:
+        """Words of the documents of these access levels that ``word`` begins, typed with one typo."""
+        word = word.casefold()
+        return near_prefixes(word, self.searchers.current().spelling_candidates(tuple(access), word[:1]), limit) if word else []
 
     @_reading
     def correct(self, word: str, access: Iterable[str]) -> str | None:
@@ -263,6 +295,17 @@ class SearchIndex:
     def title_rank(self) -> np.ndarray:
         """Each document's position in title order (sorting by name is ``argsort`` of this)."""
         return self._sort_rank("title")
+
+    @_reading
+    def titles(self) -> list[tuple[int, str, str, str]]:
+        """(document number, title in lower case, type, access level) of every live document, read
+        from the columns without unpickling a stored document (use inside ``pinned``)."""
+        searcher = self.searchers.current()
+        titles = [title for leaf, _ in searcher.leaves for title in leaf.column_reader("sort_title")]
+        kinds = {d: kind for kind in KIND_NAMES for d in searcher.docs("type", kind)}
+        levels = {d: level for level in ACCESS_LEVELS for d in searcher.docs("access", level)}
+        live = searcher.whoosh.reader().all_doc_ids()
+        return [(d, titles[d], kinds.get(d, ""), levels.get(d, "staff")) for d in live]
 
     @_reading
     def stored(self, docnums: Iterable[int]) -> list[Doc]:

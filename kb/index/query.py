@@ -9,6 +9,7 @@ Whoosh and run over the same arrays (``boolean``). What a query may cost is boun
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Hit:
     areas: tuple[str, ...]
     score: float
     snippet: str  # HTML: escaped text with <mark> around matches; "" when nothing matched
+    updated: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,10 @@ def run(  # noqa: PLR0913 - one call, from SearchIndex.search, which caches the 
     page: int,
     per_page: int,
     budget: Budget,
+    order: np.ndarray | None = None,
 ) -> ResultSet:
-    """Match, count facets (ignoring the reader's own filters), filter, then build one page."""
+    """Match, count facets (ignoring the reader's own filters), filter, then build one page:
+    best first, or in ``order`` (each document's position in a sort order) with the best first among equals."""
     allowed = searcher.mask(searcher.allowed(access))
     scores, matched = matches(searcher, plan, budget)
     matched = matched & allowed
@@ -190,7 +194,7 @@ def run(  # noqa: PLR0913 - one call, from SearchIndex.search, which caches the 
         selected = selected & mask
     total = int(np.count_nonzero(selected))
     start = (page - 1) * per_page
-    best, best_scores = top(scores, selected, page * per_page)
+    best, best_scores = top(scores, selected, page * per_page) if order is None else sorted_by(order, scores, selected, page * per_page)
     shown = zip(best[start:].tolist(), best_scores[start:].tolist(), strict=True)
     near = _highlight(plan.stems, variants)
     hits = []
@@ -198,6 +202,13 @@ def run(  # noqa: PLR0913 - one call, from SearchIndex.search, which caches the 
         budget.check()
         hits.append(_hit(searcher.whoosh.stored_fields(docnum), score, near))
     return ResultSet(total=total, page=page, per_page=per_page, hits=tuple(hits), facets=facets)
+
+
+def sorted_by(order: np.ndarray, scores: np.ndarray, mask: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, scores) of the first ``count`` matches in ``order``; ties: best first."""
+    candidates = np.flatnonzero(mask & (scores > 0))
+    best = candidates[np.lexsort((candidates, -scores[candidates], order[candidates]))][:count]
+    return best, scores[best]
 
 
 _LEAST_SCORE = np.float32(1e-6)  # a match's score is never 0, or ``top`` would not rank it ('case^0', NOT alone)
@@ -285,4 +296,5 @@ def _hit(stored: dict[str, Any], score: float, near: re.Pattern[str] | None) -> 
         areas=split(stored.get("areas")),
         score=round(float(score or 0.0), 4),
         snippet=snippet(stored.get("body", ""), near) if near else "",
+        updated=stored.get("updated"),
     )

@@ -22,3 +22,20 @@ def closest(word: str, candidates: Sequence[str], documents: Callable[[str], int
         return None
     fewest = min(distance for _, distance, _ in matches)
     return min((word for word, distance, _ in matches if distance == fewest), key=lambda w: (-documents(w), w))
+
+
+def near_prefixes(word: str, candidates: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` ``candidates`` that start with ``word`` typed with one typo (a letter
+    wrong, missing, extra, or two swapped), for suggestions as you type: ``forign`` -> ``foreign``.
+
+    A candidate is cut to the word's length and one letter either side, so a word still being
+    typed matches the longer word it begins.
+    """
+    found: dict[str, None] = {}
+    for length in (len(word), len(word) + 1, len(word) - 1):
+        cut = list(dict.fromkeys(c[:length] for c in candidates))
+        for prefix, _, _ in process.extract(word, cut, scorer=OSA.distance, score_cutoff=1, limit=None):
+            found.update(dict.fromkeys(c for c in candidates if c.startswith(prefix)))
+            if len(found) >= limit:
+                return list(found)[:limit]
+    return list(found)

@@ -11,6 +11,7 @@ import dataclasses
 import re
 import string
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..access import CONTACT_FIELDS, Reader, can_see_contact, levels
@@ -64,6 +65,12 @@ class GlossaryTerm:
     anchor: str
     senses: list[dict[str, Any]]  # expansion, definition, see (the article Doc or None)
 
+    @cached_property
+    def searchable(self) -> str:
+        """The term, its expansions and definitions, folded: what the glossary's filter looks in."""
+        parts = [self.term, *(s[key] or "" for s in self.senses for key in ("expansion", "definition"))]
+        return " ".join(" ".join(parts).split()).casefold()
+
 
 def glossary_anchor(term: str) -> str:
     return "term-" + (re.sub(r"[^a-z0-9]+", "-", term.casefold()).strip("-") or "x")
@@ -111,6 +118,18 @@ class Library:
             "recent": self._find(sort="-updated", limit=8, type="article"),
         }
 
+    def areas(self) -> list[tuple[Doc, int]]:
+        """Every functional area in the home page's order, with the number of its articles this reader may see."""
+
+        def build() -> list[tuple[Doc, int]]:
+            counts: dict[str, int] = {}
+            for article in self._find(type="article"):
+                for area_id in article.areas:
+                    counts[area_id] = counts.get(area_id, 0) + 1
+            return [(area, counts.get(area.id, 0)) for area in self._find(sort="order", type="area")]
+
+        return self.cached("areas-page", build)
+
     def area(self, area_id: str) -> AreaPage:
         doc = self._get("area", area_id)
         return AreaPage(doc, self._find(type="article", areas=area_id), self._find(type="person", areas=area_id))
@@ -145,8 +164,16 @@ class Library:
             return dataclasses.replace(person, html=person.contact_html or person.html)
         return dataclasses.replace(person, **dict.fromkeys((*CONTACT_FIELDS, "contact_html"), ""))
 
-    def glossary(self) -> list[tuple[str, list[GlossaryTerm]]]:
-        return self.cached("glossary-page", self._glossary)
+    def glossary(self, text: str = "") -> list[tuple[str, list[GlossaryTerm]]]:
+        """The terms A–Z; with ``text``, only those whose term, expansions or definitions have a word
+        starting with it (``loa`` finds "LOA" and "loan", not "payload")."""
+        groups = self.cached("glossary-page", self._glossary)
+        needle = " ".join(text.split()).casefold()
+        if not needle:
+            return groups
+        starts = re.compile(r"(?<!\w)" + re.escape(needle))
+        found = [(letter, [t for t in terms if starts.search(t.searchable)]) for letter, terms in groups]
+        return [(letter, terms) for letter, terms in found if terms]
 
     # -- feeds, freshness report and person history (the git workflow) --------------
     def recent_articles(self, limit: int, area: str | None = None) -> list[Doc]:

@@ -14,6 +14,7 @@ from .. import facets
 
 MAX_PER_PAGE = 50
 MAX_PAGE = 200
+SORTS = ("relevance", "updated")  # the first is the default: best match first; "updated": last updated first
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     truncated: bool = False
+    sort: str = SORTS[0]
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> SearchRequest:
@@ -36,6 +38,7 @@ class SearchRequest:
             chosen=chosen,
             page=clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+            sort=choice(args.get("sort"), SORTS),
         )
 
     def value(self, name: str) -> str:
@@ -69,3 +72,9 @@ def clamp(value: str | None, default: int, low: int, high: int) -> int:
         return min(max(int(value), low), high) if value not in (None, "") else default
     except (TypeError, ValueError):
         return default
+
+
+def choice(value: str | None, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (folded), or the first (the default) for anything else."""
+    folded = (value or "").strip().casefold()
+    return folded if folded in allowed else allowed[0]

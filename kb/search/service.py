@@ -104,7 +104,7 @@ class _Asked:
 
     def documents(self) -> ResultSet:
         variants = acronyms(self.index).variants(self.text) if self.text else []
-        return self.index.search(variants, self.access, self.request.filters, self.request.page, self.request.per_page)
+        return self.index.search(variants, self.access, self.request.filters, self.request.page, self.request.per_page, sort=self.request.sort)
 
     def answer(self) -> tuple[ResultSet, str | None]:
         """The results and the expert topic shown with them, from the one strategy that fits."""
@@ -151,9 +151,3 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
         expansions=glossary_matches(asked.text, glossary_variants(index)),
         expert_topic=topic,
     )
-
-
-def suggest(index: SearchIndex, reader: Reader, text: str, limit: int = 10) -> list[dict[str, str]]:
-    """Search-as-you-type: documents whose title or aliases start with the typed words."""
-    found = index.complete(text[:100], levels(reader), limit)
-    return [{"title": d.title, "type": d.type, "id": d.id} for d in found]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from markupsafe import escape
 
+from ..directory import country_slug
 from ..pages.markings import access_of
 from ..repository.updater import read_status
-from ..search import suggest
-from .context import current_index, current_reader, document_url, library, run_search, site_links
+from ..search import Suggestion, suggest
+from .context import current_index, current_reader, document_url, library, places, run_search, site_links
 from .reports import content_problems
 from .search import log_search
 
@@ -27,6 +28,7 @@ def api_search():
             "total": page.total,
             "page": query.page,
             "per_page": query.per_page,
+            "sort": query.sort,
             "results": [
                 {
                     "type": h.type,
@@ -36,6 +38,7 @@ def api_search():
                     "snippet": h.snippet or str(escape(h.summary)),  # HTML, and the summary is text
                     "score": h.score,
                     "areas": list(h.areas),
+                    "updated": h.updated.isoformat() if h.updated else None,
                     "access": access_of(current_index(), h.type, h.id),  # "staff": not to be shared outside
                 }
                 for h in page.hits
@@ -47,10 +50,19 @@ def api_search():
     )
 
 
+def suggestion_url(item: Suggestion) -> str:
+    """The page of a suggested document, country or combatant command."""
+    if item.type == "country":
+        return url_for("people.country", slug=country_slug(item.id))
+    if item.type == "command":
+        return url_for("people.region", code=item.id)
+    return document_url(item.type, item.id)
+
+
 @bp.get("/api/suggest")
 def api_suggest():
-    found = suggest(current_index(), current_reader(), request.args.get("q", ""))
-    return jsonify([{"title": d["title"], "url": document_url(d["type"], d["id"]), "type": d["type"]} for d in found])
+    found = suggest(current_index(), current_reader(), request.args.get("q", ""), places())
+    return jsonify([{"title": s.title, "url": suggestion_url(s), "type": s.type, "label": s.label} for s in found])
 
 
 @bp.get("/api/articles/<path:slug>")

@@ -24,7 +24,7 @@ from ..directory import Directory
 from ..index import SearchIndex
 from ..pages.library import Library, glossary_anchor
 from ..places import Places, places_from_rows
-from ..queries import SearchRequest
+from ..queries import SORTS, SearchRequest
 from ..render import ARTICLE_URL
 from ..search import SearchPage
 from ..search import search as search_service
@@ -83,12 +83,13 @@ def document_url(kind: str, doc_id: str) -> str:
 
 
 def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
-    """The results page of ``req`` with ``q`` or a facet's values changed ("" removes a facet);
-    a facet chosen more than once keeps all its values."""
+    """The results page of ``req`` with ``q``, ``sort`` or a facet's values changed ("" removes a
+    facet, or sorts by relevance); a facet chosen more than once keeps all its values."""
     args: dict[str, str | list[str]] = {}
     for name, value in req.chosen:
         args.setdefault(name, []).append(value)
     args["q"] = req.q
+    args["sort"] = req.sort if req.sort != SORTS[0] else ""
     args.update(changes)
     return url_for("search.results", **{k: v for k, v in args.items() if v}, page=page if page > 1 else None)
 

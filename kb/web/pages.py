@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
 from ..health.freshness import flags
 from ..pages.history import edit_url
@@ -13,11 +13,18 @@ from .paths import resume
 
 bp = Blueprint("pages", __name__)
 
+GLOSSARY_FILTER_CHARS = 100  # longer filters are cut: no term is that long
+
 
 @bp.get("/")
 def home():
     lib = library()
     return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume())
+
+
+@bp.get("/areas")
+def areas():
+    return render_template("areas.html", areas=library().areas())
 
 
 @bp.get("/areas/<doc_id>")
@@ -43,7 +50,10 @@ def person(doc_id: str):
 
 @bp.get("/glossary")
 def glossary():
-    return render_template("glossary.html", groups=library().glossary())
+    """The glossary, filtered by ``q`` (cut to ``GLOSSARY_FILTER_CHARS``) when one is given."""
+    text = " ".join(request.args.get("q", "").split())[:GLOSSARY_FILTER_CHARS]
+    groups = library().glossary(text)
+    return render_template("glossary.html", groups=groups, filter_text=text, matches=sum(len(terms) for _, terms in groups))
 
 
 @bp.get("/accessibility")

@@ -9,7 +9,7 @@ from .context import directory, library
 
 bp = Blueprint("sitemap", __name__)
 
-LISTINGS = ("pages.home", "paths.index", "pages.glossary", "people.people", "people.countries", "people.regions")
+LISTINGS = ("pages.home", "pages.areas", "paths.index", "pages.glossary", "people.people", "people.countries", "people.regions")
 
 Entry = tuple[str, dict[str, str], str | None]  # endpoint, its URL arguments, lastmod (YYYY-MM-DD)
 

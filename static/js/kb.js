@@ -72,7 +72,7 @@
         option.dataset.href = item.url;
         option.textContent = item.title;
         kind.className = "kb-suggest__type";
-        kind.textContent = " " + item.type;
+        kind.textContent = " " + (item.label || item.type);
         option.appendChild(kind);
         option.addEventListener("mousedown", function (event) { event.preventDefault(); });
         option.addEventListener("click", function () { go(n); });

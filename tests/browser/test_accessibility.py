@@ -24,6 +24,9 @@ PAGES = {
     "commands": "/regions",
     "history": "/articles/fms/letter-of-request/-/history",
     "login": "/login",
+    "areas": "/areas",
+    "search-by-date": "/search?q=case&sort=updated",
+    "glossary-filtered": "/glossary?q=letter",
 }
 SCREENSHOTS = {"home", "search", "article", "person", "path", "glossary"}
 

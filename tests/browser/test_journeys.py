@@ -98,6 +98,26 @@ def test_suggestions_with_the_keyboard_alone(page):
     assert "/search" not in page.url
 
 
+def test_suggestions_list_the_best_match_first_with_its_type(page):
+    """An acronym's page before the pages that merely contain it; a typo in a long word is forgiven."""
+    page.goto("/")
+    box = page.locator("#home-search")
+    options = page.locator("#home-search-listbox [role=option]")
+    box.focus()
+    page.keyboard.type("fms")
+    expect(options.first).to_have_text("Foreign Military Sales Functional area")
+    box.fill("")
+    page.keyboard.type("loa")
+    expect(options.nth(0)).to_have_text("Letter of Offer and Acceptance Article")
+    expect(options.nth(1)).to_have_text("LOA Glossary term")
+    box.fill("")
+    page.keyboard.type("forign")
+    expect(options.first).to_have_text("Foreign Military Sales Functional area")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/areas/fms$"))
+
+
 def test_enter_without_a_highlighted_suggestion_searches(page):
     page.goto("/")
     page.locator("#home-search").focus()
@@ -175,3 +195,21 @@ def test_the_watch_catches_csp_violations(page, watch):
     assert page.evaluate("window.pwned") is None
     assert any("Content Security Policy" in line for line in watch.console), watch.console
     watch.console.clear()
+
+
+def test_the_glossary_filters_as_you_type(page):
+    page.goto("/glossary")
+    terms = page.locator("dl.kb-glossary dt:visible")
+    expect(terms).to_have_count(4)  # EUM, LOA, LOR and TCN: the sample glossary
+    page.locator("#glossary-filter").fill("letter")
+    expect(terms).to_have_text(["LOA", "LOR"])
+    expect(page.locator("#glossary-count")).to_have_text("2 terms match “letter”. Clear the filter")
+    expect(page).to_have_url(re.compile(r"/glossary\?q=letter$"))
+    expect(page.locator(".kb-letters li:visible")).to_have_text(["L"])
+    page.goto("/glossary?q=loa")  # filtered by the server: typing another filter brings back the rest
+    expect(terms).to_have_text(["LOA"])
+    page.locator("#glossary-filter").fill("shipment")
+    expect(terms).to_have_text(["TCN"])
+    page.locator("#glossary-filter").fill("")
+    expect(terms).to_have_count(4)
+    expect(page.locator("#glossary-count")).to_have_text("")

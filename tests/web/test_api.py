@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
+from ..conftest import SAMPLE, close_app, indexed_app, write_tree
+
 
 def test_search_shape(site_client):
     data = site_client.get("/api/search?q=LOA&per_page=5").get_json()
     assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
     assert data["query"] == "LOA" and data["page"] == 1 and data["per_page"] == 5
     first = data["results"][0]
-    assert set(first) == {"type", "id", "title", "url", "snippet", "score", "areas", "access"}
+    assert set(first) == {"type", "id", "title", "url", "snippet", "score", "areas", "updated", "access"}
     assert set(data["facets"]) == {"type", "area"}
 
 
@@ -21,9 +27,45 @@ def test_search_filters_by_type_area_and_tag(site_client):
 
 def test_suggest(site_client):
     data = site_client.get("/api/suggest?q=golden").get_json()
-    assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article"}]
+    assert data == [{"title": "Golden Sentry program", "url": "/articles/eum/golden-sentry", "type": "article", "label": "Article"}]
     letters = {(s["title"], s["type"]) for s in site_client.get("/api/suggest?q=l").get_json()}
     assert letters == {("Letter of Request", "article"), ("Letter of Offer and Acceptance", "article"), ("LOR", "glossary"), ("LOA", "glossary")}
+
+
+def suggested(client, typed: str) -> list[tuple[str, str]]:
+    return [(s["title"], s["label"]) for s in client.get("/api/suggest", query_string={"q": typed}).get_json()]
+
+
+def test_suggestions_rank_an_exact_title_or_acronym_first_then_prefixes(starter_app):
+    client = starter_app.test_client()
+    loa = suggested(client, "LOA")
+    assert loa[:3] == [
+        ("Letter of Offer and Acceptance (LOA)", "Article"),
+        ("LOA", "Glossary term"),
+        ("LOA Standard Terms and Conditions and LOA Notes (SAMM Appendix 6)", "Article"),
+    ]
+    assert loa.index(("LOA Standard Terms and Conditions and LOA Notes (SAMM Appendix 6)", "Article")) < loa.index(("Pseudo LOA", "Glossary term"))
+    assert suggested(client, "fms")[:2] == [("Foreign Military Sales", "Functional area"), ("FMS", "Glossary term")]
+    assert suggested(client, "africom")[:2] == [("U.S. Africa Command (AFRICOM)", "Combatant command"), ("AFRICOM", "Glossary term")]
+    assert suggested(client, "keny") == [("Kenya", "Country")]
+    first = client.get("/api/suggest?q=kenya").get_json()[0]
+    assert first["url"] == "/countries/kenya" and client.get(first["url"]).status_code == 200
+
+
+def test_suggestions_tolerate_one_typo_in_a_long_word(starter_app):
+    client = starter_app.test_client()
+    assert suggested(client, "forign")[0] == ("Foreign Military Sales", "Functional area")
+    assert ("Foreign Military Financing (FMF)", "Article") in suggested(client, "forign militery")
+    assert suggested(client, "kenia") == [("Kenya", "Country")]
+    assert suggested(client, "fomr") == []  # four letters: as typed only
+
+
+def test_suggestions_are_bounded(starter_app):
+    client = starter_app.test_client()
+    long_text = " ".join(["foreign"] * 200) + " " + "x" * 5000
+    response = client.get("/api/suggest", query_string={"q": long_text})
+    assert response.status_code == 200 and len(response.get_json()) <= 10
+    assert len(suggested(client, "a")) == 10
 
 
 def test_article(site_client):
@@ -50,3 +92,41 @@ def test_hostile_requests_get_clean_errors(site_client):
     assert site_client.post("/api/search").status_code == 405
     assert site_client.get("/articles/../../etc/passwd").status_code == 404
     assert site_client.get("/api/nothing").get_json()["error"] == "Page not found"
+
+
+@pytest.fixture(scope="module")
+def dated_client(tmp_path_factory):
+    """The sample content plus twelve "case file" articles, each changed a day apart, in shuffled order."""
+    root = tmp_path_factory.mktemp("dated")
+    notes = {
+        f"articles/fms/case-file-{n:02d}.md": f"---\ntitle: Case file {n:02d}\nareas: [fms]\n---\nA case file{' case' * n}.\n" for n in range(12)
+    }
+    content = write_tree(root / "content", {**SAMPLE, **notes})
+    for n in range(12):
+        day = (n * 5) % 12  # shuffled: the most relevant (most "case") is not the newest
+        os.utime(content / f"articles/fms/case-file-{n:02d}.md", (1_700_000_000 + day * 86_400,) * 2)
+    app = indexed_app(content, root)
+    yield app.test_client()
+    close_app(app)
+
+
+def test_search_sorted_by_last_updated_sorts_every_match_before_the_page_is_cut(dated_client):
+    total = dated_client.get("/api/search?q=case").get_json()["total"]
+    pages = [dated_client.get(f"/api/search?q=case&sort=updated&per_page=4&page={n}").get_json() for n in range(1, -(-total // 4) + 1)]
+    assert {p["sort"] for p in pages} == {"updated"} and {p["total"] for p in pages} == {total}
+    dated = [(r["updated"], r["score"]) for p in pages for r in p["results"] if r["updated"]]
+    assert len(dated) >= 12 and dated == sorted(dated, reverse=True)  # newest first, the best first among equals
+    titles = [r["title"] for p in pages for r in p["results"]]
+    newest_first = sorted(range(12), key=lambda n: -((n * 5) % 12))
+    assert [t for t in titles if t.startswith("Case file")] == [f"Case file {n:02d}" for n in newest_first]
+    assert len(titles) == len(set(titles)) == total  # every match once, on one page
+    relevance = dated_client.get("/api/search?q=case&per_page=4").get_json()
+    assert relevance["sort"] == "relevance" and relevance["results"][0]["title"] == "Case file 11"
+
+
+def test_search_sort_falls_back_to_relevance(dated_client):
+    default = dated_client.get("/api/search?q=case").get_json()
+    for bogus in ("bogus", "", "UPDATED%00", "-updated"):
+        data = dated_client.get(f"/api/search?q=case&sort={bogus}").get_json()
+        assert data["sort"] == "relevance" and data["results"] == default["results"], bogus
+    assert dated_client.get("/api/search?q=case&sort=Updated").get_json()["sort"] == "updated"

@@ -151,12 +151,16 @@ def without(page: str, asked: str) -> str:
 
 
 def test_suggestions_for_every_prefix_of_a_planted_word_and_title(anonymous):
+    """Nothing planted, and past four letters only public pages a typo away (``quant``: "quarterly")."""
+    offered = set()
     for word in [*PLANTED, "Vexquill escalation protocol", "Tarnwhistle ledger", "ZQXV"]:
         for end in range(1, len(word) + 1):
             found = anonymous.get("/api/suggest?" + urlencode({"q": word[:end]})).get_json()
             assert leaks(json.dumps(found)) == [], word[:end]
             if end >= 5:
-                assert found == [], word[:end]
+                assert not any(word[:end].casefold() in s["title"].casefold() for s in found), word[:end]
+                offered |= {s["url"] for s in found}
+    assert [url for url in offered if anonymous.get(url).status_code != 200] == []
 
 
 def misspellings(word: str) -> list[str]:
@@ -178,6 +182,19 @@ def test_did_you_mean_beside_public_words_never_offers_a_planted_word(anonymous,
                 assert leaks(without(page, q)) == [], q
             offered += word in (api(staff, f"{typo} ghana")[1]["suggestion"] or "")
     assert offered > 40
+
+
+def test_suggestions_never_correct_a_typo_to_a_planted_word(anonymous, staff):
+    """Suggestions tolerate one typo in a long word, from the words of documents the reader may see
+    alone: signed in, a typo of a staff-only title's word suggests it; anonymous, nothing leaks."""
+    for typo in ("vexqill", "vexquil", "vexquilll", "tarnwhistel"):
+        found = anonymous.get("/api/suggest?" + urlencode({"q": typo})).get_json()
+        assert leaks(json.dumps(found)) == [] and found == [], typo
+    assert [s["title"] for s in staff.get("/api/suggest?q=vexqill").get_json()] == ["Vexquill escalation protocol"]
+    assert "Tarnwhistle ledger reconciliation" in [s["title"] for s in staff.get("/api/suggest?q=tarnwhistel").get_json()]
+    for word in PLANTED:
+        for typo in misspellings(word)[:6]:
+            assert leaks(json.dumps(anonymous.get("/api/suggest?" + urlencode({"q": typo})).get_json())) == [], typo
 
 
 def refusal_reveals(client, word: str) -> bool:

@@ -124,6 +124,21 @@ def test_search_page_shows_expansions_suggestion_facets_and_pagination(site_clie
     assert "remove filter" in body
 
 
+def test_search_page_sorts_by_relevance_or_last_updated_with_links(site_client):
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
+    assert '<nav class="kb-sort" aria-label="Sort results">' in body
+    assert '<strong aria-current="true">Relevance</strong>' in body
+    assert 'href="/search?q=letter+OR+sentry+OR+maria&amp;sort=updated"' in body
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2&sort=updated"))
+    assert '<strong aria-current="true">Last updated</strong>' in body and 'href="/search?q=letter+OR+sentry+OR+maria">Relevance</a>' in body
+    assert "Updated <time datetime=" in body
+    next_page = re.search(r'href="([^"]+)" class="usa-pagination__link usa-pagination__next-page"', body).group(1)
+    assert "sort=updated" in next_page  # pages and filters keep the order
+    assert 'sort=updated&amp;type=article">Articles (' in body
+    body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&sort=%3Cb%3E"))
+    assert '<strong aria-current="true">Relevance</strong>' in body and "&lt;b&gt;" not in body
+
+
 def test_snippet_markup_is_the_only_unescaped_html(site_client):
     body = text(site_client.get("/search", query_string={"q": "<script>alert(1)</script> letter"}))
     assert "<script>alert(1)" not in body
@@ -251,3 +266,40 @@ def test_api_search_results_carry_their_access(staff_client):
 
 def test_api_search_results_for_anonymous_readers_are_public_ones(site_client):
     assert access_in_api_results(site_client) == {"eum/golden-sentry": "public"}
+
+
+def test_areas_page_lists_every_area_with_the_articles_the_reader_may_see(site):
+    anonymous = text(site.test_client().get("/areas"))
+    assert "<h1>Functional areas</h1>" in anonymous
+    fms, eum = anonymous.index('href="/areas/fms">Foreign Military Sales</a>'), anonymous.index('href="/areas/eum">End-Use Monitoring</a>')
+    assert fms < eum  # the areas' own order, as on the home page
+    assert "Checking that partners use U.S. articles as agreed." in anonymous
+    assert re.search(r'End-Use Monitoring</a>.*?<li class="usa-collection__meta-item">1 article</li>', anonymous, re.DOTALL)
+    assert re.search(r'Foreign Military Sales</a>.*?<li class="usa-collection__meta-item">2 articles</li>', anonymous, re.DOTALL)
+    assert 'href="/areas">Functional areas</a>' in anonymous  # the header's link
+    site.extensions["kb.identify"] = lambda: Reader(name="Staff", staff=True, role="reader")
+    try:
+        staff = text(site.test_client().get("/areas"))
+    finally:
+        del site.extensions["kb.identify"]
+    assert re.search(r'End-Use Monitoring</a>.*?<li class="usa-collection__meta-item">2 articles</li>', staff, re.DOTALL)
+
+
+def glossary_terms(body: str) -> list[str]:
+    return re.findall(r'<dt id="[^"]+">([^<]+)</dt>', body)
+
+
+def test_glossary_filters_terms_and_definitions_without_javascript(site_client):
+    full = text(site_client.get("/glossary"))
+    assert glossary_terms(full) == ["EUM", "LOA", "LOR", "TCN"] and 'name="q" value=""' in full and "Clear the filter" not in full
+    body = text(site_client.get("/glossary?q=loa"))
+    assert glossary_terms(body) == ["LOA"] and "1 term matches “loa”." in body
+    assert '<a class="usa-link" href="/glossary">Clear the filter</a>' in body and 'name="q" value="loa"' in body
+    assert 'href="#letter-L"' in body and 'href="#letter-T"' not in body  # only the letters shown
+    body = text(site_client.get("/glossary", query_string={"q": "  LETTER   of "}))  # expansions, any case and spacing
+    assert glossary_terms(body) == ["LOA", "LOR"] and "2 terms match “LETTER of”." in body
+    assert glossary_terms(text(site_client.get("/glossary?q=shipment"))) == ["TCN"]  # definitions
+    assert glossary_terms(text(site_client.get("/glossary?q=oa"))) == []  # the start of a word, not inside one
+    body = text(site_client.get("/glossary", query_string={"q": "<b>" + "x" * 5000}))
+    assert "0 terms match" in body and "No term or definition contains" in body and "<b>x" not in body
+    assert "0 terms match “&lt;b&gt;" + "x" * 97 + "”" in body  # cut to 100 characters
