@@ -233,3 +233,11 @@ def test_pages_that_link_here_are_capped_with_show_all(tmp_path, content_dir):
     assert len(re.findall(r'<h3 class="usa-collection__heading"><a', first)) == 8
     assert f"<summary>Show all {total} pages that link here</summary>" in rest
     assert all(f">Note {n:02d}</a>" in linking for n in range(12))
+
+
+def test_search_shows_each_chosen_filter_as_a_chip_that_removes_it(site_client):
+    page = text(site_client.get("/search?q=letter&type=article&area=fms"))
+    found = dict(re.findall(r'<a class="kb-chip" href="([^"]+)"><span class="usa-sr-only">Remove filter: </span>(.+?)<span class="kb-chip__x"', page))
+    found = {re.sub("<[^>]+>", "", name): link.replace("&amp;", "&") for link, name in found.items()}
+    assert found == {"Type Article": "/search?area=fms&q=letter", "Functional area Foreign Military Sales": "/search?type=article&q=letter"}
+    assert 'href="/search?q=letter">Clear all filters</a>' in page
