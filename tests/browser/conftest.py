@@ -75,6 +75,18 @@ BROWSER_CONTENT: dict[str, str | bytes] = {
         """
         for n in range(1, 25)
     },
+    # A card with a command and several countries: links that must meet the 24 px target size.
+    "people/aisha-bello.md": """
+        ---
+        name: Aisha Bello
+        title: Case Financial Analyst
+        areas: [fms]
+        regions: [AFRICOM]
+        countries: [Morocco, Tunisia, Nigeria, Kenya]
+        languages: [French, Hausa]
+        ---
+        Aisha reviews case payment schedules.
+        """,
 }
 
 
