@@ -16,7 +16,7 @@ from ..queries import clamp
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000
 DEFAULT_PER_PAGE = 20
-FACET_LIMIT = 12  # values shown per facet on the page (the chosen ones always)
+FACET_LIMIT = 5  # values shown per facet on the page (the chosen ones always); the rest under "N more"
 
 
 FACETS = tuple(facets.BY_NAME[name] for name in facets.DIRECTORY_FACETS)

@@ -39,13 +39,25 @@ class AreaPage:
     people: list[Doc]
 
 
+BACKLINKS_SHOWN = 8  # "Pages that link here" listed before "Show all N"
+
+
 @dataclass(frozen=True)
 class ArticlePage:
     doc: Doc
     areas: list[Doc]
     experts: list[Doc]
     related: list[Doc]
-    backlinks: list[Doc]
+    backlinks: list[Doc]  # pages that link here, except those already listed as related
+
+    @property
+    def first_backlinks(self) -> list[Doc]:
+        return self.backlinks[:BACKLINKS_SHOWN]
+
+    @property
+    def more_backlinks(self) -> list[Doc]:
+        """The rest, behind "Show all N" so a much-linked article keeps a short side column."""
+        return self.backlinks[BACKLINKS_SHOWN:]
 
 
 @dataclass(frozen=True)
@@ -139,8 +151,10 @@ class Library:
         if doc is None:
             moved = self._find(type="article", moved_from=slug, limit=1)
             raise Moved(moved[0]) if moved else NotFound(f"article {slug!r}")
-        backlinks = [d for d in self._find(links=slug) if d.key != doc.key and d.type != "glossary"]
-        return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts), self._many("article", doc.page.related), backlinks)
+        related = self._many("article", doc.page.related)
+        listed = {doc.key} | {d.key for d in related}  # each article once in the side column
+        backlinks = [d for d in self._find(links=slug) if d.key not in listed and d.type != "glossary"]
+        return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts), related, backlinks)
 
     def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)

@@ -139,3 +139,26 @@
 
   document.querySelectorAll("input.kb-suggest").forEach(setup);
 })();
+
+// Filters (templates/_filters.html): open beside the results on wide screens, behind the "Filter"
+// button on phones (closed in the HTML, so phones show the results first without JavaScript too).
+// In a form marked kb-autoapply a checkbox change applies at once; the Apply button is for readers
+// without JavaScript.
+(function () {
+  "use strict";
+
+  var wide = window.matchMedia("(min-width: 40em)");
+  var panels = document.querySelectorAll("details.kb-filters");
+  function fit() {
+    panels.forEach(function (panel) { panel.open = wide.matches; });
+  }
+  fit();
+  wide.addEventListener("change", fit);
+
+  document.querySelectorAll("form.kb-autoapply").forEach(function (form) {
+    form.querySelectorAll(".kb-filters__apply").forEach(function (apply) { apply.hidden = true; });
+    form.addEventListener("change", function (event) {
+      if (event.target.type === "checkbox") { form.requestSubmit(); }
+    });
+  });
+})();

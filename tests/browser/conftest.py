@@ -86,6 +86,18 @@ BROWSER_CONTENT: dict[str, str | bytes] = {
         ---
         Arrange the visit with the office in advance.
         """,
+    # A card with a command and several countries: links that must meet the 24 px target size.
+    "people/aisha-bello.md": """
+        ---
+        name: Aisha Bello
+        title: Case Financial Analyst
+        areas: [fms]
+        regions: [AFRICOM]
+        countries: [Morocco, Tunisia, Nigeria, Kenya]
+        languages: [French, Hausa]
+        ---
+        Aisha reviews case payment schedules.
+        """,
 }
 
 

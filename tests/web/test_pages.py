@@ -11,6 +11,8 @@ from markupsafe import escape
 
 from kb.access import Reader
 
+from ..conftest import close_app, indexed_app, write_tree
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -303,3 +305,41 @@ def test_glossary_filters_terms_and_definitions_without_javascript(site_client):
     body = text(site_client.get("/glossary", query_string={"q": "<b>" + "x" * 5000}))
     assert "0 terms match" in body and "No term or definition contains" in body and "<b>x" not in body
     assert "0 terms match “&lt;b&gt;" + "x" * 97 + "”" in body  # cut to 100 characters
+
+
+def aside(response) -> str:
+    body = text(response)
+    return body[body.index('<aside class="desktop:grid-col-4 kb-aside">') :]
+
+
+def test_an_articles_side_column_lists_each_article_once(site_client):
+    """The Letter of Offer and Acceptance is related and links here: listed under Related only."""
+    side = aside(site_client.get("/articles/fms/letter-of-request"))
+    related, linking = side.split("Pages that link here")
+    assert "Related articles" in related and 'href="/articles/fms/letter-of-offer-and-acceptance"' in related
+    assert 'href="/articles/fms/letter-of-offer-and-acceptance"' not in linking
+    assert 'href="/areas/fms">Foreign Military Sales</a>' in linking  # the other pages that link here stay
+
+
+def test_pages_that_link_here_are_capped_with_show_all(tmp_path, content_dir):
+    """Eight are listed; the rest open under "Show all N", a <details> that needs no JavaScript."""
+    notes = {f"articles/fms/note-{n:02d}.md": f"---\ntitle: Note {n:02d}\n---\nSee [[fms/letter-of-request]].\n" for n in range(12)}
+    app = indexed_app(write_tree(content_dir, notes), tmp_path)
+    try:
+        linking = aside(app.test_client().get("/articles/fms/letter-of-request")).split("Pages that link here")[1]
+    finally:
+        close_app(app)
+    total = len(re.findall(r'<h3 class="usa-collection__heading"><a', linking))
+    first, rest = linking.split('<details class="kb-more-links">')
+    assert total == 14  # the twelve notes, the FMS area and the onboarding path (not the related LOA)
+    assert len(re.findall(r'<h3 class="usa-collection__heading"><a', first)) == 8
+    assert f"<summary>Show all {total} pages that link here</summary>" in rest
+    assert all(f">Note {n:02d}</a>" in linking for n in range(12))
+
+
+def test_search_shows_each_chosen_filter_as_a_chip_that_removes_it(site_client):
+    page = text(site_client.get("/search?q=letter&type=article&area=fms"))
+    found = dict(re.findall(r'<a class="kb-chip" href="([^"]+)"><span class="usa-sr-only">Remove filter: </span>(.+?)<span class="kb-chip__x"', page))
+    found = {re.sub("<[^>]+>", "", name): link.replace("&amp;", "&") for link, name in found.items()}
+    assert found == {"Type Article": "/search?area=fms&q=letter", "Functional area Foreign Military Sales": "/search?type=article&q=letter"}
+    assert 'href="/search?q=letter">Clear all filters</a>' in page

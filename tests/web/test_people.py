@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from kb.access import Reader
 from kb.content import load_content
+from kb.directory import FACET_LIMIT
 from kb.index import SearchIndex
 from kb.repository.sync import sync
 
@@ -424,8 +425,8 @@ def test_every_facet_value_can_be_chosen_without_javascript(starter_app):
     html = body(starter_app.test_client().get("/people"))
     languages = html[html.index(">Language</legend>") : html.index("</fieldset>", html.index(">Language</legend>"))]
     shown, more = languages.split("<details", 1)
-    assert shown.count('name="language"') == 12
-    assert " more</summary>" in more and 'value="maori"' in languages and more.count('name="language"') > 12
+    assert shown.count('name="language"') == FACET_LIMIT
+    assert " more</summary>" in more and 'value="maori"' in languages and more.count('name="language"') > FACET_LIMIT
     ids = re.findall(r'id="(f-[\w-]+)"', html)
     assert len(ids) == len(set(ids))
 
@@ -462,3 +463,22 @@ def test_the_place_table_comes_with_the_index_not_from_the_folder(tmp_path):
     finally:
         index.close()
         close_app(app)
+
+
+CHIP = re.compile(
+    r'<a class="kb-chip" href="([^"]+)"><span class="usa-sr-only">Remove filter: </span><span class="kb-chip__facet">([^<]+)</span> ([^<]+)<'
+)
+
+
+def chips(html_text: str) -> dict[str, str]:
+    """The "Remove filter" chips above the results: {"Facet value": link}."""
+    return {f"{facet} {value}": html.unescape(href) for href, facet, value in CHIP.findall(html_text)}
+
+
+def test_each_chosen_filter_is_a_chip_that_removes_only_itself(web):
+    """Typed values show their labels ("Africa" is AFRICOM, "maori" is Māori); each chip keeps the rest."""
+    first = chips(body(web.get("/people?q=cases&language=maori&language=French&region=Africa")))
+    assert set(first) == {"Combatant command AFRICOM", "Language Māori", "Language French"}
+    for name, link in first.items():
+        left = chips(body(web.get(link)))
+        assert set(left) == set(first) - {name} and "q=cases" in link, (name, link)
