@@ -11,6 +11,8 @@ from markupsafe import escape
 
 from kb.access import Reader
 
+from ..conftest import close_app, make_app
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -201,3 +203,21 @@ def test_the_sign_in_form_is_private_and_never_revalidated(site_client):
     response = site_client.get("/login")
     assert response.status_code == 200 and 'name="password"' in text(response)
     assert response.headers["Cache-Control"] == "private, no-store" and "ETag" not in response.headers
+
+
+def test_the_favicon_is_served_and_linked_from_every_page(client, tmp_path, content_dir, index):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.data[:4] == b"\0\0\1\0" and b"PNG" in icon.data[:40]  # an ICO holding one PNG image
+    page = text(client.get("/glossary"))
+    links = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert [link.split("?")[0] for link in links] == ["/static/favicon.svg", "/static/favicon.ico"]
+    for link in links:
+        with client.get(link) as response:
+            assert response.status_code == 200 and response.data[:5] in (b"<svg ", b"\0\0\1\0\1")
+    signed_in_only = make_app(content_dir, index.directory, tmp_path / "closed", REQUIRE_LOGIN=True)
+    try:
+        with signed_in_only.test_client().get("/favicon.ico") as icon:
+            assert icon.status_code == 200  # also before signing in
+    finally:
+        close_app(signed_in_only)
