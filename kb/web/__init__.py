@@ -24,7 +24,25 @@ def _server_timing(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, api, caching, dates, errors, feeds, history, hooks, pages, paths, people, reports, search, security, sitemap
+    from . import (
+        accounts,
+        admin,
+        api,
+        caching,
+        dates,
+        errors,
+        feeds,
+        history,
+        hooks,
+        pages,
+        paths,
+        people,
+        printing,
+        reports,
+        search,
+        security,
+        sitemap,
+    )
 
     for module in (history, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, admin, errors):
         app.register_blueprint(module.bp)
@@ -46,3 +64,4 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters["site_links"] = site_links
     dates.register(app)
+    printing.register(app)

@@ -75,6 +75,24 @@ BROWSER_CONTENT: dict[str, str | bytes] = {
         """
         for n in range(1, 25)
     },
+    # A marked (so staff-only) article, for its printed banners; with a table and code that must not split.
+    "articles/eum/marked-visit-notes.md": """
+        ---
+        title: Visit notes
+        summary: Notes from a compliance visit.
+        marking: CUI
+        areas: [eum]
+        ---
+        Follow up with the [[eum/golden-sentry]] team.
+
+        | Item | Count |
+        |------|-------|
+        | Goggles | 12 |
+
+        ```
+        inventory --serials
+        ```
+        """,
 }
 
 
