@@ -221,3 +221,9 @@ def test_the_favicon_is_served_and_linked_from_every_page(client, tmp_path, cont
             assert icon.status_code == 200  # also before signing in
     finally:
         close_app(signed_in_only)
+
+
+def test_the_accessibility_page_lists_the_search_shortcut_and_section_links(client):
+    page = text(client.get("/accessibility"))
+    assert "press <kbd>/</kbd> to move to the search box" in page and "not while you type in a" in page
+    assert "“Link to section: ” and the heading" in page and "the full address of each" in page
