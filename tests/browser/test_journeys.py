@@ -272,3 +272,38 @@ def test_headings_show_their_anchor_link_on_hover_and_on_keyboard_focus(page):
     assert style[0] != "none" and style[1] >= 2
     anchor.click()
     expect(page).to_have_url(re.compile(r"/articles/fms/letter-of-request#what-it-contains$"))
+
+
+def test_the_change_page_wraps_long_lines_within_the_window(page, tmp_path):
+    """A one-paragraph line of 2,000 characters and a 300-character word: the change page as the app
+    renders it (a real git repository through the Flask client), shown in the browser with the site's CSS."""
+    from kb.index import SearchIndex
+    from kb.repository.sync import sync
+
+    from ..conftest import SAMPLE, body, close_app, make_app
+    from ..gitrepo import commit, init
+
+    root = init(tmp_path / "repo")
+    commit(root, "maria", "Initial content", SAMPLE)
+    long_line = "Funding " + "national funds and more words " * 70 + "x" * 300
+    lor = "articles/fms/letter-of-request.md"
+    sha = commit(root, "john", "A long line", {lor: body(lor) + "\n" + long_line + "\n"})
+    index = SearchIndex(tmp_path / "index")
+    sync(root, index)
+    index.close()
+    app = make_app(root, tmp_path / "index", tmp_path / "instance")
+    try:
+        main = app.test_client().get(f"/articles/fms/letter-of-request/-/commits/{sha}").get_data(as_text=True)
+    finally:
+        close_app(app)
+    start = main.index('<section class="kb-diff"')
+    fragment = main[start : main.index("</section>", start) + len("</section>")]
+    page.goto("/accessibility")
+    page.evaluate("html => { document.querySelector('main').innerHTML = html; }", fragment)
+    assert page.locator(".kb-diff__line--added").count() >= 1
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    text = page.locator(".kb-diff__line--added .kb-diff__text").last.bounding_box()
+    assert text["x"] + text["width"] <= width and text["height"] > 100  # wrapped onto many lines, not cut
+    phone(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
