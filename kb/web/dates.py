@@ -7,9 +7,12 @@ strings); with ``with_time``, the time of day follows in UTC (a last sign-in).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 
 
 def _as_date(value: dt.date | dt.datetime | str) -> dt.date | dt.datetime:
@@ -37,5 +40,18 @@ def date_tag(value: dt.date | dt.datetime | str | None, with_time: bool = False)
     return Markup('<time datetime="{}">{}</time>').format(machine, shown)  # format escapes both
 
 
+def dates_in_words(text: str) -> Markup:
+    """A message written for the command line too (``kb.health.freshness``), its ISO dates as ``date_tag``s."""
+
+    def tag(match: re.Match[str]) -> str:
+        try:
+            return date_tag(dt.date.fromisoformat(match.group()))
+        except ValueError:
+            return match.group()
+
+    return Markup(_ISO_DATE.sub(tag, str(escape(text))))  # noqa: S704 - the text is escaped first
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["date_tag"] = date_tag
+    app.jinja_env.filters["dates_in_words"] = dates_in_words

@@ -1,7 +1,7 @@
 """Printed articles write each link's address after its text, in full (``static/css/print.css``).
 
 CSS can print an attribute but not resolve it: ``attr(href)`` would print ``/articles/fms/loa``.
-The ``print_links`` filter gives each link of a served body a ``data-print-href`` with the
+The ``print_links`` filter gives each link of a served body a ``data-print-url`` with the
 absolute address (this request's host and prefix), which the print stylesheet writes out; no
 script is involved. Links within the page (``#section``) get none.
 """
@@ -30,7 +30,7 @@ def print_links(fragment: str) -> Markup:
         href = html.unescape(match.group(2))
         if not href or href.startswith("#"):
             return match.group(0)
-        return f'{match.group(0)} data-print-href="{escape(absolute(href))}"'
+        return f'{match.group(0)} data-print-url="{escape(absolute(href))}"'
 
     return Markup(_LINK.sub(with_address, str(fragment)))  # noqa: S704 - adds one escaped attribute to sanitized HTML
 

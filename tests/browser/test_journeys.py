@@ -264,7 +264,7 @@ def test_headings_show_their_anchor_link_on_hover_and_on_keyboard_focus(page):
     assert anchor.evaluate(opacity) == "1"
     page.mouse.move(0, 0)
     assert anchor.evaluate(opacity) == "0"
-    page.locator(".kb-body .usa-prose a[data-print-href]").last.focus()
+    page.locator(".kb-body .usa-prose a[data-print-url]").last.focus()
     page.keyboard.press("Tab")  # the next link after the body's last one
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Link to section: What it contains"
     assert anchor.evaluate(opacity) == "1"

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from kb.web.dates import date_tag
+from kb.web.dates import date_tag, dates_in_words
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -26,6 +26,11 @@ def test_date_tag_with_time_gives_the_utc_time():
     aware = dt.datetime(2026, 7, 4, 9, 5, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
     assert date_tag(aware, with_time=True) == '<time datetime="2026-07-04T13:05Z">4 July 2026, 13:05 UTC</time>'
     assert date_tag(dt.datetime(2026, 7, 4, 9, 5), with_time=True) == '<time datetime="2026-07-04T09:05Z">4 July 2026, 09:05 UTC</time>'
+
+
+def test_dates_in_a_message_are_written_in_words_and_the_rest_escaped():
+    shown = dates_in_words("Due since 2026-03-01 (<b>review</b> date); 2026-13-45 and SAMM 2026-01 stay")
+    assert shown == 'Due since <time datetime="2026-03-01">1 March 2026</time> (&lt;b&gt;review&lt;/b&gt; date); 2026-13-45 and SAMM 2026-01 stay'
 
 
 def test_the_article_page_writes_its_review_date_in_words(client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -178,6 +179,9 @@ def test_freshness_report_is_for_editors_only(gitapp):
     assert "Freshness report" in page and "By functional area" in page and "By expert" in page
     assert "Golden Sentry program" in page and "Zebra compliance checklist" in page  # staff articles too
     assert "overdue" in page
+    main = page[page.index("<main") : page.index("</main>")]
+    shown = re.sub(r"<[^>]+>", "", main)  # the text a reader sees: every date in words (issue 19, item 21)
+    assert re.search(r"As of \d{1,2} [A-Z][a-z]+ \d{4}:", shown) and not re.search(r"\d{4}-\d\d-\d\d", shown)
 
 
 # --- webhook ---------------------------------------------------------------------
