@@ -37,7 +37,9 @@ STAFF_LINK_TEXT = "a staff-only article"
 HIDDEN_SLUG = "(hidden article)"
 _PATH = re.compile(r"[\w-]+(?:/[\w-]+)+")  # where a slug may stand: area/name, in an address too
 _TEXT_OR_TAG = re.compile(r"(<[^>]*>)|([^<]+)")
-_SHOWN_ATTRIBUTE = re.compile(r'\b((?:title|alt)=")([^"]*)')
+_SHOWN_ATTRIBUTE = re.compile(r'\b((?:title|alt|aria-label)=")([^"]*)')
+# The accessible name of the link each heading in a body gets (``_HeadingAnchors``).
+ANCHOR_LABEL = "Link to section: "
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,20 @@ def _is_table_row(line: str) -> bool:
     return "|" in re.sub(WIKI_LINK, "", line)
 
 
+class _HeadingAnchors(Treeprocessor):
+    """Gives every heading with an id a link to itself, for copying a section's address. The link
+    has no text of its own (the page's text and the index stay as written): its name is an
+    ``aria-label``, its visible mark comes from CSS (``.kb-anchor``)."""
+
+    def run(self, root: etree.Element) -> None:
+        names = {h.anchor: h.text for h in _headings(getattr(self.md, "toc_tokens", []))}
+        for element in root.iter():
+            anchor = element.get("id")
+            if re.fullmatch(r"h[2-6]", element.tag) and anchor in names:
+                link = etree.SubElement(element, "a", {"class": "kb-anchor", "href": "#" + anchor, "aria-label": ANCHOR_LABEL + names[anchor]})
+                link.text = ""
+
+
 class _KnowledgeBaseLinks(Extension):
     def __init__(self, links: _Links) -> None:
         super().__init__()
@@ -186,6 +202,7 @@ class _KnowledgeBaseLinks(Extension):
         # above "escape" (180), so the escaped separator reaches us; below "backtick" (190), so code stays literal
         md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 185)
         md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "kb_relative_links", 5)
+        md.treeprocessors.register(_HeadingAnchors(md), "kb_heading_anchors", 4)  # after "toc" (5) has set the ids
 
 
 _TAGS = {
@@ -244,7 +261,7 @@ _TAGS = {
 }
 _ATTRIBUTES = {
     "*": {"class", "id", "title"},
-    "a": {"href"},
+    "a": {"href", "aria-label"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "align"},  # alignment as an attribute: the CSP forbids inline styles
     "th": {"colspan", "rowspan", "align", "scope"},

@@ -67,6 +67,14 @@ def test_extensions_toc_tables_code_footnotes_admonitions_deflists():
     assert "print" in out.text and "<" not in out.text
 
 
+def test_headings_link_to_themselves_with_an_accessible_name():
+    out = render("## Steps {#steps}\n\n### Pay `fees` & <b>taxes</b>\n\n##### Deep\n\nText.\n")
+    assert '<h2 id="steps">Steps<a aria-label="Link to section: Steps" class="kb-anchor" href="#steps"' in out.html
+    assert 'aria-label="Link to section: Pay fees &amp; taxes" class="kb-anchor" href="#pay-fees-taxes"' in out.html
+    assert out.html.count('class="kb-anchor"') == 2  # the headings in the table of contents (levels 2 to 4)
+    assert out.text == "Steps Pay fees & taxes Deep Text." and out.headings[1].text == "Pay fees & taxes"
+
+
 @pytest.mark.parametrize(
     "attack, forbidden",
     [
@@ -152,7 +160,8 @@ See fms/checklist, `fms/checklist`, https://kb.example.mil/articles/fms/checklis
     out = render_markdown(text, source_path="articles/fms/page.md", resolve=STAFF_TITLES.get, staff_only=lambda slug: slug == "fms/checklist")
     shown = re.sub(r'href="[^"]*"', "", out.html)
     assert "checklist" not in shown.replace('id="about-fmschecklist"', "") and "checklist" not in out.text
-    assert out.html.count("(hidden article)") == 7 and "fms/open" in out.html and out.headings[0].text == "About (hidden article)"
+    assert out.html.count("(hidden article)") == 8 and "fms/open" in out.html and out.headings[0].text == "About (hidden article)"
+    assert 'aria-label="Link to section: About (hidden article)"' in out.html  # the heading's anchor link too
     assert 'href="https://kb.example.mil/articles/fms/checklist"' in out.html and 'href="/articles/fms/checklist"' in out.html
     assert set(out.mentions) == {"fms/checklist", "fms/open"}  # so the page is rendered again when their access changes
     assert _render_public("See fms/checklist.", public=False) == "<p>See fms/checklist.</p>"

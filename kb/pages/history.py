@@ -3,26 +3,22 @@
 The history comes from the page data stored at index time (one ``git log`` pass for all
 files); only the diff page runs git, for a commit that is in that stored list and the
 article's own path, so a request can name nothing else. The diff is made here from the
-file before and after the commit, both first masked for the reader (``SlugMask``).
+file before and after the commit, both first masked for the reader (``SlugMask``), as rows
+of text (``kb.pages.diffs``) that the template escapes.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import DiffLexer
-
 from .. import git
 from ..content import parse_document
 from ..index import Doc
 from ..slugmask import SlugMask
+from .diffs import Hunk, line_diff
 
 
 class UnknownCommit(LookupError):
@@ -32,8 +28,10 @@ class UnknownCommit(LookupError):
 @dataclass(frozen=True)
 class CommitDiff:
     commit: dict[str, Any]
-    html: Markup  # Pygments' rendering: every character of the patch escaped
+    hunks: tuple[Hunk, ...] = ()  # the changed lines, as text (the template escapes them)
     withheld: bool = False  # the article was staff-only before or after it: not shown to this reader
+    created: bool = False  # the commit added the file
+    deleted: bool = False  # the commit removed the file
 
 
 def commits_of(doc: Doc, mask: SlugMask | None = None) -> list[dict[str, Any]]:
@@ -62,11 +60,9 @@ def commit_diff(content_dir: Path | str, doc: Doc, sha: str, mask: SlugMask | No
         raise UnknownCommit(f"{sha}: {doc.page.path} is in neither side")
     if mask is not None:
         if not (_public(doc, before) and _public(doc, after)):
-            return CommitDiff(commit, Markup(""), withheld=True)
+            return CommitDiff(commit, withheld=True)
         before, after = (mask.text(side, doc.page.path) if side else side for side in (before, after))
-    patch = _patch(doc.page.path, before, after)
-    rendered = highlight(patch or "(no textual change)\n", DiffLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True))
-    return CommitDiff(commit, Markup(rendered))  # noqa: S704 - Pygments escapes every character of the patch
+    return CommitDiff(commit, line_diff(before, after), created=before is None, deleted=after is None)
 
 
 def _public(doc: Doc, text: str | None) -> bool:
@@ -76,13 +72,6 @@ def _public(doc: Doc, text: str | None) -> bool:
         return True
     parsed, _ = parse_document("article", doc.id, doc.page.path, text.encode("utf-8"))
     return parsed is not None and parsed.public
-
-
-def _patch(path: str, before: str | None, after: str | None) -> str:
-    """A unified diff as ``git show`` prints one (three lines of context)."""
-    old, new = (side.splitlines(keepends=True) if side else [] for side in (before, after))
-    lines = difflib.unified_diff(old, new, "a/" + path if before is not None else "/dev/null", "b/" + path if after is not None else "/dev/null")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def edit_url(template: str | None, path: str) -> str | None:

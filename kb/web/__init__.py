@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         admin,
         api,
         caching,
+        dates,
         editing,
         errors,
         feeds,
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
         pages,
         paths,
         people,
+        printing,
         reports,
         search,
         security,
@@ -63,3 +65,5 @@ def register(app: Flask) -> None:
         region_url=people.region_url,
     )
     app.jinja_env.filters["site_links"] = site_links
+    dates.register(app)
+    printing.register(app)

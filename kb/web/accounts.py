@@ -31,7 +31,7 @@ from .errors import _respond
 bp = Blueprint("accounts", __name__)
 
 # Reachable without sign-in under KB_REQUIRE_LOGIN (the webhook authenticates with its own secret).
-OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz", "hooks.content_changed"}
+OPEN_ENDPOINTS = {"static", "accounts.login", "api.healthz", "hooks.content_changed", "pages.favicon"}
 # Guarded by their own blueprint hook (editors only), which gives a form's text back to someone whose session ended.
 SELF_GUARDED_ENDPOINTS = {"editing.edit", "editing.new"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from ..health.freshness import flags
 from ..pages.history import edit_url
@@ -59,3 +59,9 @@ def glossary():
 @bp.get("/accessibility")
 def accessibility():
     return render_template("accessibility.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links (``static/favicon.ico``, kept a day)."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=24 * 3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -457,3 +458,11 @@ def test_a_session_expires_after_its_lifetime(app, client, auth):
         db.session.commit()
     home = text(client.get("/"))
     assert "Recently updated" in home and "Sign in" in home and "Rita Reader" not in home
+
+
+def test_admin_page_writes_last_sign_in_as_a_date_in_words(client, auth):
+    auth.login("ada@example.mil")
+    page = text(client.get("/admin/users"))
+    today = dt.datetime.now(dt.UTC)
+    shown = re.search(r'<time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\dZ)">(\d{1,2} [A-Z][a-z]+ \d{4}), (\d\d:\d\d) UTC</time>', page)
+    assert shown and shown[2] == f"{today.day} {today:%B %Y}" and "never" in page  # the others have not signed in

@@ -98,6 +98,24 @@ BROWSER_CONTENT: dict[str, str | bytes] = {
         ---
         Aisha reviews case payment schedules.
         """,
+    # A marked (so staff-only) article, for its printed banners; with a table and code that must not split.
+    "articles/eum/marked-visit-notes.md": """
+        ---
+        title: Visit notes
+        summary: Notes from a compliance visit.
+        marking: CUI
+        areas: [eum]
+        ---
+        Follow up with the [[eum/golden-sentry]] team.
+
+        | Item | Count |
+        |------|-------|
+        | Goggles | 12 |
+
+        ```
+        inventory --serials
+        ```
+        """,
 }
 
 

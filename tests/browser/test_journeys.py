@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, check_a11y, phone, screenshot
+from .conftest import DESKTOP, PHONE, check_a11y, phone, screenshot
 
 
 def test_search_from_the_home_page_and_open_a_result(page):
@@ -175,16 +175,36 @@ def test_focus_is_visible_on_links_and_controls(page):
         assert style[0] != "none" and style[1] >= 2, (selector, style)
 
 
-def test_pages_print_without_navigation_and_with_link_targets(page):
+def test_an_article_prints_its_content_with_full_link_addresses_and_without_the_rest(page, live_server):
     page.goto("/articles/fms/letter-of-request")
     page.emulate_media(media="print")
-    for selector in (".usa-banner", ".kb-header__nav", ".kb-header__search", "form[role=search]", ".usa-footer"):
+    hidden = (
+        ".usa-banner",
+        ".kb-header__nav",
+        ".kb-header__search",
+        "form[role=search]",
+        ".usa-footer",
+        ".kb-aside",
+        ".usa-breadcrumb",
+        ".kb-anchor",
+    )
+    for selector in hidden:
         assert not page.locator(selector).first.is_visible(), selector
-    expect(page.locator("h1")).to_be_visible()
-    after = page.evaluate("getComputedStyle(document.querySelector('.kb-body .usa-prose a[href]'), '::after').content")
-    assert "attr(href)" in after or "/articles/" in after
+    assert not page.get_by_role("link", name="Sign in").is_visible()
+    for selector in ("h1", ".kb-body .usa-intro", ".kb-meta time", ".kb-body .usa-prose p", ".kb-body .usa-prose h2"):
+        expect(page.locator(selector).first).to_be_visible()
+    link = page.locator(".kb-body .usa-prose a", has_text="LOA")
+    after = link.evaluate("el => getComputedStyle(el, '::after').content")
+    assert after == f'" ({live_server.url}/articles/fms/letter-of-offer-and-acceptance)"'
+    assert page.evaluate("getComputedStyle(document.querySelector('.kb-body .usa-prose h2'), '::after').content") in ("none", "normal")
+    assert (
+        page.locator(".kb-body").evaluate("el => el.getBoundingClientRect().width") > 0.9 * page.evaluate("document.documentElement.clientWidth") - 40
+    )
+    pdf = page.pdf(format="Letter")
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1  # a short article: one sheet
     page.emulate_media(media="screen")
     expect(page.locator(".kb-header__nav")).to_be_visible()
+    expect(page.locator(".kb-aside")).to_be_visible()
 
 
 def test_the_watch_catches_csp_violations(page, watch):
@@ -213,3 +233,115 @@ def test_the_glossary_filters_as_you_type(page):
     page.locator("#glossary-filter").fill("")
     expect(terms).to_have_count(4)
     expect(page.locator("#glossary-count")).to_have_text("")
+
+
+def _placeholder_fits(page, selector: str) -> dict:
+    """The input's placeholder drawn in its own font, against the room inside its padding."""
+    return page.evaluate(
+        """selector => {
+        const input = document.querySelector(selector);
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = style.font;
+        const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return {text: context.measureText(input.placeholder).width, room: room,
+                scroll: input.scrollWidth, client: input.clientWidth};
+    }""",
+        selector,
+    )
+
+
+def test_the_header_search_box_shows_its_whole_placeholder_and_a_typical_query_at_1280_px(page):
+    page.goto("/glossary")
+    screenshot(page, "header-search-1280")
+    fits = _placeholder_fits(page, "#site-search")
+    assert fits["text"] <= fits["room"] and fits["scroll"] <= fits["client"], fits
+    page.fill("#site-search", "end-use monitoring night vision")
+    fits = _placeholder_fits(page, "#site-search")
+    assert fits["scroll"] <= fits["client"], fits
+    box = page.locator("#site-search").bounding_box()
+    assert box["x"] + box["width"] <= DESKTOP["width"]
+    phone(page)
+    box = page.locator("#site-search").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_slash_focuses_the_search_box_unless_the_reader_is_typing(page):
+    page.goto("/articles/fms/letter-of-request")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    assert page.input_value("#site-search") == ""  # the slash is not typed into the box
+    page.keyboard.type("loa/x")  # in the box, "/" is a character like any other
+    assert page.input_value("#site-search") == "loa/x" and page.evaluate("document.activeElement.id") == "site-search"
+    page.goto("/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "home-search"  # the page's own search box first
+    page.goto("/search?q=letter")
+    page.locator("main a.usa-link").first.focus()
+    page.keyboard.press("Control+/")
+    assert page.evaluate("document.activeElement.tagName") == "A"  # not with a modifier key
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "results-search"
+    assert page.input_value("#results-search") == "letter" and page.evaluate("document.activeElement.selectionEnd") == 6
+    page.evaluate(
+        "() => { const e = document.createElement('div'); e.id = 'note'; e.contentEditable = 'true'; document.querySelector('main').prepend(e); }"
+    )
+    page.focus("#note")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "note" and page.inner_text("#note") == "/"
+
+
+def test_headings_show_their_anchor_link_on_hover_and_on_keyboard_focus(page):
+    page.goto("/articles/fms/letter-of-request")
+    anchor = page.get_by_role("link", name="Link to section: What it contains")
+    assert anchor.get_attribute("href") == "#what-it-contains"
+    opacity = "el => getComputedStyle(el).opacity"
+    assert anchor.evaluate(opacity) == "0"
+    page.hover("h2#what-it-contains")
+    assert anchor.evaluate(opacity) == "1"
+    page.mouse.move(0, 0)
+    assert anchor.evaluate(opacity) == "0"
+    page.locator(".kb-body .usa-prose a[data-print-url]").last.focus()
+    page.keyboard.press("Tab")  # the next link after the body's last one
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Link to section: What it contains"
+    assert anchor.evaluate(opacity) == "1"
+    style = page.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert style[0] != "none" and style[1] >= 2
+    anchor.click()
+    expect(page).to_have_url(re.compile(r"/articles/fms/letter-of-request#what-it-contains$"))
+
+
+def test_the_change_page_wraps_long_lines_within_the_window(page, tmp_path):
+    """A one-paragraph line of 2,000 characters and a 300-character word: the change page as the app
+    renders it (a real git repository through the Flask client), shown in the browser with the site's CSS."""
+    from kb.index import SearchIndex
+    from kb.repository.sync import sync
+
+    from ..conftest import SAMPLE, body, close_app, make_app
+    from ..gitrepo import commit, init
+
+    root = init(tmp_path / "repo")
+    commit(root, "maria", "Initial content", SAMPLE)
+    long_line = "Funding " + "national funds and more words " * 70 + "x" * 300
+    lor = "articles/fms/letter-of-request.md"
+    sha = commit(root, "john", "A long line", {lor: body(lor) + "\n" + long_line + "\n"})
+    index = SearchIndex(tmp_path / "index")
+    sync(root, index)
+    index.close()
+    app = make_app(root, tmp_path / "index", tmp_path / "instance")
+    try:
+        main = app.test_client().get(f"/articles/fms/letter-of-request/-/commits/{sha}").get_data(as_text=True)
+    finally:
+        close_app(app)
+    start = main.index('<section class="kb-diff"')
+    fragment = main[start : main.index("</section>", start) + len("</section>")]
+    page.goto("/accessibility")
+    page.evaluate("html => { document.querySelector('main').innerHTML = html; }", fragment)
+    assert page.locator(".kb-diff__line--added").count() >= 1
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    text = page.locator(".kb-diff__line--added .kb-diff__text").last.bounding_box()
+    assert text["x"] + text["width"] <= width and text["height"] > 100  # wrapped onto many lines, not cut
+    phone(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -211,3 +211,24 @@ def test_an_admin_resets_and_disables_after_confirming_and_a_user_changes_their_
     page.wait_for_url(re.compile(r"/me$"))
     assert "Your password is changed" in page.inner_text("main")
     check_a11y(page, "me after password change")
+
+
+def test_a_marked_article_prints_its_banners_top_and_bottom(page, accounts):
+    sign_in(page, accounts, "/articles/eum/marked-visit-notes")
+    page.emulate_media(media="print")
+    banners = page.locator(".kb-marking-banner")
+    assert banners.count() == 2 and banners.all_inner_texts() == ["CUI", "CUI"]
+    colours = "el => { const s = getComputedStyle(el); return [s.display, s.color, s.backgroundColor, s.borderTopStyle]; }"
+    for banner in banners.all():
+        assert banner.is_visible() and banner.evaluate(colours) == ["block", "rgb(0, 0, 0)", "rgb(255, 255, 255)", "solid"]
+    top, bottom = (b.bounding_box()["y"] for b in banners.all())
+    assert top < page.locator("h1").bounding_box()["y"] < page.locator(".kb-body table").bounding_box()["y"] < bottom
+    assert not page.get_by_role("button", name="Sign out").is_visible() and not page.locator(".kb-header__account").is_visible()
+    breaks = "el => getComputedStyle(el).breakInside"
+    assert page.locator(".kb-body table").evaluate(breaks) == "avoid" and page.locator(".kb-body pre").evaluate(breaks) == "avoid"
+    assert (
+        page.locator(".kb-body .usa-prose a", has_text="Golden Sentry program")
+        .evaluate("el => getComputedStyle(el, '::after').content")
+        .endswith('/articles/eum/golden-sentry)"')
+    )
+    page.emulate_media(media="screen")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -65,7 +66,7 @@ def text(response) -> str:
 
 def test_article_shows_git_facts_and_the_edit_link(gitapp):
     page = text(gitapp.test_client().get("/articles/fms/letter-of-request"))
-    assert 'Last updated <time datetime="2025-04-01T11:00:00">2025-04-01</time> by Maria Delgado' in page
+    assert 'Last updated <time datetime="2025-04-01">1 April 2025</time> by Maria Delgado' in page
     assert "Edited by Maria Delgado, John Smith" in page
     assert 'href="/articles/fms/letter-of-request/-/history"' in page
     assert 'href="https://git.example.mil/sc/kb-content/-/edit/main/articles/fms/letter-of-request.md"' in page
@@ -85,14 +86,29 @@ def test_history_page_lists_the_commits(gitapp, repo):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_diff_page_is_escaped_and_coloured(gitapp, repo):
+def test_diff_page_is_escaped_and_marks_the_changed_words(gitapp, repo):
     _, (_, _, third) = repo
     response = gitapp.test_client().get(f"/articles/fms/letter-of-request/-/commits/{third}")
     assert response.status_code == 200
     page = text(response)
-    assert '<span class="gi">+Funding: &lt;b&gt;FMF&lt;/b&gt;.</span>' in page  # Pygments: inserted line
-    assert '<span class="gd">-Funding: national funds.</span>' in page
+    removed = 'class="kb-diff__line kb-diff__line--removed"'
+    added = 'class="kb-diff__line kb-diff__line--added"'
+    assert page.count(removed) == 1 and page.count(added) == 1
+    assert '<span class="usa-sr-only">Removed: </span>Funding: <del>national funds</del>.</td>' in page
+    assert '<span class="usa-sr-only">Added: </span>Funding: <ins>&lt;b&gt;FMF&lt;/b&gt;</ins>.</td>' in page
     assert "<b>FMF</b>" not in page
+
+
+def test_diff_page_names_the_article_not_the_diff_header(gitapp, repo):
+    _, (first, _, third) = repo
+    client = gitapp.test_client()
+    page = text(client.get(f"/articles/fms/letter-of-request/-/commits/{third}"))
+    assert '<h2 id="diff-file" class="kb-diff__file"><a class="usa-link" href="/articles/fms/letter-of-request">Letter of Request</a></h2>' in page
+    assert "diff --git" not in page and "+++ b/" not in page and "--- a/" not in page and "@@" not in page
+    assert '<time datetime="2025-04-01">1 April 2025</time>' in page
+    created = text(client.get(f"/articles/fms/letter-of-request/-/commits/{first}"))
+    assert 'Letter of Request</a> <span class="usa-tag">created</span></h2>' in created
+    assert "kb-diff__line--removed" not in created and "kb-diff__line--added" in created
 
 
 @pytest.mark.parametrize(
@@ -163,6 +179,9 @@ def test_freshness_report_is_for_editors_only(gitapp):
     assert "Freshness report" in page and "By functional area" in page and "By expert" in page
     assert "Golden Sentry program" in page and "Zebra compliance checklist" in page  # staff articles too
     assert "overdue" in page
+    main = page[page.index("<main") : page.index("</main>")]
+    shown = re.sub(r"<[^>]+>", "", main)  # the text a reader sees: every date in words (issue 19, item 21)
+    assert re.search(r"As of \d{1,2} [A-Z][a-z]+ \d{4}:", shown) and not re.search(r"\d{4}-\d\d-\d\d", shown)
 
 
 # --- webhook ---------------------------------------------------------------------

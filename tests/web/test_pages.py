@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from kb.access import Reader
 
-from ..conftest import close_app, indexed_app, write_tree
+from ..conftest import close_app, indexed_app, make_app, write_tree
 
 
 def text(response) -> str:
@@ -343,3 +343,27 @@ def test_search_shows_each_chosen_filter_as_a_chip_that_removes_it(site_client):
     found = {re.sub("<[^>]+>", "", name): link.replace("&amp;", "&") for link, name in found.items()}
     assert found == {"Type Article": "/search?area=fms&q=letter", "Functional area Foreign Military Sales": "/search?type=article&q=letter"}
     assert 'href="/search?q=letter">Clear all filters</a>' in page
+
+
+def test_the_favicon_is_served_and_linked_from_every_page(client, tmp_path, content_dir, index):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.data[:4] == b"\0\0\1\0" and b"PNG" in icon.data[:40]  # an ICO holding one PNG image
+    page = text(client.get("/glossary"))
+    links = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert [link.split("?")[0] for link in links] == ["/static/favicon.svg", "/static/favicon.ico"]
+    for link in links:
+        with client.get(link) as response:
+            assert response.status_code == 200 and response.data[:5] in (b"<svg ", b"\0\0\1\0\1")
+    signed_in_only = make_app(content_dir, index.directory, tmp_path / "closed", REQUIRE_LOGIN=True)
+    try:
+        with signed_in_only.test_client().get("/favicon.ico") as icon:
+            assert icon.status_code == 200  # also before signing in
+    finally:
+        close_app(signed_in_only)
+
+
+def test_the_accessibility_page_lists_the_search_shortcut_and_section_links(client):
+    page = text(client.get("/accessibility"))
+    assert "press <kbd>/</kbd> to move to the search box" in page and "not while you type in a" in page
+    assert "“Link to section: ” and the heading" in page and "the full address of each" in page

@@ -150,6 +150,7 @@ def test_an_editor_sees_what_to_write_next(app, client, auth):
     unopened = page.split('id="not-opened"')[1].split('id="top-queries"')[0]
     assert "golden sentry" in unopened and "letter of request" not in unopened and 'href="/search?q=golden+sentry"' in unopened
     assert "<caption" in page and 'scope="col"' in page and "selected>2026-W" in page
+    assert re.search(r'in the week of <time datetime="\d{4}-\d\d-\d\d">\d{1,2} [A-Z][a-z]+ \d{4}</time>', page)
     eum = text(client.get("/reports/search?area=eum"))
     assert "quokkazebra" in eum and "xylophonequartz" not in eum and 'href="/search?q=quokkazebra&amp;area=eum"' in eum
     csv = client.get("/reports/search?format=csv")
