@@ -111,7 +111,7 @@ def test_the_freshness_report_keeps_each_status_and_its_date_on_one_line(page, a
     """At 1280 px the due-soon tag and its date each take one line; experts are named, linked to their profiles."""
     sign_in(page, accounts, "/reports/freshness")
     row = page.locator("tr", has=page.locator(".usa-tag", has_text="due-soon")).first
-    tag, date = row.locator(".usa-tag"), row.locator("time")
+    tag, date = row.locator(".usa-tag"), row.locator("td.kb-nowrap time")
     assert tag.evaluate(LINES_OF) == 1 and date.evaluate(LINES_OF) == 1
     assert abs(tag.bounding_box()["y"] - date.bounding_box()["y"]) < tag.bounding_box()["height"]  # side by side
     page.get_by_role("link", name="John Smith").first.click()
