@@ -23,6 +23,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     truncated: bool = False
+    exact: bool = False  # the words as typed: no spelling correction shown first (``exact=1``)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> SearchRequest:
@@ -36,6 +37,7 @@ class SearchRequest:
             chosen=chosen,
             page=clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
+            exact=args.get("exact") == "1",
         )
 
     def value(self, name: str) -> str:
