@@ -27,8 +27,8 @@ from ..queries import Expansion, SearchRequest, acronyms, expert_topic, glossary
 MAX_CORRECTIONS = 3
 # The corrected query's results are shown first when its best score is at least this many times the
 # original's. The words the reader spelled right score the same in both, and the unknown words score
-# nothing, so the ratio measures what the corrected words add: half again, at least.
-CLEARLY_BETTER = 1.5
+# nothing, so the ratio measures what the corrected words add: a quarter again, at least.
+CLEARLY_BETTER = 1.25
 
 Filters = tuple[tuple[str, str], ...]
 
