@@ -87,6 +87,7 @@ class Plan:
     clauses: Clauses | None
     query: Any  # the Whoosh query; None when the plain-text path made the clauses
     stems: tuple[str, ...]  # analysed words, for highlighting
+    named: tuple[str, ...] = ()  # Whoosh's query only: the reader's own words in order, for ``named``
 
 
 def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
@@ -106,7 +107,8 @@ def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
         return Plan(clauses, None, tuple(dict.fromkeys(w for _, variant in clauses for _, *ws in variant for w in ws)))
     query = parse(parser, variants)
     stems = tuple(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
-    return Plan(word_clauses(query), query, stems)
+    typed = [token.text for token in parser.schema["body"].analyzer(variants[0])]  # in the reader's order (all_terms is a set)
+    return Plan(word_clauses(query), query, stems, tuple(dict.fromkeys(word for word in typed if word in stems)))
 
 
 def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
@@ -212,6 +214,7 @@ def matches(searcher: Searcher, plan: Plan, budget: Budget) -> tuple[np.ndarray,
         scores = bm25f(searcher, plan.clauses, budget)
         return scores, scores > 0
     scores, mask = evaluate(searcher, plan.query, budget)
+    scores = scores + NAME_LIFT * named(searcher, list(plan.named), budget)  # as the same words without syntax
     return _kind_boosted(searcher, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
 
 
