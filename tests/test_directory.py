@@ -279,3 +279,14 @@ def test_ask_an_expert_is_kept_per_index_state(tmp_path):
         assert directory.ask_an_expert(["eum"], [], "End-Use Monitoring")[0].id == "zed-new"
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("q", ["chloe kone", "Chloé Koné", "Koné", "kone", "CHLOE"])
+def test_a_name_is_found_with_or_without_its_accents(directory, people_index, q):
+    """Accents are folded when indexing and searching: the directory and the site search alike."""
+    from kb.queries import SearchRequest
+    from kb.search import search
+
+    assert ids(directory.search(DirectoryRequest(q=q)))[0] == "chloe-kone"
+    page = search(people_index, ANONYMOUS, SearchRequest(q=q), directory)
+    assert f"{page.hits[0].type}:{page.hits[0].id}" == "person:chloe-kone" and page.suggestion is None

@@ -258,3 +258,116 @@ def test_did_you_mean_looks_up_a_repeated_word_once(index):
         ["golden"] * 60 + ["sentry", "golden"]
     )
     assert counted.asked == ["goldn", "sentry"]
+
+
+# -- "did you mean" and "showing results for" (issue 19, item 2) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory):
+    """The shipped content/, indexed once for this module."""
+    from kb.index import SearchIndex
+    from kb.repository.sync import sync
+
+    from .conftest import ROOT
+
+    index = SearchIndex(tmp_path_factory.mktemp("starter") / "index")
+    sync(ROOT / "content", index)
+    yield index
+    index.close()
+
+
+def test_a_misspelled_query_shows_the_corrected_results_first_whatever_its_own_count(starter):
+    """``forign militery sales`` finds many pages on "sales" alone: the corrected query scores
+    clearly better, so its results come first, the Foreign Military Sales area on top."""
+    assert search(starter, ANONYMOUS, SearchRequest(q="forign militery sales", exact=True)).total >= 10
+    page = run(starter, "forign militery sales")
+    assert (page.suggestion, page.corrected, page.shown_query) == ("foreign military sales", True, "foreign military sales")
+    assert ids(page)[0] == "area:fms"
+    assert ids(page) == ids(run(starter, "foreign military sales"))
+
+
+def test_the_words_as_typed_keep_their_own_results_and_the_suggestion(index):
+    page = search(index, ANONYMOUS, SearchRequest(q="goldn sentry", exact=True))
+    assert (page.suggestion, page.corrected, page.shown_query) == ("golden sentry", False, "goldn sentry")
+    assert ids(page) == ["article:eum/golden-sentry"]  # on "sentry" alone
+    corrected = run(index, "goldn sentry")
+    assert (corrected.suggestion, corrected.corrected) == ("golden sentry", True)
+
+
+def test_a_correction_that_adds_little_is_only_offered(index):
+    """ "golden sentry" finds its page well already; the corrected word only ranks other pages far
+    below it, so the results stay the reader's own and "did you mean" is offered."""
+    page = run(index, "golden sentry lettr")
+    assert (page.suggestion, page.corrected) == ("golden sentry letter", False)
+    assert ids(page) == ["article:eum/golden-sentry"] and page.shown_query == "golden sentry lettr"
+
+
+def test_at_most_three_words_of_a_query_are_corrected(index):
+    page = run(index, "goldn sentyr chekcs devies")
+    assert page.suggestion == "golden sentry checks devies" and page.corrected
+
+
+def test_an_anonymous_misspelling_of_a_staff_only_word_is_neither_offered_nor_shown(index):
+    """ "quokka" is only in a staff-only article: beside words with results or alone, the anonymous
+    reader is never offered it, while staff get its results first."""
+    for typed in ("quokkka", "quokkka letter request"):
+        page = run(index, typed)
+        assert page.suggestion is None and not page.corrected and "quokka" not in page.shown_query
+    staff = run(index, "quokkka", reader=STAFF)
+    assert (staff.suggestion, staff.corrected, ids(staff)) == ("quokka", True, ["article:eum/internal-checklist"])
+
+
+# -- names count: aliases said as a phrase, whole titles (issue 19, item 4) --------------------
+
+
+def test_an_alias_said_as_a_phrase_lifts_its_page_above_pages_that_only_contain_the_words(starter):
+    """ "case closure" is an alias of the closure article; the FMS area only contains the words."""
+    assert ids(run(starter, "FMS case closure"))[0] == "article:fms/case-closure"
+    reordered = ids(run(starter, "FMS closure case"))  # the same words, but not the alias
+    assert reordered.index("area:fms") < reordered.index("article:fms/case-closure")
+
+
+def test_a_query_that_is_a_whole_title_puts_that_page_first(starter):
+    assert ids(run(starter, "foreign military sales"))[0] == "area:fms"
+    assert ids(run(starter, "institutional capacity building"))[0] == "article:bpc/institutional-capacity-building"
+
+
+# -- every word is findable (issue 19, item 1) -------------------------------------------------
+
+VOCABULARY_SAMPLE = 1000  # of about 6,000 words, plus some of the words mixing letters and digits
+VOCABULARY_DIGITS = 100
+
+
+def test_every_word_of_a_public_document_finds_that_document(starter):
+    """The property behind "a word with seven digits could not be found": any word of the public
+    dictionary (words, numbers, stock and document numbers, dates written as one token) that the
+    analyzer keeps (not a stop word), searched alone by an anonymous reader, finds a document
+    that contains it."""
+    import random
+
+    from whoosh.query import Term
+
+    from kb.index.schema import english_analyzer
+
+    analyzer, whoosh = english_analyzer(), starter.searchers.current().whoosh
+    vocabulary = sorted(term.decode() for term in whoosh.lexicon("spell_public"))
+    assert len(vocabulary) > 5000
+    digits = [word for word in vocabulary if any(c.isdigit() for c in word) and any(c.isalpha() for c in word)]
+    lost = []
+    for word in random.Random(19).sample(vocabulary, VOCABULARY_SAMPLE) + digits[:VOCABULARY_DIGITS]:
+        having = {whoosh.stored_fields(d)["key"] for d in whoosh.docs_for_query(Term("spell_public", word))}
+        if list(analyzer(word)) and not having & found_keys(starter, word):
+            lost.append(word)
+    assert lost == [], lost
+
+
+def found_keys(index, word: str) -> set[str]:
+    """Every document the search for ``word`` finds, page after page."""
+    found: set[str] = set()
+    for page in range(1, 200):
+        result = search(index, ANONYMOUS, SearchRequest(q=word, per_page=50, page=page, exact=True))
+        found |= {f"{h.type}:{h.id}" for h in result.hits}
+        if len(found) >= result.total or not result.hits:
+            return found
+    return found

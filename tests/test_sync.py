@@ -158,6 +158,35 @@ def test_an_index_written_with_other_fields_is_rebuilt_not_updated(content_dir, 
     assert hits(index, "night vision") == ["eum/golden-sentry"]
 
 
+def test_an_index_written_with_other_analyzers_is_rebuilt_not_updated(content_dir, tmp_path, monkeypatch):
+    """Folding accents changed the analyzers, not the fields: an index of the release before
+    (which Whoosh keeps with its own analyzers) is rebuilt, so "kone" finds "Koné" afterwards."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+    from kb.index import SearchIndex, store
+    from kb.index.schema import FIELD_BOOSTS, english_stem
+
+    write_tree(content_dir, {"articles/fms/kone.md": "---\ntitle: Koné visit notes\n---\nA visit."})
+    release_schema = store.build_schema
+
+    def unfolded():
+        schema = release_schema()
+        for name in FIELD_BOOSTS:
+            schema[name].analyzer = RegexTokenizer() | LowercaseFilter() | StopFilter(lang="en") | StemFilter(stemfn=english_stem, cachesize=None)
+        return schema
+
+    monkeypatch.setattr(store, "build_schema", unfolded)
+    index = SearchIndex(tmp_path / "before")
+    sync(content_dir, index)
+    exact = SearchRequest(q="kone", exact=True)
+    assert [h.id for h in search(index, ANONYMOUS, exact).hits] == []
+    monkeypatch.undo()
+    assert index.outdated()
+    assert sync(content_dir, index).rebuilt and not index.outdated()
+    assert search(index, ANONYMOUS, exact).hits[0].id == "fms/kone"
+    index.close()
+
+
 def test_a_new_redirect_from_rerenders_the_pages_linking_to_the_earlier_slug(content_dir, index):
     write_tree(content_dir, {"articles/fms/x.md": "---\ntitle: X\n---\nSee [[fms/old-request]]."})
     sync(content_dir, index)

@@ -26,7 +26,7 @@ from . import query as queries
 from .building import RecordsOf
 from .limits import TIME_LIMIT, Budget, QueryTooCostly
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
-from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field
+from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field, spelling_word
 from .searchers import Searchers
 from .spelling import closest, near_prefixes
 from .store import IndexBusy, IndexUnavailable, Store, Tables
@@ -244,7 +244,7 @@ class SearchIndex:
         searcher = self.searchers.current()
         access = tuple(access)
         fields = [spell_field(level) for level in access]
-        word = word.casefold()
+        word = spelling_word(word)
 
         def documents(candidate: str) -> int:
             return sum(searcher.whoosh.doc_frequency(name, candidate) for name in fields)

@@ -10,6 +10,7 @@ Whoosh and run over the same arrays (``boolean``). What a query may cost is boun
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from .snippets import match_pattern, snippet
 
 OPERATORS = frozenset({"and", "or", "not", "andnot", "andmaybe"})  # Whoosh's query words
 VARIANT_BOOST = 0.9  # a rewrite (an acronym's expansion) counts a little less than the reader's words
+NAME_LIFT = 1.0  # the reader's words that name a document (``named``) count this much more there
+NAME_WORDS = (2, 10)  # a name has two words at least; a longer query is a sentence: nothing is lifted
 _WORD = re.compile(r"\w+")
 STOP_WORDS = frozenset(_ANALYZER_STOP_WORDS)  # the analyzer drops them: never indexed
 
@@ -86,6 +89,7 @@ class Plan:
     clauses: Clauses | None
     query: Any  # the Whoosh query; None when the plain-text path made the clauses
     stems: tuple[str, ...]  # analysed words, for highlighting
+    named: tuple[str, ...] = ()  # Whoosh's query only: the reader's own words in order, for ``named``
 
 
 def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
@@ -105,7 +109,8 @@ def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
         return Plan(clauses, None, tuple(dict.fromkeys(w for _, variant in clauses for _, *ws in variant for w in ws)))
     query = parse(parser, variants)
     stems = tuple(text for name, text in query.all_terms() if name == "body" and isinstance(text, str))
-    return Plan(word_clauses(query), query, stems)
+    typed = [token.text for token in parser.schema["body"].analyzer(variants[0])]  # in the reader's order (all_terms is a set)
+    return Plan(word_clauses(query), query, stems, tuple(dict.fromkeys(word for word in typed if word in stems)))
 
 
 def plain_clauses(analyzer, variants: list[str]) -> Clauses | None:
@@ -220,6 +225,7 @@ def matches(searcher: Searcher, plan: Plan, budget: Budget) -> tuple[np.ndarray,
         scores = bm25f(searcher, plan.clauses, budget)
         return scores, scores > 0
     scores, mask = evaluate(searcher, plan.query, budget)
+    scores = scores + NAME_LIFT * named(searcher, list(plan.named), budget)  # as the same words without syntax
     return _kind_boosted(searcher, np.where(mask, np.maximum(scores, _LEAST_SCORE), 0).astype(np.float32)), mask
 
 
@@ -246,7 +252,30 @@ def bm25f(searcher: Searcher, clauses: Clauses, budget: Budget) -> np.ndarray:
             elif kind == "phrase":  # an acronym's expansion: all its words, in any order
                 clause_scores = clause_scores * np.logical_and.reduce([w > 0 for w in word_scores])
             scores += boost * clause_scores
+        if number == 0:
+            scores += NAME_LIFT * named(searcher, [word for _, *words in variant for word in words], budget)
     return _kind_boosted(searcher, scores)
+
+
+def named(searcher: Searcher, words: list[str], budget: Budget) -> np.ndarray:
+    """What the reader's words add where they name the document: the words of each pair of them
+    that stands as a phrase in its aliases ("case closure"), and all of them when they are its
+    whole title. Each such word scores once more there, so a page called what the reader typed
+    comes above pages that only contain the words.
+    """
+    lift = np.zeros(searcher.n_docs, dtype=np.float32)
+    if not NAME_WORDS[0] <= len(words) <= NAME_WORDS[1]:
+        return lift
+    naming = {word: np.zeros(searcher.n_docs, dtype=bool) for word in words}
+    for pair in itertools.pairwise(words):
+        budget.check()
+        in_aliases = searcher.phrase_mask(pair, ("aliases",))
+        for word in pair:
+            naming[word] |= in_aliases
+    titled = searcher.phrase_mask(tuple(words), ("title",)) & (searcher.field_stats["title"].lengths == len(words))
+    for word, mask in naming.items():
+        lift += searcher.term_scores(word, budget.access) * (mask | titled)
+    return lift
 
 
 def _kind_boosted(searcher: Searcher, scores: np.ndarray) -> np.ndarray:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import formats
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StopFilter
+from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StopFilter
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang import stemmer_for_language
+from whoosh.support.charset import accent_map
 
 from .. import kinds
 from ..content.model import ACCESS_LEVELS
@@ -28,7 +29,7 @@ FIELD_BOOSTS = {"title": 4.0, "aliases": 4.0, "summary": 2.0, "keywords": 2.0, "
 SUGGEST_MAX = 15  # longest prefix indexed for search-as-you-type
 FACET_FIELDS = tuple(f.field for f in FACETS if f.field != "type")
 _LIST_FIELDS = (*FACET_FIELDS, "experts", "links", "moved_from")
-_WORD = re.compile(r"\w+")
+_WORD = default_pattern  # the tokenizer's words ("sources.yml" is one): the spelling dictionaries hold what a search finds
 STEMMED_WORDS = 200_000  # distinct words whose stems are kept (about 30 MB at most)
 _snowball_english = stemmer_for_language("en")
 
@@ -40,8 +41,14 @@ def english_stem(word: str) -> str:
 
 
 def english_analyzer():
-    """Whoosh's ``LanguageAnalyzer("en")`` (same terms) with the faster stem cache."""
-    return RegexTokenizer() | LowercaseFilter() | StopFilter(lang="en") | StemFilter(stemfn=english_stem, cachesize=None)
+    """Whoosh's ``LanguageAnalyzer("en")`` with accents folded (``Koné`` is indexed and found as
+    ``kone``, and ``kone`` finds it) and the faster stem cache."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(lang="en") | StemFilter(stemfn=english_stem, cachesize=None)
+
+
+def spelling_word(word: str) -> str:
+    """A word as the spelling dictionaries hold it: lower case, accents folded as the analyzer does."""
+    return word.casefold().translate(accent_map)
 
 
 class WordSet(TEXT):
@@ -156,7 +163,7 @@ def index_fields(record: Record) -> dict[str, Any]:
     """The Whoosh fields of one record."""
     # the spelling dictionary needs each word once, not every occurrence
     text = " ".join([record.title, *record.aliases, record.summary, *record.keywords, record.body])
-    words = {w for w in _WORD.findall(text.casefold()) if len(w) > 1} - STOP_WORDS
+    words = {m.group() for m in _WORD.finditer(spelling_word(text)) if len(m.group()) > 1} - STOP_WORDS
     fields: dict[str, Any] = {
         "key": record.key,
         "type": record.type,

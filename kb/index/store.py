@@ -33,6 +33,11 @@ TABLES = "tables.json"  # in a generation: content tables the pages need beside 
 Tables = dict[str, list[dict[str, Any]]]
 
 
+def _analysis(schema) -> dict[str, Any]:
+    """Each field's analyzer (None for fields without one): what a stored schema must still match."""
+    return {name: getattr(schema[name], "analyzer", None) for name in schema.names()}
+
+
 class IndexUnavailable(Exception):
     """There is no readable index; it has to be built from the content."""
 
@@ -59,13 +64,14 @@ class Store:
         return generation is not None and whoosh_index.exists_in(self.directory / generation)
 
     def outdated(self) -> bool:
-        """The live generation has other fields than this release writes: it must be rebuilt
-        (an incremental update would fail on the first new field)."""
+        """The live generation has other fields, or analyses text otherwise, than this release
+        writes: it must be rebuilt (an incremental update would fail on the first new field, or
+        index new documents with the old analyzers Whoosh keeps in the index)."""
         generation = self.generation()
         if generation is None:
             return False
         try:
-            return set(self.open(generation).schema.names()) != set(build_schema().names())
+            return _analysis(self.open(generation).schema) != _analysis(build_schema())
         except Exception:  # noqa: BLE001 - whatever Whoosh raises on unreadable files: rebuild
             return True
 

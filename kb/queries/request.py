@@ -25,6 +25,7 @@ class SearchRequest:
     per_page: int = 10
     truncated: bool = False
     sort: str = SORTS[0]
+    exact: bool = False  # the words as typed: no spelling correction shown first (``exact=1``)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], per_page: int = 10, max_chars: int = 500) -> SearchRequest:
@@ -39,6 +40,7 @@ class SearchRequest:
             page=clamp(args.get("page"), 1, 1, MAX_PAGE),
             per_page=clamp(args.get("per_page"), per_page, 1, MAX_PER_PAGE),
             sort=choice(args.get("sort"), SORTS),
+            exact=args.get("exact") == "1",
         )
 
     def value(self, name: str) -> str:

@@ -3,13 +3,16 @@ spelling step ("did you mean"), and suggestions as you type.
 
 One strategy answers a request: a search for people only (``type=person``) and a "who knows"
 question go to the directory's evidence ranking (``kb.directory``), so a person ranks the same on
-every page; everything else goes to the documents in the index. The spelling step then searches
-once more, with the corrected words, only when the answer found little. The query text is
-rewritten by ``kb.queries``; ``kb.index`` parses and runs it.
+every page; everything else goes to the documents in the index. The spelling step comes first:
+when a word of the query is in no document the reader may see, the corrected query is offered
+("did you mean"), and when it scores clearly better its results are shown instead ("showing
+results for"), unless the reader asked for the words as typed. The query text is rewritten by
+``kb.queries``; ``kb.index`` parses and runs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,9 +23,12 @@ from ..directory import Directory, people_results
 from ..index import OPERATORS, STOP_WORDS, Hit, ResultSet, SearchIndex
 from ..queries import Expansion, SearchRequest, acronyms, expert_topic, glossary_matches, glossary_variants, quote_contacts
 
-# "Did you mean" is computed only when a query finds fewer results than this (less than a
-# page), and offered only when the corrected query finds at least as many.
-SUGGEST_BELOW = 10
+# At most this many unknown words of one query are corrected (each costs a search); the rest stay as typed.
+MAX_CORRECTIONS = 3
+# The corrected query's results are shown first when its best score is at least this many times the
+# original's. The words the reader spelled right score the same in both, and the unknown words score
+# nothing, so the ratio measures what the corrected words add: a quarter again, at least.
+CLEARLY_BETTER = 1.25
 
 Filters = tuple[tuple[str, str], ...]
 
@@ -33,13 +39,19 @@ class SearchPage:
     total: int
     hits: tuple[Hit, ...]
     facets: dict[str, dict[str, int]]
-    suggestion: str | None = None
+    suggestion: str | None = None  # the query with its unknown words corrected
+    corrected: bool = False  # the results are those of ``suggestion`` (the reader's own query is a link away)
     expansions: tuple[Expansion, ...] = ()
     expert_topic: str | None = None  # set when only people are shown, for a "who knows about" query
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
+
+    @property
+    def shown_query(self) -> str:
+        """The query whose results these are."""
+        return self.suggestion if self.corrected and self.suggestion else self.request.q
 
 
 # --- did you mean --------------------------------------------------------------------
@@ -55,16 +67,19 @@ def spelling_suggestion(index: SearchIndex, text: str, glossary: Mapping[str, li
     Only a word that occurs in no document of the reader's access levels is corrected, from
     the words of those documents alone, and only to a word that finds on its own something
     the reader may see (so never to a word of a staff-only article, even one just made
-    staff-only); glossary terms never are. ``search`` asks only when the query found little.
+    staff-only); glossary terms never are. At most ``MAX_CORRECTIONS`` words are corrected.
     """
     known_terms = {t.casefold() for t in glossary}
-    corrected = text
+    corrected, count = text, 0
     for word in dict.fromkeys(_plain_words(text)):  # a word said again is looked up once
+        if count == MAX_CORRECTIONS:
+            break
         if word.casefold() in known_terms:
             continue
         better = index.correct(word, access)
         if better and better != word.casefold() and index.search([better], access, (), 1, 1, facets=()).total:
             corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", better, corrected)
+            count += 1
     return corrected if corrected != text else None
 
 
@@ -118,20 +133,33 @@ class _Asked:
                 return found, topic
         return self.documents(), topic
 
-    def spelling(self, found: ResultSet) -> str | None:
-        """The whole query corrected, when the answer found little and the correction finds more.
-        Of a "who knows" question, only the topic is spelled."""
-        if found.total >= SUGGEST_BELOW:
-            return None
+    def best_score(self, text: str) -> float:
+        """The score of the best document for ``text`` under the request's filters (0 when none)."""
+        variants = acronyms(self.index).variants(text)
+        best = self.index.search(variants, self.access, self.request.filters, 1, 1, facets=())
+        return best.hits[0].score if best.hits else 0.0
+
+    def spelling(self) -> _Correction | None:
+        """The query with its unknown words corrected, when that finds something; of a "who knows"
+        question, only the topic is spelled. Its results come first when it scores clearly better."""
         spelled = expert_topic(self.text) or self.text
         corrected = spelling_suggestion(self.index, spelled, glossary_variants(self.index), self.access)
         if not corrected:
             return None
-        candidate = self.text.replace(spelled, corrected)
-        better = self.index.search(acronyms(self.index).variants(candidate), self.access, self.request.filters, 1, 1, facets=())  # its total counts
-        if better.total < max(found.total, 1):
+        text = self.text.replace(spelled, corrected)
+        better = self.best_score(text)
+        if not better:
             return None
-        return self.request.q.replace(self.text, candidate) if self.text in self.request.q else candidate
+        query = self.request.q.replace(self.text, text) if self.text in self.request.q else text
+        first = not self.request.exact and better >= CLEARLY_BETTER * self.best_score(self.text)
+        return _Correction(text, query, first)
+
+
+@dataclass(frozen=True)
+class _Correction:
+    text: str  # the corrected text, as searched
+    query: str  # the corrected query as the reader would type it (filters kept): the suggestion
+    first: bool  # its results are shown instead of the original's
 
 
 def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory: Directory | None = None) -> SearchPage:
@@ -141,13 +169,17 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
     if not request.q and not (directory is not None and _people_only(request.filters)):
         return SearchPage(request, 0, (), {name: {} for name in facets.SEARCH_FACETS})
     asked = _Asked(index, levels(reader), directory, quote_contacts(request.text), request)
+    correction = asked.spelling()
+    if correction and correction.first:
+        asked = dataclasses.replace(asked, text=correction.text)
     found, topic = asked.answer()
     return SearchPage(
         request=request,
         total=found.total,
         hits=found.hits,
         facets=found.facets,
-        suggestion=asked.spelling(found),
+        suggestion=correction.query if correction else None,
+        corrected=bool(correction and correction.first),
         expansions=glossary_matches(asked.text, glossary_variants(index)),
         expert_topic=topic,
     )

@@ -45,6 +45,7 @@ def api_search():
             ],
             "facets": page.facets,
             "suggestion": page.suggestion,
+            "corrected": page.corrected,  # the results are the suggestion's; exact=1 searches the words as typed
             "expansions": [{"term": e.term, "expansions": list(e.expansions)} for e in page.expansions],
         }
     )

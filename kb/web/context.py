@@ -90,6 +90,8 @@ def results_url(req: SearchRequest, page: int = 1, **changes: str) -> str:
         args.setdefault(name, []).append(value)
     args["q"] = req.q
     args["sort"] = req.sort if req.sort != SORTS[0] else ""
+    if req.exact and "q" not in changes:  # the reader chose the words as typed: pages and filters keep them
+        args["exact"] = "1"
     args.update(changes)
     return url_for("search.results", **{k: v for k, v in args.items() if v}, page=page if page > 1 else None)
 

@@ -18,6 +18,16 @@ def test_search_shape(site_client):
     assert set(data["facets"]) == {"type", "area"}
 
 
+def test_search_shows_the_corrected_query_first_and_the_words_as_typed_on_request(site_client):
+    data = site_client.get("/api/search?q=goldn+sentry").get_json()
+    assert (data["query"], data["suggestion"], data["corrected"]) == ("goldn sentry", "golden sentry", True)
+    assert [r["id"] for r in data["results"]] == ["eum/golden-sentry"]
+    typed = site_client.get("/api/search?q=goldn+sentry&exact=1").get_json()
+    assert (typed["suggestion"], typed["corrected"]) == ("golden sentry", False)
+    spelled = site_client.get("/api/search?q=golden+sentry").get_json()
+    assert (spelled["suggestion"], spelled["corrected"]) == (None, False)
+
+
 def test_search_filters_by_type_area_and_tag(site_client):
     assert {r["type"] for r in site_client.get("/api/search?q=fms&type=person").get_json()["results"]} == {"person"}
     assert all("eum" in r["areas"] for r in site_client.get("/api/search?q=checks&area=eum").get_json()["results"])

