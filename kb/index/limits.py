@@ -30,6 +30,19 @@ TIME_LIMIT = 0.5  # seconds of CPU one search may use (KB_SEARCH_TIME_LIMIT)
 REWRITE_ROOM = 2  # the reader's text and its acronym rewrites together: twice the caps on words and phrases
 
 _PART = re.compile(r"\w+|[^\w\s]")
+_OPERATORS = re.compile(r"[*~^\[\]{}]")  # prefixes, fuzziness, boosts, ranges: what a reader types as a query
+_PROSE_MARKS = re.compile(r"[\"()\[\]{}^:*'~]")  # the search syntax a sentence also has (and any the rewrites add)
+
+
+def as_prose(variants: list[str]) -> list[str]:
+    """A text over ``MAX_SYNTAX_PARTS`` whose only syntax is brackets, quotes, colons and apostrophes
+    is a pasted sentence ("… tumor necrosis factor (TNF-α) and the patient's …"), not a query:
+    its words are searched, as plain words cost no parsing, instead of the search being refused.
+    Operators (``a* b* … z*``) are a query: those are refused, saying why."""
+    text = variants[0] if variants else ""
+    if len(_PART.findall(text)) <= MAX_SYNTAX_PARTS or _OPERATORS.search(text):
+        return variants
+    return [_PROSE_MARKS.sub(" ", variant) for variant in variants]
 
 
 class QueryTooCostly(Exception):

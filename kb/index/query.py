@@ -25,7 +25,7 @@ from .. import kinds
 from ..facets import BY_NAME as FACETS
 from ..ranking import top
 from .boolean import evaluate
-from .limits import Budget, Tally, parts_of
+from .limits import Budget, Tally, as_prose, parts_of
 from .schema import FACET_FIELDS, FIELD_BOOSTS, build_schema, facet_value, split
 from .searchers import Searcher
 from .snippets import match_pattern, snippet
@@ -101,6 +101,8 @@ def plan(parser, variants: list[str], match_all: bool = False) -> Plan:
     """
     if not variants:
         return Plan(None, Every() if match_all else NullQuery, ())
+    if not _PLAIN.fullmatch(variants[0]):
+        variants = as_prose(variants)
     clauses = plain_clauses(parser.schema["body"].analyzer, variants)
     if clauses == []:  # plain text with only stop words and single letters: nothing to parse or find
         return Plan(None, NullQuery, ())

@@ -101,7 +101,7 @@ MANY_Q, MANY_FOUND = MANY.replace("+", " "), "11 results for “letter OR sentry
 def search_page(body: str) -> tuple[str, str, int, int | None, str | None]:
     """What a results page shows: (the query in its box, the count heading, hits, rank of the first hit, current page link)."""
     box = re.search(r'name="q" value="([^"]*)"', body)
-    heading = re.search(r'role="status">([^<]*)</h2>', body)
+    heading = re.search(r'role="status">([^<]*)</span></h2>', body)
     first = re.search(r'<ol class="usa-collection kb-results" start="(\d+)"', body)
     current = re.search(r'aria-current="page">(\d+)</a>', body)
     return (
