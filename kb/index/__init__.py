@@ -64,6 +64,12 @@ def _reading(method: Callable) -> Callable:
     return guarded
 
 
+# Suggestion candidates come shortest titles (and aliases) first: what each document holds alone.
+# Whoosh's scores count every document of the index, so the candidates they chose (and so what an
+# anonymous reader was offered) changed with staff-only documents.
+_SHORTEST_TITLES = sorting.FunctionFacet(lambda searcher, docnum: searcher.doc_field_length(docnum, "title_ac", 0))
+
+
 class SearchIndex:
     """A generation-switching Whoosh index with per-thread searchers."""
 
@@ -229,7 +235,7 @@ class SearchIndex:
         if not words:
             return []
         query = And([Or([Term("title_ac", w.casefold()[:SUGGEST_MAX]) for w in spellings]) for spellings in words])
-        return self._visible(query, access, limit=limit)
+        return self._visible(query, access, limit=limit, sortedby=_SHORTEST_TITLES)
 
     @_reading
     def near_words(self, word: str, access: Iterable[str], limit: int = 8) -> list[str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from ..conftest import SAMPLE, close_app, indexed_app, write_tree
+from ..conftest import ROOT, SAMPLE, close_app, indexed_app, write_tree
 
 
 def test_search_shape(site_client):
@@ -76,6 +77,28 @@ def test_suggestions_are_bounded(starter_app):
     response = client.get("/api/suggest", query_string={"q": long_text})
     assert response.status_code == 200 and len(response.get_json()) <= 10
     assert len(suggested(client, "a")) == 10
+
+
+STAFF_TITLES = ["sales security sustainment supply shipment support system standard status " * 30] * 20 + ["s"] * 20
+
+
+def test_anonymous_suggestions_do_not_change_with_staff_only_documents(starter_app, tmp_path):
+    """The candidates read per request were the best by Whoosh's scores, whose statistics count
+    every document: 40 staff-only articles (long titles of s-words, and "s") dropped "OBO", "UXO",
+    "DEF" and the Workforce area from anonymous suggestions. Now candidates are chosen by what
+    each document holds alone, so what anonymous readers are offered is the same with or without them."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    for n, title in enumerate(STAFF_TITLES):
+        (content / "articles" / "fms" / f"zz-{n}.md").write_text(f"---\ntitle: {title}\nsummary: x\nareas: [fms]\naccess: staff\n---\nBody.\n")
+    with_staff = indexed_app(content, tmp_path)
+    try:
+        for prefix in ("o", "r", "s", "u", "de"):
+            expected = suggested(starter_app.test_client(), prefix)
+            assert suggested(with_staff.test_client(), prefix) == expected, prefix
+        assert ("OA", "Glossary term") in suggested(with_staff.test_client(), "o")
+    finally:
+        close_app(with_staff)
 
 
 def test_article(site_client):
