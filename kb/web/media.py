@@ -39,6 +39,8 @@ def media(name: str):
     if kind not in current_app.config["MEDIA_TYPES"]:
         abort(404)
     response = Response(data, mimetype=TYPES[kind])
+    if kind == "pdf":  # downloaded, not shown in the site's origin (the CSP would block the viewer anyway)
+        response.headers.set("Content-Disposition", "attachment", filename=name.rsplit("/", 1)[-1])
     if public:
         response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
         response.add_etag()

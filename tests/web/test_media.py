@@ -93,6 +93,8 @@ def test_media_served_with_the_sniffed_type_nosniff_and_a_long_lifetime(media_ap
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "public, max-age=2592000"
     assert response.get_data() == MEDIA[f"media/{name}"]
+    disposition = response.headers.get("Content-Disposition")
+    assert disposition == ("attachment; filename=form.pdf" if name.endswith(".pdf") else None)
 
 
 def test_public_media_answers_not_modified_to_its_etag(media_app):
