@@ -153,6 +153,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMITTER_NAME", "SC Knowledge Base", "Committer name of the commits the browser editor makes (the author is the signed-in editor)."),
     Setting("COMMITTER_EMAIL", "kb@localhost", "Committer email of the commits the browser editor makes."),
     Setting(
+        "MEDIA_TYPES",
+        ("png", "jpeg", "gif", "webp", "pdf"),
+        "Types of media files served and accepted for upload (of png, jpeg, gif, webp, pdf), told by their bytes; SVG never (it can carry script).",
+        v.some_of("png", "jpeg", "gif", "webp", "pdf"),
+    ),
+    Setting("MEDIA_MAX_BYTES", 5_000_000, "Media files (images, attachments) larger than this are neither served nor accepted.", v.integer(1)),
+    Setting(
         "WEBHOOK_SECRET",
         None,
         "Shared secret of POST /hooks/content (GitLab X-Gitlab-Token or GitHub X-Hub-Signature-256); unset: the hook answers 404.",

@@ -21,6 +21,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .media import MEDIA_URL, media_name
+
 # Links between articles are stored root-relative; the web layer puts the request's URL prefix
 # before every root-relative link (``kb.web.context.site_links``), so prefixes work.
 ARTICLE_URL = "/articles/"
@@ -166,6 +168,21 @@ class _RelativeLinkProcessor(Treeprocessor):
                     parent[index] = replacement
 
 
+class _MediaLinks(Treeprocessor):
+    """Points images and links to media files (``media/fms/chart.png``, ``../../media/...``) at ``/media/``."""
+
+    def __init__(self, md: markdown.Markdown, links: _Links) -> None:
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attribute = {"img": "src", "a": "href"}.get(element.tag)
+            name = media_name(element.get(attribute, ""), self.links.source_dir) if attribute else None
+            if name is not None:
+                element.set(attribute, MEDIA_URL + name)
+
+
 class _EscapeWikiPipes(Preprocessor):
     """``[[slug|text]]`` inside a table row would split the cell; escape that pipe (in table rows only,
     so inline code elsewhere keeps its text as written)."""
@@ -202,6 +219,7 @@ class _KnowledgeBaseLinks(Extension):
         # above "escape" (180), so the escaped separator reaches us; below "backtick" (190), so code stays literal
         md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, self.links), "kb_wikilink", 185)
         md.treeprocessors.register(_RelativeLinkProcessor(md, self.links), "kb_relative_links", 5)
+        md.treeprocessors.register(_MediaLinks(md, self.links), "kb_media_links", 3)
         md.treeprocessors.register(_HeadingAnchors(md), "kb_heading_anchors", 4)  # after "toc" (5) has set the ids
 
 

@@ -119,6 +119,19 @@ def names(value: Any) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
+def some_of(*options: str) -> Parser:
+    """Comma-separated names, each one of ``options`` (in any case; duplicates dropped)."""
+
+    def parse(value: Any) -> tuple[str, ...]:
+        found = tuple(dict.fromkeys(name.lower() for name in names(value)))
+        unknown = [name for name in found if name not in options]
+        if unknown or not found:
+            raise ValueError(f"expected some of {', '.join(options)}, got {value!r}")
+        return found
+
+    return parse
+
+
 def networks(value: Any) -> tuple[Network, ...]:
     """Comma-separated IP addresses or CIDR networks (``"10.0.0.1, 192.168.0.0/16"``)."""
     found = []

@@ -319,3 +319,33 @@ def test_yaml_errors_are_explained_in_plain_words_on_their_line(content_dir, tex
 def test_a_glossary_yaml_error_is_explained_too(content_dir):
     write_tree(content_dir, {"glossary.yml": '- term: LOR\n  expansion: "Letter of Request\n  definition: x\n'})
     assert any(p.startswith("glossary.yml:2: error: invalid YAML: a quoted value is never closed") for p in problems_in(content_dir))
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def test_media_links_missing_files_alt_text_and_unused_media_with_file_and_line(content_dir):
+    write_tree(
+        content_dir,
+        {
+            "media/fms/chart.png": PNG,
+            "media/fms/form.pdf": b"%PDF-1.7\n",
+            "media/fms/unused.png": PNG,
+            "articles/fms/charts.md": (
+                "---\ntitle: Charts\nsummary: Case charts.\n---\n"
+                "![Chart](/media/fms/chart.png) and [the form](../../media/fms/form.pdf).\n"
+                "![](media/fms/chart.png)\n"
+                "![Gone](/media/fms/gone.png)\n"
+                "[old form](/media/fms/old.pdf) ![Bad](/media/fms/bad%20name.png)\n"
+                "`![in code](/media/fms/nothing.png)`\n"
+            ),
+            "areas/fms.md": "---\ntitle: Foreign Military Sales\norder: 1\n---\nStart with [[fms/letter-of-request]] and [[fms/charts]].\n",
+        },
+    )
+    assert problems_in(content_dir) == [
+        "articles/fms/charts.md:6: warning: image 'media/fms/chart.png' without alt text: write ![what it shows](media/fms/chart.png)",
+        "articles/fms/charts.md:7: error: image link to missing media file 'media/fms/gone.png'",
+        "articles/fms/charts.md:8: error: attachment link to missing media file 'media/fms/old.pdf'",
+        "articles/fms/charts.md:8: error: image link to 'media/fms/bad%20name.png': media names may hold only letters, digits, '.', '-', '_' and '/'",
+        "media/fms/unused.png:1: warning: media file no document uses (it is not served to readers who are not signed in)",
+    ]

@@ -276,3 +276,23 @@ def test_the_content_problems_are_stored_with_the_index_and_follow_every_update(
     write_tree(content_dir, {"articles/fms/bad.md": "---\ntitle: [x\n---\nBody."})
     sync(content_dir, index, rebuild=True)  # a rebuild stores them in its new generation
     assert [row["path"] for row in index.table("problems")] == ["articles/fms/bad.md"] * 3
+
+
+def test_which_documents_use_which_media_file_is_stored_with_the_index_and_follows_every_update(content_dir, index):
+    """The media route's access rule is a lookup in this table: public when a public document uses the file."""
+    assert index.table("media") == []
+    write_tree(
+        content_dir,
+        {
+            "articles/fms/charts.md": "---\ntitle: Charts\n---\n![Chart](/media/fms/chart.png)\n\n```\n![in code](/media/fms/no.png)\n```\n",
+            "articles/eum/map.md": "---\ntitle: Map\naccess: staff\n---\n![Map](../../media/eum/map.png) [form](media/fms/chart.png)\n",
+        },
+    )
+    sync(content_dir, index)
+    assert index.table("media") == [{"file": "eum/map.png", "public": False}, {"file": "fms/chart.png", "public": True}]
+    write_tree(content_dir, {"articles/fms/charts.md": "---\ntitle: Charts\naccess: staff\n---\n![Chart](/media/fms/chart.png)\n"})
+    sync(content_dir, index)
+    assert index.table("media") == [{"file": "eum/map.png", "public": False}, {"file": "fms/chart.png", "public": False}]
+    (content_dir / "articles/eum/map.md").unlink()
+    sync(content_dir, index, rebuild=True)  # a rebuild stores it in its new generation
+    assert index.table("media") == [{"file": "fms/chart.png", "public": False}]

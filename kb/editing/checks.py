@@ -19,6 +19,8 @@ from ..catalog import Catalog
 from ..content import KINDS, Content, Problem, load_content, parse_document
 from ..health.checker import check_content
 from ..health.freshness import load_sources
+from ..health.mediacheck import media_problems
+from ..media import media_files
 
 
 @dataclass(frozen=True)
@@ -82,4 +84,5 @@ def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Lim
 def _check(content_dir: Path, rel: str, content: Content, today: dt.date, limits: Limits) -> list[Problem]:
     sources = load_sources(content_dir)[0]
     history = git.histories(content_dir, [rel])
-    return check_content(content, today, sources=sources, history=history, stale_after_days=limits.stale_after_days, markings=limits.markings)
+    problems = check_content(content, today, sources=sources, history=history, stale_after_days=limits.stale_after_days, markings=limits.markings)
+    return problems + [p for p in media_problems(content, media_files(content_dir)) if p.path == rel]

@@ -24,8 +24,10 @@ from .. import git
 from ..catalog import Catalog, reference_problems
 from ..content import Content, Document, Problem, load_content
 from ..git import file_facts
+from ..media import media_files
 from ..render import STAFF_LINK_TEXT, WIKI_LINK
 from .freshness import SOURCES_FILE, ReviewFacts, Source, flags, load_sources
+from .mediacheck import media_problems
 
 _FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -73,6 +75,7 @@ def check_folder(
     sources, source_problems, _ = load_sources(root)
     history = git.histories(root) if Path(root).is_dir() else None
     problems = check_content(content, today, sources=sources, history=history, stale_after_days=stale_after_days, markings=markings)
+    problems += media_problems(content, media_files(root))
     problems = sorted(set(problems) | set(source_problems), key=lambda p: (p.path, p.line, p.severity, p.message))
     return CheckResult(len(content.documents), len(content.glossary), tuple(problems))
 

@@ -24,7 +24,7 @@ from ..index import Record
 from ..pagedata import AreaData, ArticleData, GlossaryData, Language, PathData, PathStep, PersonData, Sense, role
 from ..places import Places
 
-RENDER_VERSION = "11"  # bump when rendering or the record layout changes: forces a re-render
+RENDER_VERSION = "12"  # bump when rendering or the record layout changes: forces a re-render
 WORDS_PER_MINUTE = 200
 
 

@@ -22,6 +22,7 @@ from ..health.freshness import load_sources
 from ..health.problems import PROBLEMS_TABLE, problem_rows, tally
 from ..index import IndexBusy, IndexUnavailable, Record, SearchIndex, Tables
 from ..index.building import PART_DOCUMENTS
+from ..media import MEDIA_TABLE, usage_rows
 from ..places import place_rows
 from .records import Pending, Recorder, pending_of, stale_keys
 
@@ -131,7 +132,7 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
         records = list(records)
     deleted = sorted(manifest.keys() - {s.key for s in sources})
     added = sum(1 for r in records if r.key not in manifest)
-    if records or deleted or index.table(PROBLEMS_TABLE) != tables[PROBLEMS_TABLE]:
+    if records or deleted or any(index.table(name) != tables[name] for name in (PROBLEMS_TABLE, MEDIA_TABLE)):
         manifest = index.update(records, deleted, manifest, tables)
     cache.save(index.directory / PARSE_CACHE)
     if memory:
@@ -142,8 +143,13 @@ def _update(index: SearchIndex, content_dir: Path, changed: set[str] | None, mem
 
 def _tables(catalog: Catalog) -> Tables:
     """The content tables pages need beside the documents, stored with them: the place table, and
-    the content's problems (what editors are told to fix, the same on every server)."""
-    return {"regions": place_rows(catalog.content.regions), PROBLEMS_TABLE: problem_rows(catalog.content.problems)}
+    the content's problems (what editors are told to fix, the same on every server), and which media
+    files public documents use (``kb.media``: who may fetch each)."""
+    return {
+        "regions": place_rows(catalog.content.regions),
+        PROBLEMS_TABLE: problem_rows(catalog.content.problems),
+        MEDIA_TABLE: usage_rows(catalog.content.documents),
+    }
 
 
 def _readable(index: SearchIndex) -> bool:

@@ -31,6 +31,7 @@ from ..editing import (
     save,
     starting_text,
 )
+from ..editing.uploads import Upload, UploadError, add_media, media_markdown
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library, site_links
 
@@ -132,6 +133,8 @@ def _sent(edit_form: Edit, heading: str, **extra):
     problem = _csrf_problem()
     if problem:
         return _form_again(edit_form, HTTPStatus.BAD_REQUEST, notes=(problem,), **extra)
+    if request.form.get("action") == "upload" and not request.headers.get(PREVIEW_HEADER):
+        return _uploaded(edit_form, heading, **extra)
     if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
         return _preview(edit_form, heading, **extra)
     if not edit_form.message:
@@ -146,6 +149,21 @@ def _sent(edit_form: Edit, heading: str, **extra):
     values, body = form_values(outcome.text)
     again = Edit(edit_form.path, outcome.base, values, body, edit_form.message, edit_form.new)
     return _render(again, heading, status=status, outcome=outcome, **extra)
+
+
+def _uploaded(edit_form: Edit, heading: str, **extra):
+    """Commit the chosen file at once (``kb.editing.uploads``); the form comes back with a link to it
+    added to the end of the text, unsaved, or with why the file was refused."""
+    cfg, chosen = current_app.config, request.files.get("media")
+    upload = Upload(chosen.filename or "", chosen.read(cfg["MEDIA_MAX_BYTES"] + 1)) if chosen else Upload("", b"")
+    area = extra.get("area") or edit_form.path.split("/")[1]  # from the address, never from the form
+    try:
+        name, kind = add_media(workspace(), area, upload, _author(), cfg["MEDIA_TYPES"], cfg["MEDIA_MAX_BYTES"])
+    except UploadError as exc:
+        return _render(edit_form, heading, status=HTTPStatus.UNPROCESSABLE_ENTITY, notes=(f"The file was not added: {exc}",), **extra)
+    body = f"{edit_form.body.rstrip()}\n\n{media_markdown(name, kind)}\n".lstrip()
+    note = f"Added media/{name} to the content repository. A link to it is at the end of the text: describe the image, then save the article."
+    return _render(Edit(edit_form.path, edit_form.base, edit_form.values, body, edit_form.message, edit_form.new), heading, notes=(note,), **extra)
 
 
 def _preview(edit_form: Edit, heading: str, **extra):

@@ -50,6 +50,7 @@
       var mine = ++seq;
       var data = new FormData(form);
       data.set("action", "preview");
+      data.delete("media");  // the preview never needs the chosen file
       fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "X-KB-Preview": "1", "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (answer) {

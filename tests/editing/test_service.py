@@ -100,6 +100,21 @@ def test_warnings_are_shown_and_allowed(workspace):
     assert "owner_note: kept\n" in path.read_text()
 
 
+def test_a_link_to_a_missing_media_file_blocks_the_save_and_an_image_without_alt_text_is_a_warning(workspace):
+    path = workspace.content_dir / LOR
+    before = path.read_text()
+    outcome = save(workspace, edit_of(workspace, body="The chart:\n\n![Chart](/media/fms/chart.png)\n"), ED, TODAY)
+    assert outcome.status == "invalid"
+    assert [(p.line - outcome.evaluation.body_line, p.message) for p in outcome.problems if p.severity == "error"] == [
+        (2, "image link to missing media file 'media/fms/chart.png'")
+    ]
+    assert path.read_text() == before
+    commit(workspace.content_dir, "john", "A chart", {"media/fms/chart.png": "\x89PNG\r\n\x1a\n"})
+    outcome = save(workspace, edit_of(workspace, body="The chart:\n\n![](/media/fms/chart.png)\n"), ED, TODAY)
+    assert outcome.status == "saved"
+    assert [p.message for p in outcome.problems] == ["image 'media/fms/chart.png' without alt text: write ![what it shows](media/fms/chart.png)"]
+
+
 def test_a_double_submit_makes_one_commit(workspace):
     edit = edit_of(workspace, body="Once.\n")
     assert save(workspace, edit, ED, TODAY).status == "saved"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import time
@@ -245,3 +246,57 @@ def test_an_accounts_database_outage_mid_edit_gives_the_text_back(client, auth, 
         shutil.move(moved, tmp_path / "db")
     text = response.get_data(as_text=True)
     assert response.status_code == 403 and "Written while the database was down." in text and "Sign-in is unavailable" in text
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def upload(client, page, data: bytes, filename: str, body: str = "A partner sends an LOR.\n"):
+    form = {**form_of(page, body=body, action="upload"), "media": (io.BytesIO(data), filename)}
+    return client.post(EDIT, data=form, content_type="multipart/form-data")
+
+
+def test_an_uploaded_image_is_committed_linked_in_the_text_and_served_once_the_article_is_saved(client, auth, repo):
+    page = editor(client, auth)
+    assert 'enctype="multipart/form-data"' in page and 'name="media" type="file"' in page
+    response = upload(client, page, PNG, "Case Chart (v2).PNG")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Added media/fms/case-chart-v2.png" in text
+    assert "A partner sends an LOR.\n\n![Describe the image: what it shows](/media/fms/case-chart-v2.png)\n</textarea>" in text
+    assert (repo / "media/fms/case-chart-v2.png").read_bytes() == PNG
+    assert run_git(repo, "log", "-1", "--format=%an %s") == "Ed Editor Add media/fms/case-chart-v2.png"
+    assert run_git(repo, "status", "--porcelain") == ""
+    saved = client.post(EDIT, data=form_of(text, body="See the chart.\n\n![Case process chart](/media/fms/case-chart-v2.png)\n", action="save"))
+    assert saved.status_code == 302
+    auth.logout()
+    served = client.get("/media/fms/case-chart-v2.png")
+    assert served.status_code == 200 and served.content_type == "image/png" and served.get_data() == PNG
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "reason"),
+    [
+        (b"<html><script>alert(1)</script></html>", "chart.png", "not one of the allowed types"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "logo.svg", "SVG is never accepted"),
+        (PNG, "...png", "has no letters or digits"),
+        (b"", "empty.png", "No file was chosen"),
+    ],
+)
+def test_a_refused_upload_says_why_keeps_the_text_and_commits_nothing(client, auth, repo, data, filename, reason):
+    page = editor(client, auth)
+    head = run_git(repo, "rev-parse", "HEAD")
+    response = upload(client, page, data, filename, body="Kept text.\n")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert reason in text and "Kept text." in text
+    assert run_git(repo, "rev-parse", "HEAD") == head and not (repo / "media").exists()
+
+
+def test_an_uploaded_name_with_a_path_is_made_safe_and_stays_in_the_areas_media_folder(client, auth, repo):
+    page = editor(client, auth)
+    assert upload(client, page, PNG, "..\\..\\../Evil Name\u0430.png").status_code == 200
+    assert sorted(p.relative_to(repo).as_posix() for p in (repo / "media").rglob("*")) == ["media/fms", "media/fms/evil-name.png"]
+    other = upload(client, page, PNG + b"other", "evil-name.png")
+    assert other.status_code == 422 and "A different file named media/fms/evil-name.png exists already" in other.get_data(as_text=True)
+    assert (repo / "media/fms/evil-name.png").read_bytes() == PNG
