@@ -49,7 +49,13 @@ def auth(client):
 def propose(client, auth, body="A partner sends an LOR. Wombat funding.\n", email="rita@example.mil", message="Mention wombats"):
     auth.login(email)
     page = client.get(PROPOSE).get_data(as_text=True)
-    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request", "body": body, "message": message}
+    data = {
+        "csrf_token": TOKEN.search(page).group(1),
+        "base": BASE.search(page).group(1),
+        "title": "Letter of Request",
+        "body": body,
+        "message": message,
+    }
     response = client.post(PROPOSE, data={**data, "action": "save"})
     auth.logout()
     return response
@@ -100,7 +106,16 @@ def test_anonymous_posts_are_refused_and_nothing_is_proposed(client, auth, repo,
     assert "Anonymous." not in run_git(repo, "log", "--all", "-p")
 
 
-@pytest.mark.parametrize(("email", "sees"), [("rita@example.mil", False), ("rob@example.mil", False), ("maria.delgado@example.mil", True), ("ed@example.mil", True), ("ada@example.mil", True)])
+@pytest.mark.parametrize(
+    ("email", "sees"),
+    [
+        ("rita@example.mil", False),
+        ("rob@example.mil", False),
+        ("maria.delgado@example.mil", True),
+        ("ed@example.mil", True),
+        ("ada@example.mil", True),
+    ],
+)
 def test_the_queue_and_the_notice_only_for_editors_and_the_articles_experts(client, auth, email, sees):
     propose(client, auth)
     auth.login(email)
@@ -140,7 +155,9 @@ def test_an_expert_requests_changes_the_proposer_revises_and_an_editor_publishes
     page = client.get("/review/1/revise").get_data(as_text=True)
     assert "Wombat funding." in page
     data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request"}
-    response = client.post("/review/1/revise", data={**data, "body": "Wombat funding, paid by the partner.\n", "message": "Who pays", "action": "save"})
+    response = client.post(
+        "/review/1/revise", data={**data, "body": "Wombat funding, paid by the partner.\n", "message": "Who pays", "action": "save"}
+    )
     assert response.status_code == 302
     assert run_git(repo, "rev-list", "--count", f"HEAD..{BRANCH}") == "2"
     assert "waiting for review" in client.get("/me").get_data(as_text=True)
@@ -166,13 +183,17 @@ def test_review_actions_without_a_csrf_token_are_refused(client, auth, repo):
         assert client.post(f"/review/1/{action}", data={"comment": "x", "csrf_token": "forged"}).status_code == 400
     assert "Wombat" not in (repo / LOR).read_text()
     page = client.get(PROPOSE).get_data(as_text=True)
-    response = client.post(PROPOSE, data={"csrf_token": "forged", "base": BASE.search(page).group(1), "title": "Letter of Request", "body": "Kept.\n"})
+    response = client.post(
+        PROPOSE, data={"csrf_token": "forged", "base": BASE.search(page).group(1), "title": "Letter of Request", "body": "Kept.\n"}
+    )
     assert response.status_code == 400 and "Kept." in response.get_data(as_text=True)
 
 
 def test_a_base_that_changed_still_merges_or_the_conflict_is_reported(client, auth, repo):
     propose(client, auth)
-    (repo / "articles/fms/letter-of-offer-and-acceptance.md").write_text((repo / "articles/fms/letter-of-offer-and-acceptance.md").read_text() + "\nMore.\n")
+    (repo / "articles/fms/letter-of-offer-and-acceptance.md").write_text(
+        (repo / "articles/fms/letter-of-offer-and-acceptance.md").read_text() + "\nMore.\n"
+    )
     run_git(repo, "-c", "user.name=John", "-c", "user.email=j@x", "commit", "-qam", "Elsewhere")
     act(client, auth, "ed@example.mil", "approve")
     assert "Wombat funding." in (repo / LOR).read_text()
@@ -197,7 +218,11 @@ def test_a_staff_only_articles_proposal_is_hidden_from_readers_who_cannot_read_i
         index = app.extensions["kb.index"]
         outsider = Reader("Guest", staff=False, role="reader", user_id=99)
         editor_outside = Reader("Ed", staff=False, role="editor", user_id=2)
-        db.session.add(Proposal(branch="proposals/9-eum-internal-checklist", slug="eum/internal-checklist", path="articles/eum/internal-checklist.md", proposer_id=1))
+        db.session.add(
+            Proposal(
+                branch="proposals/9-eum-internal-checklist", slug="eum/internal-checklist", path="articles/eum/internal-checklist.md", proposer_id=1
+            )
+        )
         db.session.commit()
         assert not may_review(index, editor_outside, "eum/internal-checklist") and pending_count(index, outsider, "eum/internal-checklist") == 0
         assert may_review(index, Reader("Ed", staff=True, role="editor", user_id=2), "eum/internal-checklist")
