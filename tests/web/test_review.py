@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from kb.access import Reader
@@ -11,7 +9,7 @@ from kb.accounts.models import db
 from kb.accounts.service import add_user
 from kb.editing.proposals import Proposal, may_review, pending_count
 
-from ..accounts.conftest import PASSWORD, Auth, close_app, csrf_token, make_app, migrate
+from ..accounts.conftest import PASSWORD, Auth, close_app, csrf_token
 from ..editing.conftest import LOR, sample_repository
 from ..gitrepo import git as run_git
 from .test_editing import BASE, TOKEN, build
