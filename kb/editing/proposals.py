@@ -172,6 +172,12 @@ def may_review(index, reader: Reader, slug: str) -> bool:
     return reader.has_role("editor") or any(u.id == reader.user_id for u in expert_accounts(index, slug))
 
 
+def may_review_proposal(index, reader: Reader, proposal: Proposal) -> bool:
+    """``may_review``, except that an expert never reviews their own proposal (editors publish their own edits anyway)."""
+    own = proposal.proposer_id == reader.user_id and not reader.has_role("editor")
+    return not own and may_review(index, reader, proposal.slug)
+
+
 def may_see_article(index, reader: Reader, slug: str) -> bool:
     return index.get(f"article:{slug}", levels(reader)) is not None
 
@@ -179,7 +185,7 @@ def may_see_article(index, reader: Reader, slug: str) -> bool:
 def reviewable(index, reader: Reader) -> list[Proposal]:
     """The pending proposals this reader may review, oldest first."""
     pending = db.session.scalars(select(Proposal).where(Proposal.state.in_(PENDING)).order_by(Proposal.created_at, Proposal.id))
-    return [p for p in pending if may_review(index, reader, p.slug)]
+    return [p for p in pending if may_review_proposal(index, reader, p)]
 
 
 def pending_count(index, reader: Reader, slug: str) -> int:

@@ -26,7 +26,7 @@ from ..editing.proposals import (
     approve,
     change_of,
     comments_of,
-    may_review,
+    may_review_proposal,
     pending_count,
     proposals_of,
     propose,
@@ -153,7 +153,7 @@ def revise_one(proposal_id: int):
 def _reviewable(proposal_id: int) -> Proposal:
     """The pending proposal, when this reader may review it; 404 otherwise (it is not shown to others)."""
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state not in PENDING or not may_review(current_index(), current_reader(), proposal.slug):
+    if proposal is None or proposal.state not in PENDING or not may_review_proposal(current_index(), current_reader(), proposal):
         abort(HTTPStatus.NOT_FOUND)
     return proposal
 

@@ -224,3 +224,13 @@ def test_a_staff_only_articles_proposal_is_hidden_from_readers_who_cannot_read_i
         db.session.commit()
         assert not may_review(index, editor_outside, "eum/internal-checklist") and pending_count(index, outsider, "eum/internal-checklist") == 0
         assert may_review(index, Reader("Ed", staff=True, role="editor", user_id=2), "eum/internal-checklist")
+
+
+def test_an_expert_does_not_review_their_own_proposal(client, auth):
+    propose(client, auth, email="maria.delgado@example.mil")
+    auth.login("maria.delgado@example.mil")
+    assert "No proposed changes wait for your review." in client.get("/review").get_data(as_text=True)
+    assert auth.post("/review/1/approve", page="/review").status_code == 404
+    auth.logout()
+    auth.login("ed@example.mil")
+    assert "Proposal 1: Mention wombats" in client.get("/review").get_data(as_text=True)
