@@ -136,10 +136,14 @@ def change_of(workspace: Workspace, proposal: Proposal, today: dt.date) -> Chang
     return Change(before, after, line_diff(before, after), evaluation, tip)
 
 
-def approve(workspace: Workspace, proposal: Proposal, approver: User) -> str:
-    """Merge and index; "published", or "conflict" (nothing published) or "gone" (the branch is missing)."""
-    if git.branch_head(workspace.content_dir, proposal.branch) is None:
+def approve(workspace: Workspace, proposal: Proposal, approver: User, today: dt.date) -> str:
+    """Merge and index; "published", or, with nothing published: "gone" (the branch is missing),
+    "invalid" (the checker finds errors against today's content), "conflict"."""
+    change = change_of(workspace, proposal, today)
+    if change.tip is None or change.after is None:
         return "gone"
+    if change.evaluation is not None and change.evaluation.blocked:
+        return "invalid"
     proposer = db.session.get(User, proposal.proposer_id)
     message = (
         f"Publish proposal {proposal.id}: {proposal.message or proposal.slug}\n\n"

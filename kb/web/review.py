@@ -98,9 +98,11 @@ def queue():
 @signed_in_required
 def approve_one(proposal_id: int):
     proposal = _reviewable(proposal_id)
-    result = approve(workspace(), proposal, _user())
+    result = approve(workspace(), proposal, _user(), dt.date.today())
     if result == "published":
         flash(f"Published proposal {proposal.id}.", "success")
+    elif result == "invalid":
+        flash(f"Proposal {proposal.id} has errors against the content as it is now (listed with it): nothing was published.", "error")
     elif result == "conflict":
         flash(
             f"Proposal {proposal.id} conflicts with changes saved since it was made: nothing was published. "

@@ -234,3 +234,24 @@ def test_an_expert_does_not_review_their_own_proposal(client, auth):
     auth.logout()
     auth.login("ed@example.mil")
     assert "Proposal 1: Mention wombats" in client.get("/review").get_data(as_text=True)
+
+
+def test_a_proposal_the_checker_now_refuses_is_not_published(client, auth, repo):
+    response = propose(client, auth, body="See [[fms/letter-of-offer-and-acceptance]].\n", message="Link the LOA")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    run_git(repo, "rm", "-q", "articles/fms/letter-of-offer-and-acceptance.md")
+    run_git(repo, "-c", "user.name=John", "-c", "user.email=j@x", "commit", "-qm", "Remove the LOA")
+    head = run_git(repo, "rev-parse", "HEAD")
+    auth.login("ed@example.mil")
+    queue = client.get("/review").get_data(as_text=True)
+    assert "Checks: 2 errors" in queue and "link to missing article" in queue
+    response = auth.post("/review/1/approve", page="/review", follow_redirects=True)
+    assert "has errors against the content as it is now" in response.get_data(as_text=True)
+    assert run_git(repo, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.parametrize("email", ["rita@example.mil", "maria.delgado@example.mil", "ed@example.mil", "ada@example.mil"])
+def test_every_signed_in_role_gets_the_proposal_form(client, auth, email):
+    auth.login(email)
+    page = client.get(PROPOSE)
+    assert page.status_code == 200 and "Suggest an edit: Letter of Request" in page.get_data(as_text=True)
