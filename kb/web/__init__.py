@@ -42,12 +42,31 @@ def register(app: Flask) -> None:
         people,
         printing,
         reports,
+        review,
         search,
         security,
         sitemap,
     )
 
-    for module in (history, editing, pages, media, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (
+        history,
+        editing,
+        review,
+        pages,
+        media,
+        search,
+        api,
+        people,
+        paths,
+        feeds,
+        sitemap,
+        hooks,
+        reports,
+        accounts,
+        account,
+        admin,
+        errors,
+    ):
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)

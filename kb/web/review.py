@@ -1,0 +1,193 @@
+"""Review before publishing: readers propose edits, editors and the article's experts review them.
+
+Thin views over ``kb.editing.proposals``. The proposal form is the editor's form (its CSRF
+token checked in the view, so a refused form comes back with the text); the review actions are
+ordinary forms under the global CSRF check. A proposal is shown only to people who may read its
+article (``may_see_article``, through the reader's access levels) and reviewed only by those
+``may_review`` allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from http import HTTPStatus
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .. import git
+from ..access import levels
+from ..accounts import csrf
+from ..accounts.models import User, db
+from ..editing import Edit, current, editing_off_reason, form_values
+from ..editing.proposals import (
+    MAX_COMMENT_CHARS,
+    PENDING,
+    Proposal,
+    approve,
+    change_of,
+    comments_of,
+    may_review_proposal,
+    pending_count,
+    proposals_of,
+    propose,
+    review,
+    reviewable,
+    revise,
+)
+from .accounts import signed_in_required
+from .caching import keep_private
+from .context import current_index, current_reader, document_url, library
+from .editing import _csrf_problem, _form_again, _preview, _render, _submitted, workspace
+
+bp = Blueprint("review", __name__)
+
+
+@bp.app_context_processor
+def review_helpers() -> dict:
+    return {"proposal_count": _proposal_count, "my_proposals": _my_proposals}
+
+
+def _proposal_count(slug: str) -> int:
+    return pending_count(current_index(), current_reader(), slug) if current_reader().user_id is not None else 0
+
+
+def _my_proposals() -> list[tuple[Proposal, list]]:
+    user_id = current_reader().user_id
+    return [(p, comments_of(p)) for p in proposals_of(user_id)] if user_id is not None else []
+
+
+@bp.route("/articles/<path:doc_id>/-/propose", methods=["GET", "POST"])
+@csrf.exempt  # checked in the view (``_csrf_problem``), so a refused form keeps its text
+@signed_in_required
+def suggest(doc_id: str):
+    """The editor's form for any signed-in reader; saving keeps the edit as a proposal."""
+    keep_private()
+    page = library().article(doc_id)
+    rel, heading = page.doc.page.path, f"Suggest an edit: {page.doc.title}"
+    off = editing_off_reason(workspace().content_dir)
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url("article", page.doc.id)), HTTPStatus.CONFLICT
+    if request.method == "GET":
+        text, head = current(workspace().content_dir, rel)
+        values, body = form_values(text or "")
+        return _render(Edit(rel, head, values, body, f"Update {page.doc.title}"), heading, submit_label="Propose")
+    edit = _submitted(rel)
+    problem = _csrf_problem()
+    if problem or request.form.get("action") == "preview":
+        return _again_or_preview(edit, heading, problem)
+    outcome, proposal = propose(workspace(), _with_message(edit, page.doc.title), page.doc.id, _user(), dt.date.today())
+    if proposal is not None:
+        flash("Your proposal was sent for review. You can follow it on your page (My progress).", "success")
+        return redirect(document_url("article", page.doc.id))
+    return _outcome_form(edit, outcome, heading)
+
+
+@bp.get("/review")
+@signed_in_required
+def queue():
+    keep_private()
+    today = dt.date.today()
+    items = [
+        (p, change_of(workspace(), p, today), _doc(p.slug), db.session.get(User, p.proposer_id), comments_of(p))
+        for p in reviewable(current_index(), current_reader())
+    ]
+    return render_template("review/queue.html", items=items, now=dt.datetime.now(dt.UTC).replace(tzinfo=None), max_comment=MAX_COMMENT_CHARS)
+
+
+@bp.post("/review/<int:proposal_id>/approve")
+@signed_in_required
+def approve_one(proposal_id: int):
+    proposal = _reviewable(proposal_id)
+    result = approve(workspace(), proposal, _user(), dt.date.today())
+    if result == "published":
+        flash(f"Published proposal {proposal.id}.", "success")
+    elif result == "invalid":
+        flash(f"Proposal {proposal.id} has errors against the content as it is now (listed with it): nothing was published.", "error")
+    elif result == "conflict":
+        flash(
+            f"Proposal {proposal.id} conflicts with changes saved since it was made: nothing was published. "
+            "Request changes, or edit the article yourself.",
+            "error",
+        )
+    else:
+        flash(f"Proposal {proposal.id}'s branch is missing from the content repository: nothing was published.", "error")
+    return redirect(url_for("review.queue"), HTTPStatus.SEE_OTHER)
+
+
+@bp.post("/review/<int:proposal_id>/<any(changes, decline):action>")
+@signed_in_required
+def respond(proposal_id: int, action: str):
+    proposal = _reviewable(proposal_id)
+    comment = " ".join(request.form.get("comment", "").split())
+    if not comment:
+        flash("Write a comment for the proposer: what to change, or why the proposal is declined.", "error")
+        return redirect(url_for("review.queue"), HTTPStatus.SEE_OTHER)
+    review(proposal, _user(), "changes_requested" if action == "changes" else "declined", comment)
+    flash(f"Proposal {proposal.id}: {'changes requested' if action == 'changes' else 'declined'}.", "success")
+    return redirect(url_for("review.queue"), HTTPStatus.SEE_OTHER)
+
+
+@bp.route("/review/<int:proposal_id>/revise", methods=["GET", "POST"])
+@csrf.exempt  # as ``suggest``
+@signed_in_required
+def revise_one(proposal_id: int):
+    """The proposer's own form over their branch; a save is a new commit on it."""
+    keep_private()
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.proposer_id != current_reader().user_id or proposal.state not in PENDING:
+        abort(HTTPStatus.NOT_FOUND)
+    heading = f"Revise your proposal {proposal.id}"
+    if request.method == "GET":
+        tip = change_of(workspace(), proposal, dt.date.today()).tip
+        values, body = form_values(_text_at(tip, proposal.path))
+        return _render(Edit(proposal.path, tip, values, body, proposal.message), heading, submit_label="Send the revision")
+    edit = _submitted(proposal.path)
+    problem = _csrf_problem()
+    if problem or request.form.get("action") == "preview":
+        return _again_or_preview(edit, heading, problem)
+    outcome = revise(workspace(), proposal, _with_message(edit, proposal.slug), _user(), dt.date.today())
+    if outcome.status == "saved":
+        flash("Your revision was sent for review.", "success")
+        return redirect(url_for("paths.me"))
+    return _outcome_form(edit, outcome, heading)
+
+
+def _reviewable(proposal_id: int) -> Proposal:
+    """The pending proposal, when this reader may review it; 404 otherwise (it is not shown to others)."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state not in PENDING or not may_review_proposal(current_index(), current_reader(), proposal):
+        abort(HTTPStatus.NOT_FOUND)
+    return proposal
+
+
+def _again_or_preview(edit: Edit, heading: str, problem: str | None):
+    if problem:
+        return _form_again(edit, HTTPStatus.BAD_REQUEST, notes=(problem,), submit_label="Propose")
+    return _preview(edit, heading, submit_label="Propose")
+
+
+def _outcome_form(edit: Edit, outcome, heading: str):
+    status = {"conflict": HTTPStatus.CONFLICT, "unchanged": HTTPStatus.OK}.get(outcome.status, HTTPStatus.UNPROCESSABLE_ENTITY)
+    values, body = form_values(outcome.text)
+    notes = ("No changes to propose.",) if outcome.status == "unchanged" else ()
+    again = Edit(edit.path, outcome.base, values, body, edit.message)
+    return _render(again, heading, status=status, outcome=outcome, notes=notes, submit_label="Propose")
+
+
+def _with_message(edit: Edit, title: str) -> Edit:
+    return edit if edit.message else Edit(edit.path, edit.base, edit.values, edit.body, f"Update {title}")
+
+
+def _text_at(sha: str | None, path: str) -> str:
+    return (git.file_at(workspace().content_dir, sha, path) if sha else None) or ""
+
+
+def _doc(slug: str):
+    return current_index().get(f"article:{slug}", levels(current_reader()))
+
+
+def _user() -> User:
+    user = db.session.get(User, current_reader().user_id)
+    if user is None:
+        abort(HTTPStatus.FORBIDDEN)
+    return user
