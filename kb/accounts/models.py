@@ -102,3 +102,13 @@ class AccountLink(db.Model):
     person_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)  # None: unlinked by hand
     set_by: Mapped[str] = mapped_column(String(254))  # the admin's email, or "command line"
     set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PathStart(db.Model):
+    """A user started an onboarding path ("Start this path"): its date, and the reader's active path."""
+
+    __tablename__ = "path_starts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

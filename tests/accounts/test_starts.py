@@ -1,0 +1,35 @@
+"""When users started paths: kept once, the most recent first, and the migration that holds them."""
+
+from __future__ import annotations
+
+import flask_migrate
+from sqlalchemy import inspect
+
+from kb.accounts import MIGRATIONS
+from kb.accounts.models import db
+from kb.accounts.service import find_user
+from kb.accounts.starts import path_starts, start_path
+
+
+def test_a_start_is_recorded_once_and_the_latest_comes_first(app):
+    with app.app_context():
+        rita = find_user("rita@example.mil").id
+        start_path(rita, "new-to-sc")
+        first = path_starts(rita)["new-to-sc"]
+        start_path(rita, "new-to-sc")  # replayed: the first date stands
+        start_path(rita, "other")
+        starts = path_starts(rita)
+        assert starts["new-to-sc"] == first and list(starts)[0] == "other"
+        assert path_starts(find_user("ed@example.mil").id) == {}
+
+
+def test_migration_0005_adds_the_starts_table_and_goes_back(app):
+    """Up and down on SQLite and PostgreSQL."""
+    with app.app_context():
+        assert {c["name"] for c in inspect(db.engine).get_columns("path_starts")} == {"user_id", "path_id", "started_at"}
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0003")
+        db.session.remove()
+        tables = inspect(db.engine).get_table_names()
+        assert "path_starts" not in tables and "account_links" in tables
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+        assert "path_starts" in inspect(db.engine).get_table_names()
