@@ -112,3 +112,26 @@ class PathStart(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CheckAttempt(db.Model):
+    """One submission of a path's knowledge check: its score; the best one counts."""
+
+    __tablename__ = "check_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path_id: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int] = mapped_column(Integer)  # percent
+    passed: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PathCompletion(db.Model):
+    """A user completed a path (every step done, its check passed). It stands when the path changes."""
+
+    __tablename__ = "path_completions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

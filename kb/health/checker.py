@@ -23,6 +23,7 @@ from markdown.extensions.toc import slugify, unique
 from .. import git
 from ..catalog import Catalog, reference_problems
 from ..content import Content, Document, Problem, load_content
+from ..content.quizzes import quiz_problems
 from ..git import file_facts
 from ..render import STAFF_LINK_TEXT, WIKI_LINK
 from .freshness import SOURCES_FILE, ReviewFacts, Source, flags, load_sources
@@ -73,6 +74,7 @@ def check_folder(
     sources, source_problems, _ = load_sources(root)
     history = git.histories(root) if Path(root).is_dir() else None
     problems = check_content(content, today, sources=sources, history=history, stale_after_days=stale_after_days, markings=markings)
+    problems += quiz_problems(root, {d.id for d in content.of_kind("path")})
     problems = sorted(set(problems) | set(source_problems), key=lambda p: (p.path, p.line, p.severity, p.message))
     return CheckResult(len(content.documents), len(content.glossary), tuple(problems))
 

@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
         history,
         hooks,
         pages,
+        path_checks,
         paths,
         people,
         printing,
@@ -46,7 +47,24 @@ def register(app: Flask) -> None:
         sitemap,
     )
 
-    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (
+        history,
+        editing,
+        pages,
+        search,
+        api,
+        people,
+        paths,
+        path_checks,
+        feeds,
+        sitemap,
+        hooks,
+        reports,
+        accounts,
+        account,
+        admin,
+        errors,
+    ):
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)

@@ -7,7 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import User, db
 from ..accounts.service import mark_step, steps_done
-from ..accounts.starts import path_starts, start_path
+from ..accounts.starts import best_score, complete_path, completed_at, path_starts, start_path
+from ..content.quizzes import Quiz, load_quiz
 from ..directory.accounts import person_of_account
 from ..pages.onboarding import Onboarding, OnboardingPath, PathBar, Step, path_bar, progress
 from .accounts import signed_in_required
@@ -70,6 +71,22 @@ def reading_bar(article_id: str) -> PathBar | None:
     return next((bar for bar in bars if bar is not None), None)
 
 
+def quiz_of(doc_id: str) -> Quiz | None:
+    """The path's knowledge check, read from the content folder (never from the index)."""
+    return load_quiz(current_app.config["CONTENT_DIR"], doc_id)
+
+
+def settle_completion(doc_id: str) -> None:
+    """Record the completion once every step is done and the check (if any) passed."""
+    user_id = current_reader().user_id
+    page = next(p for p in my_progress() if p.id == doc_id)
+    if not page.total or page.next_step is not None:
+        return
+    best = best_score(user_id, doc_id) if quiz_of(doc_id) else (100, True)
+    if best is not None and best[1]:
+        complete_path(user_id, doc_id)
+
+
 @bp.get("/paths")
 def index():
     return render_template("paths/index.html", paths=my_progress())
@@ -79,8 +96,11 @@ def index():
 def path(doc_id: str):
     onboarding().path(doc_id)  # 404 before anything else when this reader cannot see it
     page = next(p for p in my_progress() if p.id == doc_id)
-    started = my_starts().get(doc_id)
-    return render_template("paths/path.html", page=page, started=started, continue_url=step_url(page, page.next_step))
+    user_id = current_reader().user_id
+    mine = {"started": my_starts().get(doc_id), "continue_url": step_url(page, page.next_step)}
+    if user_id is not None:
+        mine |= {"best": best_score(user_id, doc_id), "completed": completed_at(user_id, doc_id)}
+    return render_template("paths/path.html", page=page, quiz=quiz_of(doc_id), **mine)
 
 
 @bp.post("/paths/<doc_id>/start")
@@ -103,6 +123,7 @@ def mark_and_continue(doc_id: str, slug: str):
         abort(404)  # a step not in this path (or no longer): nothing is marked
     start_path(current_reader().user_id, doc_id)
     mark_step(current_reader().user_id, doc_id, slug, True)
+    settle_completion(doc_id)
     bar = path_bar(page, step.article.id)
     return redirect(step_url(page, bar.next if bar else None), 303)
 
@@ -115,6 +136,7 @@ def mark(doc_id: str, slug: str):
     if slug not in {s.slug for s in page.available_steps}:
         abort(404)
     mark_step(current_reader().user_id, doc_id, slug, request.form.get("done") == "1")
+    settle_completion(doc_id)
     if request.accept_mimetypes.best == "application/json":
         updated = next(p for p in my_progress() if p.id == doc_id)
         response = jsonify(

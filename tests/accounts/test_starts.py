@@ -19,7 +19,7 @@ def test_a_start_is_recorded_once_and_the_latest_comes_first(app):
         start_path(rita, "new-to-sc")  # replayed: the first date stands
         start_path(rita, "other")
         starts = path_starts(rita)
-        assert starts["new-to-sc"] == first and list(starts)[0] == "other"
+        assert starts["new-to-sc"] == first and next(iter(starts)) == "other"
         assert path_starts(find_user("ed@example.mil").id) == {}
 
 
