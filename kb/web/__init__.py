@@ -47,25 +47,9 @@ def register(app: Flask) -> None:
         sitemap,
     )
 
-    for module in (
-        history,
-        editing,
-        pages,
-        search,
-        api,
-        people,
-        paths,
-        path_checks,
-        feeds,
-        sitemap,
-        hooks,
-        reports,
-        accounts,
-        account,
-        admin,
-        errors,
-    ):
+    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
         app.register_blueprint(module.bp)
+    app.register_blueprint(path_checks.bp)  # knowledge checks and completion records (issue 22)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)
         app.after_request(_server_timing)

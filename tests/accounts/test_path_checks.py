@@ -130,6 +130,7 @@ def test_progress_and_scores_stay_out_of_public_pages(client, auth):
     auth.login()
     finish_steps(auth)
     submit(client, RIGHT)
+    assert "best score" in plain(client.get("/paths/new-to-sc")) and "You completed" in plain(client.get("/paths/new-to-sc"))
     auth.logout()
     for url in ("/paths/new-to-sc", "/paths", "/", "/articles/fms/letter-of-request?path=new-to-sc"):
         page = plain(client.get(url))

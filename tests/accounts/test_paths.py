@@ -218,6 +218,7 @@ def test_tampered_path_forms_change_nothing(client, auth):
 
 
 def test_a_path_parameter_for_another_path_or_article_shows_no_bar(client, auth):
+    assert "Step 1 of 2 · New to Security Cooperation" in plain(client.get(READ_IN_PATH))
     assert "Step " not in plain(client.get("/articles/fms/letter-of-request?path=no-such-path"))
     assert "kb-path-bar" not in text(client.get("/articles/eum/internal-checklist?path=new-to-sc"))  # staff-only: 404 anyway
     assert "kb-path-bar" not in text(client.get("/articles/fms/letter-of-request?path=<script>"))
