@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kb.content.quizzes import DEFAULT_PASS_MARK, parse_quiz
+from kb.content.quizzes import DEFAULT_PASS_MARK, load_quiz, parse_quiz
 from kb.health.checker import check_folder
 
 from .conftest import write_tree
@@ -86,3 +86,13 @@ def test_kb_check_reports_check_files_with_file_and_line(tmp_path):
     assert "paths/p.check.yml:5: error: 'stranger': answer 'C' is not one of its choices; question skipped" in messages
     assert "paths/p.check.yml:9: error: duplicate id 'no-answer' (first on line 2); question skipped" in messages
     assert "paths/gone.check.yml:1: error: check for a path that does not exist ('paths/gone.md')" in messages
+
+
+def test_a_symlinked_or_missing_check_file_is_no_check(tmp_path):
+    write_tree(tmp_path / "content", {"paths/p.md": "---\ntitle: P\n---\n", "elsewhere.yml": GOOD.decode()})
+    assert load_quiz(tmp_path / "content", "p") is None
+    (tmp_path / "content/paths/p.check.yml").symlink_to(tmp_path / "content/elsewhere.yml")
+    assert load_quiz(tmp_path / "content", "p") is None
+    (tmp_path / "content/paths/p.check.yml").unlink()
+    (tmp_path / "content/paths/p.check.yml").write_bytes(GOOD)
+    assert load_quiz(tmp_path / "content", "p").pass_mark == 75

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from kb.repository.sync import sync
+
 from ..conftest import write_tree
 from .conftest import Auth
 
@@ -71,7 +73,8 @@ def test_a_failed_then_passed_check_completes_the_path_and_opens_the_record(clie
     record = plain(client.get("/paths/new-to-sc/record"))
     assert "Completion record" in record and "Rita Reader" in record and "New to Security Cooperation" in record
     assert "100 % (best score)" in record and re.search(r"Completed ?\d+ \w+ 20\d\d", record)
-    assert "You completed this path on" in plain(client.get("/paths/new-to-sc"))
+    page = plain(client.get("/paths/new-to-sc"))
+    assert "You completed this path on" in page and "3 of 4 steps done" in page  # the new step shows as not done
     submit(client, WRONG)  # a worse try later: the best score still counts
     assert "100 % (best score)" in plain(client.get("/paths/new-to-sc/record"))
 
@@ -135,3 +138,17 @@ def test_progress_and_scores_stay_out_of_public_pages(client, auth):
     for url in ("/paths/new-to-sc", "/paths", "/", "/articles/fms/letter-of-request?path=new-to-sc"):
         page = plain(client.get(url))
         assert "best score" not in page and "You completed" not in page and "Rita" not in page
+
+
+def test_a_completion_stands_when_the_path_gets_a_new_step(client, auth, content_dir, index):
+    auth.login()
+    finish_steps(auth)
+    submit(client, RIGHT)
+    path = content_dir / "paths/new-to-sc.md"
+    path.write_text(
+        path.read_text().replace("  - fms/letter-of-offer-and-acceptance\n", "  - fms/letter-of-offer-and-acceptance\n  - eum/golden-sentry\n")
+    )
+    sync(content_dir, index)
+    assert "Completion record" in plain(client.get("/paths/new-to-sc/record"))
+    page = plain(client.get("/paths/new-to-sc"))
+    assert "You completed this path on" in page and "3 of 4 steps done" in page  # the new step shows as not done
