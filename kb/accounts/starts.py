@@ -60,3 +60,9 @@ def complete_path(user_id: int, path_id: str) -> None:
 def completed_at(user_id: int, path_id: str) -> dt.datetime | None:
     found = db.session.get(PathCompletion, (user_id, path_id))
     return found.completed_at if found else None
+
+
+def completions(user_id: int) -> dict[str, dt.datetime]:
+    """Path id -> when the user completed it."""
+    rows = db.session.execute(select(PathCompletion.path_id, PathCompletion.completed_at).where(PathCompletion.user_id == user_id))
+    return {row.path_id: row.completed_at for row in rows}

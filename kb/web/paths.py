@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import User, db
 from ..accounts.service import mark_step, steps_done
-from ..accounts.starts import best_score, complete_path, completed_at, path_starts, start_path
+from ..accounts.starts import best_score, complete_path, completed_at, completions, path_starts, start_path
 from ..content.quizzes import Quiz, load_quiz
 from ..directory.accounts import person_of_account
 from ..pages.onboarding import Onboarding, OnboardingPath, PathBar, Step, path_bar, progress
@@ -159,7 +159,8 @@ def mark(doc_id: str, slug: str):
 def me():
     user = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
     profile = person_of_account(current_index(), user) if user is not None else None
-    return render_template("paths/me.html", paths=my_progress(), profile=profile)
+    done = completions(current_reader().user_id)
+    return render_template("paths/me.html", paths=my_progress(), profile=profile, completions=done)
 
 
 @bp.get("/api/me/progress")

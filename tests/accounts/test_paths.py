@@ -173,6 +173,7 @@ def test_the_path_bar_marks_the_step_and_opens_the_next(client, auth):
     assert response.status_code == 303
     assert response.headers["Location"] == "/articles/fms/letter-of-offer-and-acceptance?path=new-to-sc"
     assert progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]
+    assert 'href="/articles/fms/letter-of-offer-and-acceptance?path=new-to-sc"' in text(client.get("/me"))  # continue in flow
     second = plain(client.get(response.headers["Location"]))
     assert "Step 2 of 3" in second and "Previous: Letter of Request" in second and "1 of 3 steps done" in second
     again = auth.post(CONTINUE, page=READ_IN_PATH)  # the second tab's mark: the same outcome, nothing doubled
