@@ -102,3 +102,36 @@ class AccountLink(db.Model):
     person_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)  # None: unlinked by hand
     set_by: Mapped[str] = mapped_column(String(254))  # the admin's email, or "command line"
     set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PathStart(db.Model):
+    """A user started an onboarding path ("Start this path"): its date, and the reader's active path."""
+
+    __tablename__ = "path_starts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CheckAttempt(db.Model):
+    """One submission of a path's knowledge check: its score; the best one counts."""
+
+    __tablename__ = "check_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path_id: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int] = mapped_column(Integer)  # percent
+    passed: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PathCompletion(db.Model):
+    """A user completed a path (every step done, its check passed). It stands when the path changes."""
+
+    __tablename__ = "path_completions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

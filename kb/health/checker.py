@@ -23,6 +23,7 @@ from markdown.extensions.toc import slugify, unique
 from .. import git
 from ..catalog import Catalog, reference_problems
 from ..content import Content, Document, Problem, load_content
+from ..content.quizzes import quiz_problems
 from ..git import file_facts
 from ..media import media_files
 from ..render import STAFF_LINK_TEXT, WIKI_LINK
@@ -76,6 +77,7 @@ def check_folder(
     history = git.histories(root) if Path(root).is_dir() else None
     problems = check_content(content, today, sources=sources, history=history, stale_after_days=stale_after_days, markings=markings)
     problems += media_problems(content, media_files(root))
+    problems += quiz_problems(root, {d.id for d in content.of_kind("path")})
     problems = sorted(set(problems) | set(source_problems), key=lambda p: (p.path, p.line, p.severity, p.message))
     return CheckResult(len(content.documents), len(content.glossary), tuple(problems))
 

@@ -110,6 +110,28 @@ class Onboarding:
         return found
 
 
+@dataclass(frozen=True)
+class PathBar:
+    """Where an article sits in a path the reader follows: "Step 3 of 12 · <path title>"."""
+
+    path: OnboardingPath
+    step: Step
+    number: int
+    previous: Step | None
+    next: Step | None
+
+
+def path_bar(path: OnboardingPath, article_id: str) -> PathBar | None:
+    """The bar for the article ``article_id`` read in ``path``; None when the path has no such step."""
+    steps = path.available_steps
+    for number, step in enumerate(steps, start=1):
+        if step.article is not None and step.article.id == article_id:
+            before = steps[number - 2] if number > 1 else None
+            after = steps[number] if number < len(steps) else None
+            return PathBar(path, step, number, before, after)
+    return None
+
+
 def progress(paths: list[OnboardingPath], done: Mapping[str, set[str]]) -> list[OnboardingPath]:
     """Every path with the user's done marks."""
     return [p.with_progress(done.get(p.id, set())) for p in paths]

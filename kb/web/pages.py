@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, send_from_di
 from ..health.freshness import flags
 from ..pages.history import edit_url
 from .context import directory, library
-from .paths import resume
+from .paths import reading_bar, resume
 
 bp = Blueprint("pages", __name__)
 
@@ -40,7 +40,8 @@ def article(doc_id: str):
     ask = directory().ask_an_expert(page.doc.areas, page.doc.tags, page.doc.title, [p.id for p in page.experts])
     cfg = current_app.config
     notices = flags(page.doc.page, page.doc.updated, dt.date.today(), cfg["STALE_AFTER_DAYS"])
-    return render_template("article.html", page=page, ask=ask, notices=notices, edit_link=edit_url(cfg.get("EDIT_URL"), page.doc.page.path))
+    edit_link = edit_url(cfg.get("EDIT_URL"), page.doc.page.path)
+    return render_template("article.html", page=page, ask=ask, notices=notices, edit_link=edit_link, bar=reading_bar(page.doc.id))
 
 
 @bp.get("/people/<doc_id>")

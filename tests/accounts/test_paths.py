@@ -147,3 +147,99 @@ def test_user_state_never_enters_the_shared_caches(app, client, auth):
     auth.post(STEP, {"done": "1"}, page="/paths/new-to-sc")
     cached = app.extensions["kb.index"].per_generation("onboarding:public,staff", lambda: None)
     assert cached and all(not step.done for path in cached for step in path.steps)
+
+
+READ_IN_PATH = "/articles/fms/letter-of-request?path=new-to-sc"
+CONTINUE = "/paths/new-to-sc/continue/fms/letter-of-request"
+
+
+def test_start_this_path_records_the_date_and_opens_the_first_step(client, auth):
+    auth.login()
+    assert "Start this path" in text(client.get("/paths/new-to-sc"))
+    response = auth.post("/paths/new-to-sc/start", page="/paths/new-to-sc")
+    assert response.status_code == 303 and response.headers["Location"] == READ_IN_PATH
+    page = plain(client.get("/paths/new-to-sc"))
+    assert "Start this path" not in page and re.search(r"Started \d+ \w+ 20\d\d\. Continue: Letter of Request", page)
+    auth.post("/paths/new-to-sc/start", page="/paths/new-to-sc")  # a replayed form keeps the first date
+    assert "Started" in plain(client.get("/paths/new-to-sc"))
+
+
+def test_the_path_bar_marks_the_step_and_opens_the_next(client, auth):
+    auth.login()
+    page = plain(client.get(READ_IN_PATH))
+    assert "Step 1 of 3 · New to Security Cooperation" in page and "Take away: How cases start." in page
+    assert "Mark as done and continue" in page and "Next: Letter of Offer and Acceptance" in page and "Previous:" not in page
+    response = auth.post(CONTINUE, page=READ_IN_PATH)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/articles/fms/letter-of-offer-and-acceptance?path=new-to-sc"
+    assert progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]
+    assert 'href="/articles/fms/letter-of-offer-and-acceptance?path=new-to-sc"' in text(client.get("/me"))  # continue in flow
+    second = plain(client.get(response.headers["Location"]))
+    assert "Step 2 of 3" in second and "Previous: Letter of Request" in second and "1 of 3 steps done" in second
+    again = auth.post(CONTINUE, page=READ_IN_PATH)  # the second tab's mark: the same outcome, nothing doubled
+    assert again.status_code == 303 and progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]
+    assert "You marked this step done." in plain(client.get(READ_IN_PATH))
+
+
+def test_the_active_path_shows_its_bar_without_the_parameter(client, auth):
+    auth.login()
+    assert "Step 1 of" not in plain(client.get("/articles/fms/letter-of-request"))
+    auth.post("/paths/new-to-sc/start", page="/paths/new-to-sc")
+    assert "Step 1 of 3 · New to Security Cooperation" in plain(client.get("/articles/fms/letter-of-request"))
+
+
+def test_the_last_step_continues_to_the_path_page(client, auth):
+    auth.login()
+    response = auth.post("/paths/new-to-sc/continue/eum/internal-checklist", page="/paths/new-to-sc")
+    assert response.status_code == 303 and response.headers["Location"] == "/paths/new-to-sc"
+
+
+def test_anonymous_readers_see_the_navigation_and_an_invitation(client):
+    response = client.get(READ_IN_PATH)
+    page = plain(response)
+    assert "Step 1 of 2 · New to Security Cooperation" in page and "Next: Letter of Offer and Acceptance" in page
+    assert "to mark steps done and keep your progress" in page and "Mark as done and continue" not in page
+    assert client.post(CONTINUE).status_code == 400  # no CSRF token
+    assert client.post("/paths/new-to-sc/start").status_code == 400
+
+
+def test_signed_out_posts_with_a_token_go_to_sign_in(client, auth):
+    for url in (CONTINUE, "/paths/new-to-sc/start"):
+        response = auth.post(url, page="/login")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_tampered_path_forms_change_nothing(client, auth):
+    auth.login()
+    assert auth.post("/paths/new-to-sc/continue/fms/not-in-the-path", page="/").status_code == 404
+    assert auth.post("/paths/no-such-path/continue/fms/letter-of-request", page="/").status_code == 404
+    assert auth.post("/paths/no-such-path/start", page="/").status_code == 404
+    assert progress(client)["new-to-sc"]["done"] == []
+    assert "Start this path" in text(client.get("/paths/new-to-sc"))
+
+
+def test_a_path_parameter_for_another_path_or_article_shows_no_bar(client, auth):
+    assert "Step 1 of 2 · New to Security Cooperation" in plain(client.get(READ_IN_PATH))
+    assert "Step " not in plain(client.get("/articles/fms/letter-of-request?path=no-such-path"))
+    assert "kb-path-bar" not in text(client.get("/articles/eum/internal-checklist?path=new-to-sc"))  # staff-only: 404 anyway
+    assert "kb-path-bar" not in text(client.get("/articles/fms/letter-of-request?path=<script>"))
+
+
+def test_the_path_bar_is_private_for_signed_in_readers(client, auth):
+    auth.login()
+    response = client.get(READ_IN_PATH)
+    assert response.headers["Cache-Control"] == "private, no-store" and "Step 1 of 3" in plain(response)
+
+
+def test_a_removed_step_keeps_its_progress_and_the_bar_skips_it(client, auth, content_dir, index):
+    auth.login()
+    auth.post(CONTINUE, page=READ_IN_PATH)
+    (content_dir / "articles/fms/letter-of-request.md").unlink()
+    sync(content_dir, index)
+    assert "Step not available" in text(client.get("/paths/new-to-sc"))
+    assert "Step 1 of 2" in plain(client.get("/articles/fms/letter-of-offer-and-acceptance?path=new-to-sc"))
+    assert auth.post(CONTINUE, page="/").status_code == 404
+    assert progress(client)["new-to-sc"]["done"] == []  # not counted while unavailable ...
+    (content_dir / "articles/fms/letter-of-request.md").write_text("---\ntitle: Letter of Request\n---\nBack.\n")
+    sync(content_dir, index)
+    assert progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]  # ... and kept

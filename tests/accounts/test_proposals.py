@@ -39,10 +39,10 @@ def test_a_proposal_its_comments_and_states_are_stored(app):
 def test_migration_0006_adds_the_proposal_tables_and_goes_back(app):
     with app.app_context():
         assert {"proposals", "proposal_comments"} <= set(inspect(db.engine).get_table_names())
-        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0003")
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0005")
         db.session.remove()
         tables = inspect(db.engine).get_table_names()
-        assert "proposals" not in tables and "proposal_comments" not in tables and "account_links" in tables
+        assert "proposals" not in tables and "proposal_comments" not in tables and "path_starts" in tables
         flask_migrate.upgrade(directory=str(MIGRATIONS))
         columns = {c["name"] for c in inspect(db.engine).get_columns("proposals")}
         assert columns == {"id", "branch", "slug", "path", "proposer_id", "state", "message", "created_at", "updated_at"}
