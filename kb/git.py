@@ -9,6 +9,7 @@ a repository, reads as "no git facts" (``None``), never as an error page.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -304,3 +305,91 @@ def merge_texts(ours: str, base: str, theirs: str, labels: tuple[str, str, str])
     if done.returncode < 0 or done.returncode > MERGE_CONFLICTS_MAX:
         raise GitError(f"git merge-file: {done.stderr.decode('utf-8', 'replace').strip() or done.returncode}")
     return done.stdout.decode("utf-8", "replace"), done.returncode > 0
+
+
+# --- Renames, deletions and pushes of published commits (browser editing) ---
+_URL = re.compile(r"\S+://\S+|\S+@\S+:\S+")  # remote addresses may carry credentials: never shown
+
+
+def _as(author: Identity, committer: Identity) -> dict[str, str]:
+    return {**author.env("AUTHOR"), **committer.env("COMMITTER")}
+
+
+def commit_paths(content_dir: Path | str, paths: list[str], message: str, author: Identity, committer: Identity) -> str:
+    """Commit ``paths`` as the work tree has them (a move is what ``git mv`` records); on failure they are unstaged."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as handle:
+        handle.write(message)
+    options = ("--quiet", "--no-verify", "-F", handle.name)
+    try:
+        _git(content_dir, "add", "-A", "--", *paths)
+        _git(content_dir, "commit", *options, "--", *paths, extra_env=_as(author, committer))
+    except GitError:
+        with contextlib.suppress(GitError):  # nothing was staged
+            _git(content_dir, "reset", "--quiet", "--", *paths)
+        raise
+    finally:
+        os.unlink(handle.name)
+    return head(content_dir) or ""
+
+
+def _remote(content_dir: Path | str, *args: str) -> None:
+    """A git command that talks to the remote: its errors without addresses (which may hold a user name or token)."""
+    try:
+        _git(content_dir, *args)
+    except GitError as exc:
+        raise GitError(_URL.sub("<remote>", str(exc))) from exc
+
+
+@dataclass(frozen=True)
+class Upstream:
+    remote: str
+    branch: str
+
+    @property
+    def tracking(self) -> str:
+        return f"refs/remotes/{self.remote}/{self.branch}"
+
+
+def upstream(content_dir: Path | str) -> Upstream | None:
+    """The remote branch the content folder follows: its upstream, else ``origin`` and the same branch name."""
+    try:
+        remote, _, branch = _git(content_dir, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}", timeout=10).strip().partition("/")
+    except GitError:
+        remote, branch = "origin", ""
+    try:
+        if not branch and "origin" in _git(content_dir, "remote", timeout=10).split():
+            branch = _git(content_dir, "symbolic-ref", "--quiet", "--short", "HEAD", timeout=10).strip()
+    except GitError:
+        return None
+    return Upstream(remote, branch) if branch else None
+
+
+def unpushed(content_dir: Path | str, target: Upstream) -> int:
+    """How many local commits the remote branch (as last fetched) does not have."""
+    try:
+        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--not", "--glob", target.tracking, timeout=10).strip() or 0)
+    except (GitError, ValueError):
+        return 0
+
+
+def push(content_dir: Path | str, target: Upstream) -> None:
+    """Push HEAD to the remote branch, never forced; GitError when refused or unreachable."""
+    _remote(content_dir, "push", "--quiet", target.remote, f"HEAD:refs/heads/{target.branch}")
+    _git(content_dir, "update-ref", target.tracking, "HEAD")
+
+
+def fetch_and_merge(content_dir: Path | str, target: Upstream, committer: Identity) -> PullResult:
+    """Fetch the remote branch and merge it (a fast-forward when there are no local commits).
+
+    Local commits are never dropped or rewritten: a conflicting merge is aborted, the work tree
+    stays as it was, and GitError says so.
+    """
+    old = head(content_dir)
+    _remote(content_dir, "fetch", "--quiet", target.remote, f"+refs/heads/{target.branch}:{target.tracking}")
+    try:
+        _git(content_dir, "merge", "--quiet", "--no-edit", "--no-verify", target.tracking, extra_env=_as(committer, committer))
+    except GitError as exc:
+        with contextlib.suppress(GitError):  # no merge under way
+            _git(content_dir, "merge", "--abort")
+        raise GitError(f"the remote's changes conflict with local commits, which were kept ({exc})") from exc
+    return PullResult(old, head(content_dir), pulled=True)

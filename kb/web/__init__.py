@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         feeds,
         history,
         hooks,
+        moves,
         pages,
         paths,
         people,
@@ -46,7 +47,7 @@ def register(app: Flask) -> None:
         sitemap,
     )
 
-    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (history, editing, moves, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)
