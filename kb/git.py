@@ -365,9 +365,9 @@ def upstream(content_dir: Path | str) -> Upstream | None:
 
 
 def unpushed(content_dir: Path | str, target: Upstream) -> int:
-    """How many local commits the remote branch (as last fetched) does not have."""
+    """How many local commits no remote branch (as last fetched) has."""
     try:
-        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--not", "--glob", target.tracking, timeout=10).strip() or 0)
+        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--not", "--remotes", timeout=10).strip() or 0)
     except (GitError, ValueError):
         return 0
 
@@ -391,5 +391,5 @@ def fetch_and_merge(content_dir: Path | str, target: Upstream, committer: Identi
     except GitError as exc:
         with contextlib.suppress(GitError):  # no merge under way
             _git(content_dir, "merge", "--abort")
-        raise GitError(f"the remote's changes conflict with local commits, which were kept ({exc})") from exc
+        raise GitError(f"pull: the remote's changes conflict with local commits, which were kept ({exc})") from exc
     return PullResult(old, head(content_dir), pulled=True)

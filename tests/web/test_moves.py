@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from ..editing.conftest import LOR
+from ..accounts.conftest import Auth, close_app
+from ..editing.conftest import LOR, sample_repository
 from ..gitrepo import git as run_git
-from .test_editing import app, auth, client, repo  # noqa: F401 (fixtures)
+from .test_editing import build
 
 RENAME = "/articles/fms/letter-of-request/-/rename"
 DELETE = "/articles/eum/golden-sentry/-/delete"
@@ -17,8 +18,25 @@ ROUTES = [("GET", RENAME), ("POST", RENAME), ("GET", DELETE), ("POST", DELETE)]
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def token(client, url: str) -> str:
-    return TOKEN.search(client.get(url).get_data(as_text=True)).group(1)
+@pytest.fixture
+def repo(tmp_path):
+    return sample_repository(tmp_path / "repo")
+
+
+@pytest.fixture
+def client(tmp_path, repo):
+    app = build(tmp_path, repo)
+    yield app.test_client()
+    close_app(app)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def token(browser, url: str) -> str:
+    return TOKEN.search(browser.get(url).get_data(as_text=True)).group(1)
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)
@@ -56,7 +74,7 @@ def test_a_rename_moves_the_file_in_one_commit_and_the_old_address_answers_301(c
     assert not (repo / LOR).exists()
     moved = (repo / "articles/fms/request-letter.md").read_text()
     assert "redirect_from: [fms/letter-of-request]" in moved and "aliases: [request letter]" in moved
-    assert run_git(repo, "log", "-1", "--format=%an %s", "-M", "--name-status") .startswith("Ed Editor Shorter name")
+    assert run_git(repo, "log", "-1", "--format=%an %s", "-M", "--name-status").startswith("Ed Editor Shorter name")
     assert "R" in run_git(repo, "show", "--format=", "-M", "--name-status", "HEAD").split()[0]
     old = client.get("/articles/fms/letter-of-request")
     assert old.status_code == 301 and old.headers["Location"].endswith("/articles/fms/request-letter")
