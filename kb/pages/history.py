@@ -62,7 +62,7 @@ def commit_diff(content_dir: Path | str, doc: Doc, sha: str, mask: SlugMask | No
 
 def _versions(content_dir: Path | str, doc: Doc, sha: str) -> tuple[str | None, str | None]:
     """The article before and after ``sha``: at its file, else at an earlier one (before a rename)."""
-    for path in (doc.page.path, *(f"articles/{slug}.md" for slug in doc.moved_from)):
+    for path in (doc.page.path, *(f"articles/{slug}.md" for slug in doc.values.get("moved_from", ()))):
         try:
             before, after = git.versions(content_dir, sha, path)
         except git.GitError as exc:

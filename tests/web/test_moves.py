@@ -84,6 +84,9 @@ def test_a_rename_moves_the_file_in_one_commit_and_the_old_address_answers_301(c
     assert 'href="/articles/fms/request-letter"' in area or 'href="/articles/fms/letter-of-request"' in area  # the wiki-link still reaches it
     history = client.get("/articles/fms/request-letter/-/history").get_data(as_text=True)
     assert "Shorter name" in history and "Initial content" in history  # History follows the file across the move
+    first = run_git(repo, "rev-list", "--max-parents=0", "HEAD")
+    change = client.get(f"/articles/fms/request-letter/-/commits/{first}")  # a change made before the move, at the old file
+    assert change.status_code == 200 and "A partner sends an LOR" in change.get_data(as_text=True)
 
 
 def test_a_rename_onto_an_existing_article_is_refused(client, auth, repo):
