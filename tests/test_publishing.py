@@ -78,6 +78,8 @@ def test_an_unreachable_remote_keeps_the_commit_reports_it_and_a_later_save_push
     page = client.get("/articles/fms/letter-of-request").get_data(as_text=True)
     assert "not sent to the central repository yet (1 commit(s) waiting)" in page and "s3cret" not in page
     assert git(server, "log", "-1", "--format=%s") == "First save"
+    banner = client.get("/areas/eum").get_data(as_text=True)  # every page, for editors, until a push succeeds
+    assert "1 published commit is not in the central repository yet" in banner and "s3cret" not in banner
     health = client.get("/healthz")
     assert health.get_json()["content_push"]["ok"] is False and health.get_json()["content_push"]["unpushed"] == 1
     assert "s3cret" not in health.get_data(as_text=True) and "invalid" not in health.get_data(as_text=True)
@@ -85,6 +87,7 @@ def test_an_unreachable_remote_keeps_the_commit_reports_it_and_a_later_save_push
     assert save(client, "A partner sends an LOR. Numbat and wombat.\n", "Second save").status_code == 302
     assert remote_log(origin).splitlines()[:2] == ["Ed Editor Second save", "Ed Editor First save"]
     assert client.get("/healthz").get_json()["content_push"]["ok"] is True
+    assert "not in the central repository yet" not in client.get("/areas/eum").get_data(as_text=True)
 
 
 def test_a_conflicting_remote_change_keeps_the_local_commit_and_is_reported(tmp_path, central):
