@@ -1,4 +1,4 @@
-"""Staying current with the content repository: pull, then index exactly what the pull changed.
+"""Staying current with the content repository: fetch and merge, then index exactly what that changed.
 
 ``flask kb sync`` (cron, or the webhook's child process) calls ``update``. One updater runs
 at a time across all processes (a lock file in the index folder, which the webhook takes for
@@ -102,7 +102,7 @@ def update(
     memory: Memory | None = None,
     lock_fd: int | None = None,
 ) -> Outcome:
-    """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
+    """Pull (fetch and merge, local commits pushed) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
     ``memory`` is ``kb watch``'s state between runs (see ``kb.repository.sync.Memory``). ``lock_fd``
