@@ -112,6 +112,7 @@ def _unknown(doc: Document, key: str, values, known: set[str], what: str) -> lis
 def reference_problems(catalog: Catalog, today: dt.date, markings: tuple[str, ...] = ("CUI",)) -> list[Problem]:
     """Problems between files: unknown areas, people, slugs and markings, overdue reviews."""
     areas, people, articles = catalog.ids("area"), catalog.ids("person"), catalog.ids("article")
+    articles = articles | set(catalog.moved)  # an earlier slug (``redirect_from``) still reaches its article
     problems: list[Problem] = []
     for doc in catalog.content.documents:
         problems += _unknown(doc, "areas", doc.get("areas", ()), areas, "area")

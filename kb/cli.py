@@ -73,7 +73,7 @@ LOCK_FD = click.option("--lock-fd", type=int, hidden=True, help="The lock a web 
 @click.option("--if-idle", is_flag=True, help="Exit at once, doing nothing, when another sync is running.")
 @LOCK_FD
 def sync_command(if_idle: bool, lock_fd: int | None) -> None:
-    """Pull the content repository (fast-forward only) and index exactly the files that changed."""
+    """Pull the content repository (fetch and merge; local commits are pushed) and index exactly the files that changed."""
     cfg = current_app.config
     index = current_app.extensions["kb.index"]
     try:

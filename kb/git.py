@@ -307,79 +307,89 @@ def merge_texts(ours: str, base: str, theirs: str, labels: tuple[str, str, str])
     return done.stdout.decode("utf-8", "replace"), done.returncode > 0
 
 
-# Proposals (kb.editing.proposals): a branch per proposal, written without touching the work tree.
-_PROPOSAL_BRANCH = re.compile(r"proposals/[0-9]{1,12}-[a-z0-9]+(-[a-z0-9]+)*")
-MAX_BRANCH_CHARS = 200
+# Renames and deletions (browser editing): a set of paths in one commit.
+def _as(author: Identity, committer: Identity) -> dict[str, str]:
+    return {**author.env("AUTHOR"), **committer.env("COMMITTER")}
 
 
-def _proposal_ref(branch: str) -> str:
-    """``refs/heads/<branch>`` for a proposal's branch, refused when it is not ``proposals/<id>-<slug>``."""
-    if not _PROPOSAL_BRANCH.fullmatch(branch or "") or len(branch) > MAX_BRANCH_CHARS:
-        raise GitError(f"refused: {branch!r} is not a proposal branch")
-    return f"refs/heads/{branch}"
-
-
-def branch_head(content_dir: Path | str, branch: str) -> str | None:
-    """The commit a proposal branch points at; None when it does not exist."""
-    try:
-        return _git(content_dir, "rev-parse", "--verify", "--quiet", f"{_proposal_ref(branch)}^{{commit}}", timeout=10).strip() or None
-    except GitError:
-        return None
-
-
-def merge_base(content_dir: Path | str, one: str, other: str) -> str | None:
-    if not (is_sha(one) and is_sha(other)):
-        return None
-    try:
-        return _git(content_dir, "merge-base", one, other).strip() or None
-    except GitError:
-        return None
-
-
-def commit_to_branch(content_dir: Path | str, branch: str, parent: str, files: dict[str, str], message: str, who: tuple[Identity, Identity]) -> str:
-    """Commit ``files`` (path relative to ``content_dir`` -> text) on top of ``parent`` to ``branch``
-    (created or moved on); the new sha. ``who``: (author, committer).
-
-    Plumbing only (a temporary index, ``commit-tree``, ``update-ref`` with the expected old
-    value): the checked-out branch and its work tree are never touched.
-    """
-    ref = _proposal_ref(branch)
-    if not is_sha(parent) or not all(_safe_path(path) for path in files):
-        raise GitError("refused: not a commit id and content paths")
-    old = branch_head(content_dir, branch) or "0" * 40
-    prefix = _git(content_dir, "rev-parse", "--show-prefix").strip()
-    with tempfile.TemporaryDirectory(prefix="kb-proposal-") as folder:
-        index_env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
-        _git(content_dir, "read-tree", parent, extra_env=index_env)
-        for number, (path, text) in enumerate(files.items()):
-            (Path(folder) / str(number)).write_text(text, encoding="utf-8", newline="")
-            blob = _git(content_dir, "hash-object", "-w", "--no-filters", "--", str(Path(folder) / str(number))).strip()
-            _git(content_dir, "update-index", "--add", "--cacheinfo", f"100644,{blob},{prefix}{path}", extra_env=index_env)
-        tree = _git(content_dir, "write-tree", extra_env=index_env).strip()
-        (Path(folder) / "message").write_text(message, encoding="utf-8")
-        env = {**who[0].env("AUTHOR"), **who[1].env("COMMITTER")}
-        sha = _git(content_dir, "commit-tree", tree, "-p", parent, "-F", str(Path(folder) / "message"), extra_env=env).strip()
-    _git(content_dir, "update-ref", "-m", "kb proposal", ref, sha, old)
-    return sha
-
-
-def _safe_path(path: str) -> bool:
-    return bool(path) and not path.startswith("-") and ".." not in Path(path).parts and not Path(path).is_absolute()
-
-
-def merge_branch(content_dir: Path | str, branch: str, message: str, who: tuple[Identity, Identity]) -> str | None:
-    """Merge a proposal branch into the checked-out branch with a merge commit; its sha, or None on a
-    conflict (the merge is then aborted and the work tree is as it was)."""
-    ref = _proposal_ref(branch)
-    env = {**who[0].env("AUTHOR"), **who[1].env("COMMITTER")}
+def commit_paths(content_dir: Path | str, paths: list[str], message: str, author: Identity, committer: Identity) -> str:
+    """Commit ``paths`` as the work tree has them (a move is what ``git mv`` records); on failure they are unstaged."""
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as handle:
         handle.write(message)
+    options = ("--quiet", "--no-verify", "-F", handle.name)
     try:
-        _git(content_dir, "merge", "--no-ff", "--no-verify", "--quiet", "-F", handle.name, ref, extra_env=env)
+        _git(content_dir, "add", "-A", "--", *paths)
+        _git(content_dir, "commit", *options, "--", *paths, extra_env=_as(author, committer))
     except GitError:
-        with contextlib.suppress(GitError):  # nothing started (e.g. the branch is gone): nothing to undo
-            _git(content_dir, "merge", "--abort")
-        return None
+        with contextlib.suppress(GitError):  # nothing was staged
+            _git(content_dir, "reset", "--quiet", "--", *paths)
+        raise
     finally:
         os.unlink(handle.name)
-    return head(content_dir)
+    return head(content_dir) or ""
+
+
+_URL = re.compile(r"\S+://\S+|\S+@\S+:\S+")  # remote addresses may carry credentials: never shown
+
+
+def _remote(content_dir: Path | str, *args: str) -> None:
+    """A git command that talks to the remote: its errors without addresses (which may hold a user name or token)."""
+    try:
+        _git(content_dir, *args)
+    except GitError as exc:
+        raise GitError(_URL.sub("<remote>", str(exc))) from exc
+
+
+@dataclass(frozen=True)
+class Upstream:
+    remote: str
+    branch: str
+
+    @property
+    def tracking(self) -> str:
+        return f"refs/remotes/{self.remote}/{self.branch}"
+
+
+def upstream(content_dir: Path | str) -> Upstream | None:
+    """The remote branch the content folder follows: its upstream, else ``origin`` and the same branch name."""
+    try:
+        remote, _, branch = _git(content_dir, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}", timeout=10).strip().partition("/")
+    except GitError:
+        remote, branch = "origin", ""
+    try:
+        if not branch and "origin" in _git(content_dir, "remote", timeout=10).split():
+            branch = _git(content_dir, "symbolic-ref", "--quiet", "--short", "HEAD", timeout=10).strip()
+    except GitError:
+        return None
+    return Upstream(remote, branch) if branch else None
+
+
+def unpushed(content_dir: Path | str, target: Upstream) -> int:
+    """How many local commits no remote branch (as last fetched) has."""
+    try:
+        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--not", "--remotes", timeout=10).strip() or 0)
+    except (GitError, ValueError):
+        return 0
+
+
+def push(content_dir: Path | str, target: Upstream) -> None:
+    """Push HEAD to the remote branch, never forced; GitError when refused or unreachable."""
+    _remote(content_dir, "push", "--quiet", target.remote, f"HEAD:refs/heads/{target.branch}")
+    _git(content_dir, "update-ref", target.tracking, "HEAD")
+
+
+def fetch_and_merge(content_dir: Path | str, target: Upstream, committer: Identity) -> PullResult:
+    """Fetch the remote branch and merge it (a fast-forward when there are no local commits).
+
+    Local commits are never dropped or rewritten: a conflicting merge is aborted, the work tree
+    stays as it was, and GitError says so.
+    """
+    old = head(content_dir)
+    _remote(content_dir, "fetch", "--quiet", target.remote, f"+refs/heads/{target.branch}:{target.tracking}")
+    try:
+        _git(content_dir, "merge", "--quiet", "--no-edit", "--no-verify", target.tracking, extra_env=_as(committer, committer))
+    except GitError as exc:
+        with contextlib.suppress(GitError):  # no merge under way
+            _git(content_dir, "merge", "--abort")
+        raise GitError(f"pull: the remote's changes conflict with local commits, which were kept ({exc})") from exc
+    return PullResult(old, head(content_dir), pulled=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kb import git
+from kb import git, gitbranches
 
 from .conftest import SAMPLE, body, write_tree
 from .gitrepo import commit, init
@@ -142,10 +142,10 @@ def test_hostile_proposal_branch_names_are_refused(tmp_path, branch):
     repo = init(tmp_path / "repo")
     parent = commit(repo, "maria", "Initial", {"articles/fms/a.md": "---\ntitle: A\n---\nA.\n"})
     with pytest.raises(git.GitError, match="not a proposal branch"):
-        git.commit_to_branch(repo, branch, parent, {"articles/fms/a.md": "B.\n"}, "m", (git.Identity("R", "r@x"), git.Identity("S", "s@x")))
-    assert git.branch_head(repo, branch) is None
+        gitbranches.commit_to_branch(repo, branch, parent, {"articles/fms/a.md": "B.\n"}, "m", (git.Identity("R", "r@x"), git.Identity("S", "s@x")))
+    assert gitbranches.branch_head(repo, branch) is None
     with pytest.raises(git.GitError, match="not a proposal branch"):
-        git.merge_branch(repo, branch, "m", (git.Identity("R", "r@x"), git.Identity("S", "s@x")))
+        gitbranches.merge_branch(repo, branch, "m", (git.Identity("R", "r@x"), git.Identity("S", "s@x")))
     assert git.head(repo) == parent
 
 
@@ -153,9 +153,9 @@ def test_a_proposal_commit_in_a_content_folder_inside_the_repository_leaves_the_
     repo = init(tmp_path / "repo")
     parent = commit(repo, "maria", "Initial", {"kb/articles/fms/a.md": "A.\n", "other.txt": "x\n"})
     who = (git.Identity("Rita Reader", "rita@x"), git.Identity("KB", "kb@x"))
-    sha = git.commit_to_branch(repo / "kb", "proposals/1-fms-a", parent, {"articles/fms/a.md": "B.\n"}, "Propose", who)
-    assert git.branch_head(repo / "kb", "proposals/1-fms-a") == sha and git.head(repo) == parent
+    sha = gitbranches.commit_to_branch(repo / "kb", "proposals/1-fms-a", parent, {"articles/fms/a.md": "B.\n"}, "Propose", who)
+    assert gitbranches.branch_head(repo / "kb", "proposals/1-fms-a") == sha and git.head(repo) == parent
     assert (repo / "kb/articles/fms/a.md").read_text() == "A.\n" and run_git(repo, "status", "--porcelain") == ""
     assert git.file_at(repo / "kb", sha, "articles/fms/a.md") == "B.\n" and git.file_at(repo, sha, "other.txt") == "x\n"
-    assert git.merge_branch(repo / "kb", "proposals/1-fms-a", "Publish", who) is not None
+    assert gitbranches.merge_branch(repo / "kb", "proposals/1-fms-a", "Publish", who) is not None
     assert (repo / "kb/articles/fms/a.md").read_text() == "B.\n"

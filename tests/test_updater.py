@@ -236,3 +236,17 @@ def test_the_webhook_starts_a_real_updater_process(clones, tmp_path):
         pass
     assert client.get("/healthz").get_json()["content_sync"]["ok"] is True
     app.extensions["kb.index"].close()
+
+
+def test_sync_merges_a_moved_remote_into_local_commits_and_pushes_them(clones):
+    """Browser saves are local commits: a fast-forward-only pull would fail for ever once the remote moves."""
+    origin, server, expert, index = clones
+    local = commit(
+        server, "ed", "browser save on the server", {"articles/eum/golden-sentry.md": body("articles/eum/golden-sentry.md") + "\nNumbat.\n"}
+    )
+    theirs = push_change(expert)
+    outcome = updater.update(server, index)
+    assert outcome.ok, outcome.error
+    assert git(server, "merge-base", "--is-ancestor", local, "HEAD") == "" and git(server, "merge-base", "--is-ancestor", theirs, "HEAD") == ""
+    assert git(origin, "rev-parse", "main") == git(server, "rev-parse", "HEAD")  # the local commit reached the remote
+    assert hits(index, "wombat") == ["fms/letter-of-request"]  # what the merge brought is indexed

@@ -6,7 +6,7 @@ Above ``repository`` in the layers (a save updates the index as ``kb sync`` does
 
 from .checks import Evaluation, Limits, evaluate
 from .frontmatter import FIELDS, compose, form_values
-from .service import Edit, Outcome, Workspace, current, editing_off_reason, save, starting_text
+from .service import Edit, Outcome, Workspace, current, editing_off_reason, publish, save, starting_text
 from .slugs import SlugError, article_path, article_template, check_slug, slug_from_title
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "editing_off_reason",
     "evaluate",
     "form_values",
+    "publish",
     "save",
     "slug_from_title",
     "starting_text",

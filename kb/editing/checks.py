@@ -58,19 +58,19 @@ def document_key(rel: str) -> tuple[str, str]:
     return KINDS[folder], str(PurePosixPath(rest).with_suffix(""))
 
 
-def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Limits = Limits()) -> Evaluation:
-    """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written)."""
+def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Limits = Limits(), removed: str | None = None) -> Evaluation:
+    """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written); ``removed``: a file moved away."""
     content = load_content(content_dir, limits.max_bytes)
     kind, doc_id = document_key(rel)
     raw = text.encode("utf-8")
     doc, own_problems = parse_document(kind, doc_id, rel, raw)
     if len(raw) > limits.max_bytes:  # the loader would skip the file: refused here instead
         own_problems.append(Problem(rel, 1, "error", f"the file would be {len(raw):,} bytes; the limit is {limits.max_bytes:,} (KB_MAX_FILE_BYTES)"))
-    others = tuple(d for d in content.documents if d.path != rel)
+    others = tuple(d for d in content.documents if d.path not in (rel, removed))
     edited = dataclasses.replace(
         content,
         documents=(*others, doc) if doc else others,
-        problems=(*(p for p in content.problems if p.path != rel), *own_problems),
+        problems=(*(p for p in content.problems if p.path not in (rel, removed)), *own_problems),
     )
     after = _check(content_dir, rel, edited, today, limits)
     caused = {(p.path, p.message) for p in after if p.path != rel and p.severity == "error"}
@@ -86,3 +86,15 @@ def _check(content_dir: Path, rel: str, content: Content, today: dt.date, limits
     history = git.histories(content_dir, [rel])
     problems = check_content(content, today, sources=sources, history=history, stale_after_days=limits.stale_after_days, markings=limits.markings)
     return problems + [p for p in media_problems(content, media_files(content_dir)) if p.path == rel]
+
+
+def removal_errors(content_dir: Path, rel: str, today: dt.date, limits: Limits = Limits()) -> tuple[Problem, ...]:
+    """The errors that removing ``rel`` would cause in other files (links to it that would break)."""
+    content = load_content(content_dir, limits.max_bytes)
+    without = dataclasses.replace(
+        content,
+        documents=tuple(d for d in content.documents if d.path != rel),
+        problems=tuple(p for p in content.problems if p.path != rel),
+    )
+    before = {(p.path, p.message) for p in _check(content_dir, rel, content, today, limits)}
+    return tuple(p for p in _check(content_dir, rel, without, today, limits) if p.severity == "error" and (p.path, p.message) not in before)

@@ -1,6 +1,6 @@
 """Proposals: a reader's edit kept on its own branch (``proposals/<id>-<slug>``) until a reviewer publishes it.
 
-The branch is written with git plumbing (``kb.git.commit_to_branch``), so the checked-out main
+The branch is written with git plumbing (``kb.gitbranches.commit_to_branch``), so the checked-out main
 branch and its work tree stay as they are until a reviewer approves: then the branch is merged
 with a merge commit naming proposer and approver, under the updater's lock as a save is, and the
 file is indexed as ``kb sync`` does. The database keeps who proposed what and the review's state
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .. import git
+from .. import git, gitbranches
 from ..access import Reader, levels
 from ..accounts.models import User, db, utcnow
 from ..directory.accounts import expert_accounts
@@ -92,7 +92,7 @@ def propose(workspace: Workspace, edit: Edit, slug: str, proposer: User, today: 
     db.session.flush()
     proposal.branch = branch_name(proposal.id, slug)
     try:
-        sha = git.commit_to_branch(
+        sha = gitbranches.commit_to_branch(
             workspace.content_dir, proposal.branch, parent or "", {edit.path: text}, edit.message, (_identity(proposer), workspace.committer)
         )
     except git.GitError as exc:
@@ -105,7 +105,7 @@ def propose(workspace: Workspace, edit: Edit, slug: str, proposer: User, today: 
 
 def revise(workspace: Workspace, proposal: Proposal, edit: Edit, proposer: User, today: dt.date) -> Outcome:
     """A new commit on the proposal's branch (the form must have been loaded at its tip); the review reopens."""
-    tip = git.branch_head(workspace.content_dir, proposal.branch)
+    tip = gitbranches.branch_head(workspace.content_dir, proposal.branch)
     text = starting_text(workspace, edit)
     if tip is None or edit.base != tip:
         return Outcome("conflict", text, tip, theirs=git.file_at(workspace.content_dir, tip or "", proposal.path))
@@ -113,7 +113,7 @@ def revise(workspace: Workspace, proposal: Proposal, edit: Edit, proposer: User,
     if evaluation.blocked:
         return Outcome("invalid", text, tip, evaluation)
     try:
-        sha = git.commit_to_branch(
+        sha = gitbranches.commit_to_branch(
             workspace.content_dir, proposal.branch, tip, {proposal.path: text}, edit.message, (_identity(proposer), workspace.committer)
         )
     except git.GitError as exc:
@@ -126,10 +126,10 @@ def revise(workspace: Workspace, proposal: Proposal, edit: Edit, proposer: User,
 def change_of(workspace: Workspace, proposal: Proposal, today: dt.date) -> Change:
     """The proposal's change since the commit it started from, checked against the content as it is now."""
     directory = workspace.content_dir
-    tip = git.branch_head(directory, proposal.branch)
+    tip = gitbranches.branch_head(directory, proposal.branch)
     if tip is None:
         return Change(None, None, (), None, None)
-    base = git.merge_base(directory, git.head(directory) or "", tip)
+    base = gitbranches.merge_base(directory, git.head(directory) or "", tip)
     before = git.file_at(directory, base, proposal.path) if base else None
     after = git.file_at(directory, tip, proposal.path)
     evaluation = evaluate(directory, proposal.path, after, today, workspace.limits) if after is not None else None
@@ -150,7 +150,7 @@ def approve(workspace: Workspace, proposal: Proposal, approver: User, today: dt.
         f"Proposed-by: {_signature(proposer)}\nApproved-by: {_signature(approver)}\n"
     )
     with file_lock(workspace.index.directory / LOCK_FILE):
-        merged = git.merge_branch(workspace.content_dir, proposal.branch, message, (_identity(approver), workspace.committer))
+        merged = gitbranches.merge_branch(workspace.content_dir, proposal.branch, message, (_identity(approver), workspace.committer))
         if merged is None:
             return "conflict"
         _index(workspace, proposal.path)

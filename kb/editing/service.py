@@ -20,6 +20,7 @@ from .. import git
 from ..content import Problem
 from ..index import IndexBusy, IndexUnavailable, SearchIndex
 from ..locks import file_lock
+from ..repository.publishing import send
 from ..repository.sync import sync
 from ..repository.updater import LOCK_FILE
 from .checks import Evaluation, Limits, evaluate
@@ -154,10 +155,15 @@ def write_atomically(target: Path, text: str) -> None:
 
 def _index(workspace: Workspace, rel: str) -> tuple[str, ...]:
     """Index the saved file at once (as ``kb sync`` does), so search and History show the edit."""
+    return index_changed(workspace, {rel})
+
+
+def index_changed(workspace: Workspace, paths: set[str]) -> tuple[str, ...]:
+    """Index the files a save, rename, deletion or merge changed, at once; a note when it must wait."""
     try:
-        sync(workspace.content_dir, workspace.index, max_bytes=workspace.limits.max_bytes, changed={rel})
+        sync(workspace.content_dir, workspace.index, max_bytes=workspace.limits.max_bytes, changed=paths)
     except (IndexBusy, IndexUnavailable) as exc:
-        log.warning("editing: saved %s, index update deferred: %s", rel, exc)
+        log.warning("editing: saved %s, index update deferred: %s", ", ".join(sorted(paths)), exc)
         return ("Saved. Search will show the change after the next index update.",)
     return ()
 
@@ -167,3 +173,19 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+
+
+def publish(workspace: Workspace) -> tuple[str, ...]:
+    """Push the published commits to the central repository when there is one; notes for the editor when it failed.
+
+    Holds the updater's lock (a merge of the remote's commits changes the work tree) and indexes what a merge brought.
+    """
+    with file_lock(workspace.index.directory / LOCK_FILE):
+        state = send(workspace.content_dir, workspace.index.directory, workspace.committer)
+        merged = state.merged if state else None
+        if merged and merged.old and merged.new and merged.old != merged.new:
+            index_changed(workspace, {path for _, path in git.changed_paths(workspace.content_dir, merged.old, merged.new) or ()})
+    if state is None or state.ok:
+        return ()
+    waiting = f"{state.unpushed} commit(s) waiting"
+    return (f"Saved here, but not sent to the central repository yet ({waiting}): {state.error}. The next save or content sync tries again.",)

@@ -52,17 +52,24 @@ def commit_diff(content_dir: Path | str, doc: Doc, sha: str, mask: SlugMask | No
     commit = next((c for c in commits_of(doc, mask) if c["sha"] == sha), None)
     if commit is None:
         raise UnknownCommit(sha)
-    try:
-        before, after = git.versions(content_dir, sha, doc.page.path)
-    except git.GitError as exc:
-        raise UnknownCommit(f"{sha}: {exc}") from exc
-    if before is None and after is None:
-        raise UnknownCommit(f"{sha}: {doc.page.path} is in neither side")
+    before, after = _versions(content_dir, doc, sha)
     if mask is not None:
         if not (_public(doc, before) and _public(doc, after)):
             return CommitDiff(commit, withheld=True)
         before, after = (mask.text(side, doc.page.path) if side else side for side in (before, after))
     return CommitDiff(commit, line_diff(before, after), created=before is None, deleted=after is None)
+
+
+def _versions(content_dir: Path | str, doc: Doc, sha: str) -> tuple[str | None, str | None]:
+    """The article before and after ``sha``: at its file, else at an earlier one (before a rename)."""
+    for path in (doc.page.path, *(f"articles/{slug}.md" for slug in doc.values.get("moved_from", ()))):
+        try:
+            before, after = git.versions(content_dir, sha, path)
+        except git.GitError as exc:
+            raise UnknownCommit(f"{sha}: {exc}") from exc
+        if before is not None or after is not None:
+            return before, after
+    raise UnknownCommit(f"{sha}: {doc.page.path} is in neither side")
 
 
 def _public(doc: Doc, text: str | None) -> bool:

@@ -156,6 +156,10 @@ class Library:
         backlinks = [d for d in self._find(links=slug) if d.key not in listed and d.type != "glossary"]
         return ArticlePage(doc, self._many("area", doc.areas), self._many("person", doc.experts), related, backlinks)
 
+    def linking_to(self, slug: str) -> list[Doc]:
+        """Every page this reader may see that links to the article (glossary terms and related articles too)."""
+        return self._find(links=slug)
+
     def person(self, person_id: str) -> PersonPage:
         doc = self._get("person", person_id)
         facts = self._profile(doc.page)

@@ -88,6 +88,11 @@ def stale_keys(sources: list[Pending], manifest: dict[str, Any]) -> set[str]:
     return stale
 
 
+def earlier_paths(doc: Document) -> list[str]:
+    """The files an article was at before it was renamed (its ``redirect_from`` slugs)."""
+    return [f"articles/{slug}.md" for slug in doc.get("redirect_from", ())] if doc.kind == "article" else []
+
+
 class Recorder:
     """Builds index records for one content snapshot."""
 
@@ -113,11 +118,25 @@ class Recorder:
 
         None when the content folder is not a git repository.
         """
-        return histories(self.content_dir, self.paths)
+        if self.paths is None:
+            return histories(self.content_dir, None)
+        wanted = set(self.paths)
+        earlier = [path for doc in self.catalog.content.documents if doc.path in wanted for path in earlier_paths(doc)]
+        return histories(self.content_dir, [*self.paths, *earlier])
+
+    def resolved(self, slug: str) -> str:
+        """The slug an article is at now, when ``slug`` is an earlier one (its ``redirect_from``)."""
+        return self.catalog.moved.get(slug, slug)
 
     def git_facts(self, doc: Document) -> tuple[dt.datetime | None, dict[str, Any]]:
-        """(updated, the file's git facts): from the one pass over the log, else the file's time."""
-        commits = (self.history or {}).get(doc.path)
+        """(updated, the file's git facts): from the one pass over the log, else the file's time.
+
+        A renamed article's history follows it: the commits of its earlier files (``redirect_from``) count too.
+        """
+        found = self.history or {}
+        commits = found.get(doc.path)
+        for path in earlier_paths(doc):
+            commits = sorted({c.sha: c for c in (commits or []) + found.get(path, [])}.values(), key=lambda c: c.date, reverse=True)
         updated = commits[0].date if commits else modified_time(self.content_dir / doc.path)
         return updated, file_facts(commits, self.history is not None)
 
@@ -159,7 +178,7 @@ class Recorder:
         page = ArticleData(
             **body,
             review_by=doc.get("review_by"),
-            related=doc.get("related", ()),
+            related=tuple(self.resolved(slug) for slug in doc.get("related", ())),
             aliases=doc.get("aliases", ()),
             countries=doc.get("countries", ()),
             regions=self.regions_of(doc),
@@ -250,9 +269,8 @@ class Recorder:
         contact_html = body["html"] if public_html != body["html"] else ""
         return common, {**body, "html": public_html, "headings": public["headings"], "contact_html": contact_html}
 
-    @staticmethod
-    def _glossary(source: Pending) -> Record:
-        senses = tuple(Sense(s.expansion, s.definition, s.see) for s in source.senses)
+    def _glossary(self, source: Pending) -> Record:
+        senses = tuple(Sense(s.expansion, s.definition, s.see and self.resolved(s.see)) for s in source.senses)
         page = GlossaryData(senses)
         return Record(
             key=source.key,

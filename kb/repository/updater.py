@@ -1,4 +1,4 @@
-"""Staying current with the content repository: pull, then index exactly what the pull changed.
+"""Staying current with the content repository: fetch and merge, then index exactly what that changed.
 
 ``flask kb sync`` (cron, or the webhook's child process) calls ``update``. One updater runs
 at a time across all processes (a lock file in the index folder, which the webhook takes for
@@ -24,11 +24,13 @@ from typing import Any
 from .. import git
 from ..index import SearchIndex
 from ..locks import claim, file_lock, inherited_lock
+from .publishing import send
 from .sync import Memory, SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
 REQUEST_FILE = "SYNC.request"
 LOCK_FILE = "PULL.lock"
+SYNC_COMMITTER = git.Identity("SC Knowledge Base", "kb@localhost")  # merges the remote's commits into local ones
 MAX_ROUNDS = 5  # requests arriving during an update are served by at most this many extra rounds
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ def update(
     memory: Memory | None = None,
     lock_fd: int | None = None,
 ) -> Outcome:
-    """Pull (fast-forward only) and index what changed; repeat while new requests arrived.
+    """Pull (fetch and merge, local commits pushed) and index what changed; repeat while new requests arrived.
 
     Raises ``UpdaterBusy`` when ``wait`` is false and another updater holds the lock.
     ``memory`` is ``kb watch``'s state between runs (see ``kb.repository.sync.Memory``). ``lock_fd``
@@ -123,7 +125,7 @@ def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int, memory: 
     pulled, old, new = False, None, None
     if git.is_repository(content_dir):
         try:
-            result = git.pull(content_dir)
+            result = _pull(content_dir, index.directory)
         except git.GitError as exc:
             log.error("content sync: pull failed in %s: %s", content_dir, exc)
             outcome = Outcome(False, True, git.head(content_dir), None, None, None, str(exc))
@@ -140,6 +142,20 @@ def _update_once(content_dir: Path, index: SearchIndex, max_bytes: int, memory: 
     log.info("content sync: %s", outcome.summary())
     write_status(index.directory, outcome)
     return outcome
+
+
+def _pull(content_dir: Path, index_dir: Path) -> git.PullResult:
+    """Fetch and merge the remote (a fast-forward unless browser saves made local commits), then push those.
+
+    Never ``--ff-only`` where the remote is known: local commits would make every later pull fail.
+    """
+    target = git.upstream(content_dir)
+    if target is None:
+        return git.pull(content_dir)
+    result = git.fetch_and_merge(content_dir, target, SYNC_COMMITTER)
+    if git.unpushed(content_dir, target):
+        send(content_dir, index_dir, SYNC_COMMITTER)
+    return git.PullResult(result.old, git.head(content_dir), pulled=True)
 
 
 def write_status(index_dir: Path, outcome: Outcome) -> None:

@@ -7,6 +7,7 @@ from markupsafe import escape
 
 from ..directory import country_slug
 from ..pages.markings import access_of
+from ..repository.publishing import public_state
 from ..repository.updater import read_status
 from ..search import Suggestion, suggest
 from .context import current_index, current_reader, document_url, library, places, run_search, site_links
@@ -95,6 +96,9 @@ def healthz():
     content_sync = read_status(current_app.config["INDEX_DIR"])  # written by `kb sync`; absent until it runs
     if content_sync is not None:
         body["content_sync"] = content_sync
+    push = public_state(current_app.config["INDEX_DIR"])  # written when published commits are pushed
+    if push is not None:
+        body["content_push"] = push
     return jsonify(body)
 
 

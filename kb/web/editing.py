@@ -28,6 +28,7 @@ from ..editing import (
     editing_off_reason,
     evaluate,
     form_values,
+    publish,
     save,
     starting_text,
 )
@@ -144,6 +145,8 @@ def _sent(edit_form: Edit, heading: str, **extra):
         flash("Saved." if outcome.status == "saved" else "No changes to save.", "success")
         for note in outcome.notes:
             flash(note, "success")
+        for note in publish(workspace()) if outcome.status == "saved" else ():
+            flash(note, "error")
         return redirect(_article_url(edit_form.path))
     status = HTTPStatus.CONFLICT if outcome.status == "conflict" else HTTPStatus.UNPROCESSABLE_ENTITY
     values, body = form_values(outcome.text)

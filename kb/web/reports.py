@@ -12,6 +12,7 @@ from ..health import searchreport
 from ..health.freshness import report
 from ..health.problems import PROBLEMS_TABLE, ordered, problems_from_rows
 from ..index import IndexUnavailable
+from ..repository.publishing import read_state
 from .context import current_index, current_reader, library
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -75,7 +76,13 @@ def files_with_errors() -> int:
 @bp.app_context_processor
 def content_errors_context() -> dict:
     """Templates ask for the count only when an editor reads (it names no file)."""
-    return {"content_files_with_errors": files_with_errors}
+    return {"content_files_with_errors": files_with_errors, "content_push_failure": push_failure}
+
+
+def push_failure() -> dict | None:
+    """The last push to the central repository, when it failed (editors see why; ``/healthz`` shows only a count)."""
+    state = read_state(current_app.config["INDEX_DIR"])
+    return state if state and not state.get("ok") else None
 
 
 @bp.get("/content-errors")
