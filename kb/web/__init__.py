@@ -33,6 +33,8 @@ def register(app: Flask) -> None:
         dates,
         editing,
         errors,
+        feedback,
+        feedback_queue,
         feeds,
         history,
         hooks,
@@ -46,7 +48,7 @@ def register(app: Flask) -> None:
         sitemap,
     )
 
-    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (history, editing, feedback, feedback_queue, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)
