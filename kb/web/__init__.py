@@ -48,7 +48,9 @@ def register(app: Flask) -> None:
         sitemap,
     )
 
-    for module in (history, editing, feedback, feedback_queue, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+    for module in (history, editing, pages, search, api, people, paths, feeds, sitemap, hooks, reports, accounts, account, admin, errors):
+        app.register_blueprint(module.bp)
+    for module in (feedback, feedback_queue):  # issue 21: readers' feedback and its queue
         app.register_blueprint(module.bp)
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)

@@ -19,8 +19,8 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import git
-from ..accounts import limiter, request_client
 from ..accounts import feedback as store
+from ..accounts import limiter, request_client
 from ..accounts.models import db
 from ..pages.library import ArticlePage
 from .caching import keep_private
