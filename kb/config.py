@@ -188,6 +188,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SEARCH_LOG_BATCH", 50, "The search log writes its buffer once this many searches wait.", v.integer(1, 10_000)),
     Setting("SEARCH_LOG_INTERVAL", 2.0, "Seconds between the search log's writes of its buffer.", v.number(0.01, 3600)),
+    Setting("ANONYMOUS_REPORTS", False, '1: readers who are not signed in may also send "Report a problem" (off: signed-in readers only).'),
+    Setting(
+        "FEEDBACK_RATE_LIMIT",
+        "10 per minute",
+        "Helpful votes and problem reports one client address, and one signed-in user, may send, e.g. '10 per minute'; more answer 429.",
+        v.rate,
+    ),
     Setting(
         "FRAME_ANCESTORS",
         "'none'",

@@ -27,7 +27,7 @@ def test_migration_0005_adds_the_onboarding_tables_and_goes_back(app):
     """Up and down on SQLite and PostgreSQL: starts, check attempts and completions."""
     with app.app_context():
         assert {c["name"] for c in inspect(db.engine).get_columns("path_starts")} == {"user_id", "path_id", "started_at"}
-        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0003")
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0004")
         db.session.remove()
         tables = inspect(db.engine).get_table_names()
         assert not {"path_starts", "check_attempts", "path_completions"} & set(tables) and "account_links" in tables
