@@ -371,3 +371,23 @@ def found_keys(index, word: str) -> set[str]:
         if len(found) >= result.total or not result.hits:
             return found
     return found
+
+
+# -- accents are folded as you type, as in the search (polish, issue 19 leftovers) ---------------
+
+
+@pytest.mark.parametrize("typed", ["chloe", "Chloé", "kone", "chloe kon", "CHLOÉ KONÉ"])
+def test_suggestions_fold_accents_as_the_search_does(tmp_path, typed):
+    from kb.index import SearchIndex
+    from kb.repository.sync import sync
+
+    from .conftest import write_tree
+    from .directory_sample import DIRECTORY_SAMPLE
+
+    index = SearchIndex(tmp_path / "index")
+    sync(write_tree(tmp_path / "content", DIRECTORY_SAMPLE), index)
+    try:
+        found = [(s.title, s.type) for s in suggest(index, ANONYMOUS, typed)]
+        assert found[0] == ("Chloé Koné", "person")
+    finally:
+        index.close()

@@ -484,3 +484,10 @@ def test_each_chosen_filter_is_a_chip_that_removes_only_itself(web):
     for name, link in first.items():
         left = chips(body(web.get(link)))
         assert set(left) == set(first) - {name} and "q=cases" in link, (name, link)
+
+
+@pytest.mark.parametrize("typed", ["chloe", "cote d", "côte"])
+def test_suggestions_as_you_type_fold_accents(web, typed):
+    """Typing without accents suggests "Chloé Koné" and "Côte d'Ivoire", as the search finds them."""
+    titles = [s["title"] for s in web.get("/api/suggest", query_string={"q": typed}).get_json()]
+    assert titles[0] == ("Chloé Koné" if typed == "chloe" else "Côte d'Ivoire")
