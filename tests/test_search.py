@@ -388,3 +388,12 @@ def test_suggestions_fold_accents_as_the_search_does(tmp_path, typed):
         assert found[0] == ("Chloé Koné", "person")
     finally:
         index.close()
+
+
+def test_a_corrected_search_says_what_the_query_as_typed_finds(index):
+    """The search log needs what readers typed that found nothing as typed: a corrected page keeps that count."""
+    corrected = run(index, "quokkka", reader=STAFF)
+    typed = search(index, STAFF, SearchRequest(q="quokkka", exact=True))
+    assert (corrected.corrected, corrected.total, corrected.typed_total, typed.total) == (True, 1, 0, 0)
+    own = run(index, "golden sentry lettr")  # only offered: the results are the query's own
+    assert (own.corrected, own.typed_total) == (False, None)

@@ -45,6 +45,7 @@ class SearchPage:
     expert_topic: str | None = None  # set when only people are shown, for a "who knows about" query
     sort: str = SORTS[0]  # the order these results are in (the request's, where it applies)
     sortable: bool = True  # False where the directory ranks people: its order is evidence, whatever was asked
+    typed_total: int | None = None  # with ``corrected``: what the query as typed finds (for the search log)
 
     @property
     def pages(self) -> int:
@@ -136,11 +137,12 @@ class _Asked:
                 return found, topic, False
         return self.documents(), topic, True
 
-    def best_score(self, text: str) -> float:
-        """The score of the best document for ``text`` under the request's filters (0 when none)."""
+    def best(self, text: str) -> tuple[float, int]:
+        """The score of the best document for ``text`` under the request's filters (0 when none),
+        and how many it finds (the same one-hit search: the count costs nothing more)."""
         variants = acronyms(self.index).variants(text)
         best = self.index.search(variants, self.access, self.request.filters, 1, 1, facets=())
-        return best.hits[0].score if best.hits else 0.0
+        return (best.hits[0].score if best.hits else 0.0), best.total
 
     def spelling(self) -> _Correction | None:
         """The query with its unknown words corrected, when that finds something; of a "who knows"
@@ -150,12 +152,14 @@ class _Asked:
         if not corrected:
             return None
         text = self.text.replace(spelled, corrected)
-        better = self.best_score(text)
+        better = self.best(text)[0]
         if not better:
             return None
         query = self.request.q.replace(self.text, text) if self.text in self.request.q else text
-        first = not self.request.exact and better >= CLEARLY_BETTER * self.best_score(self.text)
-        return _Correction(text, query, first)
+        if self.request.exact:
+            return _Correction(text, query, False)
+        typed_score, typed_total = self.best(self.text)
+        return _Correction(text, query, better >= CLEARLY_BETTER * typed_score, typed_total)
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ class _Correction:
     text: str  # the corrected text, as searched
     query: str  # the corrected query as the reader would type it (filters kept): the suggestion
     first: bool  # its results are shown instead of the original's
+    typed_total: int | None = None  # what the query as typed finds, when that was counted
 
 
 def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory: Directory | None = None) -> SearchPage:
@@ -187,4 +192,5 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
         expert_topic=topic,
         sort=request.sort if sortable else SORTS[0],
         sortable=sortable,
+        typed_total=correction.typed_total if correction and correction.first else None,
     )
