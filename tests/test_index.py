@@ -120,6 +120,17 @@ def test_snippets_escape_everything_but_the_marks(build):
     assert "&lt;b&gt;<mark>Policies</mark>&lt;/b&gt; &amp; <mark>policy</mark> &lt;script&gt;" in snippet
 
 
+@pytest.mark.parametrize("q", ["kone", "Koné", "KONE", "cote d'ivoire"])
+def test_snippets_mark_words_with_or_without_their_accents(build, q):
+    """The analyzer folds accents, so ``kone`` finds "Koné": the snippet marks it too."""
+    index = build([record("visit", "Chloé Koné visited Côte d'Ivoire; Kone and Cote were on the list.")])
+    snippet = search(index, ANONYMOUS, SearchRequest(q=q)).hits[0].snippet
+    if q.startswith("cote"):
+        assert "<mark>Côte</mark> d&#x27;<mark>Ivoire</mark>" in snippet and "<mark>Cote</mark>" in snippet
+    else:
+        assert "Chloé <mark>Koné</mark> visited" in snippet and "<mark>Kone</mark> and" in snippet
+
+
 def test_whoosh_imports_cleanly_with_syntax_warnings_as_errors():
     """Whoosh 2.7.4 has invalid escapes that only warn when compiled; pip byte-compiles at install."""
     import subprocess

@@ -40,6 +40,7 @@ _UNDERLINE = re.compile(r"\n(?:=+|-+)[ \t]*(?:\n|$)")
 _ATTR_ID = re.compile(r"[ \t]*\{:?[^}]*#([\w-]+)[^}]*\}[ \t]*$")
 _ATTR = re.compile(r"[ \t]*\{:?[^}]*\}[ \t]*$")
 _TAG = re.compile(r"<[^>]+>")
+_UNCLOSED_WIKI = re.compile(r"\[\[(?![^\n]*?\]\])")  # a wiki-link's ``[[`` with no ``]]`` after it on its line
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def check_content(
         found = scanned[(doc.kind, doc.id)]
         links[(doc.kind, doc.id)] = tuple(catalog.moved.get(link.slug, link.slug) for link in found.links if link.slug in titles)
         problems += link_problems(doc, found, anchors, staff_only if doc.public else set(), catalog.moved)
+        problems += unclosed_link_problems(doc)
     articles = content.of_kind("article")
     for doc in articles:
         problems += [
@@ -239,6 +241,23 @@ def link_problems(
             )
             problems.append(Problem(doc.path, line, "warning", message))
     return problems
+
+
+def unclosed_link_problems(doc: Document) -> list[Problem]:
+    """A ``[[`` whose ``]]`` is not on the same line: the renderer shows it as plain text (a wiki-link
+    broken across a line break), so the link silently disappears."""
+    text = _code_free(doc.body)
+    if "[[" not in text:
+        return []
+    return [
+        Problem(
+            doc.path,
+            doc.body_line + text.count("\n", 0, match.start()),
+            "warning",
+            "wiki-link '[[' without ']]' on the same line: keep a link on one line",
+        )
+        for match in _UNCLOSED_WIKI.finditer(text)
+    ]
 
 
 def duplicate_problems(articles: list[Document]) -> list[Problem]:

@@ -234,13 +234,13 @@ class SearchIndex:
         """Documents with, for each typed word, a title or alias word starting with one of its spellings."""
         if not words:
             return []
-        query = And([Or([Term("title_ac", w.casefold()[:SUGGEST_MAX]) for w in spellings]) for spellings in words])
+        query = And([Or([Term("title_ac", spelling_word(w)[:SUGGEST_MAX]) for w in spellings]) for spellings in words])
         return self._visible(query, access, limit=limit, sortedby=_SHORTEST_TITLES)
 
     @_reading
     def near_words(self, word: str, access: Iterable[str], limit: int = 8) -> list[str]:
         """Words of the documents of these access levels that ``word`` begins, typed with one typo."""
-        word = word.casefold()
+        word = spelling_word(word)
         return near_prefixes(word, self.searchers.current().spelling_candidates(tuple(access), word[:1]), limit) if word else []
 
     @_reading

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import formats
-from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StopFilter
+from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, NgramFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StopFilter
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import DATETIME, ID, KEYWORD, NGRAMWORDS, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang import stemmer_for_language
@@ -44,6 +44,14 @@ def english_analyzer():
     """Whoosh's ``LanguageAnalyzer("en")`` with accents folded (``Koné`` is indexed and found as
     ``kone``, and ``kone`` finds it) and the faster stem cache."""
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(lang="en") | StemFilter(stemfn=english_stem, cachesize=None)
+
+
+def suggest_field() -> NGRAMWORDS:
+    """Search-as-you-type prefixes of title and alias words, accents folded as the analyzer
+    does: ``chloe`` completes "Chloé Koné" as the search finds it."""
+    field = NGRAMWORDS(minsize=1, maxsize=SUGGEST_MAX, at="start")
+    field.analyzer = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | NgramFilter(1, SUGGEST_MAX, at="start")
+    return field
 
 
 def spelling_word(word: str) -> str:
@@ -134,7 +142,7 @@ def build_schema() -> Schema:
         keywords=TEXT(analyzer=english),
         body=TEXT(analyzer=english, stored=True),
         **{spell_field(level): WordSet() for level in ACCESS_LEVELS},
-        title_ac=NGRAMWORDS(minsize=1, maxsize=SUGGEST_MAX, at="start"),
+        title_ac=suggest_field(),
         sort_title=ID(sortable=True),
         order=NUMERIC(sortable=True, stored=True),
         updated=DATETIME(sortable=True, stored=True),

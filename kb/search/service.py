@@ -21,7 +21,7 @@ from .. import facets
 from ..access import Reader, levels
 from ..directory import Directory, people_results
 from ..index import OPERATORS, STOP_WORDS, Hit, ResultSet, SearchIndex
-from ..queries import Expansion, SearchRequest, acronyms, expert_topic, glossary_matches, glossary_variants, quote_contacts
+from ..queries import SORTS, Expansion, SearchRequest, acronyms, expert_topic, glossary_matches, glossary_variants, quote_contacts
 
 # At most this many unknown words of one query are corrected (each costs a search); the rest stay as typed.
 MAX_CORRECTIONS = 3
@@ -43,6 +43,9 @@ class SearchPage:
     corrected: bool = False  # the results are those of ``suggestion`` (the reader's own query is a link away)
     expansions: tuple[Expansion, ...] = ()
     expert_topic: str | None = None  # set when only people are shown, for a "who knows about" query
+    sort: str = SORTS[0]  # the order these results are in (the request's, where it applies)
+    sortable: bool = True  # False where the directory ranks people: its order is evidence, whatever was asked
+    typed_total: int | None = None  # with ``corrected``: what the query as typed finds (for the search log)
 
     @property
     def pages(self) -> int:
@@ -121,23 +124,25 @@ class _Asked:
         variants = acronyms(self.index).variants(self.text) if self.text else []
         return self.index.search(variants, self.access, self.request.filters, self.request.page, self.request.per_page, sort=self.request.sort)
 
-    def answer(self) -> tuple[ResultSet, str | None]:
-        """The results and the expert topic shown with them, from the one strategy that fits."""
+    def answer(self) -> tuple[ResultSet, str | None, bool]:
+        """The results, the expert topic shown with them and whether the request's sort applies
+        (not to people ranked by evidence), from the one strategy that fits."""
         topic = expert_topic(self.text)
         if topic is not None and "type" not in dict(self.request.filters):
             found = self.who_knows(topic)
-            return (found, topic) if found else (self.documents(), None)
+            return (found, topic, False) if found else (self.documents(), None, True)
         if _people_only(self.request.filters):
             found = self.people()
             if found is not None:
-                return found, topic
-        return self.documents(), topic
+                return found, topic, False
+        return self.documents(), topic, True
 
-    def best_score(self, text: str) -> float:
-        """The score of the best document for ``text`` under the request's filters (0 when none)."""
+    def best(self, text: str) -> tuple[float, int]:
+        """The score of the best document for ``text`` under the request's filters (0 when none),
+        and how many it finds (the same one-hit search: the count costs nothing more)."""
         variants = acronyms(self.index).variants(text)
         best = self.index.search(variants, self.access, self.request.filters, 1, 1, facets=())
-        return best.hits[0].score if best.hits else 0.0
+        return (best.hits[0].score if best.hits else 0.0), best.total
 
     def spelling(self) -> _Correction | None:
         """The query with its unknown words corrected, when that finds something; of a "who knows"
@@ -147,12 +152,14 @@ class _Asked:
         if not corrected:
             return None
         text = self.text.replace(spelled, corrected)
-        better = self.best_score(text)
+        better = self.best(text)[0]
         if not better:
             return None
         query = self.request.q.replace(self.text, text) if self.text in self.request.q else text
-        first = not self.request.exact and better >= CLEARLY_BETTER * self.best_score(self.text)
-        return _Correction(text, query, first)
+        if self.request.exact:
+            return _Correction(text, query, False)
+        typed_score, typed_total = self.best(self.text)
+        return _Correction(text, query, better >= CLEARLY_BETTER * typed_score, typed_total)
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,7 @@ class _Correction:
     text: str  # the corrected text, as searched
     query: str  # the corrected query as the reader would type it (filters kept): the suggestion
     first: bool  # its results are shown instead of the original's
+    typed_total: int | None = None  # what the query as typed finds, when that was counted
 
 
 def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory: Directory | None = None) -> SearchPage:
@@ -172,7 +180,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
     correction = asked.spelling()
     if correction and correction.first:
         asked = dataclasses.replace(asked, text=correction.text)
-    found, topic = asked.answer()
+    found, topic, sortable = asked.answer()
     return SearchPage(
         request=request,
         total=found.total,
@@ -182,4 +190,7 @@ def search(index: SearchIndex, reader: Reader, request: SearchRequest, directory
         corrected=bool(correction and correction.first),
         expansions=glossary_matches(asked.text, glossary_variants(index)),
         expert_topic=topic,
+        sort=request.sort if sortable else SORTS[0],
+        sortable=sortable,
+        typed_total=correction.typed_total if correction and correction.first else None,
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .. import kinds
 from ..access import Reader, levels
 from ..index import STOP_WORDS, Doc, SearchIndex
+from ..index.schema import spelling_word
 from ..places import Places
 
 MAX_CHARS = 100  # of the typed text
@@ -55,7 +56,8 @@ class Suggestion:
 
 
 def fold(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    """Words in lower case with accents folded, as the index holds them (``Chloé`` -> ``chloe``)."""
+    return " ".join(_WORD.findall(spelling_word(text)))
 
 
 def exact_names(title: str, kind: str) -> set[str]:
@@ -64,7 +66,7 @@ def exact_names(title: str, kind: str) -> set[str]:
     bare = _BRACKETED.sub(" ", title)
     names = {fold(title), fold(bare), *(fold(inner) for inner in _BRACKETED.findall(title))}
     if kind in _ACRONYM_KINDS:
-        initials = "".join(word[0] for word in _WORD.findall(bare.casefold()) if word not in STOP_WORDS)
+        initials = "".join(word[0] for word in _WORD.findall(spelling_word(bare)) if word not in STOP_WORDS)
         if len(initials) >= SHORTEST_ACRONYM:
             names.add(initials)
     return names - {""}

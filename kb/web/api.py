@@ -29,7 +29,8 @@ def api_search():
             "total": page.total,
             "page": query.page,
             "per_page": query.per_page,
-            "sort": query.sort,
+            "sort": page.sort,  # the order used: "relevance" where people are ranked by evidence, whatever was asked
+            "sortable": page.sortable,
             "results": [
                 {
                     "type": h.type,

@@ -50,15 +50,31 @@ def freshness():
 
 @bp.get("/search")
 def search_gaps():
-    """Per ISO week and functional area: frequent queries, queries that found nothing, results nobody opened."""
+    """Per ISO week and functional area: frequent queries, queries that found nothing, results nobody opened.
+
+    A bad ``week`` or ``area`` is a 400 that says what to choose, with the default report below it
+    (as ``kb report search`` exits 2): a silently different report would be read as the asked one."""
     current_app.extensions["kb.searchlog"].flush()  # this worker's waiting entries; the others write theirs every few seconds
     area_titles = library().area_titles()
-    area = request.args.get("area", "")
-    found = searchreport.report(request.args.get("week"), area if area in area_titles else None, dt.datetime.now(dt.UTC).date())
+    today = dt.datetime.now(dt.UTC).date()
+    problem = _bad_report_arguments(request.args.get("week", ""), request.args.get("area", ""), area_titles, today)
+    week, area = (None, None) if problem else (request.args.get("week"), request.args.get("area") or None)
+    found = searchreport.report(week, area, today)
     fmt = request.args.get("format", "")
     if fmt in FORMATS:
+        if problem:
+            return Response(problem + "\n", status=400, mimetype="text/plain")
         return Response(searchreport.format_report(found, fmt), mimetype=FORMATS[fmt])
-    return render_template("report_search.html", report=found, area_titles=area_titles)
+    return render_template("report_search.html", report=found, area_titles=area_titles, problem=problem), 400 if problem else 200
+
+
+def _bad_report_arguments(week: str, area: str, area_titles: dict[str, str], today: dt.date) -> str | None:
+    """What is wrong with the asked week or area, with the valid choices; None when both are fine."""
+    if week and searchreport.week_start(week) is None:
+        return f"'{week}' is not an ISO week: write YYYY-Www, e.g. {', '.join(searchreport.recent_weeks(today, 3))}."
+    if area and area not in area_titles:
+        return f"'{area}' is not a functional area. Choose from: {', '.join(sorted(area_titles)) or '(none indexed)'}."
+    return None
 
 
 def content_problems() -> list:

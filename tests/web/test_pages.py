@@ -377,3 +377,11 @@ def test_the_accessibility_page_lists_the_search_shortcut_and_section_links(clie
     page = text(client.get("/accessibility"))
     assert "press <kbd>/</kbd> to move to the search box" in page and "not while you type in a" in page
     assert "“Link to section: ” and the heading" in page and "the full address of each" in page
+
+
+def test_a_new_query_typed_on_the_results_page_keeps_the_order(site_client):
+    """The results page's search box carries ``sort=updated`` (a hidden field), not the default order."""
+    form = text(site_client.get("/search?q=letter&sort=updated")).split('aria-label="Change the search"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="sort" value="updated">' in form
+    form = text(site_client.get("/search?q=letter")).split('aria-label="Change the search"')[1].split("</form>")[0]
+    assert 'name="sort"' not in form and 'name="q" value="letter"' in form

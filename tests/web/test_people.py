@@ -484,3 +484,23 @@ def test_each_chosen_filter_is_a_chip_that_removes_only_itself(web):
     for name, link in first.items():
         left = chips(body(web.get(link)))
         assert set(left) == set(first) - {name} and "q=cases" in link, (name, link)
+
+
+@pytest.mark.parametrize("typed", ["chloe", "cote d", "côte"])
+def test_suggestions_as_you_type_fold_accents(web, typed):
+    """Typing without accents suggests "Chloé Koné" and "Côte d'Ivoire", as the search finds them."""
+    titles = [s["title"] for s in web.get("/api/suggest", query_string={"q": typed}).get_json()]
+    assert titles[0] == ("Chloé Koné" if typed == "chloe" else "Côte d'Ivoire")
+
+
+@pytest.mark.parametrize("query", ["q=pricing&type=person", "q=who+knows+about+FMS+pricing"])
+def test_people_ranked_by_evidence_say_that_they_are_not_sorted_by_date(web, query):
+    """The directory's ranking ignores ``sort=updated``: the API and the page say which order was used."""
+    asked = web.get(f"/api/search?{query}&sort=updated").get_json()
+    assert (asked["sort"], asked["sortable"]) == ("relevance", False) and asked["results"][0]["type"] == "person"
+    assert [r["id"] for r in asked["results"]] == [r["id"] for r in web.get(f"/api/search?{query}").get_json()["results"]]
+    page = body(web.get(f"/search?{query}&sort=updated"))
+    assert "Sorted by relevance: people are ranked by the evidence of their expertise, not by last updated." in page
+    assert 'aria-label="Sort results"' not in page
+    documents = web.get("/api/search?q=pricing&sort=updated").get_json()
+    assert (documents["sort"], documents["sortable"]) == ("updated", True)

@@ -175,3 +175,23 @@ def test_the_csv_report_never_hands_a_spreadsheet_a_formula(app, client, auth):
         formulas = queries - {"xylophonequartz"}
         assert len(formulas) == len(FORMULAS) and all(query.startswith("'") and query[1] in "=@+-" for query in formulas), queries
         assert "'=hyperlink(" in document.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("week=bogus", "&#39;bogus&#39; is not an ISO week: write YYYY-Www, e.g. 20"),
+        ("week=2026-W99", "&#39;2026-W99&#39; is not an ISO week"),
+        ("area=nosuch", "&#39;nosuch&#39; is not a functional area. Choose from: "),
+    ],
+)
+def test_a_bad_week_or_area_is_said_with_the_valid_choices(client, auth, args, message):
+    """As ``kb report search --week bogus`` exits 2: the page says what is wrong and what to choose."""
+    auth.login("ed@example.mil")
+    page = client.get(f"/reports/search?{args}")
+    assert page.status_code == 400 and message in text(page) and 'role="alert"' in text(page)
+    if args.startswith("area"):
+        assert "eum" in text(page).split("Choose from: ")[1].split(".")[0].split(", ")
+    as_csv = client.get(f"/reports/search?{args}&format=csv")
+    assert as_csv.status_code == 400 and html.unescape(message) in text(as_csv)
+    assert client.get("/reports/search?week=2026-W49&area=eum").status_code == 200
