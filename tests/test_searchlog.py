@@ -57,8 +57,9 @@ def test_a_search_entry_names_nobody():
         "source": "api",
         "page": 2,
         "results": 7,
+        "typed_results": None,  # the results are the query's own, not a correction's
     }
-    assert {c.name for c in SearchEntry.__table__.columns} == {"id", "at", "query", "filters", "area", "source", "page", "results"}
+    assert {c.name for c in SearchEntry.__table__.columns} == {"id", "at", "query", "filters", "area", "source", "page", "results", "typed_results"}
     assert {c.name for c in SearchClick.__table__.columns} == {"id", "search_id", "at", "rank", "doc", "area"}
 
 
@@ -231,8 +232,9 @@ def test_the_report_query(log_app):
     assert [(r.query, r.opened) for r in eum.top] == [("checks", 1), ("quokka", 0)]  # by filter, or by the result opened
     assert latest.week == "2026-W49" and [r.query for r in before.top] == ["last week"]
     as_json = json.loads(format_report(everything, "json"))
-    assert as_json["week"] == "2026-W49" and as_json["zero_results"][0] == {"query": "quokka", "searches": 2, "empty": 2, "opened": 0, "results": 0}
-    assert "2026-W49,,zero-results,zebra,1,1,0,0" in format_report(everything, "csv").splitlines()
+    assert as_json["week"] == "2026-W49"
+    assert as_json["zero_results"][0] == {"query": "quokka", "searches": 2, "empty": 2, "opened": 0, "results": 0, "corrected": 0}
+    assert "2026-W49,,zero-results,zebra,1,1,0,0,0" in format_report(everything, "csv").splitlines()
     assert format_report(eum, "text").startswith("Searches in 2026-W49 in area eum: 2\n")
 
 

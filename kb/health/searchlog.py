@@ -57,6 +57,9 @@ class SearchEntry(db.Model):
     source: Mapped[str] = mapped_column(String(8), default="page")  # "page" or "api"
     page: Mapped[int] = mapped_column(Integer, default=1)
     results: Mapped[int] = mapped_column(Integer)
+    # Shown corrected ("Showing results for …"): what the query as typed found, so a misspelling
+    # that found nothing still counts among the gaps; None when the results are the query's own.
+    typed_results: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SearchClick(db.Model):
@@ -102,6 +105,7 @@ class Search:
     source: str
     page: int
     results: int
+    typed_results: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ def search_of(page: SearchPage, source: str, at: dt.datetime | None = None) -> S
         source=source,
         page=req.page,
         results=page.total,
+        typed_results=page.typed_total if page.corrected else None,
     )
 
 

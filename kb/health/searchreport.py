@@ -33,9 +33,10 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 class QueryRow:
     query: str
     searches: int  # first pages only
-    empty: int  # searches that found nothing
+    empty: int  # searches whose query as typed found nothing
     opened: int  # searches from which a result was opened
-    results: int  # the most results it found
+    results: int  # the most results the query as typed found
+    corrected: int = 0  # searches shown with a corrected query's results ("Showing results for …")
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,20 @@ def query_rows(start: dt.datetime, end: dt.datetime, area: str | None = None) ->
     if area:
         conditions.append(or_(SearchEntry.area == area, exists().where(SearchClick.search_id == SearchEntry.id, SearchClick.area == area)))
     first_page = SearchEntry.page == 1
+    as_typed = func.coalesce(SearchEntry.typed_results, SearchEntry.results)  # a corrected misspelling found nothing itself
     statement = (
         select(
             SearchEntry.query,
             func.sum(case((first_page, 1), else_=0)),
-            func.sum(case((first_page & (SearchEntry.results == 0), 1), else_=0)),
+            func.sum(case((first_page & (as_typed == 0), 1), else_=0)),
             func.sum(case((opened, 1), else_=0)),
-            func.max(SearchEntry.results),
+            func.max(as_typed),
+            func.sum(case((first_page & SearchEntry.typed_results.is_not(None), 1), else_=0)),
         )
         .where(*conditions)
         .group_by(SearchEntry.query)
     )
-    return [QueryRow(q, int(s or 0), int(e or 0), int(o or 0), int(r or 0)) for q, s, e, o, r in db.session.execute(statement)]
+    return [QueryRow(q, int(s or 0), int(e or 0), int(o or 0), int(r or 0), int(c or 0)) for q, s, e, o, r, c in db.session.execute(statement)]
 
 
 def build(rows: list[QueryRow], week: str, area: str | None, today: dt.date, limit: int = LIMIT) -> SearchReport:
@@ -138,8 +141,10 @@ def format_report(found: SearchReport, fmt: str) -> str:
         return json.dumps(found.as_dict(), indent=2) + "\n"
     lists = (("top", found.top), ("zero-results", found.empty), ("not-opened", found.unopened))
     if fmt == "csv":
-        cells = ([found.week, found.area or "", name, r.query, r.searches, r.empty, r.opened, r.results] for name, rows in lists for r in rows)
-        return csv_text(["week", "area", "list", "query", "searches", "zero_results", "opened", "results"], cells)
+        cells = (
+            [found.week, found.area or "", name, r.query, r.searches, r.empty, r.opened, r.results, r.corrected] for name, rows in lists for r in rows
+        )
+        return csv_text(["week", "area", "list", "query", "searches", "zero_results", "opened", "results", "corrected"], cells)
     lines = [f"Searches in {found.week}{' in area ' + found.area if found.area else ''}: {found.searches}"]
     for name, rows in lists:
         lines.append(f"{name}:")

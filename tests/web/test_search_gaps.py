@@ -110,6 +110,19 @@ def test_the_api_logs_its_searches_suggestions_and_empty_queries_are_not_logged(
     )
 
 
+def test_a_misspelling_shown_corrected_still_counts_as_found_nothing(app, client, auth):
+    """ "Showing results for …" answers the reader, but the words as typed are the gap editors need to see."""
+    page = text(client.get("/search?q=goldne+sentyr"))
+    assert "Showing results for" in page and "golden sentry" in page
+    [search], _ = logged(app)
+    assert search.results >= 1 and search.typed_results == 0
+    auth.login("ed@example.mil")
+    data = client.get("/reports/search?format=json").get_json()
+    assert {"query": "goldne sentyr", "searches": 1, "empty": 1, "opened": 0, "results": 0, "corrected": 1} in data["zero_results"]
+    report = text(client.get("/reports/search"))
+    assert re.search(r"<th scope=\"row\">goldne sentyr</th><td>1</td><td>1</td><td>0</td><td>0</td><td>1</td>", report)
+
+
 def test_searches_go_on_when_the_database_is_down(app, client, database_url, request, caplog):
     outage = Outage(app, database_url, request)
     outage.begin()
