@@ -15,7 +15,7 @@ import hmac
 import secrets
 from http import HTTPStatus
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import git
@@ -79,6 +79,8 @@ def helpful(doc_id: str):
     page = library().article(doc_id)
     keep_private()
     answer = _answer(request.values.get("helpful"))
+    if answer is None and request.method == "GET" and "helpful" not in request.values:
+        return render_template("feedback/helpful.html", page=page, answer=None)  # the address alone: ask the question
     if answer is None:
         return render_template("feedback/helpful.html", page=page, answer=None, problem="Choose Yes or No."), HTTPStatus.BAD_REQUEST
     if request.method == "GET":
@@ -111,7 +113,7 @@ def report(doc_id: str):
     page = library().article(doc_id)
     keep_private()
     if not may_report():
-        return redirect(f"/login?next={request.path}", HTTPStatus.FOUND)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")), HTTPStatus.FOUND)
     values = {"kind": request.form.get("kind", ""), "text": request.form.get("text", "")}
     if request.method == "GET":
         return render_template("feedback/report.html", page=page, values=values, kinds=store.KINDS, commit=read_commit(page))

@@ -93,6 +93,8 @@ def test_no_asks_what_was_missing_and_yes_asks_for_more(app):
     assert "What was missing or wrong?" in text(client.get(f"/articles/{LOA}/-/helpful?helpful=no"))
     assert "Anything to add?" in text(client.get(f"/articles/{LOA}/-/helpful?helpful=yes"))
     assert client.get(f"/articles/{LOA}/-/helpful?helpful=maybe").status_code == 400
+    asked = client.get(f"/articles/{LOA}/-/helpful")  # the address alone (a link checker, a bookmark): the question
+    assert asked.status_code == 200 and 'name="helpful" value="yes">Yes</button>' in text(asked)
 
 
 @pytest.mark.parametrize("role", ROLES)
