@@ -112,6 +112,16 @@ def _watch_report(result, paths: tuple[str, ...]) -> None:
     echo_problems(p for p in getattr(report, "problems", ()) if changed is None or p.path in changed)
     which = f" [{', '.join(paths[:PATHS_NAMED])}{' …' if len(paths) > PATHS_NAMED else ''}]" if paths else ""
     click.echo(result.summary() + which, err=not getattr(result, "ok", True))
+    _notify_round()
+
+
+def _notify_round() -> None:
+    """After each ``kb watch`` round, the notifications round (``kb notify``): its new commits, mail, pruning."""
+    from .notifications.cli import round_or_none
+
+    done = round_or_none()
+    if done is not None and (done.changes or done.messages):
+        click.echo(done.summary(), err=True)
 
 
 @kb_cli.group("report")
@@ -235,3 +245,7 @@ from .directory.account_commands import LINK_COMMANDS  # noqa: E402 - kb users l
 
 for _command in LINK_COMMANDS:
     users_cli.add_command(_command)
+
+from .notifications.cli import notify_command  # noqa: E402 - flask kb notify: mail, digests, reminders, pruning
+
+kb_cli.add_command(notify_command)

@@ -195,6 +195,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Helpful votes and problem reports one client address, and one signed-in user, may send, e.g. '10 per minute'; more answer 429.",
         v.rate,
     ),
+    # notifications (issue 21): kept this long; email only when KB_SMTP_HOST is set
+    Setting("NOTIFICATIONS_KEEP_DAYS", 180, "Notifications older than this many days are deleted (by flask kb notify).", v.integer(1, 36_500)),
+    Setting("SITE_URL", "http://localhost:5000", "The site's address as readers reach it, for the links in notification emails."),
+    Setting("SMTP_HOST", "", "Mail server for notification emails; empty (the default): no email is sent."),
+    Setting("SMTP_PORT", 587, "Port of KB_SMTP_HOST.", v.integer(1, 65_535)),
+    Setting("SMTP_USER", "", "User name at KB_SMTP_HOST; empty: no authentication."),
+    Setting("SMTP_PASSWORD", "", "Password of KB_SMTP_USER.", secret=True),
+    Setting("SMTP_FROM", "kb@localhost", "Sender address of notification emails."),
+    Setting("SMTP_STARTTLS", True, "1: encrypt the connection to KB_SMTP_HOST with STARTTLS (0 only for a local relay)."),
     Setting(
         "FRAME_ANCESTORS",
         "'none'",

@@ -2,8 +2,8 @@
 
 Stored in the accounts database, never in the content repository or the search index: the free
 text may hold contact data, which is for the editors and experts who handle it only.
-A report's state changes in one place, ``change_state``, so a notification can be emitted
-there later (issue 21, "Watching and notifications").
+A report's state changes in one place, ``change_state``. Each write sends a blinker signal
+(``reported``, ``voted``, ``state_changed``) once stored: ``kb.notifications.sources`` listens.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from blinker import Namespace
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +32,10 @@ KINDS = {
 STATES = ("open", "acknowledged", "fixed", "declined")
 LOW_RATIO = 0.5  # below this share of "yes" (with at least LOW_RATIO_VOTES votes) an article needs a look
 LOW_RATIO_VOTES = 5
+_signals = Namespace()
+reported = _signals.signal("feedback-reported")  # sent with report=Report
+voted = _signals.signal("feedback-voted")  # sent with vote=Vote
+state_changed = _signals.signal("feedback-state-changed")  # sent with report=Report
 
 
 class FeedbackError(ValueError):
@@ -120,6 +125,7 @@ def vote(slug: str, voter: str, user_id: int | None, helpful: bool, comment: str
         db.session.add(row)
     row.helpful, row.comment, row.at = helpful, clean(comment, MAX_COMMENT_CHARS), utcnow()
     db.session.commit()
+    voted.send(None, vote=row)
     return row
 
 
@@ -139,11 +145,12 @@ def report(slug: str, kind: str, text: str, read_commit: str | None, user_id: in
     row = Report(slug=slug, kind=kind, text=clean(text, MAX_REPORT_CHARS), read_commit=read_commit, user_id=user_id)
     db.session.add(row)
     db.session.commit()
+    reported.send(None, report=row)
     return row
 
 
 def change_state(row: Report, state: str, handler_id: int, note: str = "", fix_commit: str | None = None) -> Report:
-    """The one place a report's state changes (a notification to its reader would be sent from here)."""
+    """The one place a report's state changes (``state_changed`` tells its reader)."""
     if state not in STATES[1:]:
         raise FeedbackError("Choose acknowledge, fixed or declined.")
     if state == "fixed" and not fix_commit:
@@ -154,6 +161,7 @@ def change_state(row: Report, state: str, handler_id: int, note: str = "", fix_c
     row.note = clean(note, MAX_NOTE_CHARS)
     row.fix_commit = fix_commit if state == "fixed" else None
     db.session.commit()
+    state_changed.send(None, report=row)
     return row
 
 

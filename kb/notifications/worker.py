@@ -1,0 +1,42 @@
+"""The background round (``flask kb notify``, and after each ``kb watch`` round): turn new commits and
+the freshness rules into events, send the mail that is due, delete what is past retention.
+
+Bounded work: a burst of commits (a pull of 1,000 files) is one event per file and commit, each
+delivered once per watcher, and at most one message per user per round."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+from ..accounts.models import utcnow
+from ..index import SearchIndex
+from .delivery import prune
+from .mail import send_pending
+from .sources import published_changes, review_reminders
+
+
+@dataclass(frozen=True)
+class Round:
+    changes: int
+    reminders: int
+    messages: int
+    pruned: int
+
+    def summary(self) -> str:
+        told = f"{self.changes} changes, {self.reminders} review reminders"
+        return f"notifications: {told}, {self.messages} emails sent, {self.pruned} old events deleted"
+
+
+def run(app: Flask, index: SearchIndex, now: dt.datetime | None = None) -> Round:
+    """One round, in the app's context."""
+    now = now or utcnow()
+    cfg = app.config
+    changes = published_changes(index, Path(cfg["CONTENT_DIR"]))
+    reminders = review_reminders(index, now.date(), cfg["STALE_AFTER_DAYS"])
+    messages = send_pending(app, index, now)
+    pruned = prune(cfg["NOTIFICATIONS_KEEP_DAYS"], now)
+    return Round(changes, reminders, messages, pruned)
