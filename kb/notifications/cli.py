@@ -8,6 +8,7 @@ import smtplib
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import db
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 
 @click.command("notify")
+@with_appcontext
 def notify_command() -> None:
     """Turn new commits and due reviews into notifications, send the email that is due (at most one
     message per user), build daily digests and delete notifications past KB_NOTIFICATIONS_KEEP_DAYS."""

@@ -88,11 +88,14 @@ def on_state(sender, report: feedback.Report, **_) -> None:
     notify(_index(), "resolved", "article", report.slug, text=text, commit=report.fix_commit, actor_id=report.handler_id, recipients=[report.user_id])
 
 
-def proposal_waiting(index: SearchIndex, slug: str, proposal_id: int, proposer_id: int, title: str) -> None:
-    """A proposed change waiting for review: told to the article's experts and the editors."""
+@_safely
+def proposal_waiting(sender, proposal, **_) -> None:
+    """A proposed change (or its revision) waiting for review: told to the article's experts and the editors."""
+    index = _index()
     editors = db.session.scalars(select(User.id).where(User.role.in_(("editor", "admin")), User.active))
-    recipients = {*_experts(index, slug), *editors}
-    notify(index, "proposal", "article", slug, text=f"Proposal {proposal_id}: {title}", actor_id=proposer_id, recipients=recipients)
+    recipients = {*_experts(index, proposal.slug), *editors}
+    text = f"Proposal {proposal.id}: {proposal.message}"
+    notify(index, "proposal", "article", proposal.slug, text=text, actor_id=proposal.proposer_id, recipients=recipients)
 
 
 def connect() -> None:

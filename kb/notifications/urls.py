@@ -13,7 +13,10 @@ def subject_url(event: Event, external: bool = False) -> str:
 
 
 def event_url(event: Event, external: bool = False) -> str:
-    """An article's change links to its diff page (``/articles/<slug>/-/commits/<sha>``), the rest to the subject."""
+    """An article's change links to its diff page (``/articles/<slug>/-/commits/<sha>``), a proposal to
+    the review queue, the rest to the subject."""
+    if event.kind == "proposal":
+        return url_for("review.queue", _external=external)
     if event.subject_kind == "article" and event.commit and git.is_sha(event.commit):
         return url_for("history.commit", doc_id=event.subject_id, sha=event.commit, _external=external)
     return subject_url(event, external)

@@ -102,7 +102,7 @@ def settings():
         has_feed=pref.feed_token_hash is not None,
         feed_url=feed_url,
         watches=[(w, current_index().get(f"{w.subject_kind}:{w.subject_id}", levels(current_reader()))) for w in watched_by(user.id)],
-        smtp=bool(current_app.config["SMTP_HOST"]),
+        smtp=current_app.config["SMTP_HOST"] != "",
     )
 
 

@@ -34,6 +34,7 @@ from ..editing.proposals import (
     reviewable,
     revise,
 )
+from ..notifications.sources import proposal_waiting
 from .accounts import signed_in_required
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library
@@ -77,6 +78,7 @@ def suggest(doc_id: str):
         return _again_or_preview(edit, heading, problem)
     outcome, proposal = propose(workspace(), _with_message(edit, page.doc.title), page.doc.id, _user(), dt.date.today())
     if proposal is not None:
+        proposal_waiting(None, proposal=proposal)  # notifications (issue 21)
         flash("Your proposal was sent for review. You can follow it on your page (My progress).", "success")
         return redirect(document_url("article", page.doc.id))
     return _outcome_form(edit, outcome, heading)
@@ -147,6 +149,7 @@ def revise_one(proposal_id: int):
         return _again_or_preview(edit, heading, problem)
     outcome = revise(workspace(), proposal, _with_message(edit, proposal.slug), _user(), dt.date.today())
     if outcome.status == "saved":
+        proposal_waiting(None, proposal=proposal)  # notifications (issue 21)
         flash("Your revision was sent for review.", "success")
         return redirect(url_for("paths.me"))
     return _outcome_form(edit, outcome, heading)
