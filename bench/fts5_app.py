@@ -26,8 +26,16 @@ def _db() -> sqlite3.Connection:
 
 
 def match_expression(text: str) -> str:
-    """The OR of the query's words, each quoted (FTS5 syntax cannot trip on them)."""
-    return " OR ".join('"' + word + '"' for word in re.findall(r"\w+", text))
+    """The OR of the query's words, each quoted (FTS5 syntax cannot trip on them); a "quoted
+    phrase" stays a phrase and a word ending in ``*`` a prefix, as in this app."""
+    parts = []
+    for phrase, word, star in re.findall(r'"([^"]*)"|(\w+)(\*?)', text):
+        words = re.findall(r"\w+", phrase)
+        if words:
+            parts.append('"' + " ".join(words) + '"')
+        elif word:
+            parts.append('"' + word + '"' + star)
+    return " OR ".join(parts)
 
 
 @app.get("/api/search")

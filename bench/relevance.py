@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ from kb.repository.sync import sync
 from kb.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+SCIFACT = Path(os.environ.get("SCIFACT_DIR", ROOT.parent / "shared" / "eval" / "scifact"))  # SCIFACT_DIR: from a worktree
 PUBLISHED = {"BM25, BEIR paper (Elasticsearch)": 0.665, "BM25, Anserini flat": 0.679}
 TARGET_NDCG = 0.69
 
