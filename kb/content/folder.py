@@ -107,6 +107,11 @@ def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Docu
     return doc, tuple(problems)
 
 
+def _parse_at(root: Path, kind: str, path: str, max_bytes: int) -> tuple[Document | None, tuple[Problem, ...]]:
+    """``_parse_file`` for a path from the folder scan (a string until the file is parsed)."""
+    return _parse_file(root, kind, Path(path), max_bytes)
+
+
 TableParser = Callable[[str, bytes], tuple[list, list[Problem]]]
 
 
@@ -134,7 +139,7 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
     files, problems = _content_files(root)
     documents = []
     for kind, path, rel, stamp in files:
-        parse = functools.partial(_parse_file, root, kind, Path(path), max_bytes)
+        parse = functools.partial(_parse_at, root, kind, path, max_bytes)
         doc, doc_problems = cache.get(rel, stamp, parse, functools.partial(_stamp, path)) if stamp else parse()
         problems += doc_problems
         if doc is not None:
