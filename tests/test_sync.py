@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from kb.access import ANONYMOUS
+from kb.content import ParseCache, load_content
 from kb.pages.library import Library
 from kb.queries import SearchRequest
 from kb.repository.sync import sync
@@ -241,17 +244,18 @@ def test_a_new_reading_of_an_unchanged_file_re_records_its_access(content_dir, i
     changes): it says public for a file that is read as staff-only now.
     """
     import dataclasses
-    import pickle
 
     from kb.repository.sync import PARSE_CACHE
 
     write_tree(content_dir, {"articles/fms/typo.md": "---\ntitle: Typo\nAccess: staff\n---\nPlanted wombat words.\n"})
     sync(content_dir, index)
     cache_file = index.directory / PARSE_CACHE
-    entries = pickle.loads(cache_file.read_bytes())  # noqa: S301 - the file this test's sync wrote
-    stamp, (doc, _) = entries["articles/fms/typo.md"]
-    entries["articles/fms/typo.md"] = (stamp, (dataclasses.replace(doc, meta={**doc.meta, "access": "public"}), ()))
-    cache_file.write_bytes(pickle.dumps(entries))
+    stamp = os.stat(content_dir / "articles/fms/typo.md")
+    (doc,) = [d for d in load_content(content_dir).documents if d.path == "articles/fms/typo.md"]
+    earlier = ParseCache()  # one row, written as an earlier release would have
+    public = dataclasses.replace(doc, meta={**doc.meta, "access": "public"})
+    earlier.get("articles/fms/typo.md", (stamp.st_mtime_ns, stamp.st_size), lambda: (public, ()))
+    earlier.save(cache_file)
     sync(content_dir, index)
     assert hits(index, "wombat") == ["fms/typo"]  # as an earlier release indexed it
     cache_file.unlink()  # the release's new cache name: nothing cached

@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
 
 from ..kinds import BY_NAME as KIND_BY_NAME
 from .documents import parse_document
 from .model import GLOSSARY_FILE, KINDS, REGIONS_FILE, Content, Document, Problem
+from .parsecache import ParseCache
 from .tables import parse_glossary, parse_regions
 
 # --- walking the folder -----------------------------------------------------------
@@ -23,7 +22,7 @@ def _doc_id(kind: str, rel_in_kind: Path) -> str:
     return rel_in_kind.with_suffix("").as_posix() if KIND_BY_NAME[kind].nested else rel_in_kind.stem
 
 
-_Found = tuple[str, Path, str, "tuple[int, int] | None"]  # kind, file, path in the folder, (mtime, size)
+_Found = tuple[str, str, str, "tuple[int, int] | None"]  # kind, file, path in the folder, (mtime, size)
 
 
 def _content_files(root: Path) -> tuple[list[_Found], list[Problem]]:
@@ -49,16 +48,16 @@ def _scan(directory: Path, rel_dir: str, kind: str, found: list[_Found], problem
         problems.append(Problem(rel_dir, 1, "error", f"cannot read folder: {exc.strerror or exc}"))
         return
     for entry in entries:
-        rel, path = f"{rel_dir}/{entry.name}", Path(entry.path)
+        rel = f"{rel_dir}/{entry.name}"
         if entry.name.startswith("."):
             continue
         if entry.is_symlink():
             problems.append(_link_problem(rel))
         elif entry.is_dir():
             if KIND_BY_NAME[kind].nested:  # articles may sit at any depth; other kinds are flat
-                _scan(path, rel, kind, found, problems)
+                _scan(Path(entry.path), rel, kind, found, problems)
         elif entry.name.lower().endswith(".md") and entry.is_file():
-            found.append((kind, path, rel, _stamp(entry)))
+            found.append((kind, entry.path, rel, _stamp(entry)))  # a string: a Path per file costs more than the stat
 
 
 def _linked_part(root: Path, rel: str) -> str | None:
@@ -91,63 +90,9 @@ def _read(root: Path, path: Path, max_bytes: int) -> tuple[bytes | None, Problem
         return None, Problem(rel, 1, "error", f"cannot read file: {exc.strerror or exc}")
 
 
-class ParseCache:
-    """Parsed files keyed by path and (mtime, size): an index update re-parses only what changed.
-
-    Derived data, kept beside the index; a missing or unreadable cache just means parsing all.
-    """
-
-    def __init__(self, entries: dict[str, tuple[tuple[int, int], Any]] | None = None) -> None:
-        self._previous = entries or {}
-        self._current: dict[str, tuple[tuple[int, int], Any]] = {}
-        self._changed = False
-
-    def carried(self) -> ParseCache:
-        """The cache a next run starts from, this run's files as its previous ones (kept in memory)."""
-        return ParseCache(self._current)
-
-    def known_paths(self) -> list[str]:
-        """The paths parsed in the previous run (for an update that is told what changed)."""
-        return list(self._previous)
-
-    def reuse(self, rel: str) -> Any:
-        """The previous run's value for ``rel``, kept without looking at the file."""
-        self._current[rel] = entry = self._previous[rel]
-        return entry[1]
-
-    def get(self, rel: str, stamp: tuple[int, int], parse: Callable[[], Any]) -> Any:
-        entry = self._previous.get(rel)
-        if entry is not None and entry[0] == stamp:
-            value = entry[1]
-        else:
-            value, self._changed = parse(), True
-        self._current[rel] = (stamp, value)
-        return value
-
-    @classmethod
-    def load(cls, path: Path) -> ParseCache:
-        try:
-            with open(path, "rb") as handle:
-                return cls(pickle.load(handle))  # noqa: S301 - our own derived file
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-            return cls()
-
-    def save(self, path: Path) -> None:
-        """Keep only the files seen in this run (nothing to write when nothing changed)."""
-        if not self._changed and self._current.keys() == self._previous.keys():
-            return
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                pickle.dump(self._current, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:  # a full disk: the cache is optional, the next run parses everything
-            tmp.unlink(missing_ok=True)
-
-
-def _stamp(path: Path | os.DirEntry) -> tuple[int, int] | None:
+def _stamp(path: Path | str | os.DirEntry) -> tuple[int, int] | None:
     try:
-        info = path.stat()
+        info = path.stat() if isinstance(path, os.DirEntry) else os.stat(path)
     except OSError:
         return None
     return info.st_mtime_ns, info.st_size
@@ -160,6 +105,11 @@ def _parse_file(root: Path, kind: str, path: Path, max_bytes: int) -> tuple[Docu
     rel = path.relative_to(root).as_posix()
     doc, problems = parse_document(kind, _doc_id(kind, path.relative_to(root / KIND_BY_NAME[kind].folder)), rel, raw)
     return doc, tuple(problems)
+
+
+def _parse_at(root: Path, kind: str, path: str, max_bytes: int) -> tuple[Document | None, tuple[Problem, ...]]:
+    """``_parse_file`` for a path from the folder scan (a string until the file is parsed)."""
+    return _parse_file(root, kind, Path(path), max_bytes)
 
 
 TableParser = Callable[[str, bytes], tuple[list, list[Problem]]]
@@ -189,8 +139,8 @@ def load_content(root: Path | str, max_bytes: int = 2_000_000, cache: ParseCache
     files, problems = _content_files(root)
     documents = []
     for kind, path, rel, stamp in files:
-        parse = functools.partial(_parse_file, root, kind, path, max_bytes)
-        doc, doc_problems = cache.get(rel, stamp, parse) if stamp else parse()
+        parse = functools.partial(_parse_at, root, kind, path, max_bytes)
+        doc, doc_problems = cache.get(rel, stamp, parse, functools.partial(_stamp, path)) if stamp else parse()
         problems += doc_problems
         if doc is not None:
             documents.append(doc)
@@ -205,8 +155,9 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
     documents = []
     order = {folder: n for n, folder in enumerate(KINDS)}
     for rel in sorted(paths, key=lambda p: (order[p.split("/", 1)[0]], p)):
-        if rel not in changed:
-            doc, doc_problems = cache.reuse(rel)
+        kept, value = cache.reuse(rel) if rel not in changed else (False, None)
+        if kept:
+            doc, doc_problems = value
             problems += doc_problems
             if doc is not None:
                 documents.append(doc)
@@ -217,7 +168,8 @@ def _load_changed(root: Path, max_bytes: int, cache: ParseCache, changed: set[st
         elif not path.is_file():
             continue  # deleted (or never a file): drops out of the cache too
         else:
-            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), functools.partial(_parse_file, root, _kind_of(rel), path, max_bytes))
+            parse = functools.partial(_parse_file, root, _kind_of(rel), path, max_bytes)
+            doc, doc_problems = cache.get(rel, _stamp(path) or (0, 0), parse, functools.partial(_stamp, path))
         problems += doc_problems
         if doc is not None:
             documents.append(doc)
@@ -233,12 +185,13 @@ def _with_tables(
     """The content with its YAML tables (glossary, places): parsed when changed, else from the cache."""
     loaded = []
     for name, parser in _TABLES:
-        if changed is not None and name not in changed and name in cache.known_paths():
-            loaded.append(cache.reuse(name))
+        kept, value = cache.reuse(name) if changed is not None and name not in changed and name in cache.known_paths() else (False, None)
+        if kept:
+            loaded.append(value)
             continue
         stamp = _stamp(root / name)
         parse = functools.partial(_parse_table, root, max_bytes, name, parser)
-        loaded.append(cache.get(name, stamp, parse) if stamp else ((), (), ""))
+        loaded.append(cache.get(name, stamp, parse, functools.partial(_stamp, root / name)) if stamp else ((), (), ""))
     (glossary, glossary_problems, glossary_digest), (regions, regions_problems, regions_digest) = loaded
     return Content(documents, glossary, glossary_digest, problems + glossary_problems + regions_problems, regions, regions_digest)
 
