@@ -13,6 +13,7 @@ import json
 import os
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
@@ -57,7 +58,8 @@ class Cluster:
             assert added.returncode == 0, added.stderr
         for node in self.nodes:
             stack.callback(node.stop)
-            node.start()
+        with ThreadPoolExecutor(len(self.nodes)) as starting:  # each indexes its own clone: side by side
+            list(starting.map(Node.start, self.nodes))
         self.nginx = Nginx(root / "nginx", [node.port for node in self.nodes])
         stack.callback(self.nginx.stop)
         self.nginx.start()
