@@ -13,7 +13,7 @@ PORT_FREE = $(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(
 # server: the files are indexed with safe defaults and editors see the list on the site.
 INDEX_FOR_SERVER = $(BIN)/flask --app app kb index || [ $$? -eq 1 ]
 
-.PHONY: setup assets run test test-browser test-load lint index db check serve watch bench bench-quick clean
+.PHONY: setup assets run test test-browser test-load test-cluster lint index db check serve watch bench bench-quick clean
 
 setup: $(VENV)/.installed assets
 
@@ -69,6 +69,10 @@ test-browser: setup
 # Faults and load: gunicorn under load while the index is updated, rebuilt, deleted, corrupted, killed, full.
 test-load: setup
 	$(BIN)/python -m pytest -m load tests/load
+
+# Two app servers, one PostgreSQL and nginx in front (Debian's nginx and postgresql packages): see README, Deploying.
+test-cluster: setup
+	$(BIN)/python -m pytest -m cluster tests/cluster
 
 lint: setup
 	$(BIN)/ruff check .

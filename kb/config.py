@@ -179,6 +179,12 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "1: each response carries Server-Timing: app;dur=<ms> (for bench/ and browsers' dev tools); off, timings stay private.",
     ),
+    Setting(
+        "NODE_NAME",
+        None,
+        "This server's name among several behind one load balancer (e.g. kb1): sent as the X-KB-Node header of every response; unset: no header.",
+        v.node_name,
+    ),
     Setting("STALE_AFTER_DAYS", 365, "An article without review_by is due for review after this many days without a change.", v.integer(1, 36_500)),
     Setting(
         "SEARCH_LOG_DAYS",

@@ -151,6 +151,14 @@ def header_name(value: Any) -> str:
     return name
 
 
+def node_name(value: Any) -> str:
+    """A server's short name such as ``kb1`` (letters, digits, ``.``, ``_``, ``-``): it goes into a response header."""
+    name = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
+        raise ValueError(f"expected a short server name such as kb1 (letters, digits, '.', '_', '-'), got {value!r}")
+    return name
+
+
 def csp_sources(value: Any) -> str:
     """Sources of one Content-Security-Policy directive: no ``;`` or ``,`` that would add directives."""
     sources = " ".join(str(value).split())

@@ -135,3 +135,26 @@ def test_the_webhook_wakes_the_watcher_instead_of_starting_a_sync(tmp_path):
         watcher.stop()
         app.extensions["kb.index"].close()
     assert not watcher_running(tmp_path / "index")
+
+
+def test_a_pull_indexes_the_files_it_brought_once_and_a_later_edit_again(tmp_path):
+    """The merge writes the pulled files into the work tree: those writes are not indexed a second
+    time (on a server that is a whole round of work), but an edit made after the pull is."""
+    origin = init(tmp_path / "origin")
+    commit(origin, "maria", "Initial content", SAMPLE)
+    clone = tmp_path / "server"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    watcher = Watcher(clone, tmp_path / "index", tmp_path / "instance")
+    app = make_app(clone, tmp_path / "index", tmp_path / "instance", WEBHOOK_SECRET="s3cret")
+    try:
+        commit(origin, "john", "LOR: a pushed word", {LOR: body(LOR) + "\nBilbyword was pushed.\n"})
+        assert app.test_client().post("/hooks/content", headers={"X-Gitlab-Token": "s3cret"}).status_code == 202
+        assert "1 changed files" in watcher.wait_for_line("pulled")
+        time.sleep(1)  # the merge's own file events have long been delivered
+        assert [line for line in watcher.lines if line.endswith(f"[{LOR}]")] == []
+        (clone / LOR).write_text(body(LOR) + "\nQuollword edited on the server.\n")
+        assert "1 changed" in watcher.wait_for_line(f"[{LOR}]")
+        eventually(lambda: found(app.extensions["kb.index"], "quollword") == ["fms/letter-of-request"])
+    finally:
+        watcher.stop()
+        app.extensions["kb.index"].close()

@@ -79,17 +79,41 @@ def watch(
             yield_on_timeout=True,  # the first (empty) yield says the watch is on: nothing is missed after it
         )
         started = False
+        pulled: dict[str, FileState] = {}
         for changes in watched:
             if not started:
-                report(update(content_dir, index, max_bytes=max_bytes, memory=memory), ())
+                pulled = _pull(content_dir, index, max_bytes, memory, report)
                 ready()
                 started = True
             changed = {Path(path) for _, path in changes}
             paths = tuple(sorted(path.relative_to(content_dir).as_posix() for path in changed - {requests}))
+            paths = tuple(path for path in paths if pulled.get(path, UNKNOWN) != _state(content_dir / path))
             if requests in changed:  # the webhook: pull, and index what the pull changed
-                report(update(content_dir, index, max_bytes=max_bytes, memory=memory), ())
+                pulled = _pull(content_dir, index, max_bytes, memory, report)
             if paths:
                 report(sync(content_dir, index, max_bytes=max_bytes, changed=paths, memory=memory), paths)
+
+
+FileState = tuple[int, int] | None  # (mtime in ns, size); None: no such file
+UNKNOWN = (-1, -1)
+
+
+def _state(path: Path) -> FileState:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _pull(
+    content_dir: Path, index: SearchIndex, max_bytes: int, memory: Memory, report: Callable[[Outcome, tuple[str, ...]], None]
+) -> dict[str, FileState]:
+    """Pull and index what changed; returns the state of the files it indexed, whose own change
+    events (the merge wrote them) need no second indexing while they stay as the pull left them."""
+    outcome = update(content_dir, index, max_bytes=max_bytes, memory=memory)
+    report(outcome, ())
+    return {path: _state(content_dir / path) for path in outcome.changed or ()}
 
 
 def _wanted(path: Path, content_dir: Path, requests: Path) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import time
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
 from .. import facets, kinds
 from .context import document_url, identify_reader, results_url, site_links
@@ -24,6 +24,12 @@ def _server_timing(response: Response) -> Response:
     return response
 
 
+def _node_header(response: Response) -> Response:
+    """``X-KB-Node: <KB_NODE_NAME>``: which of several servers behind a load balancer answered (for operators and the cluster test)."""
+    response.headers["X-KB-Node"] = current_app.config["NODE_NAME"]
+    return response
+
+
 # Every feature's blueprint, in the order their routes are matched.
 BLUEPRINTS = (
     "history", "editing", "moves", "review", "pages", "media", "search", "api", "people", "paths", "path_checks",
@@ -39,6 +45,8 @@ def register(app: Flask) -> None:
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)
         app.after_request(_server_timing)
+    if app.config["NODE_NAME"]:
+        app.after_request(_node_header)
     app.before_request(identify_reader)
     app.before_request(accounts.require_sign_in)
     caching.register(app)

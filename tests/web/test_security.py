@@ -102,6 +102,23 @@ def test_server_timing_when_a_setting_asks(tmp_path, index, content_dir):
     assert re.fullmatch(r"app;dur=\d+\.\d\d", header)
 
 
+def test_no_node_header_unless_a_server_is_named(site_client):
+    """One server alone says nothing about itself."""
+    response = site_client.get("/")
+    assert response.status_code == 200 and "X-KB-Node" not in response.headers
+
+
+def test_a_named_server_says_which_one_answered(tmp_path, index, content_dir):
+    """Behind a load balancer, KB_NODE_NAME tells which server answered (the cluster test counts on it)."""
+    app = make_app(content_dir, index.directory, tmp_path / "instance", NODE_NAME="kb2")
+    try:
+        client = app.test_client()
+        answers = [client.get(url) for url in ("/", "/api/search?q=loa", "/healthz", "/nope")]
+    finally:
+        close_app(app)
+    assert [(r.status_code, r.headers["X-KB-Node"]) for r in answers] == [(200, "kb2"), (200, "kb2"), (200, "kb2"), (404, "kb2")]
+
+
 class Inline(HTMLParser):
     """Collects what the CSP would block: inline scripts, style elements and attributes, event handlers."""
 
