@@ -1,0 +1,238 @@
+"""The bundle's search: a prebuilt MiniSearch index of the documents one access level may see,
+written as a script (``search/index.js``) because a page opened from ``file://`` cannot fetch JSON.
+
+Terms are analysed here by the server's own analyzer (``kb.index.schema.english_analyzer``: lower
+case, accents folded, stop words out, Snowball English stems), so the browser only analyses the
+query, with the same Snowball stemmer and the stop words and accent folds this index ships.
+Phrases are found through the pairs of consecutive words a document holds (field ``pairs``), as
+Whoosh's word positions would find them. Only the documents handed in are read: what an access
+level may not see is never in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh.analysis import StopFilter
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.support.charset import accent_map
+
+from .. import kinds
+from ..access import CONTACT_FIELDS
+from ..catalog import Catalog
+from ..contacts import redact
+from ..content import Content, Document, GlossaryEntry
+from ..index.schema import FIELD_BOOSTS, english_analyzer, english_stem
+from ..pagedata import role
+from ..pages.library import glossary_anchor
+from ..queries.rewriting import _COMMON_WORDS, MIN_EXPANSION, MIN_LOOSE_TERM
+
+# Paths under static/ that the bundle copies into its own static/ (search.html links them, in this order).
+ASSETS = ["vendor/minisearch/minisearch.js", "vendor/snowball-stemmers/snowball-stemmers.js", "js/offline-search.js"]
+INDEX_FILE = "search/index.js"
+GLOBAL = "KB_SEARCH_INDEX"  # the global the script assigns (offline-search.js reads it)
+FORMAT = 1
+TEXT_FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
+FIELDS = (*TEXT_FIELDS, "pairs")
+EXCERPT_CHARS = 1500  # body text kept for snippets; the whole body is searched
+SUMMARY_CHARS = 300
+ANALYZER = english_analyzer()
+STOP_WORDS = next(f.stops for f in ANALYZER.items if isinstance(f, StopFilter))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One searchable page: its text by field, where it is, and its facets."""
+
+    id: str  # "article:fms/loa"
+    kind: str
+    title: str
+    url: str
+    areas: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    keywords: tuple[str, ...] = ()
+    body: str = ""
+
+    def texts(self) -> dict[str, str]:
+        """Each searched field's text (lists one item a line, so no phrase spans two)."""
+        return {
+            "title": self.title,
+            "aliases": "\n".join(self.aliases),
+            "summary": self.summary,
+            "keywords": "\n".join(self.keywords),
+            "body": self.body,
+        }
+
+    def stored(self) -> dict:
+        """What a result shows: title, address, kind, areas, summary and the start of the body."""
+        return {
+            "t": self.title,
+            "u": self.url,
+            "k": self.kind,
+            "a": list(self.areas),
+            "s": self.summary[:SUMMARY_CHARS],
+            "x": self.body[:EXCERPT_CHARS],
+        }
+
+
+def write(
+    folder: Path,
+    documents: Iterable[Document],
+    glossary: Iterable[GlossaryEntry],
+    page_url: Callable[[Document], str],
+    *,
+    catalog: Catalog | None = None,
+    glossary_url: Callable[[str], str] = lambda term: "glossary.html#" + glossary_anchor(term),
+) -> Path:
+    """Write ``search/index.js`` under ``folder`` and return its path.
+
+    ``catalog`` is the whole site's, which renders each document as its page does (a public page
+    masks the slugs of staff-only articles it names); without it, a catalog of ``documents``
+    alone renders them, which cannot know the slugs to mask.
+    """
+    documents, glossary = tuple(documents), tuple(glossary)
+    catalog = catalog or Catalog(Content(documents, glossary, "", ()))
+    found = [document_entry(doc, catalog, page_url, documents) for doc in documents]
+    found += glossary_entries(glossary, glossary_url)
+    path = Path(folder) / INDEX_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(index_data(found, glossary, documents), ensure_ascii=False, separators=(",", ":"))
+    path.write_text(f"window.{GLOBAL} = {payload};\n", encoding="utf-8")
+    return path
+
+
+def document_entry(doc: Document, catalog: Catalog, page_url: Callable[[Document], str], documents: tuple[Document, ...]) -> Entry:
+    """An area, article, person or path as the index holds it."""
+    common = {"id": f"{doc.kind}:{doc.id}", "kind": doc.kind, "title": doc.title, "url": page_url(doc), "body": catalog.render(doc).text}
+    if doc.kind == "article":
+        tags = tuple(t.replace("-", " ") for t in doc.get("tags", ()))
+        return Entry(
+            **common, areas=tuple(catalog.areas_of(doc)), aliases=tuple(doc.get("aliases", ())), summary=doc.get("summary", ""), keywords=tags
+        )
+    if doc.kind == "person":
+        return person_entry(doc, common)
+    if doc.kind == "path":
+        shown = {d.id for d in documents if d.kind == "article"}
+        notes = " ".join(s.note for s in doc.get("steps", ()) if s.article in shown)  # a step through a hidden article keeps its note
+        return Entry(**{**common, "body": f"{common['body']} {notes}".strip()}, summary=doc.get("summary", ""))
+    return Entry(**common, areas=(doc.id,), summary=doc.get("summary", ""))
+
+
+def person_entry(doc: Document, common: dict) -> Entry:
+    """A person without contact data: none of the contact fields, and none in the text."""
+    own = [doc.get(key) for key in CONTACT_FIELDS if doc.get(key)]
+    languages = tuple(item["name"] for item in doc.get("languages", ()))
+    keywords = (*doc.get("expertise", ()), *doc.get("regions", ()), *doc.get("countries", ()), *languages, doc.get("certification", ""))
+    return Entry(
+        **{**common, "title": redact(doc.title, own), "body": redact(common["body"], own)},
+        areas=tuple(doc.get("areas", ())),
+        summary=redact(role(doc.get("title", ""), doc.get("organization", "")), own),
+        keywords=tuple(redact(k, own) for k in keywords if k),
+    )
+
+
+def glossary_entries(glossary: tuple[GlossaryEntry, ...], glossary_url: Callable[[str], str]) -> list[Entry]:
+    """One entry per term, its expansions as aliases and its definitions as its text."""
+    by_term: dict[str, list[GlossaryEntry]] = {}
+    for entry in glossary:
+        by_term.setdefault(entry.term, []).append(entry)
+    return [
+        Entry(
+            id=f"glossary:{term}",
+            kind="glossary",
+            title=term,
+            url=glossary_url(term),
+            aliases=tuple(dict.fromkeys(s.expansion for s in senses if s.expansion)),
+            summary="; ".join(dict.fromkeys(s.expansion for s in senses if s.expansion)),
+            body=" ".join(s.definition for s in senses if s.definition),
+        )
+        for term, senses in by_term.items()
+    ]
+
+
+def analyse(text: str) -> list[str]:
+    """The index terms of ``text``, in order, as the server's index holds them."""
+    return [token.text for token in ANALYZER(text)]
+
+
+def pairs(terms: list[str]) -> list[str]:
+    """Consecutive terms, "letter offer": a phrase's words follow each other once stop words are out."""
+    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+
+
+def field_terms(entry: Entry) -> dict[str, list[str]]:
+    """Each field's terms (every occurrence), the phrase pairs of all text fields included."""
+    terms = {name: analyse(text) for name, text in entry.texts().items()}
+    terms["pairs"] = [pair for name in TEXT_FIELDS for line in entry.texts()[name].split("\n") for pair in pairs(analyse(line))]
+    return terms
+
+
+def minisearch_data(entries: list[Entry]) -> dict:
+    """The index in MiniSearch's own serialization (version 2), for ``MiniSearch.loadJS``."""
+    postings: dict[str, dict[int, dict[int, int]]] = {}
+    lengths: dict[str, list[int]] = {}
+    for short_id, entry in enumerate(entries):
+        lengths[str(short_id)] = []
+        terms_of = field_terms(entry)
+        for field_id, name in enumerate(FIELDS):
+            lengths[str(short_id)].append(len(set(terms_of[name])))
+            for term, count in Counter(terms_of[name]).items():
+                postings.setdefault(term, {}).setdefault(field_id, {})[short_id] = count
+    columns = list(zip(*lengths.values(), strict=True)) or [()] * len(FIELDS)
+    return {
+        "documentCount": len(entries),
+        "nextId": len(entries),
+        "documentIds": {str(n): entry.id for n, entry in enumerate(entries)},
+        "fieldIds": {name: n for n, name in enumerate(FIELDS)},
+        "fieldLength": lengths,
+        "averageFieldLength": [sum(column) / len(column) if column else 0 for column in columns],
+        "storedFields": {str(n): entry.stored() for n, entry in enumerate(entries)},
+        "dirtCount": 0,
+        "index": [[term, {str(f): {str(d): c for d, c in docs.items()} for f, docs in fields.items()}] for term, fields in postings.items()],
+        "serializationVersion": 2,
+    }
+
+
+def folds(entries: list[Entry]) -> dict[str, str]:
+    """How the index folds each accented letter of its text (``é`` -> ``e``), so a query folds the same."""
+    letters = {c for entry in entries for text in entry.texts().values() for c in text.lower() if ord(c) > 127}
+    return {c: c.translate(accent_map) for c in sorted(letters) if c.translate(accent_map) != c}
+
+
+def vocabulary(entries: list[Entry]) -> dict[str, list[str]]:
+    """Stem -> the words of the text that stem to it (when they differ), so a misspelt or half-typed
+    word is matched against the words as written (``eligibilty`` -> ``eligibility`` -> ``elig``)."""
+    words: dict[str, set[str]] = {}
+    for entry in entries:
+        for text in entry.texts().values():
+            for folded in {m.group().lower().translate(accent_map) for m in default_pattern.finditer(text)}:
+                stem = english_stem(folded)
+                if stem != folded and len(folded) > 1 and folded not in STOP_WORDS:
+                    words.setdefault(stem, set()).add(folded)
+    return {stem: sorted(found) for stem, found in sorted(words.items())}
+
+
+def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], documents: tuple[Document, ...]) -> dict:
+    """Everything the page's script needs: the index, how to analyse a query, the acronyms, the facet labels."""
+    expansions: dict[str, list[str]] = {}
+    for entry in glossary:
+        if entry.expansion and entry.expansion not in expansions.setdefault(entry.term, []):
+            expansions[entry.term].append(entry.expansion)
+    return {
+        "format": FORMAT,
+        "fields": list(FIELDS),
+        "boosts": FIELD_BOOSTS,
+        "kinds": {k.name: {"label": k.label, "plural": k.plural, "boost": k.boost} for k in kinds.KINDS},
+        "areas": {doc.id: doc.title for doc in documents if doc.kind == "area"},
+        "stopWords": sorted(STOP_WORDS),
+        "folds": folds(entries),
+        "vocabulary": vocabulary(entries),
+        "glossary": {term: values for term, values in expansions.items() if values},
+        "acronymRules": {"minLoose": MIN_LOOSE_TERM, "minExpansion": MIN_EXPANSION, "common": sorted(_COMMON_WORDS)},
+        "index": minisearch_data(entries),
+    }
