@@ -11,10 +11,12 @@ level may not see is never in the file.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from whoosh.analysis import StopFilter
@@ -30,10 +32,12 @@ from ..index.schema import FIELD_BOOSTS, english_analyzer, english_stem
 from ..pagedata import role
 from ..pages.library import glossary_anchor
 from ..queries.rewriting import _COMMON_WORDS, MIN_EXPANSION, MIN_LOOSE_TERM
+from ..render import STAFF_LINK_TEXT, Renderer
 
 # Paths under static/ that the bundle copies into its own static/ (search.html links them, in this order).
 ASSETS = ["vendor/minisearch/minisearch.js", "vendor/snowball-stemmers/snowball-stemmers.js", "js/offline-search.js"]
 INDEX_FILE = "search/index.js"
+GLOSSARY_PAGE = "glossary.html"  # the bundle's glossary page; a term is at its anchor there (``glossary_anchor``)
 GLOBAL = "KB_SEARCH_INDEX"  # the global the script assigns (offline-search.js reads it)
 FORMAT = 1
 TEXT_FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
@@ -80,25 +84,35 @@ class Entry:
         }
 
 
-def write(
-    folder: Path,
-    documents: Iterable[Document],
-    glossary: Iterable[GlossaryEntry],
-    page_url: Callable[[Document], str],
-    *,
-    catalog: Catalog | None = None,
-    glossary_url: Callable[[str], str] = lambda term: "glossary.html#" + glossary_anchor(term),
-) -> Path:
-    """Write ``search/index.js`` under ``folder`` and return its path.
+class Bundled(Catalog):
+    """The catalog of the documents one access level may see, rendering as the site renders for
+    that level: a slug in an article folder that is none of them is a hidden article, so a
+    public page's links to it say "a staff-only article" and its text's mentions are masked."""
 
-    ``catalog`` is the whole site's, which renders each document as its page does (a public page
-    masks the slugs of staff-only articles it names); without it, a catalog of ``documents``
-    alone renders them, which cannot know the slugs to mask.
-    """
+    @cached_property
+    def _folders(self) -> set[str]:
+        return {doc.id.split("/", 1)[0] for doc in self.content.documents if doc.kind == "article" and "/" in doc.id}
+
+    def _title(self, slug: str) -> str | None:
+        title = self.article_title(slug)
+        return STAFF_LINK_TEXT if title is None and slug.split("/", 1)[0] in self._folders else title
+
+    def _hidden(self, slug: str) -> bool:
+        doc = self.article(slug)
+        return doc is None or not doc.public
+
+    @cached_property
+    def _renderer(self) -> Renderer:
+        return Renderer(self._title, self.glossary_expansions, self._hidden)
+
+
+def write(folder: Path, documents: Iterable[Document], glossary: Iterable[GlossaryEntry], page_url: Callable[[Document], str]) -> Path:
+    """Write ``search/index.js`` under ``folder`` (documents and glossary entries: only those the
+    bundle's access level may see) and return its path."""
     documents, glossary = tuple(documents), tuple(glossary)
-    catalog = catalog or Catalog(Content(documents, glossary, "", ()))
+    catalog = Bundled(Content(documents, glossary, "", ()))
     found = [document_entry(doc, catalog, page_url, documents) for doc in documents]
-    found += glossary_entries(glossary, glossary_url)
+    found += glossary_entries(glossary, GLOSSARY_PAGE)
     path = Path(folder) / INDEX_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(index_data(found, glossary, documents), ensure_ascii=False, separators=(",", ":"))
@@ -136,7 +150,7 @@ def person_entry(doc: Document, common: dict) -> Entry:
     )
 
 
-def glossary_entries(glossary: tuple[GlossaryEntry, ...], glossary_url: Callable[[str], str]) -> list[Entry]:
+def glossary_entries(glossary: tuple[GlossaryEntry, ...], page: str) -> list[Entry]:
     """One entry per term, its expansions as aliases and its definitions as its text."""
     by_term: dict[str, list[GlossaryEntry]] = {}
     for entry in glossary:
@@ -146,7 +160,7 @@ def glossary_entries(glossary: tuple[GlossaryEntry, ...], glossary_url: Callable
             id=f"glossary:{term}",
             kind="glossary",
             title=term,
-            url=glossary_url(term),
+            url=f"{page}#{glossary_anchor(term)}",
             aliases=tuple(dict.fromkeys(s.expansion for s in senses if s.expansion)),
             summary="; ".join(dict.fromkeys(s.expansion for s in senses if s.expansion)),
             body=" ".join(s.definition for s in senses if s.definition),
@@ -162,7 +176,7 @@ def analyse(text: str) -> list[str]:
 
 def pairs(terms: list[str]) -> list[str]:
     """Consecutive terms, "letter offer": a phrase's words follow each other once stop words are out."""
-    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+    return [f"{a} {b}" for a, b in itertools.pairwise(terms)]
 
 
 def field_terms(entry: Entry) -> dict[str, list[str]]:
@@ -200,7 +214,7 @@ def minisearch_data(entries: list[Entry]) -> dict:
 
 def folds(entries: list[Entry]) -> dict[str, str]:
     """How the index folds each accented letter of its text (``é`` -> ``e``), so a query folds the same."""
-    letters = {c for entry in entries for text in entry.texts().values() for c in text.lower() if ord(c) > 127}
+    letters = {c for entry in entries for text in entry.texts().values() for c in text.lower() if not c.isascii()}
     return {c: c.translate(accent_map) for c in sorted(letters) if c.translate(accent_map) != c}
 
 

@@ -12,13 +12,12 @@ from urllib.parse import quote
 import jinja2
 import pytest
 
-from kb.catalog import Catalog
 from kb.content import load_content
 from kb.export import search_index
 from kb.index.schema import english_stem
 
 from ..conftest import ROOT
-from .conftest import CHROMIUM_ARGS, DESKTOP, Watch, check_a11y, screenshot
+from .conftest import DESKTOP, Watch, check_a11y, screenshot
 
 LOA = "articles/fms/letter-of-offer-and-acceptance.html"
 LOR = "articles/fms/letter-of-request.html"
@@ -47,7 +46,7 @@ def write_bundle(folder: Path) -> Path:
     """search.html and the LOA article's page (one folder down), the assets, and the index of the public starter content."""
     content = load_content(ROOT / "content")
     public = [d for d in content.documents if d.public]
-    search_index.write(folder, public, content.glossary, page_url, catalog=Catalog(content))
+    search_index.write(folder, public, content.glossary, page_url)
     for asset in [*search_index.ASSETS, "css/kb.css", "vendor/uswds/css", "vendor/uswds/img", "vendor/uswds/fonts"]:
         source, target = ROOT / "static" / asset, folder / "static" / asset
         target.parent.mkdir(parents=True, exist_ok=True)
