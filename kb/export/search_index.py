@@ -4,7 +4,7 @@ written as a script (``search/index.js``) because a page opened from ``file://``
 Terms are analysed here by the server's own analyzer (``kb.index.schema.english_analyzer``: lower
 case, accents folded, stop words out, Snowball English stems), so the browser only analyses the
 query, with the same Snowball stemmer and the stop words and accent folds this index ships.
-Phrases are found through the pairs of consecutive words a document holds (field ``pairs``), as
+Phrases are found through the pairs of consecutive words each document holds (``phrases``), as
 Whoosh's word positions would find them. Only the documents handed in are read: what an access
 level may not see is never in the file.
 """
@@ -40,8 +40,7 @@ INDEX_FILE = "search/index.js"
 GLOSSARY_PAGE = "glossary.html"  # the bundle's glossary page; a term is at its anchor there (``glossary_anchor``)
 GLOBAL = "KB_SEARCH_INDEX"  # the global the script assigns (offline-search.js reads it)
 FORMAT = 1
-TEXT_FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
-FIELDS = (*TEXT_FIELDS, "pairs")
+FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
 EXCERPT_CHARS = 1500  # body text kept for snippets; the whole body is searched
 SUMMARY_CHARS = 300
 ANALYZER = english_analyzer()
@@ -84,6 +83,14 @@ class Entry:
         }
 
 
+def script(data: dict) -> str:
+    """``window.KB_SEARCH_INDEX = JSON.parse('...');``: browsers parse JSON text faster than the
+    same object written as a script."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    quoted = text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"window.{GLOBAL} = JSON.parse('{quoted}');\n"
+
+
 class Bundled(Catalog):
     """The catalog of the documents one access level may see, rendering as the site renders for
     that level: a slug in an article folder that is none of them is a hidden article, so a
@@ -115,8 +122,7 @@ def write(folder: Path, documents: Iterable[Document], glossary: Iterable[Glossa
     found += glossary_entries(glossary, GLOSSARY_PAGE)
     path = Path(folder) / INDEX_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(index_data(found, glossary, documents), ensure_ascii=False, separators=(",", ":"))
-    path.write_text(f"window.{GLOBAL} = {payload};\n", encoding="utf-8")
+    path.write_text(script(index_data(found, glossary, documents)), encoding="utf-8")
     return path
 
 
@@ -179,23 +185,26 @@ def pairs(terms: list[str]) -> list[str]:
     return [f"{a} {b}" for a, b in itertools.pairwise(terms)]
 
 
-def field_terms(entry: Entry) -> dict[str, list[str]]:
-    """Each field's terms (every occurrence), the phrase pairs of all text fields included."""
-    terms = {name: analyse(text) for name, text in entry.texts().items()}
-    terms["pairs"] = [pair for name in TEXT_FIELDS for line in entry.texts()[name].split("\n") for pair in pairs(analyse(line))]
-    return terms
+def field_terms(entry: Entry) -> tuple[dict[str, list[str]], set[str]]:
+    """Each field's terms (every occurrence), and the pairs of consecutive terms of all fields
+    (a list field's items apart, so no phrase spans two of them)."""
+    terms: dict[str, list[str]] = {}
+    found: set[str] = set()
+    for name, text in entry.texts().items():
+        lines = [analyse(line) for line in text.split("\n")]
+        terms[name] = [term for line in lines for term in line]
+        found.update(pair for line in lines for pair in pairs(line))
+    return terms, found
 
 
-def minisearch_data(entries: list[Entry]) -> dict:
+def minisearch_data(entries: list[Entry], terms_of: list[dict[str, list[str]]]) -> dict:
     """The index in MiniSearch's own serialization (version 2), for ``MiniSearch.loadJS``."""
     postings: dict[str, dict[int, dict[int, int]]] = {}
     lengths: dict[str, list[int]] = {}
-    for short_id, entry in enumerate(entries):
-        lengths[str(short_id)] = []
-        terms_of = field_terms(entry)
+    for short_id, terms in enumerate(terms_of):
+        lengths[str(short_id)] = [len(set(terms[name])) for name in FIELDS]
         for field_id, name in enumerate(FIELDS):
-            lengths[str(short_id)].append(len(set(terms_of[name])))
-            for term, count in Counter(terms_of[name]).items():
+            for term, count in Counter(terms[name]).items():
                 postings.setdefault(term, {}).setdefault(field_id, {})[short_id] = count
     columns = list(zip(*lengths.values(), strict=True)) or [()] * len(FIELDS)
     return {
@@ -210,6 +219,16 @@ def minisearch_data(entries: list[Entry]) -> dict:
         "index": [[term, {str(f): {str(d): c for d, c in docs.items()} for f, docs in fields.items()}] for term, fields in postings.items()],
         "serializationVersion": 2,
     }
+
+
+def phrase_pairs(pairs_of: list[set[str]]) -> dict[str, list[int]]:
+    """Pair -> the documents (MiniSearch's short ids) that hold it: kept out of MiniSearch, whose
+    term tree would be mostly pairs, and slow to build in the browser."""
+    holders: dict[str, list[int]] = {}
+    for short_id, found in enumerate(pairs_of):
+        for pair in found:
+            holders.setdefault(pair, []).append(short_id)
+    return holders
 
 
 def folds(entries: list[Entry]) -> dict[str, str]:
@@ -233,6 +252,7 @@ def vocabulary(entries: list[Entry]) -> dict[str, list[str]]:
 
 def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], documents: tuple[Document, ...]) -> dict:
     """Everything the page's script needs: the index, how to analyse a query, the acronyms, the facet labels."""
+    analysed = [field_terms(entry) for entry in entries]
     expansions: dict[str, list[str]] = {}
     for entry in glossary:
         if entry.expansion and entry.expansion not in expansions.setdefault(entry.term, []):
@@ -248,5 +268,6 @@ def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], docume
         "vocabulary": vocabulary(entries),
         "glossary": {term: values for term, values in expansions.items() if values},
         "acronymRules": {"minLoose": MIN_LOOSE_TERM, "minExpansion": MIN_EXPANSION, "common": sorted(_COMMON_WORDS)},
-        "index": minisearch_data(entries),
+        "index": minisearch_data(entries, [terms for terms, _ in analysed]),
+        "phrases": phrase_pairs([found for _, found in analysed]),
     }

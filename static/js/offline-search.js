@@ -17,7 +17,7 @@
   var MAX_VARIANTS = 8;
   var SNIPPET_WORDS = 30;
   var ASSET_ORDER = ["static/vendor/minisearch/minisearch.js", "static/vendor/snowball-stemmers/snowball-stemmers.js", "search/index.js"];
-  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, loading: null };
+  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, loading: null };
 
   // --- analysis: the server's analyzer, in the browser ----------------------------------
 
@@ -96,11 +96,25 @@
 
   function finds(query) { return state.engine.search(query).length > 0; }
 
-  // The stems of the words as written that a misspelt (or, while typing, half-typed) word is
-  // close to: "eligibilty" -> "eligibility" -> "elig".
-  function nearStems(word, prefix) {
-    var options = { prefix: prefix, fuzzy: finds({ queries: [word], prefix: prefix }) ? false : fuzziness(word) };
-    return state.words.search(word, options).slice(0, 5).map(function (r) { return state.stems[r.id]; });
+  // The words as written, each with its stem, searchable by prefix and typo (built on first use).
+  function vocabulary() {
+    if (!state.words) {
+      var data = state.data.vocabulary, entries = [];
+      state.stems = [];
+      Object.keys(data).forEach(function (stem) {
+        data[stem].forEach(function (word) { state.stems.push(stem); entries.push({ id: entries.length, w: word }); });
+      });
+      state.words = new window.MiniSearch({ fields: ["w"], tokenize: function (s) { return [s]; }, processTerm: function (t) { return t; } });
+      state.words.addAll(entries);
+    }
+    return state.words;
+  }
+
+  // The stems of the words as written that a half-typed or misspelt word starts or is close to:
+  // "eligibilty" -> "eligibility" -> "elig".
+  function nearStems(word, prefix, misspelt) {
+    var found = vocabulary().search(word, { prefix: prefix, fuzzy: misspelt ? fuzziness(word) : false });
+    return found.slice(0, 5).map(function (r) { return state.stems[r.id]; });
   }
 
   // One word: its stem (a prefix too while it is being typed); when that finds nothing, the
@@ -108,59 +122,79 @@
   function wordQuery(word, prefix) {
     var stem = term(word);
     if (!stem) { return null; }
-    var folded = fold(word), exact = { queries: [stem], prefix: prefix, fuzzy: false };
-    var near = nearStems(folded, prefix).filter(function (t) { return t !== stem; });
-    if (finds(exact)) { return near.length && prefix ? { queries: [exact, { queries: near, boostTerm: function () { return 0.5; } }] } : exact; }
-    var fuzzy = { queries: [stem], prefix: prefix, fuzzy: fuzziness(stem) };
-    return near.length ? { queries: [fuzzy, { queries: near, boostTerm: function () { return 0.45; } }] } : fuzzy;
+    var exact = { queries: [stem], prefix: prefix, fuzzy: false }, known = finds(exact);
+    if (known && !prefix) { return exact; }
+    var near = nearStems(fold(word), prefix, !known).filter(function (t) { return t !== stem; });
+    var base = known ? exact : { queries: [stem], prefix: prefix, fuzzy: fuzziness(stem) };
+    return near.length ? { queries: [base, { queries: near, boostTerm: function () { return 0.45; } }] } : base;
   }
 
-  // One variant: its words (the last one also as a prefix while typing) or'ed with its phrases.
-  function variantQuery(text, typing) {
-    var parts = [], phrase = /"([^"]*)"|([^\s"]+)/g, m;
-    var words = [];
+  // One variant: the query of its words, each (the last one also as a prefix while typing), and
+  // its phrases, each as the query of its words and the documents that hold its pairs of words.
+  function variantQueries(text, typing) {
+    var parts = { words: [], phrases: [] }, phrase = /"([^"]*)"|([^\s"]+)/g, m, words = [];
     while ((m = phrase.exec(text)) !== null) {
       var found = terms(m[1] !== undefined ? m[1] : m[2]);
       if (m[1] !== undefined && found.length > 1) {
-        var pairs = found.slice(1).map(function (t, n) { return found[n] + " " + t; });
-        parts.push({ combineWith: "AND", queries: pairs, fields: ["pairs"], prefix: false, fuzzy: false });
+        parts.phrases.push({ query: { combineWith: "AND", queries: found }, holders: holders(found) });
       } else {
         words = words.concat((m[1] !== undefined ? m[1] : m[2]).match(WORD) || []);
       }
     }
     words.forEach(function (word, n) {
-      var last = typing && n === words.length - 1 && /[^\s"]$/.test(text);
-      var query = wordQuery(word, last);
-      if (query) { parts.push(query); }
+      var query = wordQuery(word, typing && n === words.length - 1 && /[^\s"]$/.test(text));
+      if (query) { parts.words.push(query); }
     });
-    return parts.length ? { combineWith: "OR", queries: parts } : null;
+    return parts;
   }
 
+  // The ids of the documents that hold every consecutive pair of ``found`` (a phrase's terms).
+  function holders(found) {
+    var ids = state.data.index.documentIds, sets = found.slice(1).map(function (t, n) { return state.data.phrases[found[n] + " " + t] || []; });
+    var common = sets.reduce(function (kept, next) { var keep = new Set(next); return kept.filter(function (n) { return keep.has(n); }); });
+    return new Set(common.map(function (n) { return ids[n]; }));
+  }
+
+  // Results of several searches as one list: scores added, matched terms joined.
+  function merge(lists) {
+    var byId = new Map();
+    lists.forEach(function (list) {
+      list.forEach(function (r) {
+        var seen = byId.get(r.id);
+        if (!seen) { byId.set(r.id, Object.assign({}, r, { terms: r.terms.slice() })); return; }
+        seen.score += r.score;
+        r.terms.forEach(function (t) { if (seen.terms.indexOf(t) < 0) { seen.terms.push(t); } });
+      });
+    });
+    return Array.from(byId.values()).sort(function (a, b) { return b.score - a.score; });
+  }
+
+  // Every variant's words and phrases, or'ed: a document may match any of them, as on the site.
   function search(text, typing) {
-    var queries = variants(text).map(function (v) { return variantQuery(v, typing); }).filter(Boolean);
-    if (!queries.length) { return []; }
-    return state.engine.search({ combineWith: "OR", queries: queries });
+    var lists = [];
+    variants(text).forEach(function (v) {
+      var parts = variantQueries(v, typing);
+      if (parts.words.length) { lists.push(state.engine.search({ combineWith: "OR", queries: parts.words })); }
+      parts.phrases.forEach(function (p) {
+        lists.push(state.engine.search(p.query, { filter: function (r) { return p.holders.has(r.id); } }));
+      });
+    });
+    return merge(lists);
   }
 
   function setUp() {
     var data = window.KB_SEARCH_INDEX;
-    var boosts = Object.assign({}, data.boosts, { pairs: 2 });
     state.data = data;
     state.stops = new Set(data.stopWords);
     state.stem = window.snowballFactory.newStemmer("english");
     state.acronyms = buildAcronyms(data.glossary, data.acronymRules);
-    state.stems = [];
-    state.words = new window.MiniSearch({ fields: ["w"], tokenize: function (s) { return [s]; }, processTerm: function (t) { return t; } });
-    state.words.addAll(Object.keys(data.vocabulary).flatMap(function (stem) {
-      return data.vocabulary[stem].map(function (word) { state.stems.push(stem); return { id: state.stems.length - 1, w: word }; });
-    }));
     state.engine = window.MiniSearch.loadJS(data.index, {
       fields: data.fields,
       tokenize: function (s) { return [s]; },
       processTerm: function (t) { return t; },
       searchOptions: {
-        fields: Object.keys(data.boosts).concat(["pairs"]),
-        boost: boosts,
+        fields: data.fields,
+        boost: data.boosts,
         boostDocument: function (id, t, stored) { return (data.kinds[stored.k] || { boost: 1 }).boost; },
       },
     });
@@ -172,7 +206,7 @@
     if (!state.loading) {
       state.loading = ASSET_ORDER.reduce(function (previous, path) {
         return previous.then(function () { return loadScript(root + path); });
-      }, Promise.resolve()).then(setUp);
+      }, Promise.resolve()).then(setUp).then(function () { window.KBOfflineSearch.timings.indexed = performance.now(); });
     }
     return state.loading;
   }
@@ -223,7 +257,7 @@
     return snippet(result.x || "", matched) || snippet(result.s || "", matched) || [document.createTextNode(result.s || "")];
   }
 
-  window.KBOfflineSearch = { ready: ready, search: search, terms: terms, variants: variants, describe: describe, state: state };
+  window.KBOfflineSearch = { ready: ready, search: search, terms: terms, variants: variants, describe: describe, state: state, timings: null };
 })();
 
 // The results page (search.html?q=...&type=...&area=...) and the search box's suggestions.
@@ -232,6 +266,7 @@
 
   var engine = window.KBOfflineSearch;
   if (engine.timings) { return; } // the header's copy of this script ran already
+  engine.timings = {}; // ms since the page was opened: index ready ("indexed"), first results shown ("firstResult")
   var SHOWN = 50;
   var SUGGESTED = 8;
 
@@ -375,7 +410,6 @@
     input.addEventListener("blur", close);
   }
 
-  engine.timings = {};
   // Scripts are deferred (or at the end of the page): by DOMContentLoaded every one of them has run.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.kb-offline-search input[name=q]").forEach(suggestBox);
