@@ -17,7 +17,7 @@
   var MAX_VARIANTS = 8;
   var SNIPPET_WORDS = 30;
   var ASSET_ORDER = ["static/vendor/minisearch/minisearch.js", "static/vendor/snowball-stemmers/snowball-stemmers.js", "search/index.js"];
-  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, loading: null };
+  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, terms: new Map(), stemOf: null, loading: null };
 
   // --- analysis: the server's analyzer, in the browser ----------------------------------
 
@@ -28,11 +28,14 @@
     }).join("");
   }
 
-  // The index term of one word, or "" for a stop word or a single letter.
+  // The index term of one word, or "" for a stop word or a single letter (remembered: snippets ask often).
   function term(word) {
+    var known = state.terms.get(word);
+    if (known !== undefined) { return known; }
     var folded = fold(word);
-    if (folded.length < 2 || state.stops.has(folded)) { return ""; }
-    return state.stem.stem(folded);
+    var found = folded.length < 2 || state.stops.has(folded) ? "" : state.stemOf.get(folded) || state.stem.stem(folded);
+    state.terms.set(word, found);
+    return found;
   }
 
   function terms(text) {
@@ -187,6 +190,8 @@
     state.data = data;
     state.stops = new Set(data.stopWords);
     state.stem = window.snowballFactory.newStemmer("english");
+    state.stemOf = new Map(); // each word of the text as the server stemmed it (the rare word Whoosh stems apart too)
+    Object.keys(data.vocabulary).forEach(function (stem) { data.vocabulary[stem].forEach(function (word) { state.stemOf.set(word, stem); }); });
     state.acronyms = buildAcronyms(data.glossary, data.acronymRules);
     state.engine = window.MiniSearch.loadJS(data.index, {
       fields: data.fields,
@@ -226,12 +231,6 @@
 
   // --- snippets -------------------------------------------------------------------------------
 
-  function matchedTerms(result) {
-    var found = new Set();
-    result.terms.forEach(function (t) { t.split(" ").forEach(function (w) { found.add(w); }); });
-    return found;
-  }
-
   // Nodes for ``text`` around its first matched word, each matched word in <mark>; null when none matches.
   function snippet(text, matched) {
     var words = Array.from(text.matchAll(WORD));
@@ -253,7 +252,7 @@
   }
 
   function describe(result) {
-    var matched = matchedTerms(result);
+    var matched = new Set(result.terms);
     return snippet(result.x || "", matched) || snippet(result.s || "", matched) || [document.createTextNode(result.s || "")];
   }
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import jinja2
 import pytest
 
-from kb.content import load_content
+from kb.content import Document, load_content
 from kb.export import search_index
 from kb.index.schema import english_stem
 
@@ -169,3 +169,14 @@ def test_the_browser_analyses_words_as_the_server_index_does(offline, bundle):
     assert len(words) > 3000
     assert dict(zip(words, in_browser, strict=True)) == {w: " ".join(search_index.analyse(w)) for w in words}
     assert english_stem("organizations") == in_browser[words.index("organizations")]
+
+
+def test_a_word_whoosh_stems_apart_from_snowball_is_analysed_as_the_index_holds_it(offline, tmp_path):
+    """Whoosh stems "realization" to "realize" (the Snowball reference, and the browser's stemmer:
+    "realiz"): the index ships each word's own stem, so the word as written still finds its page."""
+    doc = Document("article", "fms/plans", "articles/fms/plans.md", "Plans", "The realization of a plan.", 1, "x")
+    search_index.write(tmp_path, [doc], (), page_url)
+    shutil.copytree(ROOT / "static", tmp_path / "static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("uswds"))
+    (tmp_path / "search.html").write_text(PAGE.format(title="Search", root="", box="", body=render("_search_results.html", "")))
+    assert "realization" in open_search(offline, tmp_path, "realization") and result_links(offline) == ["articles/fms/plans.html"]
+    assert offline.evaluate("KBOfflineSearch.terms('realization realize')") == search_index.analyse("realization realize") == ["realize", "realiz"]
