@@ -19,16 +19,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from whoosh.analysis import StopFilter
-from whoosh.analysis.tokenizers import default_pattern
-from whoosh.support.charset import accent_map
-
 from .. import kinds
 from ..access import CONTACT_FIELDS
 from ..catalog import Catalog
 from ..contacts import redact
 from ..content import Content, Document, GlossaryEntry
-from ..index.schema import FIELD_BOOSTS, english_analyzer, english_stem
+from ..index.schema import ENGLISH_STOP_WORDS, FIELD_BOOSTS, english_analyzer, english_stem, spelling_word, words_of
 from ..pagedata import role
 from ..pages.library import glossary_anchor
 from ..queries.rewriting import _COMMON_WORDS, MIN_EXPANSION, MIN_LOOSE_TERM
@@ -44,7 +40,6 @@ FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
 EXCERPT_CHARS = 1500  # body text kept for snippets; the whole body is searched
 SUMMARY_CHARS = 300
 ANALYZER = english_analyzer()
-STOP_WORDS = next(f.stops for f in ANALYZER.items if isinstance(f, StopFilter))
 
 
 @dataclass(frozen=True)
@@ -234,7 +229,7 @@ def phrase_pairs(pairs_of: list[set[str]]) -> dict[str, list[int]]:
 def folds(entries: list[Entry]) -> dict[str, str]:
     """How the index folds each accented letter of its text (``é`` -> ``e``), so a query folds the same."""
     letters = {c for entry in entries for text in entry.texts().values() for c in text.lower() if not c.isascii()}
-    return {c: c.translate(accent_map) for c in sorted(letters) if c.translate(accent_map) != c}
+    return {c: spelling_word(c) for c in sorted(letters) if spelling_word(c) != c}
 
 
 def vocabulary(entries: list[Entry]) -> dict[str, list[str]]:
@@ -243,9 +238,9 @@ def vocabulary(entries: list[Entry]) -> dict[str, list[str]]:
     words: dict[str, set[str]] = {}
     for entry in entries:
         for text in entry.texts().values():
-            for folded in {m.group().lower().translate(accent_map) for m in default_pattern.finditer(text)}:
+            for folded in {spelling_word(word) for word in words_of(text)}:
                 stem = english_stem(folded)
-                if stem != folded and len(folded) > 1 and folded not in STOP_WORDS:
+                if stem != folded and len(folded) > 1 and folded not in ENGLISH_STOP_WORDS:
                     words.setdefault(stem, set()).add(folded)
     return {stem: sorted(found) for stem, found in sorted(words.items())}
 
@@ -263,7 +258,7 @@ def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], docume
         "boosts": FIELD_BOOSTS,
         "kinds": {k.name: {"label": k.label, "plural": k.plural, "boost": k.boost} for k in kinds.KINDS},
         "areas": {doc.id: doc.title for doc in documents if doc.kind == "area"},
-        "stopWords": sorted(STOP_WORDS),
+        "stopWords": sorted(ENGLISH_STOP_WORDS),
         "folds": folds(entries),
         "vocabulary": vocabulary(entries),
         "glossary": {term: values for term, values in expansions.items() if values},
