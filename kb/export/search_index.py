@@ -113,7 +113,7 @@ def write(folder: Path, documents: Iterable[Document], glossary: Iterable[Glossa
     bundle's access level may see) and return its path."""
     documents, glossary = tuple(documents), tuple(glossary)
     catalog = Bundled(Content(documents, glossary, "", ()))
-    found = [document_entry(doc, catalog, page_url, documents) for doc in documents]
+    found = [document_entry(doc, catalog, page_url) for doc in documents]
     found += glossary_entries(glossary, GLOSSARY_PAGE)
     path = Path(folder) / INDEX_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def write(folder: Path, documents: Iterable[Document], glossary: Iterable[Glossa
     return path
 
 
-def document_entry(doc: Document, catalog: Catalog, page_url: Callable[[Document], str], documents: tuple[Document, ...]) -> Entry:
+def document_entry(doc: Document, catalog: Catalog, page_url: Callable[[Document], str]) -> Entry:
     """An area, article, person or path as the index holds it."""
     common = {"id": f"{doc.kind}:{doc.id}", "kind": doc.kind, "title": doc.title, "url": page_url(doc), "body": catalog.render(doc).text}
     if doc.kind == "article":
@@ -132,8 +132,7 @@ def document_entry(doc: Document, catalog: Catalog, page_url: Callable[[Document
     if doc.kind == "person":
         return person_entry(doc, common)
     if doc.kind == "path":
-        shown = {d.id for d in documents if d.kind == "article"}
-        notes = " ".join(s.note for s in doc.get("steps", ()) if s.article in shown)  # a step through a hidden article keeps its note
+        notes = " ".join(s.note for s in doc.get("steps", ()) if catalog.article(s.article))  # a hidden article's step: its note stays out
         return Entry(**{**common, "body": f"{common['body']} {notes}".strip()}, summary=doc.get("summary", ""))
     return Entry(**common, areas=(doc.id,), summary=doc.get("summary", ""))
 
