@@ -34,6 +34,10 @@ $(USWDS)/.installed: package.json package-lock.json
 	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
 	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img $(USWDS)/
 	rm -rf $(AXE) && mkdir -p $(AXE) && cp node_modules/axe-core/axe.min.js $(AXE)/  # for tests only; no page links it
+	# the offline bundle's search (kb/export/search_index.py): MiniSearch and the Snowball stemmers
+	rm -rf static/vendor/minisearch static/vendor/snowball-stemmers && mkdir -p static/vendor/minisearch static/vendor/snowball-stemmers
+	cp node_modules/minisearch/dist/umd/index.js static/vendor/minisearch/minisearch.js
+	cp node_modules/snowball-stemmers/snowball-stemmers.js static/vendor/snowball-stemmers/
 	touch $@
 
 index: setup

@@ -46,6 +46,16 @@ def english_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(lang="en") | StemFilter(stemfn=english_stem, cachesize=None)
 
 
+# What the offline bundle's search (``kb.export.search_index``) ships so a browser analyses a query
+# as ``english_analyzer`` does: its stop words, and its tokenizer's words.
+ENGLISH_STOP_WORDS = next(f.stops for f in english_analyzer().items if isinstance(f, StopFilter))
+
+
+def words_of(text: str) -> list[str]:
+    """The tokenizer's words of ``text``, as written."""
+    return [m.group() for m in _WORD.finditer(text)]
+
+
 def suggest_field() -> NGRAMWORDS:
     """Search-as-you-type prefixes of title and alias words, accents folded as the analyzer
     does: ``chloe`` completes "Chloé Koné" as the search finds it."""

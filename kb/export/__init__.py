@@ -1,0 +1,1 @@
+"""The knowledge base as a static bundle for readers without the network (``kb export``)."""
