@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -105,6 +106,9 @@ def test_a_sign_in_holds_whichever_server_answers(cluster):
     seen = until_both_answered(lambda: browser.request("/me"), NODES)
     for node, answers in seen.items():
         assert all(a.status == 200 and "Rita Reader" in a.body and 'name="password"' not in a.body for a in answers), node
+    log = (cluster.nginx.folder / "access.log").read_text()  # nginx's own record agrees: both upstreams served /me
+    served = set(re.findall(r'"GET /me HTTP/1\.1" 200 \d+ upstream=(\S+)', log))
+    assert served == {f"127.0.0.1:{node.port}" for node in cluster.nodes}
 
 
 def test_a_step_marked_on_one_server_is_seen_from_the_other(cluster):
