@@ -18,7 +18,7 @@ from .. import git
 from ..access import levels
 from ..accounts import csrf
 from ..accounts.models import User, db
-from ..editing import Edit, current, editing_off_reason, form_values
+from ..editing import Edit, current, editing_off_reason, form_values, publish
 from ..editing.proposals import (
     MAX_COMMENT_CHARS,
     PENDING,
@@ -34,6 +34,7 @@ from ..editing.proposals import (
     reviewable,
     revise,
 )
+from ..repository.publishing import retire
 from .accounts import signed_in_required
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library
@@ -78,6 +79,7 @@ def suggest(doc_id: str):
     outcome, proposal = propose(workspace(), _with_message(edit, page.doc.title), page.doc.id, _user(), dt.date.today())
     if proposal is not None:
         flash("Your proposal was sent for review. You can follow it on your page (My progress).", "success")
+        _send()
         return redirect(document_url("article", page.doc.id))
     return _outcome_form(edit, outcome, heading)
 
@@ -101,6 +103,7 @@ def approve_one(proposal_id: int):
     result = approve(workspace(), proposal, _user(), dt.date.today())
     if result == "published":
         flash(f"Published proposal {proposal.id}.", "success")
+        _send(retired=proposal)
     elif result == "invalid":
         flash(f"Proposal {proposal.id} has errors against the content as it is now (listed with it): nothing was published.", "error")
     elif result == "conflict":
@@ -148,8 +151,18 @@ def revise_one(proposal_id: int):
     outcome = revise(workspace(), proposal, _with_message(edit, proposal.slug), _user(), dt.date.today())
     if outcome.status == "saved":
         flash("Your revision was sent for review.", "success")
+        _send()
         return redirect(url_for("paths.me"))
     return _outcome_form(edit, outcome, heading)
+
+
+def _send(retired: Proposal | None = None) -> None:
+    """Push the main branch and the proposal branches to the central repository when there is one
+    (``kb.repository.publishing``); a merged proposal's branch is then deleted."""
+    for note in publish(workspace()):
+        flash(note, "error")
+    if retired is not None:
+        retire(workspace().content_dir, retired.branch)
 
 
 def _reviewable(proposal_id: int) -> Proposal:
