@@ -176,20 +176,26 @@ def may_review(index, reader: Reader, slug: str) -> bool:
     return reader.has_role("editor") or any(u.id == reader.user_id for u in expert_accounts(index, slug))
 
 
-def may_review_proposal(index, reader: Reader, proposal: Proposal) -> bool:
-    """``may_review``, except that an expert never reviews their own proposal (editors publish their own edits anyway)."""
-    own = proposal.proposer_id == reader.user_id and not reader.has_role("editor")
+def may_review_proposal(index, reader: Reader, proposal: Proposal, second_person: bool = False) -> bool:
+    """``may_review``, except that an expert never reviews their own proposal; nor does an editor when
+    ``second_person`` (``KB_REVIEW_SECOND_PERSON``; without it editors publish their own edits anyway)."""
+    own = proposal.proposer_id == reader.user_id and (second_person or not reader.has_role("editor"))
     return not own and may_review(index, reader, proposal.slug)
+
+
+def needs_second_person(access: str, second_person: bool) -> bool:
+    """Whether a change to an article of this access level must be a proposal someone else approves."""
+    return second_person and access != "public"
 
 
 def may_see_article(index, reader: Reader, slug: str) -> bool:
     return index.get(f"article:{slug}", levels(reader)) is not None
 
 
-def reviewable(index, reader: Reader) -> list[Proposal]:
+def reviewable(index, reader: Reader, second_person: bool = False) -> list[Proposal]:
     """The pending proposals this reader may review, oldest first."""
     pending = db.session.scalars(select(Proposal).where(Proposal.state.in_(PENDING)).order_by(Proposal.created_at, Proposal.id))
-    return [p for p in pending if may_review_proposal(index, reader, p)]
+    return [p for p in pending if may_review_proposal(index, reader, p, second_person)]
 
 
 def pending_count(index, reader: Reader, slug: str) -> int:

@@ -32,6 +32,7 @@ from ..editing import (
     save,
     starting_text,
 )
+from ..editing.proposals import needs_second_person
 from ..editing.uploads import Upload, UploadError, add_media, media_markdown
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library, site_links
@@ -76,6 +77,8 @@ def edit(doc_id: str):
     off = editing_off_reason(workspace().content_dir)
     if off:
         return render_template("editing/off.html", reason=off, back=document_url("article", page.doc.id)), HTTPStatus.CONFLICT
+    if needs_second_person(page.doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        return _to_proposal(page.doc.id)
     if request.method == "POST":
         return _sent(_submitted(rel), page.doc.title)
     text, head = current(workspace().content_dir, rel)
@@ -94,6 +97,16 @@ def new(doc_id: str):
         return _new_sent(area.id, area.title)
     values, body = form_values(article_template("", "", area.id, dt.date.today()))
     return _render(Edit("", None, values, body, "", new=True), f"New article in {area.title}", area=area.id)
+
+
+def _to_proposal(doc_id: str):
+    """A staff-only or marked article under ``KB_REVIEW_SECOND_PERSON``: the edit goes to the proposal form
+    (a form sent here is sent on there as it is, 307, so its text is kept)."""
+    target = url_for("review.suggest", doc_id=doc_id)
+    if request.method == "POST":
+        return redirect(target, HTTPStatus.TEMPORARY_REDIRECT)
+    flash("This article is staff-only or marked: every change to it is reviewed by a second person. Your edit will be a proposal.", "success")
+    return redirect(target, HTTPStatus.SEE_OTHER)
 
 
 def _new_sent(area_id: str, area_title: str):

@@ -10,15 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..editing import SlugError, article_path, editing_off_reason, publish
 from ..editing.moves import Change, delete, rename
+from ..editing.proposals import needs_second_person
 from .caching import keep_private
 from .context import current_reader, document_url, library
 from .editing import MAX_MESSAGE_CHARS, _author, workspace
 
 bp = Blueprint("moves", __name__)
+SECOND_PERSON = (
+    "This article is staff-only or marked, and every change to it needs a second person (KB_REVIEW_SECOND_PERSON): "
+    "it cannot be renamed or deleted from the browser. Propose the change as a merge request in the content repository."
+)
 
 
 @bp.before_request
@@ -34,6 +39,9 @@ def editors_only() -> Response | None:
 
 
 def _off(doc_id: str):
+    doc = library().article(doc_id).doc
+    if needs_second_person(doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        return render_template("editing/off.html", reason=SECOND_PERSON, back=document_url("article", doc_id)), HTTPStatus.CONFLICT
     reason = editing_off_reason(workspace().content_dir)
     if reason:
         return render_template("editing/off.html", reason=reason, back=document_url("article", doc_id)), HTTPStatus.CONFLICT

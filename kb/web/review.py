@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import git
 from ..access import levels
@@ -91,7 +91,7 @@ def queue():
     today = dt.date.today()
     items = [
         (p, change_of(workspace(), p, today), _doc(p.slug), db.session.get(User, p.proposer_id), comments_of(p))
-        for p in reviewable(current_index(), current_reader())
+        for p in reviewable(current_index(), current_reader(), _second_person())
     ]
     return render_template("review/queue.html", items=items, now=dt.datetime.now(dt.UTC).replace(tzinfo=None), max_comment=MAX_COMMENT_CHARS)
 
@@ -168,7 +168,7 @@ def _send(retired: Proposal | None = None) -> None:
 def _reviewable(proposal_id: int) -> Proposal:
     """The pending proposal, when this reader may review it; 404 otherwise (it is not shown to others)."""
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state not in PENDING or not may_review_proposal(current_index(), current_reader(), proposal):
+    if proposal is None or proposal.state not in PENDING or not may_review_proposal(current_index(), current_reader(), proposal, _second_person()):
         abort(HTTPStatus.NOT_FOUND)
     return proposal
 
@@ -193,6 +193,11 @@ def _with_message(edit: Edit, title: str) -> Edit:
 
 def _text_at(sha: str | None, path: str) -> str:
     return (git.file_at(workspace().content_dir, sha, path) if sha else None) or ""
+
+
+def _second_person() -> bool:
+    """``KB_REVIEW_SECOND_PERSON``: nobody approves their own proposal."""
+    return current_app.config["REVIEW_SECOND_PERSON"]
 
 
 def _doc(slug: str):

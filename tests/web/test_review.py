@@ -255,3 +255,39 @@ def test_every_signed_in_role_gets_the_proposal_form(client, auth, email):
     auth.login(email)
     page = client.get(PROPOSE)
     assert page.status_code == 200 and "Suggest an edit: Letter of Request" in page.get_data(as_text=True)
+
+
+CHECKLIST = "/articles/eum/internal-checklist"
+CHECKLIST_FILE = "articles/eum/internal-checklist.md"
+
+
+def test_with_a_second_person_required_an_editors_edit_of_a_staff_only_article_is_a_proposal(app, client, auth, repo):
+    app.config["REVIEW_SECOND_PERSON"] = True
+    head = run_git(repo, "rev-parse", "HEAD")
+    auth.login("ed@example.mil")
+    assert client.get(f"{ARTICLE}/-/edit").status_code == 200  # public articles: published directly as before
+    response = client.get(f"{CHECKLIST}/-/edit", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == f"{CHECKLIST}/-/propose" and "reviewed by a second person" in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Internal checklist"}
+    sent = client.post(f"{CHECKLIST}/-/edit", data={**data, "body": "Check the wombats.\n", "message": "Wombats", "action": "save"})
+    assert sent.status_code == 307 and sent.headers["Location"].endswith(f"{CHECKLIST}/-/propose")  # the form goes on, text and all
+    assert (
+        client.post(sent.headers["Location"], data={**data, "body": "Check the wombats.\n", "message": "Wombats", "action": "save"}).status_code
+        == 302
+    )
+    assert run_git(repo, "rev-parse", "HEAD") == head and "Check the wombats." in run_git(
+        repo, "show", f"proposals/1-eum-internal-checklist:{CHECKLIST_FILE}"
+    )
+    assert "No proposed changes wait for your review." in client.get("/review").get_data(as_text=True)
+    assert auth.post("/review/1/approve", page="/review").status_code == 404  # nobody approves their own
+    assert client.get(f"{CHECKLIST}/-/rename").status_code == 409 and client.get(f"{CHECKLIST}/-/delete").status_code == 409
+    auth.logout()
+    assert act(client, auth, "ada@example.mil", "approve").status_code == 303
+    assert "Check the wombats." in (repo / CHECKLIST_FILE).read_text()
+
+
+def test_without_the_setting_an_editor_edits_a_staff_only_article_directly(client, auth):
+    auth.login("ed@example.mil")
+    page = client.get(f"{CHECKLIST}/-/edit")
+    assert page.status_code == 200 and "Internal" in page.get_data(as_text=True)
