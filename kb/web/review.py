@@ -38,7 +38,7 @@ from ..repository.publishing import retire
 from .accounts import signed_in_required
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library
-from .editing import _csrf_problem, _form_again, _preview, _render, _submitted, workspace
+from .editor_forms import csrf_problem, form_again, preview, render, submitted, workspace
 
 bp = Blueprint("review", __name__)
 
@@ -58,7 +58,7 @@ def _my_proposals() -> list[tuple[Proposal, list]]:
 
 
 @bp.route("/articles/<path:doc_id>/-/propose", methods=["GET", "POST"])
-@csrf.exempt  # checked in the view (``_csrf_problem``), so a refused form keeps its text
+@csrf.exempt  # checked in the view (``csrf_problem``), so a refused form keeps its text
 @signed_in_required
 def suggest(doc_id: str):
     """The editor's form for any signed-in reader; saving keeps the edit as a proposal."""
@@ -71,9 +71,9 @@ def suggest(doc_id: str):
     if request.method == "GET":
         text, head = current(workspace().content_dir, rel)
         values, body = form_values(text or "")
-        return _render(Edit(rel, head, values, body, f"Update {page.doc.title}"), heading, submit_label="Propose")
-    edit = _submitted(rel)
-    problem = _csrf_problem()
+        return render(Edit(rel, head, values, body, f"Update {page.doc.title}"), heading, submit_label="Propose")
+    edit = submitted(rel)
+    problem = csrf_problem()
     if problem or request.form.get("action") == "preview":
         return _again_or_preview(edit, heading, problem)
     outcome, proposal = propose(workspace(), _with_message(edit, page.doc.title), page.doc.id, _user(), dt.date.today())
@@ -143,9 +143,9 @@ def revise_one(proposal_id: int):
     if request.method == "GET":
         tip = change_of(workspace(), proposal, dt.date.today()).tip
         values, body = form_values(_text_at(tip, proposal.path))
-        return _render(Edit(proposal.path, tip, values, body, proposal.message), heading, submit_label="Send the revision")
-    edit = _submitted(proposal.path)
-    problem = _csrf_problem()
+        return render(Edit(proposal.path, tip, values, body, proposal.message), heading, submit_label="Send the revision")
+    edit = submitted(proposal.path)
+    problem = csrf_problem()
     if problem or request.form.get("action") == "preview":
         return _again_or_preview(edit, heading, problem)
     outcome = revise(workspace(), proposal, _with_message(edit, proposal.slug), _user(), dt.date.today())
@@ -175,8 +175,8 @@ def _reviewable(proposal_id: int) -> Proposal:
 
 def _again_or_preview(edit: Edit, heading: str, problem: str | None):
     if problem:
-        return _form_again(edit, HTTPStatus.BAD_REQUEST, notes=(problem,), submit_label="Propose")
-    return _preview(edit, heading, submit_label="Propose")
+        return form_again(edit, HTTPStatus.BAD_REQUEST, notes=(problem,), submit_label="Propose")
+    return preview(edit, heading, submit_label="Propose")
 
 
 def _outcome_form(edit: Edit, outcome, heading: str):
@@ -184,7 +184,7 @@ def _outcome_form(edit: Edit, outcome, heading: str):
     values, body = form_values(outcome.text)
     notes = ("No changes to propose.",) if outcome.status == "unchanged" else ()
     again = Edit(edit.path, outcome.base, values, body, edit.message)
-    return _render(again, heading, status=status, outcome=outcome, notes=notes, submit_label="Propose")
+    return render(again, heading, status=status, outcome=outcome, notes=notes, submit_label="Propose")
 
 
 def _with_message(edit: Edit, title: str) -> Edit:
