@@ -189,6 +189,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_LOG_BATCH", 50, "The search log writes its buffer once this many searches wait.", v.integer(1, 10_000)),
     Setting("SEARCH_LOG_INTERVAL", 2.0, "Seconds between the search log's writes of its buffer.", v.number(0.01, 3600)),
     Setting(
+        "EDIT_MAX_BYTES",
+        200_000,
+        "Largest article file the browser editor previews and saves (a larger one is refused with the text kept: split it, or use git).",
+        v.integer(1_000, 100_000_000),
+    ),
+    Setting(
         "REVIEW_SECOND_PERSON",
         False,
         "1: every change to a staff-only or marked article needs a second person: editors' edits become proposals, "

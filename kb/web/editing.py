@@ -28,9 +28,10 @@ from ..editing.proposals import needs_second_person
 from ..editing.uploads import Upload, UploadError, add_media, media_markdown
 from .caching import keep_private
 from .context import current_reader, document_url, library
-from .editor_forms import PREVIEW_HEADER, author, csrf_problem, form_again, preview, render, submitted, workspace
+from .editor_forms import PREVIEW_HEADER, allow_editor_forms, author, csrf_problem, form_again, preview, render, submitted, workspace
 
 bp = Blueprint("editing", __name__)
+bp.before_request(allow_editor_forms)  # first: before anything reads the form
 csrf.exempt(bp)  # checked in each view (``csrf_problem``), so a refused form keeps its text
 PREVIEW_SLUG = "new-article"  # where a new article is previewed before it has a short name
 

@@ -20,9 +20,25 @@ PREVIEW_HEADER = "X-KB-Preview"  # the editor's script asks for the preview as J
 MAX_MESSAGE_CHARS = 500
 
 
+EDITOR_BLUEPRINTS = ("editing", "review")
+
+
+def request_limit() -> int:
+    """The largest request an editor's form may be: a whole article (``KB_MAX_CONTENT_LENGTH``, as
+    for any form) and one media file (``KB_MEDIA_MAX_BYTES``), so that a file the server accepts
+    never makes the form's text too large to be read, and a refused one comes back with the text."""
+    cfg = current_app.config
+    return cfg["MAX_CONTENT_LENGTH"] + cfg["MEDIA_MAX_BYTES"]
+
+
+def allow_editor_forms() -> None:
+    """Raise this request's limits to ``request_limit()`` (the text fields too: Flask holds them to 500 kB)."""
+    request.max_content_length = request.max_form_memory_size = request_limit()
+
+
 def workspace() -> Workspace:
     cfg = current_app.config
-    limits = Limits(cfg["MAX_FILE_BYTES"], cfg["STALE_AFTER_DAYS"], current_app.extensions["kb.markings"])
+    limits = Limits(cfg["MAX_FILE_BYTES"], cfg["STALE_AFTER_DAYS"], current_app.extensions["kb.markings"], cfg["EDIT_MAX_BYTES"])
     return Workspace(cfg["CONTENT_DIR"], current_index(), git.Identity(cfg["COMMITTER_NAME"], cfg["COMMITTER_EMAIL"]), limits)
 
 
@@ -61,7 +77,9 @@ def form_again(edit_form: Edit, status: int, notes: tuple[str, ...], **extra):
 
 
 def render(edit_form: Edit, heading: str, status: int = HTTPStatus.OK, **extra):
-    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=FIELDS, action=request.path, **extra)
+    cfg = current_app.config
+    sizes = {"file": cfg["MEDIA_MAX_BYTES"], "request": request_limit(), "text": cfg["EDIT_MAX_BYTES"]}
+    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=FIELDS, action=request.path, sizes=sizes, **extra)
     return page, status
 
 

@@ -38,9 +38,10 @@ from ..repository.publishing import retire
 from .accounts import signed_in_required
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library
-from .editor_forms import csrf_problem, form_again, preview, render, submitted, workspace
+from .editor_forms import allow_editor_forms, csrf_problem, form_again, preview, render, submitted, workspace
 
 bp = Blueprint("review", __name__)
+bp.before_request(allow_editor_forms)  # first: before anything reads the form
 
 
 @bp.app_context_processor
