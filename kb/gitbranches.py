@@ -41,8 +41,10 @@ def merge_base(content_dir: Path | str, one: str, other: str) -> str | None:
         return None
 
 
-def commit_to_branch(content_dir: Path | str, branch: str, parent: str, files: dict[str, str], message: str, who: tuple[Identity, Identity]) -> str:
-    """Commit ``files`` (path relative to ``content_dir`` -> text) on top of ``parent`` to ``branch``
+def commit_to_branch(
+    content_dir: Path | str, branch: str, parent: str, files: dict[str, str | bytes], message: str, who: tuple[Identity, Identity]
+) -> str:
+    """Commit ``files`` (path relative to ``content_dir`` -> text, or bytes for media) on top of ``parent`` to ``branch``
     (created or moved on); the new sha. ``who``: (author, committer).
 
     Plumbing only (a temporary index, ``commit-tree``, ``update-ref`` with the expected old
@@ -57,7 +59,10 @@ def commit_to_branch(content_dir: Path | str, branch: str, parent: str, files: d
         index_env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
         _git(content_dir, "read-tree", parent, extra_env=index_env)
         for number, (path, text) in enumerate(files.items()):
-            (Path(folder) / str(number)).write_text(text, encoding="utf-8", newline="")
+            if isinstance(text, bytes):  # a media file
+                (Path(folder) / str(number)).write_bytes(text)
+            else:
+                (Path(folder) / str(number)).write_text(text, encoding="utf-8", newline="")
             blob = _git(content_dir, "hash-object", "-w", "--no-filters", "--", str(Path(folder) / str(number))).strip()
             _git(content_dir, "update-index", "--add", "--cacheinfo", f"100644,{blob},{prefix}{path}", extra_env=index_env)
         tree = _git(content_dir, "write-tree", extra_env=index_env).strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -63,8 +64,11 @@ def document_key(rel: str) -> tuple[str, str]:
     return KINDS[folder], str(PurePosixPath(rest).with_suffix(""))
 
 
-def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Limits = Limits(), removed: str | None = None) -> Evaluation:
-    """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written); ``removed``: a file moved away."""
+def evaluate(  # noqa: PLR0913 - the edit, and what comes or goes with it (a moved file, a proposal's media)
+    content_dir: Path, rel: str, text: str, today: dt.date, limits: Limits = Limits(), removed: str | None = None, media: Collection[str] = ()
+) -> Evaluation:
+    """Check and render ``text`` as the file ``rel`` of ``content_dir`` (nothing is written); ``removed``: a file
+    moved away; ``media``: names of media files that come with the edit (a proposal's, on its branch)."""
     raw = text.encode("utf-8")
     if len(raw) > limits.edit_max_bytes:  # checked and rendered, it would hold the save lock for many seconds
         return Evaluation((_too_large(rel, len(raw), limits),), "", 1, False)
@@ -79,7 +83,7 @@ def evaluate(content_dir: Path, rel: str, text: str, today: dt.date, limits: Lim
         documents=(*others, doc) if doc else others,
         problems=(*(p for p in content.problems if p.path not in (rel, removed)), *own_problems),
     )
-    after = _check(content_dir, rel, edited, today, limits)
+    after = _check(content_dir, rel, edited, today, limits, media)
     caused = {(p.path, p.message) for p in after if p.path != rel and p.severity == "error"}
     if caused:
         caused -= {(p.path, p.message) for p in _check(content_dir, rel, content, today, limits)}
@@ -108,11 +112,11 @@ def loaded(content_dir: Path, max_bytes: int) -> Content:
     return content
 
 
-def _check(content_dir: Path, rel: str, content: Content, today: dt.date, limits: Limits) -> list[Problem]:
+def _check(content_dir: Path, rel: str, content: Content, today: dt.date, limits: Limits, media: Collection[str] = ()) -> list[Problem]:
     sources = load_sources(content_dir)[0]
     history = git.histories(content_dir, [rel])
     problems = check_content(content, today, sources=sources, history=history, stale_after_days=limits.stale_after_days, markings=limits.markings)
-    return problems + [p for p in media_problems(content, media_files(content_dir)) if p.path == rel]
+    return problems + [p for p in media_problems(content, media_files(content_dir) | set(media)) if p.path == rel]
 
 
 def removal_errors(content_dir: Path, rel: str, today: dt.date, limits: Limits = Limits()) -> tuple[Problem, ...]:

@@ -34,6 +34,8 @@ from ..editing.proposals import (
     reviewable,
     revise,
 )
+from ..editing.uploads import Upload, UploadError, checked_media, media_markdown
+from ..media import MEDIA_FOLDER
 from ..repository.publishing import retire
 from .accounts import signed_in_required
 from .caching import keep_private
@@ -77,6 +79,8 @@ def suggest(doc_id: str):
     problem = csrf_problem()
     if problem or request.form.get("action") == "preview":
         return _again_or_preview(edit, heading, problem)
+    if request.form.get("action") == "upload":
+        return _with_upload(_with_message(edit, page.doc.title), heading, page.doc.id, None)
     outcome, proposal = propose(workspace(), _with_message(edit, page.doc.title), page.doc.id, _user(), dt.date.today())
     if proposal is not None:
         flash("Your proposal was sent for review. You can follow it on your page (My progress).", "success")
@@ -149,12 +153,37 @@ def revise_one(proposal_id: int):
     problem = csrf_problem()
     if problem or request.form.get("action") == "preview":
         return _again_or_preview(edit, heading, problem)
+    if request.form.get("action") == "upload":
+        return _with_upload(_with_message(edit, proposal.slug), heading, proposal.slug, proposal)
     outcome = revise(workspace(), proposal, _with_message(edit, proposal.slug), _user(), dt.date.today())
     if outcome.status == "saved":
         flash("Your revision was sent for review.", "success")
         _send()
         return redirect(url_for("paths.me"))
     return _outcome_form(edit, outcome, heading)
+
+
+def _with_upload(edit: Edit, heading: str, slug: str, proposal: Proposal | None):
+    """The chosen file checked, then kept on the proposal's branch (a new proposal, or a revision) with the
+    form's text and a link to it at the end; the proposer goes on in the revision form to describe it."""
+    cfg, chosen = current_app.config, request.files.get("media")
+    upload = Upload(chosen.filename or "", chosen.read(cfg["MEDIA_MAX_BYTES"] + 1)) if chosen else Upload("", b"")
+    try:  # the area from the article's id (the address), never from the form
+        name, kind = checked_media(workspace().content_dir, slug.split("/")[0], upload, cfg["MEDIA_TYPES"], cfg["MEDIA_MAX_BYTES"])
+    except UploadError as exc:
+        return render(edit, heading, status=HTTPStatus.UNPROCESSABLE_ENTITY, notes=(f"The file was not added: {exc}",), submit_label="Propose")
+    body = f"{edit.body.rstrip()}\n\n{media_markdown(name, kind)}\n".lstrip()
+    edit = Edit(edit.path, edit.base, edit.values, body, edit.message)
+    media = {f"{MEDIA_FOLDER}/{name}": upload.data}
+    if proposal is None:
+        outcome, proposal = propose(workspace(), edit, slug, _user(), dt.date.today(), media=media)
+    else:
+        outcome = revise(workspace(), proposal, edit, _user(), dt.date.today(), media=media)
+    if outcome.status != "saved" or proposal is None:
+        return _outcome_form(edit, outcome, heading)
+    flash(f"Added media/{name} to your proposal {proposal.id}, with a link at the end of the text: describe the image, then send.", "success")
+    _send()
+    return redirect(url_for("review.revise_one", proposal_id=proposal.id), HTTPStatus.SEE_OTHER)
 
 
 def _send(retired: Proposal | None = None) -> None:

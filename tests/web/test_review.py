@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from kb.access import Reader
@@ -291,3 +293,54 @@ def test_without_the_setting_an_editor_edits_a_staff_only_article_directly(clien
     auth.login("ed@example.mil")
     page = client.get(f"{CHECKLIST}/-/edit")
     assert page.status_code == 200 and "Internal" in page.get_data(as_text=True)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def test_a_proposal_carries_an_image_kept_on_its_branch_and_served_once_approved(client, auth, repo):
+    head = run_git(repo, "rev-parse", "HEAD")
+    auth.login("rita@example.mil")
+    page = client.get(PROPOSE).get_data(as_text=True)
+    assert 'name="media" type="file"' in page and "keeps it in your proposal" in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request"}
+    form = {
+        **data,
+        "body": "A partner sends an LOR. Wombat chart.\n",
+        "message": "Chart",
+        "action": "upload",
+        "media": (io.BytesIO(PNG), "LOR Chart.png"),
+    }
+    response = client.post(PROPOSE, data=form, content_type="multipart/form-data")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review/1/revise")
+    revise_page = client.get("/review/1/revise").get_data(as_text=True)
+    assert "Added media/fms/lor-chart.png to your proposal 1" in revise_page and "Wombat chart." in revise_page
+    assert "![Describe the image: what it shows](/media/fms/lor-chart.png)" in revise_page
+    assert run_git(repo, "rev-parse", "HEAD") == head and not (repo / "media").exists()  # nothing published yet
+    assert run_git(repo, "ls-tree", "-r", "--name-only", BRANCH, "media") == "media/fms/lor-chart.png"
+    described = {"csrf_token": TOKEN.search(revise_page).group(1), "base": BASE.search(revise_page).group(1), "title": "Letter of Request"}
+    body = "A partner sends an LOR.\n\n![The LOR's path from partner to case](/media/fms/lor-chart.png)\n"
+    assert client.post("/review/1/revise", data={**described, "body": body, "message": "Describe", "action": "save"}).status_code == 302
+    auth.logout()
+    assert client.get("/media/fms/lor-chart.png").status_code == 404
+    auth.login("ed@example.mil")
+    assert "Checks: 0 errors" in client.get("/review").get_data(as_text=True)  # the image on the branch counts
+    auth.logout()
+    assert act(client, auth, "ed@example.mil", "approve").status_code == 303
+    served = client.get("/media/fms/lor-chart.png")
+    assert served.status_code == 200 and served.get_data() == PNG and served.content_type == "image/png"
+
+
+def test_a_proposals_image_may_not_replace_a_published_file_of_the_same_name(client, auth, repo):
+    (repo / "media/fms").mkdir(parents=True)
+    (repo / "media/fms/lor-chart.png").write_bytes(PNG + b"published")
+    run_git(repo, "add", "media")
+    run_git(repo, "-c", "user.name=M", "-c", "user.email=m@x", "commit", "-qm", "chart")
+    auth.login("rita@example.mil")
+    page = client.get(PROPOSE).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request"}
+    form = {**data, "body": "Kept text.\n", "message": "Chart", "action": "upload", "media": (io.BytesIO(PNG), "lor-chart.png")}
+    response = client.post(PROPOSE, data=form, content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "A different file named media/fms/lor-chart.png exists already" in text and "Kept text." in text
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
