@@ -12,6 +12,7 @@ from http import HTTPStatus
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
+from ..access import levels
 from ..accounts import csrf
 from ..editing import (
     Edit,
@@ -24,10 +25,11 @@ from ..editing import (
     publish,
     save,
 )
+from ..editing.checks import document_key
 from ..editing.proposals import needs_second_person
 from ..editing.uploads import Upload, UploadError, add_media, media_markdown
 from .caching import keep_private
-from .context import current_reader, document_url, library
+from .context import current_index, current_reader, document_url, library
 from .editor_forms import PREVIEW_HEADER, allow_editor_forms, author, csrf_problem, form_again, preview, render, submitted, workspace
 
 bp = Blueprint("editing", __name__)
@@ -71,6 +73,35 @@ def edit(doc_id: str):
     values, body = form_values(text or "")
     edit_form = Edit(rel, head, values, body, f"Update {page.doc.title}")
     return render(edit_form, page.doc.title)
+
+
+PAGE_KINDS = {"areas": "area", "paths": "path"}  # edited as files too; people: through git (their profile's structured fields)
+PAGE_SECOND_PERSON = (
+    "This page is staff-only, and every change to it needs a second person (KB_REVIEW_SECOND_PERSON): "
+    "propose the change as a merge request in the content repository."
+)
+PAGE_FIELDS = ("title", "summary")  # the rest of their frontmatter (order, audience, steps, access) is kept as it is
+
+
+@bp.route("/<any(areas, paths):folder>/<doc_id>/-/edit", methods=["GET", "POST"])
+def edit_page(folder: str, doc_id: str):
+    """An area's or onboarding path's page: its title, summary and text, checked and saved as an article's."""
+    kind = PAGE_KINDS[folder]
+    doc = current_index().get(f"{kind}:{doc_id}", levels(current_reader()))
+    rel = f"{folder}/{doc_id}.md"
+    if doc is None or not (workspace().content_dir / rel).is_file():
+        abort(HTTPStatus.NOT_FOUND)
+    off = editing_off_reason(workspace().content_dir)
+    if not off and needs_second_person(doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        off = PAGE_SECOND_PERSON
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url(kind, doc.id)), HTTPStatus.CONFLICT
+    extra = {"fields": PAGE_FIELDS, "area": doc.id if kind == "area" else folder}  # where its uploads go: from the address
+    if request.method == "POST":
+        return _sent(submitted(rel, fields=PAGE_FIELDS), doc.title, **extra)
+    text, head = current(workspace().content_dir, rel)
+    values, body = form_values(text or "")
+    return render(Edit(rel, head, {name: values[name] for name in PAGE_FIELDS}, body, f"Update {doc.title}"), doc.title, **extra)
 
 
 @bp.route("/areas/<doc_id>/-/new", methods=["GET", "POST"])
@@ -127,7 +158,7 @@ def _sent(edit_form: Edit, heading: str, **extra):
             flash(note, "success")
         for note in publish(workspace()) if outcome.status == "saved" else ():
             flash(note, "error")
-        return redirect(_article_url(edit_form.path))
+        return redirect(_page_url(edit_form.path))
     status = HTTPStatus.CONFLICT if outcome.status == "conflict" else HTTPStatus.UNPROCESSABLE_ENTITY
     values, body = form_values(outcome.text)
     again = Edit(edit_form.path, outcome.base, values, body, edit_form.message, edit_form.new)
@@ -154,6 +185,5 @@ def _default_message(edit_form: Edit) -> str:
     return f"{'Add' if edit_form.new else 'Update'} {title}"
 
 
-def _article_url(rel: str) -> str:
-    slug = rel.removeprefix("articles/").removesuffix(".md")
-    return document_url("article", slug)
+def _page_url(rel: str) -> str:
+    return document_url(*document_key(rel))

@@ -42,10 +42,11 @@ def workspace() -> Workspace:
     return Workspace(cfg["CONTENT_DIR"], current_index(), git.Identity(cfg["COMMITTER_NAME"], cfg["COMMITTER_EMAIL"]), limits)
 
 
-def submitted(rel: str, new: bool = False) -> Edit:
-    """The editor form as sent; the path comes from the address, never from the form."""
+def submitted(rel: str, new: bool = False, fields: tuple[str, ...] = FIELDS) -> Edit:
+    """The editor form as sent (only ``fields`` of the frontmatter: the others stay as they are in the
+    file); the path comes from the address, never from the form."""
     form = request.form
-    values = {name: form.get(name, "")[: current_app.config["MAX_FILE_BYTES"]] for name in FIELDS}
+    values = {name: form.get(name, "")[: current_app.config["MAX_FILE_BYTES"]] for name in fields}
     base = form.get("base", "")
     message = " ".join(form.get("message", "").split())[:MAX_MESSAGE_CHARS]
     return Edit(rel, base if git.is_sha(base) else None, values, form.get("body", "").replace("\r\n", "\n"), message, new=new)
@@ -79,7 +80,8 @@ def form_again(edit_form: Edit, status: int, notes: tuple[str, ...], **extra):
 def render(edit_form: Edit, heading: str, status: int = HTTPStatus.OK, **extra):
     cfg = current_app.config
     sizes = {"file": cfg["MEDIA_MAX_BYTES"], "request": request_limit(), "text": cfg["EDIT_MAX_BYTES"]}
-    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=FIELDS, action=request.path, sizes=sizes, **extra)
+    fields = extra.pop("fields", FIELDS)
+    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=fields, action=request.path, sizes=sizes, **extra)
     return page, status
 
 

@@ -22,7 +22,8 @@ from ..gitrepo import git as run_git
 
 EDIT = "/articles/fms/letter-of-request/-/edit"
 NEW = "/areas/fms/-/new"
-ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)]
+AREA_EDIT, PATH_EDIT = "/areas/fms/-/edit", "/paths/new-to-sc/-/edit"
+ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)] + [(m, u) for u in (AREA_EDIT, PATH_EDIT) for m in ("GET", "POST")]
 BASE = re.compile(r'name="base" value="([0-9a-f]*)"')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -340,3 +341,39 @@ def test_a_body_over_the_editors_limit_is_refused_at_once_with_the_text_kept(cli
         assert response.status_code in (200, 422) and "the browser editor takes files of at most 200,000 bytes (KB_EDIT_MAX_BYTES)" in text
         assert text.count("Wombat paragraph") >= 10_000
     assert run_git(repo, "rev-parse", "HEAD") == head
+
+
+def test_an_editor_edits_an_areas_page_and_its_other_keys_stay_as_they_were(client, auth, repo):
+    auth.login("ed@example.mil")
+    assert f'href="{AREA_EDIT}"' in client.get("/areas/fms").get_data(as_text=True)
+    page = client.get(AREA_EDIT).get_data(as_text=True)
+    assert 'name="title"' in page and 'name="summary"' in page and 'name="areas"' not in page and 'name="tags"' not in page
+    before = (repo / "areas/fms.md").read_text()
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Foreign Military Sales"}
+    response = client.post(AREA_EDIT, data={**data, "summary": "Sales of wombats.", "body": "FMS, now with wombats.\n", "action": "save"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/areas/fms")
+    after = (repo / "areas/fms.md").read_text()
+    assert "summary: Sales of wombats." in after and after.endswith("FMS, now with wombats.\n")
+    kept = [line for line in before.split("---")[1].splitlines() if line and not line.startswith(("summary", "title"))]
+    assert kept and all(line in after for line in kept)
+    assert run_git(repo, "log", "-1", "--format=%an %s") == "Ed Editor Update Foreign Military Sales"
+    assert "FMS, now with wombats." in client.get("/areas/fms").get_data(as_text=True)
+
+
+def test_an_editor_edits_a_paths_page_and_its_steps_are_kept(client, auth, repo):
+    auth.login("ed@example.mil")
+    assert f'href="{PATH_EDIT}"' in client.get("/paths/new-to-sc").get_data(as_text=True)
+    page = client.get(PATH_EDIT).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "New to SC", "summary": "First steps."}
+    response = client.post(PATH_EDIT, data={**data, "body": "Welcome, wombats.\n", "action": "save"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/paths/new-to-sc")
+    after = (repo / "paths/new-to-sc.md").read_text()
+    assert "title: New to SC" in after and "note: Staff only step." in after and "audience: Newcomers" in after
+    missing = client.post(PATH_EDIT.replace("new-to-sc", "nowhere"), data={**data, "body": "x", "action": "save"})
+    assert missing.status_code == 404
+
+
+def test_a_page_edit_without_a_csrf_token_comes_back_with_the_text(client, auth, repo):
+    auth.login("ed@example.mil")
+    response = client.post(AREA_EDIT, data={"title": "FMS", "body": "Kept wombat text.\n", "action": "save"})
+    assert response.status_code == 400 and "Kept wombat text." in response.get_data(as_text=True)
