@@ -190,7 +190,10 @@ def review(proposal: Proposal, reviewer: User, state: str, comment: str) -> None
 
 
 def may_review(index, reader: Reader, slug: str) -> bool:
-    """Editors and admins, and the article's experts; never someone who may not read the article."""
+    """Editors and admins, and the article's experts; never someone who may not read the article.
+    A proposed new article (in no access level yet): editors and admins, who are staff."""
+    if reader.user_id is not None and reader.staff and reader.has_role("editor") and is_new_article(index, slug):
+        return True
     if reader.user_id is None or not may_see_article(index, reader, slug):
         return False
     return reader.has_role("editor") or any(u.id == reader.user_id for u in expert_accounts(index, slug))
@@ -206,6 +209,11 @@ def may_review_proposal(index, reader: Reader, proposal: Proposal, second_person
 def needs_second_person(access: str, second_person: bool) -> bool:
     """Whether a change to an article of this access level must be a proposal someone else approves."""
     return second_person and access != "public"
+
+
+def is_new_article(index, slug: str) -> bool:
+    """No article has this id, at any access level (a proposal that adds it)."""
+    return index.get(f"article:{slug}", ("public", "staff")) is None
 
 
 def may_see_article(index, reader: Reader, slug: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from http import HTTPStatus
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
@@ -18,7 +19,7 @@ from .. import git
 from ..access import levels
 from ..accounts import csrf
 from ..accounts.models import User, db
-from ..editing import Edit, current, editing_off_reason, form_values, publish
+from ..editing import Edit, SlugError, article_path, article_template, current, editing_off_reason, form_values, publish
 from ..editing.proposals import (
     MAX_COMMENT_CHARS,
     PENDING,
@@ -26,6 +27,7 @@ from ..editing.proposals import (
     approve,
     change_of,
     comments_of,
+    is_new_article,
     may_review_proposal,
     pending_count,
     proposals_of,
@@ -87,6 +89,48 @@ def suggest(doc_id: str):
         _send()
         return redirect(document_url("article", page.doc.id))
     return _outcome_form(edit, outcome, heading)
+
+
+@bp.route("/areas/<doc_id>/-/propose-new", methods=["GET", "POST"])
+@csrf.exempt  # as ``suggest``
+@signed_in_required
+def suggest_new(doc_id: str):
+    """A new article in an area, proposed by any signed-in reader: the new-article form; it is published
+    when an editor approves it."""
+    keep_private()
+    area = library().area(doc_id).doc
+    heading = f"Propose a new article in {area.title}"
+    off = editing_off_reason(workspace().content_dir)
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url("area", area.id)), HTTPStatus.CONFLICT
+    if request.method == "GET":
+        values, body = form_values(article_template("", "", area.id, dt.date.today()))
+        return render(Edit("", None, values, body, "", new=True), heading, area=area.id, submit_label="Propose")
+    return _new_proposal_sent(area, heading)
+
+
+def _new_proposal_sent(area, heading: str):
+    """The new-article proposal as sent: its short name first (from the form, checked), then as ``suggest``."""
+    slug = request.form.get("slug", "").strip()
+    try:
+        rel = article_path(area.id, slug)
+    except SlugError as exc:
+        return form_again(submitted("", new=True), HTTPStatus.BAD_REQUEST, notes=(str(exc),), area=area.id, slug=slug, submit_label="Propose")
+    edit, problem = submitted(rel, new=True), csrf_problem()
+    if problem or request.form.get("action") == "preview":
+        return _again_or_preview(edit, heading, problem, area=area.id, slug=slug)
+    if (workspace().content_dir / rel).exists() or not is_new_article(current_index(), f"{area.id}/{slug}"):
+        notes = ("An article with this address exists already: choose another short name.",)
+        return render(edit, heading, status=HTTPStatus.CONFLICT, notes=notes, area=area.id, slug=slug, submit_label="Propose")
+    edit = _with_message(edit, edit.values.get("title", "").strip() or slug, verb="Add")
+    if request.form.get("action") == "upload":
+        return _with_upload(edit, heading, f"{area.id}/{slug}", None)
+    outcome, proposal = propose(workspace(), edit, f"{area.id}/{slug}", _user(), dt.date.today())
+    if proposal is not None:
+        flash("Your new article was sent for review. You can follow it on your page (My progress).", "success")
+        _send()
+        return redirect(document_url("area", area.id))
+    return _outcome_form(edit, outcome, heading, area=area.id, slug=slug)
 
 
 @bp.get("/review")
@@ -203,22 +247,22 @@ def _reviewable(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _again_or_preview(edit: Edit, heading: str, problem: str | None):
+def _again_or_preview(edit: Edit, heading: str, problem: str | None, **extra):
     if problem:
-        return form_again(edit, HTTPStatus.BAD_REQUEST, notes=(problem,), submit_label="Propose")
-    return preview(edit, heading, submit_label="Propose")
+        return form_again(edit, HTTPStatus.BAD_REQUEST, notes=(problem,), submit_label="Propose", **extra)
+    return preview(edit, heading, submit_label="Propose", **extra)
 
 
-def _outcome_form(edit: Edit, outcome, heading: str):
+def _outcome_form(edit: Edit, outcome, heading: str, **extra):
     status = {"conflict": HTTPStatus.CONFLICT, "unchanged": HTTPStatus.OK}.get(outcome.status, HTTPStatus.UNPROCESSABLE_ENTITY)
     values, body = form_values(outcome.text)
     notes = ("No changes to propose.",) if outcome.status == "unchanged" else ()
-    again = Edit(edit.path, outcome.base, values, body, edit.message)
-    return render(again, heading, status=status, outcome=outcome, notes=notes, submit_label="Propose")
+    again = Edit(edit.path, outcome.base, values, body, edit.message, edit.new)
+    return render(again, heading, status=status, outcome=outcome, notes=notes, submit_label="Propose", **extra)
 
 
-def _with_message(edit: Edit, title: str) -> Edit:
-    return edit if edit.message else Edit(edit.path, edit.base, edit.values, edit.body, f"Update {title}")
+def _with_message(edit: Edit, title: str, verb: str = "Update") -> Edit:
+    return edit if edit.message else Edit(edit.path, edit.base, edit.values, edit.body, f"{verb} {title}", edit.new)
 
 
 def _text_at(sha: str | None, path: str) -> str:
@@ -231,7 +275,8 @@ def _second_person() -> bool:
 
 
 def _doc(slug: str):
-    return current_index().get(f"article:{slug}", levels(current_reader()))
+    """The article, or for a proposed new one what the queue's diff names it by."""
+    return current_index().get(f"article:{slug}", levels(current_reader())) or SimpleNamespace(id=slug, title=f"New article {slug}")
 
 
 def _user() -> User:

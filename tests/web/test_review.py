@@ -344,3 +344,64 @@ def test_a_proposals_image_may_not_replace_a_published_file_of_the_same_name(cli
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and "A different file named media/fms/lor-chart.png exists already" in text and "Kept text." in text
     assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+PROPOSE_NEW = "/areas/fms/-/propose-new"
+
+
+def propose_new(client, auth, slug="wombat-sales", body="Wombats are sold under FMS.\n", email="rita@example.mil", token=True):
+    auth.login(email)
+    page = client.get(PROPOSE_NEW).get_data(as_text=True)
+    data = {"base": BASE.search(page).group(1), "slug": slug, "title": "Wombat sales", "summary": "How wombats are sold.", "areas": "fms"}
+    if token:
+        data["csrf_token"] = TOKEN.search(page).group(1)
+    response = client.post(PROPOSE_NEW, data={**data, "body": body, "action": "save"})
+    auth.logout()
+    return response
+
+
+def test_a_reader_proposes_a_new_article_and_an_editor_publishes_it(client, auth, repo):
+    auth.login("rita@example.mil")
+    assert f'href="{PROPOSE_NEW}"' in client.get("/areas/fms").get_data(as_text=True)
+    page = client.get(PROPOSE_NEW).get_data(as_text=True)
+    assert "Propose a new article in" in page and "Short name for the address" in page
+    auth.logout()
+    head = run_git(repo, "rev-parse", "HEAD")
+    assert propose_new(client, auth).status_code == 302
+    assert run_git(repo, "rev-parse", "HEAD") == head and not (repo / "articles/fms/wombat-sales.md").exists()
+    assert run_git(repo, "log", "-1", "--format=%an %s", "proposals/1-fms-wombat-sales") == "Rita Reader Add Wombat sales"
+    for email in ("rob@example.mil", "maria.delgado@example.mil"):  # no experts yet: editors review a new article
+        auth.login(email)
+        assert "Proposal 1" not in client.get("/review").get_data(as_text=True)
+        auth.logout()
+    auth.login("ed@example.mil")
+    queue = client.get("/review").get_data(as_text=True)
+    assert "Proposal 1: Add Wombat sales" in queue and "New article fms/wombat-sales" in queue and "Checks: 0 errors" in queue
+    auth.logout()
+    assert act(client, auth, "ed@example.mil", "approve").status_code == 303
+    assert "Wombats are sold under FMS." in client.get("/articles/fms/wombat-sales").get_data(as_text=True)
+    assert "Wombat sales" in client.get("/search?q=wombats").get_data(as_text=True)
+
+
+def test_a_new_article_proposal_is_refused_with_the_text_kept(client, auth, repo):
+    taken = propose_new(client, auth, slug="letter-of-request", body="Kept wombat text.\n")
+    assert taken.status_code == 409 and "exists already" in taken.get_data(as_text=True) and "Kept wombat text." in taken.get_data(as_text=True)
+    bad = propose_new(client, auth, slug="../evil", body="Kept wombat text.\n")
+    assert bad.status_code == 400 and "Kept wombat text." in bad.get_data(as_text=True)
+    no_token = propose_new(client, auth, token=False, body="Kept wombat text.\n")
+    assert no_token.status_code == 400 and "Kept wombat text." in no_token.get_data(as_text=True)
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+def test_anonymous_readers_cannot_propose_a_new_article(client, repo):
+    assert client.get(PROPOSE_NEW).status_code == 302
+    response = client.post(PROPOSE_NEW, data={"csrf_token": csrf_token(client), "slug": "x", "title": "x", "body": "Anonymous.\n"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+@pytest.mark.parametrize("email", ["rita@example.mil", "maria.delgado@example.mil", "ed@example.mil", "ada@example.mil"])
+def test_every_signed_in_role_gets_the_new_article_proposal_form(client, auth, email):
+    auth.login(email)
+    page = client.get(PROPOSE_NEW)
+    assert page.status_code == 200 and "Propose a new article in" in page.get_data(as_text=True)
