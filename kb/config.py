@@ -194,6 +194,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SEARCH_LOG_BATCH", 50, "The search log writes its buffer once this many searches wait.", v.integer(1, 10_000)),
     Setting("SEARCH_LOG_INTERVAL", 2.0, "Seconds between the search log's writes of its buffer.", v.number(0.01, 3600)),
+    Setting(
+        "EDIT_MAX_BYTES",
+        200_000,
+        "Largest article file the browser editor previews and saves (a larger one is refused with the text kept: split it, or use git).",
+        v.integer(1_000, 100_000_000),
+    ),
+    Setting(
+        "REVIEW_SECOND_PERSON",
+        False,
+        "1: every change to a staff-only or marked article needs a second person: editors' edits become proposals, "
+        "renames and deletions are refused, and nobody approves their own proposal.",
+    ),
     Setting("ANONYMOUS_REPORTS", False, '1: readers who are not signed in may also send "Report a problem" (off: signed-in readers only).'),
     Setting(
         "FEEDBACK_RATE_LIMIT",

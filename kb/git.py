@@ -380,9 +380,9 @@ def upstream(content_dir: Path | str) -> Upstream | None:
 
 
 def unpushed(content_dir: Path | str, target: Upstream) -> int:
-    """How many local commits no remote branch (as last fetched) has."""
+    """How many local commits (of HEAD and the proposal branches) no remote branch (as last fetched) has."""
     try:
-        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--not", "--remotes", timeout=10).strip() or 0)
+        return int(_git(content_dir, "rev-list", "--count", "HEAD", "--branches=proposals/*", "--not", "--remotes", timeout=10).strip() or 0)
     except (GitError, ValueError):
         return 0
 

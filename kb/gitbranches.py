@@ -10,10 +10,11 @@ import re
 import tempfile
 from pathlib import Path
 
-from .git import GitError, Identity, _git, head, is_sha
+from .git import GitError, Identity, _git, _remote, head, is_sha
 
 _PROPOSAL_BRANCH = re.compile(r"proposals/[0-9]{1,12}-[a-z0-9]+(-[a-z0-9]+)*")
 MAX_BRANCH_CHARS = 200
+PROPOSAL_REFS = "refs/heads/proposals/*"
 
 
 def _proposal_ref(branch: str) -> str:
@@ -26,7 +27,7 @@ def _proposal_ref(branch: str) -> str:
 def branch_head(content_dir: Path | str, branch: str) -> str | None:
     """The commit a proposal branch points at; None when it does not exist."""
     try:
-        return _git(content_dir, "rev-parse", "--verify", "--quiet", f"{_proposal_ref(branch)}^{{commit}}", timeout=10).strip() or None
+        return _verified(content_dir, _proposal_ref(branch))
     except GitError:
         return None
 
@@ -40,8 +41,10 @@ def merge_base(content_dir: Path | str, one: str, other: str) -> str | None:
         return None
 
 
-def commit_to_branch(content_dir: Path | str, branch: str, parent: str, files: dict[str, str], message: str, who: tuple[Identity, Identity]) -> str:
-    """Commit ``files`` (path relative to ``content_dir`` -> text) on top of ``parent`` to ``branch``
+def commit_to_branch(
+    content_dir: Path | str, branch: str, parent: str, files: dict[str, str | bytes], message: str, who: tuple[Identity, Identity]
+) -> str:
+    """Commit ``files`` (path relative to ``content_dir`` -> text, or bytes for media) on top of ``parent`` to ``branch``
     (created or moved on); the new sha. ``who``: (author, committer).
 
     Plumbing only (a temporary index, ``commit-tree``, ``update-ref`` with the expected old
@@ -56,7 +59,10 @@ def commit_to_branch(content_dir: Path | str, branch: str, parent: str, files: d
         index_env = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
         _git(content_dir, "read-tree", parent, extra_env=index_env)
         for number, (path, text) in enumerate(files.items()):
-            (Path(folder) / str(number)).write_text(text, encoding="utf-8", newline="")
+            if isinstance(text, bytes):  # a media file
+                (Path(folder) / str(number)).write_bytes(text)
+            else:
+                (Path(folder) / str(number)).write_text(text, encoding="utf-8", newline="")
             blob = _git(content_dir, "hash-object", "-w", "--no-filters", "--", str(Path(folder) / str(number))).strip()
             _git(content_dir, "update-index", "--add", "--cacheinfo", f"100644,{blob},{prefix}{path}", extra_env=index_env)
         tree = _git(content_dir, "write-tree", extra_env=index_env).strip()
@@ -87,3 +93,39 @@ def merge_branch(content_dir: Path | str, branch: str, message: str, who: tuple[
     finally:
         os.unlink(handle.name)
     return head(content_dir)
+
+
+def push_proposals(content_dir: Path | str, remote: str) -> None:
+    """Push every proposal branch to ``remote`` under the same name, never forced; GitError when one is refused."""
+    if _local_proposals(content_dir):
+        _remote(content_dir, "push", "--quiet", remote, f"{PROPOSAL_REFS}:{PROPOSAL_REFS}")
+
+
+def adopt_remote_revisions(content_dir: Path | str, remote: str) -> None:
+    """Fetch the remote's proposal branches and move ours on to theirs where theirs only adds commits (a
+    revision pushed to the merge request on GitLab, say); a branch that diverged stays as it is."""
+    _remote(content_dir, "fetch", "--quiet", remote, f"+{PROPOSAL_REFS}:refs/remotes/{remote}/proposals/*")
+    for ref, ours in _local_proposals(content_dir).items():
+        theirs = _verified(content_dir, f"refs/remotes/{remote}/{ref.removeprefix('refs/heads/')}")
+        if theirs and theirs != ours and merge_base(content_dir, ours, theirs) == ours:
+            _git(content_dir, "update-ref", "-m", "kb proposal: the remote's revision", ref, theirs, ours)
+
+
+def retire_branch(content_dir: Path | str, branch: str, remote: str | None) -> None:
+    """Delete a merged proposal branch here and, when given, on ``remote`` (its commits live on in the merge)."""
+    ref = _proposal_ref(branch)
+    _git(content_dir, "update-ref", "-d", ref)
+    if remote is not None and _verified(content_dir, f"refs/remotes/{remote}/{branch}"):
+        _remote(content_dir, "push", "--quiet", remote, f":{ref}")
+
+
+def _local_proposals(content_dir: Path | str) -> dict[str, str]:
+    listing = _git(content_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/proposals/", timeout=10)
+    return dict(line.split(" ", 1) for line in listing.splitlines() if line.strip())
+
+
+def _verified(content_dir: Path | str, ref: str) -> str | None:
+    try:
+        return _git(content_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", timeout=10).strip() or None
+    except GitError:
+        return None

@@ -7,11 +7,16 @@ import re
 
 import pytest
 
+from kb import gitbranches
+from kb.accounts.service import add_user
 from kb.repository import publishing
 
+from .accounts.conftest import PASSWORD, Auth
 from .conftest import SAMPLE, body
 from .gitrepo import commit, git, init
 from .web.test_editing import EDIT, build, close_app, form_of
+from .web.test_review import BRANCH as PROPOSAL
+from .web.test_review import act, propose
 
 LOR = "articles/fms/letter-of-request.md"
 SENTRY = "articles/eum/golden-sentry.md"
@@ -107,3 +112,71 @@ def test_a_folder_without_a_remote_pushes_nothing(tmp_path):
     commit(repo, "maria", "Initial content", SAMPLE)
     assert publishing.send(repo, tmp_path / "index", publishing.git.Identity("KB", "kb@localhost")) is None
     assert publishing.read_state(tmp_path / "index") is None
+
+
+@pytest.fixture
+def review_client(tmp_path, central):
+    """The server's app with Maria (the letter of request's expert) as an account; signs in through the forms."""
+    app = build(tmp_path, central[1])
+    with app.app_context():
+        add_user(app.extensions["kb.passwords"], "maria.delgado@example.mil", "Maria Delgado", "reader", PASSWORD)
+    client = app.test_client()
+    yield client, Auth(client)
+    close_app(app)
+
+
+def remote_branch(origin, branch=PROPOSAL) -> str:
+    return git(origin, "for-each-ref", "--format=%(objectname)", f"refs/heads/{branch}")
+
+
+def test_a_proposal_and_its_revision_reach_the_remote_and_the_approved_merge_replaces_the_branch(review_client, central):
+    client, auth = review_client
+    origin, server, _ = central
+    assert propose(client, auth).status_code == 302
+    assert remote_branch(origin) == git(server, "rev-parse", PROPOSAL)  # reviewers on GitLab see it
+    act(client, auth, "maria.delgado@example.mil", "changes", "Say who pays.")
+    auth.login("rita@example.mil")
+    page = client.get("/review/1/revise").get_data(as_text=True)
+    data = form_of(page, body="Wombat funding, paid by the partner.\n", message="Who pays", action="save")
+    assert client.post("/review/1/revise", data=data).status_code == 302
+    auth.logout()
+    assert remote_branch(origin) == git(server, "rev-parse", PROPOSAL)
+    assert git(origin, "rev-list", "--count", f"main..{PROPOSAL}") == "2"
+    assert act(client, auth, "ed@example.mil", "approve").status_code == 303
+    assert git(origin, "rev-parse", "main") == git(server, "rev-parse", "HEAD")
+    assert "Approved-by: Ed Editor" in git(origin, "log", "-1", "--format=%B", "main")
+    assert remote_branch(origin) == "" and git(server, "branch", "--list", "proposals/*") == ""  # merged: deleted
+    assert client.get("/healthz").get_json()["content_push"]["ok"] is True
+
+
+def test_an_unreachable_remote_keeps_the_proposal_reports_it_and_the_next_push_sends_it(review_client, central, tmp_path):
+    client, auth = review_client
+    origin, server, _ = central
+    git(server, "remote", "set-url", "origin", f"https://kb:s3cret-token@{tmp_path.name}.invalid/content.git")
+    assert propose(client, auth).status_code == 302
+    assert git(server, "rev-parse", PROPOSAL)
+    health = client.get("/healthz").get_json()["content_push"]
+    assert health["ok"] is False and health["unpushed"] == 1
+    git(server, "remote", "set-url", "origin", str(origin))
+    assert publishing.send(server, tmp_path / "index", publishing.git.Identity("KB", "kb@localhost")).ok
+    assert remote_branch(origin) == git(server, "rev-parse", PROPOSAL)
+
+
+def test_a_revision_pushed_to_the_merge_request_is_taken_up_and_a_diverged_one_is_reported(review_client, central, tmp_path):
+    client, auth = review_client
+    origin, server, expert = central
+    propose(client, auth)
+    git(expert, "fetch", "-q", "origin", f"{PROPOSAL}:{PROPOSAL}")
+    git(expert, "checkout", "-q", PROPOSAL)
+    theirs = commit(expert, "john", "LOR: on GitLab", {LOR: body(LOR) + "\nFrom GitLab.\n"})
+    git(expert, "push", "-q", "origin", PROPOSAL)
+    commit(server, "ed", "unrelated", {SENTRY: body(SENTRY) + "\nLocal.\n"})  # something to push
+    assert publishing.send(server, tmp_path / "index", publishing.git.Identity("KB", "kb@localhost")).ok
+    assert git(server, "rev-parse", PROPOSAL) == theirs  # the GitLab revision is the proposal's tip now
+    kb = publishing.git.Identity("KB", "kb@localhost")
+    local = gitbranches.commit_to_branch(server, PROPOSAL, theirs, {LOR: "Local revision.\n"}, "here", (kb, kb))
+    commit(expert, "john", "LOR: again", {LOR: body(LOR) + "\nAgain.\n"})
+    git(expert, "push", "-q", "origin", PROPOSAL)
+    state = publishing.send(server, tmp_path / "index", kb)
+    assert state is not None and not state.ok and state.unpushed == 1 and "rejected" in state.error
+    assert remote_branch(origin) == git(expert, "rev-parse", "HEAD") and git(server, "rev-parse", PROPOSAL) == local  # never forced

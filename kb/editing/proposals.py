@@ -22,6 +22,7 @@ from ..access import Reader, levels
 from ..accounts.models import User, db, utcnow
 from ..directory.accounts import expert_accounts
 from ..locks import file_lock
+from ..media import MEDIA_FOLDER
 from ..pages.diffs import Hunk, line_diff
 from ..repository.updater import LOCK_FILE
 from .checks import Evaluation, evaluate
@@ -78,14 +79,18 @@ def branch_name(proposal_id: int, slug: str) -> str:
     return f"proposals/{int(proposal_id)}-{safe}"
 
 
-def propose(workspace: Workspace, edit: Edit, slug: str, proposer: User, today: dt.date) -> tuple[Outcome, Proposal | None]:
-    """Check the edit and keep it on a new proposal branch by ``proposer``; errors block as for a save."""
+def propose(
+    workspace: Workspace, edit: Edit, slug: str, proposer: User, today: dt.date, media: dict[str, bytes] | None = None
+) -> tuple[Outcome, Proposal | None]:
+    """Check the edit and keep it on a new proposal branch by ``proposer``, with ``media`` (path below the
+    content folder -> bytes, checked by ``kb.editing.uploads.checked_media``); errors block as for a save."""
+    media = media or {}
     text = starting_text(workspace, edit)
-    evaluation = evaluate(workspace.content_dir, edit.path, text, today, workspace.limits)
+    evaluation = evaluate(workspace.content_dir, edit.path, text, today, workspace.limits, media=_names(media))
     if evaluation.blocked:
         return Outcome("invalid", text, edit.base, evaluation), None
     parent = edit.base or git.head(workspace.content_dir)
-    if git.file_at(workspace.content_dir, parent or "", edit.path) == text:
+    if git.file_at(workspace.content_dir, parent or "", edit.path) == text and not media:
         return Outcome("unchanged", text, parent, evaluation), None
     proposal = Proposal(slug=slug, path=edit.path, proposer_id=proposer.id, message=edit.message)
     db.session.add(proposal)
@@ -93,7 +98,7 @@ def propose(workspace: Workspace, edit: Edit, slug: str, proposer: User, today: 
     proposal.branch = branch_name(proposal.id, slug)
     try:
         sha = gitbranches.commit_to_branch(
-            workspace.content_dir, proposal.branch, parent or "", {edit.path: text}, edit.message, (_identity(proposer), workspace.committer)
+            workspace.content_dir, proposal.branch, parent or "", {edit.path: text, **media}, edit.message, (_identity(proposer), workspace.committer)
         )
     except git.GitError as exc:
         db.session.rollback()
@@ -103,18 +108,21 @@ def propose(workspace: Workspace, edit: Edit, slug: str, proposer: User, today: 
     return Outcome("saved", text, sha, evaluation, commit=sha), proposal
 
 
-def revise(workspace: Workspace, proposal: Proposal, edit: Edit, proposer: User, today: dt.date) -> Outcome:
-    """A new commit on the proposal's branch (the form must have been loaded at its tip); the review reopens."""
+def revise(workspace: Workspace, proposal: Proposal, edit: Edit, proposer: User, today: dt.date, media: dict[str, bytes] | None = None) -> Outcome:
+    """A new commit on the proposal's branch (the form must have been loaded at its tip), with ``media`` as
+    for ``propose``; the review reopens."""
+    media = media or {}
     tip = gitbranches.branch_head(workspace.content_dir, proposal.branch)
     text = starting_text(workspace, edit)
     if tip is None or edit.base != tip:
         return Outcome("conflict", text, tip, theirs=git.file_at(workspace.content_dir, tip or "", proposal.path))
-    evaluation = evaluate(workspace.content_dir, proposal.path, text, today, workspace.limits)
+    carried = _names(media) | branch_media(workspace.content_dir, tip)
+    evaluation = evaluate(workspace.content_dir, proposal.path, text, today, workspace.limits, media=carried)
     if evaluation.blocked:
         return Outcome("invalid", text, tip, evaluation)
     try:
         sha = gitbranches.commit_to_branch(
-            workspace.content_dir, proposal.branch, tip, {proposal.path: text}, edit.message, (_identity(proposer), workspace.committer)
+            workspace.content_dir, proposal.branch, tip, {proposal.path: text, **media}, edit.message, (_identity(proposer), workspace.committer)
         )
     except git.GitError as exc:
         return Outcome("failed", text, tip, evaluation, notes=(f"The revision could not be kept: {exc}",))
@@ -132,8 +140,20 @@ def change_of(workspace: Workspace, proposal: Proposal, today: dt.date) -> Chang
     base = gitbranches.merge_base(directory, git.head(directory) or "", tip)
     before = git.file_at(directory, base, proposal.path) if base else None
     after = git.file_at(directory, tip, proposal.path)
-    evaluation = evaluate(directory, proposal.path, after, today, workspace.limits) if after is not None else None
+    media = branch_media(directory, tip)
+    evaluation = evaluate(directory, proposal.path, after, today, workspace.limits, media=media) if after is not None else None
     return Change(before, after, line_diff(before, after), evaluation, tip)
+
+
+def branch_media(content_dir, tip: str) -> set[str]:
+    """Names (below media/) of the media files a proposal's branch adds or changes since it left the main branch."""
+    base = gitbranches.merge_base(content_dir, git.head(content_dir) or "", tip)
+    changes = git.changed_paths(content_dir, base, tip) if base else None
+    return _names({path: b"" for status, path in changes or () if status != "D" and path.startswith(f"{MEDIA_FOLDER}/")})
+
+
+def _names(media: dict[str, bytes]) -> set[str]:
+    return {path.removeprefix(f"{MEDIA_FOLDER}/") for path in media}
 
 
 def approve(workspace: Workspace, proposal: Proposal, approver: User, today: dt.date) -> str:
@@ -170,26 +190,40 @@ def review(proposal: Proposal, reviewer: User, state: str, comment: str) -> None
 
 
 def may_review(index, reader: Reader, slug: str) -> bool:
-    """Editors and admins, and the article's experts; never someone who may not read the article."""
+    """Editors and admins, and the article's experts; never someone who may not read the article.
+    A proposed new article (in no access level yet): editors and admins, who are staff."""
+    if reader.user_id is not None and reader.staff and reader.has_role("editor") and is_new_article(index, slug):
+        return True
     if reader.user_id is None or not may_see_article(index, reader, slug):
         return False
     return reader.has_role("editor") or any(u.id == reader.user_id for u in expert_accounts(index, slug))
 
 
-def may_review_proposal(index, reader: Reader, proposal: Proposal) -> bool:
-    """``may_review``, except that an expert never reviews their own proposal (editors publish their own edits anyway)."""
-    own = proposal.proposer_id == reader.user_id and not reader.has_role("editor")
+def may_review_proposal(index, reader: Reader, proposal: Proposal, second_person: bool = False) -> bool:
+    """``may_review``, except that an expert never reviews their own proposal; nor does an editor when
+    ``second_person`` (``KB_REVIEW_SECOND_PERSON``; without it editors publish their own edits anyway)."""
+    own = proposal.proposer_id == reader.user_id and (second_person or not reader.has_role("editor"))
     return not own and may_review(index, reader, proposal.slug)
+
+
+def needs_second_person(access: str, second_person: bool) -> bool:
+    """Whether a change to an article of this access level must be a proposal someone else approves."""
+    return second_person and access != "public"
+
+
+def is_new_article(index, slug: str) -> bool:
+    """No article has this id, at any access level (a proposal that adds it)."""
+    return index.get(f"article:{slug}", ("public", "staff")) is None
 
 
 def may_see_article(index, reader: Reader, slug: str) -> bool:
     return index.get(f"article:{slug}", levels(reader)) is not None
 
 
-def reviewable(index, reader: Reader) -> list[Proposal]:
+def reviewable(index, reader: Reader, second_person: bool = False) -> list[Proposal]:
     """The pending proposals this reader may review, oldest first."""
     pending = db.session.scalars(select(Proposal).where(Proposal.state.in_(PENDING)).order_by(Proposal.created_at, Proposal.id))
-    return [p for p in pending if may_review_proposal(index, reader, p)]
+    return [p for p in pending if may_review_proposal(index, reader, p, second_person)]
 
 
 def pending_count(index, reader: Reader, slug: str) -> int:

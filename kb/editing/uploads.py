@@ -55,6 +55,15 @@ def media_markdown(name: str, kind: str) -> str:
 
 def add_media(workspace: Workspace, area: str, upload: Upload, author: git.Identity, allowed: tuple[str, ...], max_bytes: int) -> tuple[str, str]:
     """Check, write and commit ``upload`` below ``media/<area>/``; (its name below media/, its type)."""
+    name, kind = checked_media(workspace.content_dir, area, upload, allowed, max_bytes)
+    with file_lock(workspace.index.directory / LOCK_FILE):
+        _write_and_commit(workspace, name, upload.data, author)
+    return name, kind
+
+
+def checked_media(content_dir: Path, area: str, upload: Upload, allowed: tuple[str, ...], max_bytes: int) -> tuple[str, str]:
+    """(its name below media/, its type) for ``upload`` below ``media/<area>/``, or UploadError saying why not
+    (a different published file of that name included: a proposal must not replace it unseen)."""
     if not upload.data:
         raise UploadError("No file was chosen, or it is empty.")
     if len(upload.data) > max_bytes:
@@ -66,8 +75,9 @@ def add_media(workspace: Workspace, area: str, upload: Upload, author: git.Ident
     name = clean_name(f"{area}/{safe_name(upload.filename, kind)}")
     if name is None:
         raise UploadError("The file's name cannot be used: rename it with letters, digits and hyphens.")
-    with file_lock(workspace.index.directory / LOCK_FILE):
-        _write_and_commit(workspace, name, upload.data, author)
+    published = Path(content_dir) / MEDIA_FOLDER / name
+    if published.is_file() and not published.is_symlink() and published.read_bytes() != upload.data:
+        raise UploadError(f"A different file named {MEDIA_FOLDER}/{name} exists already: rename yours and upload it again.")
     return name, kind
 
 

@@ -226,8 +226,9 @@ def link_problems(
     its line; from a public page, links to ``staff_only`` articles without text of their own;
     links to an earlier slug that redirects (``moved``: they work, but cost a redirect)."""
     problems = []
+    line, counted = doc.body_line, 0  # links come in order: count each line break once, not once per link
     for link in found.links:
-        line = doc.body_line + doc.body.count("\n", 0, link.offset)
+        line, counted = line + doc.body.count("\n", counted, link.offset), link.offset
         if link.slug in (moved or {}):
             problems.append(Problem(doc.path, line, "warning", f"link to '{link.slug}', which moved to '{moved[link.slug]}': link to the new slug"))
         elif link.slug not in anchors:

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import git
+from .. import git, gitbranches
 
 STATE_FILE = "push-status.json"
 log = logging.getLogger(__name__)
@@ -45,12 +45,34 @@ def send(content_dir: Path, index_dir: Path, committer: git.Identity) -> PushSta
             log.warning("publishing: push refused or failed (%s); fetching and merging", first)
             merged = git.fetch_and_merge(content_dir, target, committer)
             git.push(content_dir, target)
+        _send_proposals(content_dir, target.remote)
         state = PushState(True, 0, merged=merged)
     except git.GitError as exc:
         log.error("publishing: local commits kept, not pushed: %s", exc)
         state = PushState(False, git.unpushed(content_dir, target), str(exc), merged)
     write_state(index_dir, state)
     return state
+
+
+def _send_proposals(content_dir: Path, remote: str) -> None:
+    """Push the proposal branches, so reviewers on GitLab see them; when refused, take up the remote's
+    revisions of them (commits added there) and push once more."""
+    try:
+        gitbranches.push_proposals(content_dir, remote)
+    except git.GitError as first:
+        log.warning("publishing: proposal branches refused or not sent (%s); fetching them", first)
+        gitbranches.adopt_remote_revisions(content_dir, remote)
+        gitbranches.push_proposals(content_dir, remote)
+
+
+def retire(content_dir: Path, branch: str) -> None:
+    """Delete a merged proposal's branch here, and on the remote once the merge reached it (a failure is only logged)."""
+    target = git.upstream(content_dir)
+    merge_sent = target is not None and git.unpushed(content_dir, target) == 0
+    try:
+        gitbranches.retire_branch(content_dir, branch, target.remote if target is not None and merge_sent else None)
+    except git.GitError as exc:
+        log.warning("publishing: merged proposal branch %s not deleted: %s", branch, exc)
 
 
 def write_state(index_dir: Path, state: PushState) -> None:

@@ -10,43 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_wtf.csrf import ValidationError, validate_csrf
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import git
+from ..access import levels
 from ..accounts import csrf
-from ..accounts.models import User, db
 from ..editing import (
-    FIELDS,
     Edit,
-    Limits,
     SlugError,
-    Workspace,
     article_path,
     article_template,
     current,
     editing_off_reason,
-    evaluate,
     form_values,
     publish,
     save,
-    starting_text,
 )
+from ..editing.checks import document_key
+from ..editing.proposals import needs_second_person
 from ..editing.uploads import Upload, UploadError, add_media, media_markdown
 from .caching import keep_private
-from .context import current_index, current_reader, document_url, library, site_links
+from .context import current_index, current_reader, document_url, library
+from .editor_forms import PREVIEW_HEADER, allow_editor_forms, author, csrf_problem, form_again, preview, render, submitted, workspace
 
 bp = Blueprint("editing", __name__)
-csrf.exempt(bp)  # checked in each view (``_csrf_problem``), so a refused form keeps its text
-PREVIEW_HEADER = "X-KB-Preview"  # the editor's script asks for the preview as JSON
-MAX_MESSAGE_CHARS = 500
+bp.before_request(allow_editor_forms)  # first: before anything reads the form
+csrf.exempt(bp)  # checked in each view (``csrf_problem``), so a refused form keeps its text
 PREVIEW_SLUG = "new-article"  # where a new article is previewed before it has a short name
-
-
-def workspace() -> Workspace:
-    cfg = current_app.config
-    limits = Limits(cfg["MAX_FILE_BYTES"], cfg["STALE_AFTER_DAYS"], current_app.extensions["kb.markings"])
-    return Workspace(cfg["CONTENT_DIR"], current_index(), git.Identity(cfg["COMMITTER_NAME"], cfg["COMMITTER_EMAIL"]), limits)
 
 
 @bp.before_request
@@ -63,7 +52,7 @@ def editors_only() -> Response | None:
             else "You are not signed in as an editor any more (your session ended). Your text is below: sign in again in another tab, then save."
         )
         new = request.path.endswith("/-/new")
-        return _form_again(_submitted("", new=new), HTTPStatus.FORBIDDEN, notes=(note,), slug=request.form.get("slug", ""))
+        return form_again(submitted("", new=new), HTTPStatus.FORBIDDEN, notes=(note,), slug=request.form.get("slug", ""))
     if not reader.staff and request.method == "GET":
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     abort(HTTPStatus.FORBIDDEN)
@@ -76,12 +65,43 @@ def edit(doc_id: str):
     off = editing_off_reason(workspace().content_dir)
     if off:
         return render_template("editing/off.html", reason=off, back=document_url("article", page.doc.id)), HTTPStatus.CONFLICT
+    if needs_second_person(page.doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        return _to_proposal(page.doc.id)
     if request.method == "POST":
-        return _sent(_submitted(rel), page.doc.title)
+        return _sent(submitted(rel), page.doc.title)
     text, head = current(workspace().content_dir, rel)
     values, body = form_values(text or "")
     edit_form = Edit(rel, head, values, body, f"Update {page.doc.title}")
-    return _render(edit_form, page.doc.title)
+    return render(edit_form, page.doc.title)
+
+
+PAGE_KINDS = {"areas": "area", "paths": "path"}  # edited as files too; people: through git (their profile's structured fields)
+PAGE_SECOND_PERSON = (
+    "This page is staff-only, and every change to it needs a second person (KB_REVIEW_SECOND_PERSON): "
+    "propose the change as a merge request in the content repository."
+)
+PAGE_FIELDS = ("title", "summary")  # the rest of their frontmatter (order, audience, steps, access) is kept as it is
+
+
+@bp.route("/<any(areas, paths):folder>/<doc_id>/-/edit", methods=["GET", "POST"])
+def edit_page(folder: str, doc_id: str):
+    """An area's or onboarding path's page: its title, summary and text, checked and saved as an article's."""
+    kind = PAGE_KINDS[folder]
+    doc = current_index().get(f"{kind}:{doc_id}", levels(current_reader()))
+    rel = f"{folder}/{doc_id}.md"
+    if doc is None or not (workspace().content_dir / rel).is_file():
+        abort(HTTPStatus.NOT_FOUND)
+    off = editing_off_reason(workspace().content_dir)
+    if not off and needs_second_person(doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        off = PAGE_SECOND_PERSON
+    if off:
+        return render_template("editing/off.html", reason=off, back=document_url(kind, doc.id)), HTTPStatus.CONFLICT
+    extra = {"fields": PAGE_FIELDS, "area": doc.id if kind == "area" else folder}  # where its uploads go: from the address
+    if request.method == "POST":
+        return _sent(submitted(rel, fields=PAGE_FIELDS), doc.title, **extra)
+    text, head = current(workspace().content_dir, rel)
+    values, body = form_values(text or "")
+    return render(Edit(rel, head, {name: values[name] for name in PAGE_FIELDS}, body, f"Update {doc.title}"), doc.title, **extra)
 
 
 @bp.route("/areas/<doc_id>/-/new", methods=["GET", "POST"])
@@ -93,7 +113,17 @@ def new(doc_id: str):
     if request.method == "POST":
         return _new_sent(area.id, area.title)
     values, body = form_values(article_template("", "", area.id, dt.date.today()))
-    return _render(Edit("", None, values, body, "", new=True), f"New article in {area.title}", area=area.id)
+    return render(Edit("", None, values, body, "", new=True), f"New article in {area.title}", area=area.id)
+
+
+def _to_proposal(doc_id: str):
+    """A staff-only or marked article under ``KB_REVIEW_SECOND_PERSON``: the edit goes to the proposal form
+    (a form sent here is sent on there as it is, 307, so its text is kept)."""
+    target = url_for("review.suggest", doc_id=doc_id)
+    if request.method == "POST":
+        return redirect(target, HTTPStatus.TEMPORARY_REDIRECT)
+    flash("This article is staff-only or marked: every change to it is reviewed by a second person. Your edit will be a proposal.", "success")
+    return redirect(target, HTTPStatus.SEE_OTHER)
 
 
 def _new_sent(area_id: str, area_title: str):
@@ -105,53 +135,34 @@ def _new_sent(area_id: str, area_title: str):
     except SlugError as exc:
         if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
             placeholder = f"articles/{area_id}/{PREVIEW_SLUG}.md"  # the area's id comes from the index, not the form
-            return _sent(_submitted(placeholder, new=True), heading, area=area_id, slug=slug)
-        return _form_again(_submitted("", new=True), HTTPStatus.BAD_REQUEST, notes=(str(exc),), area=area_id, slug=slug)
-    return _sent(_submitted(rel, new=True), heading, area=area_id, slug=slug)
-
-
-def _submitted(rel: str, new: bool = False) -> Edit:
-    """The editor form as sent; the path comes from the address, never from the form."""
-    form = request.form
-    values = {name: form.get(name, "")[: current_app.config["MAX_FILE_BYTES"]] for name in FIELDS}
-    base = form.get("base", "")
-    message = " ".join(form.get("message", "").split())[:MAX_MESSAGE_CHARS]
-    return Edit(rel, base if git.is_sha(base) else None, values, form.get("body", "").replace("\r\n", "\n"), message, new=new)
-
-
-def _csrf_problem() -> str | None:
-    try:
-        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
-    except ValidationError as exc:
-        if "expired" in str(exc):
-            return "This form had expired (it was open for a long time). Your text is below: save again."
-        return "This form was not accepted (its security token is missing or from another session). Your text is below: save again."
-    return None
+            return _sent(submitted(placeholder, new=True), heading, area=area_id, slug=slug)
+        return form_again(submitted("", new=True), HTTPStatus.BAD_REQUEST, notes=(str(exc),), area=area_id, slug=slug)
+    return _sent(submitted(rel, new=True), heading, area=area_id, slug=slug)
 
 
 def _sent(edit_form: Edit, heading: str, **extra):
     """Preview or save what the form sent; anything but a save shows the form again with the text."""
-    problem = _csrf_problem()
+    problem = csrf_problem()
     if problem:
-        return _form_again(edit_form, HTTPStatus.BAD_REQUEST, notes=(problem,), **extra)
+        return form_again(edit_form, HTTPStatus.BAD_REQUEST, notes=(problem,), **extra)
     if request.form.get("action") == "upload" and not request.headers.get(PREVIEW_HEADER):
         return _uploaded(edit_form, heading, **extra)
     if request.headers.get(PREVIEW_HEADER) or request.form.get("action") == "preview":
-        return _preview(edit_form, heading, **extra)
+        return preview(edit_form, heading, **extra)
     if not edit_form.message:
         edit_form = Edit(edit_form.path, edit_form.base, edit_form.values, edit_form.body, _default_message(edit_form), edit_form.new)
-    outcome = save(workspace(), edit_form, _author(), dt.date.today())
+    outcome = save(workspace(), edit_form, author(), dt.date.today())
     if outcome.status in ("saved", "unchanged"):
         flash("Saved." if outcome.status == "saved" else "No changes to save.", "success")
         for note in outcome.notes:
             flash(note, "success")
         for note in publish(workspace()) if outcome.status == "saved" else ():
             flash(note, "error")
-        return redirect(_article_url(edit_form.path))
+        return redirect(_page_url(edit_form.path))
     status = HTTPStatus.CONFLICT if outcome.status == "conflict" else HTTPStatus.UNPROCESSABLE_ENTITY
     values, body = form_values(outcome.text)
     again = Edit(edit_form.path, outcome.base, values, body, edit_form.message, edit_form.new)
-    return _render(again, heading, status=status, outcome=outcome, **extra)
+    return render(again, heading, status=status, outcome=outcome, **extra)
 
 
 def _uploaded(edit_form: Edit, heading: str, **extra):
@@ -161,32 +172,12 @@ def _uploaded(edit_form: Edit, heading: str, **extra):
     upload = Upload(chosen.filename or "", chosen.read(cfg["MEDIA_MAX_BYTES"] + 1)) if chosen else Upload("", b"")
     area = extra.get("area") or edit_form.path.split("/")[1]  # from the address, never from the form
     try:
-        name, kind = add_media(workspace(), area, upload, _author(), cfg["MEDIA_TYPES"], cfg["MEDIA_MAX_BYTES"])
+        name, kind = add_media(workspace(), area, upload, author(), cfg["MEDIA_TYPES"], cfg["MEDIA_MAX_BYTES"])
     except UploadError as exc:
-        return _render(edit_form, heading, status=HTTPStatus.UNPROCESSABLE_ENTITY, notes=(f"The file was not added: {exc}",), **extra)
+        return render(edit_form, heading, status=HTTPStatus.UNPROCESSABLE_ENTITY, notes=(f"The file was not added: {exc}",), **extra)
     body = f"{edit_form.body.rstrip()}\n\n{media_markdown(name, kind)}\n".lstrip()
     note = f"Added media/{name} to the content repository. A link to it is at the end of the text: describe the image, then save the article."
-    return _render(Edit(edit_form.path, edit_form.base, edit_form.values, body, edit_form.message, edit_form.new), heading, notes=(note,), **extra)
-
-
-def _preview(edit_form: Edit, heading: str, **extra):
-    text = starting_text(workspace(), edit_form)
-    evaluation = evaluate(workspace().content_dir, edit_form.path, text, dt.date.today(), workspace().limits)
-    if request.headers.get(PREVIEW_HEADER):
-        problems = [{"line": p.line, "severity": p.severity, "message": p.message} for p in evaluation.problems]
-        return jsonify({"html": str(site_links(evaluation.html)), "problems": problems})
-    return _render(edit_form, heading, evaluation=evaluation, **extra)
-
-
-def _form_again(edit_form: Edit, status: int, notes: tuple[str, ...], **extra):
-    if request.headers.get(PREVIEW_HEADER):
-        return jsonify({"error": notes[0]}), status
-    return _render(edit_form, "Your edit was not saved", status=status, notes=notes, **extra)
-
-
-def _render(edit_form: Edit, heading: str, status: int = HTTPStatus.OK, **extra):
-    page = render_template("editing/edit.html", form=edit_form, heading=heading, fields=FIELDS, action=request.path, **extra)
-    return page, status
+    return render(Edit(edit_form.path, edit_form.base, edit_form.values, body, edit_form.message, edit_form.new), heading, notes=(note,), **extra)
 
 
 def _default_message(edit_form: Edit) -> str:
@@ -194,14 +185,5 @@ def _default_message(edit_form: Edit) -> str:
     return f"{'Add' if edit_form.new else 'Update'} {title}"
 
 
-def _author() -> git.Identity:
-    """The signed-in editor as the commit's author (name and email of their account)."""
-    user = db.session.get(User, current_reader().user_id)
-    if user is None:
-        abort(HTTPStatus.FORBIDDEN)
-    return git.Identity(user.name, user.email)
-
-
-def _article_url(rel: str) -> str:
-    slug = rel.removeprefix("articles/").removesuffix(".md")
-    return document_url("article", slug)
+def _page_url(rel: str) -> str:
+    return document_url(*document_key(rel))

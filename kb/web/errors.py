@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from ..index import IndexUnavailable, QueryTooCostly
 from ..pages.library import Moved, NotFound
 from .context import document_url, start_kb_command
+from .editor_forms import EDITOR_BLUEPRINTS, request_limit
 
 bp = Blueprint("errors", __name__)
 REBUILD_EVERY = 5.0  # seconds between rebuild requests from one worker, and the first back-off
@@ -54,6 +55,15 @@ def http_error(error: HTTPException):
 def too_large(error: RequestEntityTooLarge):
     """A body over ``KB_MAX_CONTENT_LENGTH``: refused before it is read, so it never fills a worker's memory."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.blueprint in EDITOR_BLUEPRINTS:  # the editor's form: its text could not be read, so say where it still is
+        limit = request_limit()
+        return _respond(
+            413,
+            "The file is too large: nothing was saved",
+            f"The form with the file was larger than {limit:,} bytes, so the server could not read it. Go back in your browser: "
+            "your text is still in the form there. Choose a smaller file, or save the text first.",
+            limit=limit,
+        )
     return _respond(413, "Request too large", f"This site accepts requests of at most {limit:,} bytes; this one is larger.", limit=limit)
 
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..editing import SlugError, article_path, editing_off_reason, publish
 from ..editing.moves import Change, delete, rename
+from ..editing.proposals import needs_second_person
 from .caching import keep_private
 from .context import current_reader, document_url, library
-from .editing import MAX_MESSAGE_CHARS, _author, workspace
+from .editor_forms import MAX_MESSAGE_CHARS, author, workspace
 
 bp = Blueprint("moves", __name__)
+SECOND_PERSON = (
+    "This article is staff-only or marked, and every change to it needs a second person (KB_REVIEW_SECOND_PERSON): "
+    "it cannot be renamed or deleted from the browser. Propose the change as a merge request in the content repository."
+)
 
 
 @bp.before_request
@@ -34,6 +39,9 @@ def editors_only() -> Response | None:
 
 
 def _off(doc_id: str):
+    doc = library().article(doc_id).doc
+    if needs_second_person(doc.access, current_app.config["REVIEW_SECOND_PERSON"]):
+        return render_template("editing/off.html", reason=SECOND_PERSON, back=document_url("article", doc_id)), HTTPStatus.CONFLICT
     reason = editing_off_reason(workspace().content_dir)
     if reason:
         return render_template("editing/off.html", reason=reason, back=document_url("article", doc_id)), HTTPStatus.CONFLICT
@@ -64,7 +72,7 @@ def rename_article(doc_id: str):
         return _rename_page(page, form, HTTPStatus.BAD_REQUEST, notes=(str(exc),))
     if form["area"] not in library().area_titles():
         return _rename_page(page, form, HTTPStatus.BAD_REQUEST, notes=("Choose one of the functional areas.",))
-    change = rename(workspace(), page.doc.page.path, new_rel, _author(), _message(f"Rename {page.doc.title}"), dt.date.today())
+    change = rename(workspace(), page.doc.page.path, new_rel, author(), _message(f"Rename {page.doc.title}"), dt.date.today())
     if change.status != "done":
         return _rename_page(page, form, _status(change), change=change)
     _published(change, "Renamed. The old address now leads here.")
@@ -84,7 +92,7 @@ def delete_article(doc_id: str):
         return off
     if request.method == "GET":
         return render_template("editing/delete.html", page=page, linking=library().linking_to(page.doc.id), form={"message": ""})
-    change = delete(workspace(), page.doc.page.path, _author(), _message(f"Delete {page.doc.title}"), dt.date.today())
+    change = delete(workspace(), page.doc.page.path, author(), _message(f"Delete {page.doc.title}"), dt.date.today())
     if change.status != "done":
         form = {"message": request.form.get("message", "")}
         return render_template("editing/delete.html", page=page, linking=library().linking_to(page.doc.id), form=form, change=change), _status(change)

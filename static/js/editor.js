@@ -66,10 +66,56 @@
     });
   }
 
+  // Uploads: a file the server would refuse unread (larger than the request limit) is stopped here,
+  // so the text is never lost to a "too large" page; a file dropped on the text is put in the file input.
+  function sizeProblem(form, input, area) {
+    var file = input.files && input.files[0];
+    if (!file) { return ""; }
+    var maxFile = Number(form.getAttribute("data-max-file"));
+    var maxRequest = Number(form.getAttribute("data-max-request"));
+    var textBytes = new Blob([area ? area.value : ""]).size;
+    if (file.size > maxFile) {
+      return file.name + " is " + file.size.toLocaleString() + " bytes; files of at most " + maxFile.toLocaleString() + " bytes are accepted. Choose a smaller file.";
+    }
+    if (file.size + textBytes > maxRequest) {
+      return "The text and " + file.name + " together are too large to send. Save the text first, then upload the file.";
+    }
+    return "";
+  }
+
+  function guardUploads(form, area) {
+    var input = form.querySelector("input[type=file][name=media]");
+    var message = document.getElementById("edit-media-error");
+    if (!input || !message) { return; }
+    function show(text) {
+      message.textContent = text;
+      message.hidden = !text;
+      return !text;
+    }
+    input.addEventListener("change", function () { show(sizeProblem(form, input, area)); });
+    form.addEventListener("submit", function (event) {
+      if (!show(sizeProblem(form, input, area))) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+    if (!area) { return; }
+    area.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) { event.preventDefault(); }
+    });
+    area.addEventListener("drop", function (event) {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+      event.preventDefault();
+      input.files = event.dataTransfer.files;  // then "Upload the file" sends it, as when chosen by hand
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
   var form = document.querySelector("form.kb-edit-form");
   if (!form) { return; }
   var area = form.querySelector("textarea[name=body]");
   var target = document.getElementById(form.getAttribute("data-preview"));
   if (area) { toolbar(area); }
   if (target) { livePreview(form, target); }
+  guardUploads(form, area);
 }());

@@ -8,6 +8,8 @@ import shutil
 import time
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from kb.accounts.models import db
 from kb.accounts.service import add_user
@@ -20,7 +22,8 @@ from ..gitrepo import git as run_git
 
 EDIT = "/articles/fms/letter-of-request/-/edit"
 NEW = "/areas/fms/-/new"
-ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)]
+AREA_EDIT, PATH_EDIT = "/areas/fms/-/edit", "/paths/new-to-sc/-/edit"
+ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)] + [(m, u) for u in (AREA_EDIT, PATH_EDIT) for m in ("GET", "POST")]
 BASE = re.compile(r'name="base" value="([0-9a-f]*)"')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -300,3 +303,77 @@ def test_an_uploaded_name_with_a_path_is_made_safe_and_stays_in_the_areas_media_
     other = upload(client, page, PNG + b"other", "evil-name.png")
     assert other.status_code == 422 and "A different file named media/fms/evil-name.png exists already" in other.get_data(as_text=True)
     assert (repo / "media/fms/evil-name.png").read_bytes() == PNG
+
+
+def large_upload(client, page, data: bytes, filename: str, body: str):
+    """``upload``, the request built in memory (the test client spools a large one to a file it never closes)."""
+    boundary, sent = encode_multipart({**form_of(page, body=body, action="upload"), "media": FileStorage(io.BytesIO(data), filename)})
+    return client.post(EDIT, data=sent, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_an_image_of_more_than_the_form_limit_but_within_the_media_limit_is_accepted_with_the_text(client, auth, repo):
+    """A 1.5 MB image: over KB_MAX_CONTENT_LENGTH (1 MB) but within KB_MEDIA_MAX_BYTES (5 MB) — the editor's
+    form may carry both, so the upload is read and the text comes back."""
+    page = editor(client, auth)
+    assert "at most 5,000,000 bytes" in page and 'data-max-file="5000000"' in page and 'data-max-request="6000000"' in page
+    response = large_upload(client, page, PNG + b"\x00" * 1_500_000, "big chart.png", body="Kept text.\n")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Added media/fms/big-chart.png" in text and "Kept text." in text
+
+
+def test_a_file_too_large_to_read_says_the_text_is_still_in_the_browser(client, auth, repo):
+    page = editor(client, auth)
+    response = large_upload(client, page, PNG + b"\x00" * 6_100_000, "huge.png", body="Lost text.\n")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 413 and "The file is too large: nothing was saved" in text and "your text is still in the form" in text
+    assert "media" not in run_git(repo, "ls-files")
+
+
+def test_a_body_over_the_editors_limit_is_refused_at_once_with_the_text_kept(client, auth, repo):
+    """625 kB of text (over Flask's 500 kB form field default, and over KB_EDIT_MAX_BYTES): refused with a
+    clear message and the text in the form, before any check or rendering holds the save lock."""
+    page = editor(client, auth)
+    head = run_git(repo, "rev-parse", "HEAD")
+    body = "Wombat paragraph with [[fms/letter-of-offer-and-acceptance]].\n\n" * 10_000
+    for action in ("preview", "save"):
+        response = client.post(EDIT, data=form_of(page, body=body, action=action))
+        text = response.get_data(as_text=True)
+        assert response.status_code in (200, 422) and "the browser editor takes files of at most 200,000 bytes (KB_EDIT_MAX_BYTES)" in text
+        assert text.count("Wombat paragraph") >= 10_000
+    assert run_git(repo, "rev-parse", "HEAD") == head
+
+
+def test_an_editor_edits_an_areas_page_and_its_other_keys_stay_as_they_were(client, auth, repo):
+    auth.login("ed@example.mil")
+    assert f'href="{AREA_EDIT}"' in client.get("/areas/fms").get_data(as_text=True)
+    page = client.get(AREA_EDIT).get_data(as_text=True)
+    assert 'name="title"' in page and 'name="summary"' in page and 'name="areas"' not in page and 'name="tags"' not in page
+    before = (repo / "areas/fms.md").read_text()
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Foreign Military Sales"}
+    response = client.post(AREA_EDIT, data={**data, "summary": "Sales of wombats.", "body": "FMS, now with wombats.\n", "action": "save"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/areas/fms")
+    after = (repo / "areas/fms.md").read_text()
+    assert "summary: Sales of wombats." in after and after.endswith("FMS, now with wombats.\n")
+    kept = [line for line in before.split("---")[1].splitlines() if line and not line.startswith(("summary", "title"))]
+    assert kept and all(line in after for line in kept)
+    assert run_git(repo, "log", "-1", "--format=%an %s") == "Ed Editor Update Foreign Military Sales"
+    assert "FMS, now with wombats." in client.get("/areas/fms").get_data(as_text=True)
+
+
+def test_an_editor_edits_a_paths_page_and_its_steps_are_kept(client, auth, repo):
+    auth.login("ed@example.mil")
+    assert f'href="{PATH_EDIT}"' in client.get("/paths/new-to-sc").get_data(as_text=True)
+    page = client.get(PATH_EDIT).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "New to SC", "summary": "First steps."}
+    response = client.post(PATH_EDIT, data={**data, "body": "Welcome, wombats.\n", "action": "save"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/paths/new-to-sc")
+    after = (repo / "paths/new-to-sc.md").read_text()
+    assert "title: New to SC" in after and "note: Staff only step." in after and "audience: Newcomers" in after
+    missing = client.post(PATH_EDIT.replace("new-to-sc", "nowhere"), data={**data, "body": "x", "action": "save"})
+    assert missing.status_code == 404
+
+
+def test_a_page_edit_without_a_csrf_token_comes_back_with_the_text(client, auth, repo):
+    auth.login("ed@example.mil")
+    response = client.post(AREA_EDIT, data={"title": "FMS", "body": "Kept wombat text.\n", "action": "save"})
+    assert response.status_code == 400 and "Kept wombat text." in response.get_data(as_text=True)

@@ -304,3 +304,21 @@ def test_did_you_mean_beside_a_common_word_offers_a_planted_word_to_staff_only(a
         assert (signed_in["suggestion"], signed_in["corrected"]) == (word, True)
         assert signed_in["results"][0]["id"] == slug
         assert "Showing results for" in staff.get("/search?" + urlencode({"q": typo})).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "readers"),
+    [
+        (f"/paths/{PATH}/-/edit", {"GET": 403, "POST": 403}),
+        ("/areas/fms/-/edit", {"GET": 403, "POST": 403}),
+        ("/areas/fms/-/propose-new", {"GET": 200, "POST": 400}),
+    ],
+)
+def test_the_page_editors_show_no_planted_word_to_anyone_but_editors(anonymous, staff, url, readers):
+    """The path's file holds a staff step's note: its editor is for editors only (a reader's sign-in is refused, 403);
+    a new article's proposal form is any signed-in reader's, and shows nothing of the hidden articles."""
+    anonymous_codes = {"GET": 302, "POST": 302 if url.endswith("propose-new") else 403}
+    for client, expected in ((anonymous, anonymous_codes), (staff, readers)):
+        for method, code in expected.items():
+            response = client.open(url, method=method, data={"title": "x", "body": "y"})
+            assert response.status_code == code and leaks(response.get_data(as_text=True)) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from kb.access import Reader
@@ -255,3 +257,151 @@ def test_every_signed_in_role_gets_the_proposal_form(client, auth, email):
     auth.login(email)
     page = client.get(PROPOSE)
     assert page.status_code == 200 and "Suggest an edit: Letter of Request" in page.get_data(as_text=True)
+
+
+CHECKLIST = "/articles/eum/internal-checklist"
+CHECKLIST_FILE = "articles/eum/internal-checklist.md"
+
+
+def test_with_a_second_person_required_an_editors_edit_of_a_staff_only_article_is_a_proposal(app, client, auth, repo):
+    app.config["REVIEW_SECOND_PERSON"] = True
+    head = run_git(repo, "rev-parse", "HEAD")
+    auth.login("ed@example.mil")
+    assert client.get(f"{ARTICLE}/-/edit").status_code == 200  # public articles: published directly as before
+    response = client.get(f"{CHECKLIST}/-/edit", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == f"{CHECKLIST}/-/propose" and "reviewed by a second person" in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Internal checklist"}
+    sent = client.post(f"{CHECKLIST}/-/edit", data={**data, "body": "Check the wombats.\n", "message": "Wombats", "action": "save"})
+    assert sent.status_code == 307 and sent.headers["Location"].endswith(f"{CHECKLIST}/-/propose")  # the form goes on, text and all
+    assert (
+        client.post(sent.headers["Location"], data={**data, "body": "Check the wombats.\n", "message": "Wombats", "action": "save"}).status_code
+        == 302
+    )
+    assert run_git(repo, "rev-parse", "HEAD") == head and "Check the wombats." in run_git(
+        repo, "show", f"proposals/1-eum-internal-checklist:{CHECKLIST_FILE}"
+    )
+    assert "No proposed changes wait for your review." in client.get("/review").get_data(as_text=True)
+    assert auth.post("/review/1/approve", page="/review").status_code == 404  # nobody approves their own
+    assert client.get(f"{CHECKLIST}/-/rename").status_code == 409 and client.get(f"{CHECKLIST}/-/delete").status_code == 409
+    auth.logout()
+    assert act(client, auth, "ada@example.mil", "approve").status_code == 303
+    assert "Check the wombats." in (repo / CHECKLIST_FILE).read_text()
+
+
+def test_without_the_setting_an_editor_edits_a_staff_only_article_directly(client, auth):
+    auth.login("ed@example.mil")
+    page = client.get(f"{CHECKLIST}/-/edit")
+    assert page.status_code == 200 and "Internal" in page.get_data(as_text=True)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def test_a_proposal_carries_an_image_kept_on_its_branch_and_served_once_approved(client, auth, repo):
+    head = run_git(repo, "rev-parse", "HEAD")
+    auth.login("rita@example.mil")
+    page = client.get(PROPOSE).get_data(as_text=True)
+    assert 'name="media" type="file"' in page and "keeps it in your proposal" in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request"}
+    form = {
+        **data,
+        "body": "A partner sends an LOR. Wombat chart.\n",
+        "message": "Chart",
+        "action": "upload",
+        "media": (io.BytesIO(PNG), "LOR Chart.png"),
+    }
+    response = client.post(PROPOSE, data=form, content_type="multipart/form-data")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/review/1/revise")
+    revise_page = client.get("/review/1/revise").get_data(as_text=True)
+    assert "Added media/fms/lor-chart.png to your proposal 1" in revise_page and "Wombat chart." in revise_page
+    assert "![Describe the image: what it shows](/media/fms/lor-chart.png)" in revise_page
+    assert run_git(repo, "rev-parse", "HEAD") == head and not (repo / "media").exists()  # nothing published yet
+    assert run_git(repo, "ls-tree", "-r", "--name-only", BRANCH, "media") == "media/fms/lor-chart.png"
+    described = {"csrf_token": TOKEN.search(revise_page).group(1), "base": BASE.search(revise_page).group(1), "title": "Letter of Request"}
+    body = "A partner sends an LOR.\n\n![The LOR's path from partner to case](/media/fms/lor-chart.png)\n"
+    assert client.post("/review/1/revise", data={**described, "body": body, "message": "Describe", "action": "save"}).status_code == 302
+    auth.logout()
+    assert client.get("/media/fms/lor-chart.png").status_code == 404
+    auth.login("ed@example.mil")
+    assert "Checks: 0 errors" in client.get("/review").get_data(as_text=True)  # the image on the branch counts
+    auth.logout()
+    assert act(client, auth, "ed@example.mil", "approve").status_code == 303
+    served = client.get("/media/fms/lor-chart.png")
+    assert served.status_code == 200 and served.get_data() == PNG and served.content_type == "image/png"
+
+
+def test_a_proposals_image_may_not_replace_a_published_file_of_the_same_name(client, auth, repo):
+    (repo / "media/fms").mkdir(parents=True)
+    (repo / "media/fms/lor-chart.png").write_bytes(PNG + b"published")
+    run_git(repo, "add", "media")
+    run_git(repo, "-c", "user.name=M", "-c", "user.email=m@x", "commit", "-qm", "chart")
+    auth.login("rita@example.mil")
+    page = client.get(PROPOSE).get_data(as_text=True)
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Letter of Request"}
+    form = {**data, "body": "Kept text.\n", "message": "Chart", "action": "upload", "media": (io.BytesIO(PNG), "lor-chart.png")}
+    response = client.post(PROPOSE, data=form, content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "A different file named media/fms/lor-chart.png exists already" in text and "Kept text." in text
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+PROPOSE_NEW = "/areas/fms/-/propose-new"
+
+
+def propose_new(client, auth, slug="wombat-sales", body="Wombats are sold under FMS.\n", email="rita@example.mil", token=True):
+    auth.login(email)
+    page = client.get(PROPOSE_NEW).get_data(as_text=True)
+    data = {"base": BASE.search(page).group(1), "slug": slug, "title": "Wombat sales", "summary": "How wombats are sold.", "areas": "fms"}
+    if token:
+        data["csrf_token"] = TOKEN.search(page).group(1)
+    response = client.post(PROPOSE_NEW, data={**data, "body": body, "action": "save"})
+    auth.logout()
+    return response
+
+
+def test_a_reader_proposes_a_new_article_and_an_editor_publishes_it(client, auth, repo):
+    auth.login("rita@example.mil")
+    assert f'href="{PROPOSE_NEW}"' in client.get("/areas/fms").get_data(as_text=True)
+    page = client.get(PROPOSE_NEW).get_data(as_text=True)
+    assert "Propose a new article in" in page and "Short name for the address" in page
+    auth.logout()
+    head = run_git(repo, "rev-parse", "HEAD")
+    assert propose_new(client, auth).status_code == 302
+    assert run_git(repo, "rev-parse", "HEAD") == head and not (repo / "articles/fms/wombat-sales.md").exists()
+    assert run_git(repo, "log", "-1", "--format=%an %s", "proposals/1-fms-wombat-sales") == "Rita Reader Add Wombat sales"
+    for email in ("rob@example.mil", "maria.delgado@example.mil"):  # no experts yet: editors review a new article
+        auth.login(email)
+        assert "Proposal 1" not in client.get("/review").get_data(as_text=True)
+        auth.logout()
+    auth.login("ed@example.mil")
+    queue = client.get("/review").get_data(as_text=True)
+    assert "Proposal 1: Add Wombat sales" in queue and "New article fms/wombat-sales" in queue and "Checks: 0 errors" in queue
+    auth.logout()
+    assert act(client, auth, "ed@example.mil", "approve").status_code == 303
+    assert "Wombats are sold under FMS." in client.get("/articles/fms/wombat-sales").get_data(as_text=True)
+    assert "Wombat sales" in client.get("/search?q=wombats").get_data(as_text=True)
+
+
+def test_a_new_article_proposal_is_refused_with_the_text_kept(client, auth, repo):
+    taken = propose_new(client, auth, slug="letter-of-request", body="Kept wombat text.\n")
+    assert taken.status_code == 409 and "exists already" in taken.get_data(as_text=True) and "Kept wombat text." in taken.get_data(as_text=True)
+    bad = propose_new(client, auth, slug="../evil", body="Kept wombat text.\n")
+    assert bad.status_code == 400 and "Kept wombat text." in bad.get_data(as_text=True)
+    no_token = propose_new(client, auth, token=False, body="Kept wombat text.\n")
+    assert no_token.status_code == 400 and "Kept wombat text." in no_token.get_data(as_text=True)
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+def test_anonymous_readers_cannot_propose_a_new_article(client, repo):
+    assert client.get(PROPOSE_NEW).status_code == 302
+    response = client.post(PROPOSE_NEW, data={"csrf_token": csrf_token(client), "slug": "x", "title": "x", "body": "Anonymous.\n"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert run_git(repo, "branch", "--list", "proposals/*") == ""
+
+
+@pytest.mark.parametrize("email", ["rita@example.mil", "maria.delgado@example.mil", "ed@example.mil", "ada@example.mil"])
+def test_every_signed_in_role_gets_the_new_article_proposal_form(client, auth, email):
+    auth.login(email)
+    page = client.get(PROPOSE_NEW)
+    assert page.status_code == 200 and "Propose a new article in" in page.get_data(as_text=True)
