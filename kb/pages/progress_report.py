@@ -86,18 +86,30 @@ def path_report(path: OnboardingPath, scope: Collection[int] | None, today: dt.d
     return PathReport(path.id, path.title, path.total, today, tuple(rows))
 
 
+def _as_dict(report: PathReport) -> dict:
+    people = [dict(zip(COLUMNS, row.cells(), strict=True)) for row in report.rows]
+    head = {"path": report.path_id, "title": report.title, "steps": report.steps, "today": report.today.isoformat()}
+    return {**head, "counts": report.counts(), "people": people}
+
+
 def format_report(report: PathReport, fmt: str) -> str:
-    """The report as ``text`` (one line per person, then counts), ``csv`` (cells made safe) or ``json``."""
+    """One path's report as ``text`` (one line per person, then counts), ``csv`` (cells made safe) or ``json``."""
     if fmt == "json":
-        people = [dict(zip(COLUMNS, row.cells(), strict=True)) for row in report.rows]
-        head = {"path": report.path_id, "title": report.title, "steps": report.steps, "today": report.today.isoformat()}
-        return json.dumps({**head, "counts": report.counts(), "people": people}, indent=2) + "\n"
+        return json.dumps(_as_dict(report), indent=2) + "\n"
+    return format_reports([report], fmt)
+
+
+def format_reports(reports: list[PathReport], fmt: str) -> str:
+    """Several paths' reports: ``json`` as ``{"paths": [...]}``, ``csv`` under one header, ``text`` one after another."""
+    if fmt == "json":
+        return json.dumps({"paths": [_as_dict(report) for report in reports]}, indent=2) + "\n"
     if fmt == "csv":
-        return csv_text(["path", *COLUMNS], ([report.path_id, *row.cells()] for row in report.rows))
-    lines = [_text_line(report.path_id, row) for row in report.rows]
-    counts = report.counts()
-    summary = f"{counts['people']} people, {counts['started']} started, {counts['completed']} completed, {counts['overdue']} overdue"
-    lines.append(f"{report.path_id}: {summary}")
+        return csv_text(["path", *COLUMNS], ([report.path_id, *row.cells()] for report in reports for row in report.rows))
+    lines = []
+    for report in reports:
+        c = report.counts()
+        lines += [_text_line(report.path_id, row) for row in report.rows]
+        lines.append(f"{report.path_id}: {c['people']} people, {c['started']} started, {c['completed']} completed, {c['overdue']} overdue")
     return "\n".join(lines) + "\n"
 
 

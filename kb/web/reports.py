@@ -30,8 +30,8 @@ REPORTS = (
     ("reports.freshness", "Freshness", "Articles overdue for review, due soon, or whose sources changed, by area and by expert."),
     ("reports.search_gaps", "Search gaps", "Per week and area: frequent queries, queries that found nothing, results nobody opened."),
     ("reports.content_errors", "Content errors", "Content files the last index could not read as written, with file, line and message."),
-    ("progress.index", "Path progress", "Per onboarding path: who started, steps done, check score, completed, due and overdue; assign a path."),
     ("feedback_queue.queue", "Feedback", "Problem reports readers sent, by area and article, and how helpful readers found each article."),
+    ("progress.index", "Path progress", "Per onboarding path: who started, steps done, check score, completed, due and overdue; assign a path."),
 )
 
 

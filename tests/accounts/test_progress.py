@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -180,3 +181,24 @@ def test_nobody_else_sees_a_readers_progress(people):
         for url in ("/", "/paths", "/paths/new-to-sc", "/feed.atom", "/sitemap.xml", "/api/search?q=rita", "/search?q=Rita", REPORT):
             body = client.get(url).get_data(as_text=True)
             assert "rita@example.mil" not in body and "Rita Reader" not in body, (email, url)
+
+
+def test_kb_report_paths_text_csv_json(people):
+    runner = people.test_cli_runner()
+    text = runner.invoke(args=["kb", "report", "paths"])
+    assert text.exit_code == 0, text.output
+    assert "new-to-sc\tRita Reader <rita@example.mil>\t3/3 steps\tbest 100%\tcompleted " in text.output
+    assert f"new-to-sc\tNora Newcomer <nora@example.mil>\t0/3 steps\tbest -\tnot started\tdue {NEXT_WEEK.isoformat()}" in text.output
+    assert "new-to-sc: 2 people, 1 started, 1 completed, 0 overdue" in text.output
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["kb", "report", "paths", "--path", "new-to-sc", "--format", "csv"]).output)))
+    found = {(r["path"], r["email"], r["steps_done"]) for r in rows}
+    assert found == {("new-to-sc", "rita@example.mil", "3"), ("new-to-sc", "nora@example.mil", "0")}
+    data = json.loads(runner.invoke(args=["kb", "report", "paths", "--format", "json"]).output)
+    assert [p["path"] for p in data["paths"]] == ["new-to-sc"] and data["paths"][0]["counts"]["completed"] == 1
+
+
+def test_kb_report_paths_bad_arguments_exit_2(people):
+    runner = people.test_cli_runner()
+    result = runner.invoke(args=["kb", "report", "paths", "--path", "no-such-path"])
+    assert result.exit_code == 2 and "'no-such-path' is not an onboarding path. Choose from: new-to-sc." in result.output
+    assert runner.invoke(args=["kb", "report", "paths", "--format", "xml"]).exit_code == 2
