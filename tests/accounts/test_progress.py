@@ -202,3 +202,45 @@ def test_kb_report_paths_bad_arguments_exit_2(people):
     result = runner.invoke(args=["kb", "report", "paths", "--path", "no-such-path"])
     assert result.exit_code == 2 and "'no-such-path' is not an onboarding path. Choose from: new-to-sc." in result.output
     assert runner.invoke(args=["kb", "report", "paths", "--format", "xml"]).exit_code == 2
+
+
+def test_a_completion_stands_in_the_report_when_the_path_gets_a_new_step(people, content_dir, index):
+    from kb.repository.sync import sync
+
+    path = content_dir / "paths/new-to-sc.md"
+    loa = "  - fms/letter-of-offer-and-acceptance\n"
+    path.write_text(path.read_text().replace(loa, loa + "  - eum/golden-sentry\n"))
+    sync(content_dir, index)
+    data = signed_in(people, "sam@example.mil").get(REPORT + "?format=json").get_json()
+    (rita,) = data["people"]
+    assert data["steps"] == 4 and rita["steps_done"] == 3 and rita["completed"] and rita["best_score"] == 100
+
+
+def test_two_assigners_at_the_same_moment_make_one_assignment(people):
+    """Two editors' tabs assign the same path to the same person at once: both succeed, one row, no 500."""
+    import threading
+
+    from kb.accounts.models import PathAssignment, db
+
+    tabs = [signed_in(people, email) for email in ("ed@example.mil", "ada@example.mil")]
+    with people.app_context():
+        olga = str(find_user("olga@example.mil").id)
+    forms = [{"user": [olga], "due": NEXT_WEEK.isoformat(), "csrf_token": csrf_token(tab, REPORT)} for tab in tabs]
+    statuses: list[int] = []
+    start = threading.Barrier(2)
+
+    def assign_once(tab, form):
+        start.wait()
+        try:
+            statuses.append(tab.post(REPORT + "/assign", data=form).status_code)
+        finally:
+            people.extensions["kb.index"].close()  # this thread's searcher
+
+    threads = [threading.Thread(target=assign_once, args=pair) for pair in zip(tabs, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    with people.app_context():
+        assert db.session.query(PathAssignment).filter_by(user_id=int(olga)).count() == 1
