@@ -24,6 +24,8 @@ from .health.searchreport import recent_weeks, week_start
 from .health.searchreport import report as search_report
 from .index import IndexBusy, IndexUnavailable
 from .index.store import describe
+from .pages.onboarding import Onboarding
+from .pages.progress_report import format_reports, path_report
 from .repository.sync import sync
 from .repository.updater import UpdaterBusy, update
 
@@ -178,6 +180,26 @@ def search_report_command(week: str | None, area: str | None, fmt: str) -> None:
     except SQLAlchemyError as exc:
         raise click.ClickException(f"the database is unavailable: {str(exc).splitlines()[0]}") from None
     click.echo(format_search_report(found, fmt), nl=False)
+
+
+@report_group.command("paths")
+@click.option("--path", "path_id", help="An onboarding path id (default: every path).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+def paths_report_command(path_id: str | None, fmt: str) -> None:
+    """Onboarding progress per path: who started or was assigned it, steps done, best score, completed, due, overdue."""
+    try:
+        paths = Onboarding(current_app.extensions["kb.index"], STAFF).paths()
+    except IndexUnavailable as missing:
+        raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
+    if path_id is not None and path_id not in {p.id for p in paths}:
+        message = f"'{path_id}' is not an onboarding path. Choose from: {', '.join(sorted(p.id for p in paths)) or '(none indexed)'}."
+        raise click.BadParameter(message, param_hint="'--path'")
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        found = [path_report(p, None, today) for p in paths if path_id in (None, p.id)]
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"the database is unavailable: {str(exc).splitlines()[0]}") from None
+    click.echo(format_reports(found, fmt), nl=False)
 
 
 searchlog_cli = AppGroup("searchlog", help="The search log (searches without user identity).")

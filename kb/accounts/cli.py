@@ -1,4 +1,4 @@
-"""``flask kb db upgrade`` and ``flask kb users add|set-role|disable|enable|list|passwd|unlock``."""
+"""``flask kb db upgrade`` and ``flask kb users add|set-role|disable|enable|list|passwd|unlock|supervise|unsupervise|supervisors``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..access import ROLES
 from . import MIGRATIONS, passwords
+from .assignments import supervise, supervisions, unsupervise
 from .service import AccountError, add_user, clear_failures, list_users, set_active, set_password, set_role
 
 db_cli = AppGroup("db", help="The accounts database (SQLite or PostgreSQL).")
@@ -119,3 +120,46 @@ def list_command() -> None:
     """Every user: email, role, state, name."""
     for user in list_users():
         click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}\t{user.name}")
+
+
+def _usage_errors(function):
+    """An unknown user or a relation that is not there is a usage error: exit status 2, one line."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except AccountError as exc:
+            raise click.UsageError(str(exc)) from None
+
+    return wrapper
+
+
+@users_cli.command("supervise")
+@click.argument("supervisor")
+@click.argument("user")
+@_accounts_command
+@_usage_errors
+def supervise_command(supervisor: str, user: str) -> None:
+    """Record that SUPERVISOR (an email) supervises USER: sees their progress and may assign them paths."""
+    boss, person = supervise(supervisor, user, "command line")
+    click.echo(f"{boss.email} supervises {person.email}")
+
+
+@users_cli.command("unsupervise")
+@click.argument("supervisor")
+@click.argument("user")
+@_accounts_command
+@_usage_errors
+def unsupervise_command(supervisor: str, user: str) -> None:
+    """Remove the record that SUPERVISOR supervises USER."""
+    boss, person = unsupervise(supervisor, user)
+    click.echo(f"{boss.email} no longer supervises {person.email}")
+
+
+@users_cli.command("supervisors")
+@_accounts_command
+def supervisors_command() -> None:
+    """Who supervises whom: supervisor, then supervised user."""
+    for boss, person in supervisions():
+        click.echo(f"{boss.email}\t{person.email}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -135,3 +135,26 @@ class PathCompletion(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     path_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     completed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Supervision(db.Model):
+    """An admin recorded that ``supervisor_id`` supervises ``user_id``: they see that user's progress and may assign paths."""
+
+    __tablename__ = "supervisions"
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    set_by: Mapped[str] = mapped_column(String(254))  # the admin's email, or "command line"
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PathAssignment(db.Model):
+    """A path assigned to a user, with an optional due date; assigning again updates the date."""
+
+    __tablename__ = "path_assignments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    assigned_by: Mapped[str] = mapped_column(String(254))  # the assigner's email, or "command line"
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

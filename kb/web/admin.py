@@ -1,5 +1,5 @@
 """``/admin/users``: admins add users, change roles, disable (after a confirmation page) and enable
-accounts, reset a password, and link an account to its directory person by hand."""
+accounts, reset a password, link an account to its directory person by hand, and record who supervises whom."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from ..access import ROLES
 from ..accounts import passwords
+from ..accounts.assignments import supervise, supervisions, unsupervise
 from ..accounts.links import link_by_email, unlink_by_hand
 from ..accounts.models import User, db
 from ..accounts.passwords import MIN_LENGTH
@@ -60,7 +61,8 @@ def users():
         status = 400
     everyone = list_users()
     people = people_of_accounts(current_index(), everyone)
-    return render_template("admin/users.html", users=everyone, people=people, form=form, roles=ROLES), status
+    page = {"users": everyone, "people": people, "form": form, "roles": ROLES, "supervisions": supervisions()}
+    return render_template("admin/users.html", **page), status
 
 
 def _user(user_id: int) -> User:
@@ -137,8 +139,7 @@ def reset_password(user_id: int):
 def link_person(user_id: int):
     """``action=link`` with ``person_id``, ``action=unlink`` (sticks), or ``action=relink`` (by email again)."""
     user = _user(user_id)
-    admin = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
-    by = admin.email if admin is not None else str(current_reader().name)
+    by = _admin_email()
     action = request.form.get("action")
     try:
         if action == "link":
@@ -154,3 +155,28 @@ def link_person(user_id: int):
         return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
     flash(f"{user.email}: {person_of_account(current_index(), user).describe()}.", "success")
     return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
+
+
+@bp.post("/supervision")
+@admin_required
+def supervision():
+    """``action=add|remove`` with ``supervisor`` and ``user`` (emails): who supervises whom."""
+    action = request.form.get("action")
+    if action not in ("add", "remove"):
+        abort(400)
+    boss, person = request.form.get("supervisor", ""), request.form.get("user", "")
+    try:
+        if action == "add":
+            boss_user, user = supervise(boss, person, _admin_email())
+            flash(f"{boss_user.email} now supervises {user.email}.", "success")
+        else:
+            boss_user, user = unsupervise(boss, person)
+            flash(f"{boss_user.email} no longer supervises {user.email}.", "success")
+    except AccountError as exc:
+        flash(sentence(str(exc)), "error")
+    return redirect(url_for("admin.users") + "#supervisors", 303)
+
+
+def _admin_email() -> str:
+    admin = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
+    return admin.email if admin is not None else str(current_reader().name)

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, send_from_di
 from ..health.freshness import flags
 from ..pages.history import edit_url
 from .context import directory, library
-from .paths import reading_bar, resume
+from .paths import assigned_to_me, reading_bar, resume
 
 bp = Blueprint("pages", __name__)
 
@@ -19,7 +19,7 @@ GLOSSARY_FILTER_CHARS = 100  # longer filters are cut: no term is that long
 @bp.get("/")
 def home():
     lib = library()
-    return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume())
+    return render_template("home.html", **lib.home(), area_titles=lib.area_titles(), resume=resume(), assigned=assigned_to_me())
 
 
 @bp.get("/areas")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.assignments import assignments_of
 from ..accounts.models import User, db
 from ..accounts.service import mark_step, steps_done
 from ..accounts.starts import best_score, complete_path, completed_at, completions, path_starts, start_path
@@ -160,7 +164,7 @@ def me():
     user = db.session.get(User, current_reader().user_id) if current_reader().user_id is not None else None
     profile = person_of_account(current_index(), user) if user is not None else None
     done = completions(current_reader().user_id)
-    return render_template("paths/me.html", paths=my_progress(), profile=profile, completions=done)
+    return render_template("paths/me.html", paths=my_progress(), profile=profile, completions=done, assigned=assigned_to_me())
 
 
 @bp.get("/api/me/progress")
@@ -169,3 +173,31 @@ def api_progress():
     response = jsonify({"paths": {p.id: {"done": list(p.done), "total": p.total} for p in my_progress()}})
     response.headers["Cache-Control"] = PRIVATE
     return response
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A path assigned to the reader, as "Assigned to you" shows it."""
+
+    path: OnboardingPath
+    due: dt.date | None
+    completed: dt.datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.completed is None and self.due < dt.datetime.now(dt.UTC).date()
+
+
+def assigned_to_me() -> list[Assigned]:
+    """The signed-in reader's assigned paths that they can see, the soonest due first."""
+    user_id = current_reader().user_id
+    if user_id is None:
+        return []
+    try:
+        paths = {p.id: p for p in my_progress()}
+        done = completions(user_id)
+        return [Assigned(paths[a.path_id], a.due, done.get(a.path_id)) for a in assignments_of(user_id) if a.path_id in paths]
+    except SQLAlchemyError as exc:  # the home page still works while the database is away
+        db.session.rollback()
+        current_app.logger.error("accounts database unavailable, no assignments shown: %s", exc)
+        return []

@@ -31,6 +31,7 @@ REPORTS = (
     ("reports.search_gaps", "Search gaps", "Per week and area: frequent queries, queries that found nothing, results nobody opened."),
     ("reports.content_errors", "Content errors", "Content files the last index could not read as written, with file, line and message."),
     ("feedback_queue.queue", "Feedback", "Problem reports readers sent, by area and article, and how helpful readers found each article."),
+    ("progress.index", "Path progress", "Per onboarding path: who started, steps done, check score, completed, due and overdue; assign a path."),
 )
 
 

@@ -76,8 +76,8 @@ def test_each_role_sees_the_header_links_it_can_use(client, auth, email, links):
         assert client.get(href).status_code == 200, href
     if ("/reports", "Reports") in links:  # and each report that page lists
         reports = re.findall(r'href="(/reports/[^"]+)"', text(client.get("/reports")))
-        assert reports == ["/reports/freshness", "/reports/search", "/reports/content-errors", "/reports/feedback"]
-        assert [client.get(href).status_code for href in reports] == [200, 200, 200, 200]
+        assert reports == ["/reports/freshness", "/reports/search", "/reports/content-errors", "/reports/feedback", "/reports/paths"]
+        assert [client.get(href).status_code for href in reports] == [200, 200, 200, 200, 200]
     if email:
         assert client.get("/admin/users").status_code == (200 if email.startswith("ada") else 403)
 

@@ -7,7 +7,7 @@ import re
 from kb.repository.sync import sync
 
 from ..conftest import write_tree
-from .conftest import Auth
+from .conftest import Auth, csrf_token
 
 STEP = "/paths/new-to-sc/steps/fms/letter-of-request"
 
@@ -243,3 +243,53 @@ def test_a_removed_step_keeps_its_progress_and_the_bar_skips_it(client, auth, co
     (content_dir / "articles/fms/letter-of-request.md").write_text("---\ntitle: Letter of Request\n---\nBack.\n")
     sync(content_dir, index)
     assert progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]  # ... and kept
+
+
+def test_a_step_whose_article_was_renamed_with_a_redirect_keeps_working_and_its_progress(client, auth, content_dir, index):
+    """Renamed the way kb mv does it (``redirect_from``): the step follows the article, and its done mark stays."""
+    auth.login()
+    auth.post(CONTINUE, page=READ_IN_PATH)
+    old = content_dir / "articles/fms/letter-of-request.md"
+    text_of = old.read_text().replace("---\n", "---\nredirect_from: [fms/letter-of-request]\n", 1)
+    old.unlink()
+    (content_dir / "articles/fms/partner-request.md").write_text(text_of)
+    sync(content_dir, index)
+    page = text(client.get("/paths/new-to-sc"))
+    assert "Step not available" not in page and 'href="/articles/fms/partner-request"' in page
+    assert progress(client)["new-to-sc"]["done"] == ["fms/letter-of-request"]
+    assert "Step 1 of 3" in plain(client.get("/articles/fms/partner-request?path=new-to-sc"))
+
+
+def test_concurrent_marks_from_two_tabs_lose_nothing(app, auth):
+    """Two signed-in tabs mark the same steps at the same moment, in opposite orders: every answer is
+    a redirect (no 500), every step is done once, and the completion is recorded once."""
+    import threading
+
+    from kb.accounts.models import PathCompletion, StepDone, db
+
+    slugs = ["fms/letter-of-request", "fms/letter-of-offer-and-acceptance", "eum/internal-checklist"]
+    tabs = [app.test_client() for _ in range(2)]
+    forms = []
+    for tab in tabs:
+        Auth(tab).login()
+        forms.append(csrf_token(tab, "/paths/new-to-sc"))
+    statuses: list[int] = []
+    start = threading.Barrier(2)
+
+    def mark_all(tab, token, order):
+        start.wait()
+        try:
+            for slug in order:
+                statuses.append(tab.post(f"/paths/new-to-sc/continue/{slug}", data={"csrf_token": token}).status_code)
+        finally:
+            app.extensions["kb.index"].close()  # this thread's searcher
+
+    threads = [threading.Thread(target=mark_all, args=(tabs[i], forms[i], slugs[:: 1 - 2 * i])) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 6
+    with app.app_context():
+        assert db.session.query(StepDone).filter_by(path_id="new-to-sc").count() == 3
+        assert db.session.query(PathCompletion).filter_by(path_id="new-to-sc").count() == 1

@@ -322,3 +322,42 @@ def test_the_page_editors_show_no_planted_word_to_anyone_but_editors(anonymous, 
         for method, code in expected.items():
             response = client.open(url, method=method, data={"title": "x", "body": "y"})
             assert response.status_code == code and leaks(response.get_data(as_text=True)) == []
+# -- path progress reports and assignments (issue 22) ----------------------------------------
+
+PROGRESS_URLS = ("/reports/paths", f"/reports/paths/{PATH}", f"/reports/paths/{PATH}?format=csv", f"/reports/paths/{PATH}?format=json")
+
+
+def _progress_people(hunt_app) -> None:
+    """A supervisor of Rita, an editor and an admin; Rita is assigned the path with the planted staff steps."""
+    with hunt_app.app_context():
+        from kb.accounts.assignments import assign_path, supervise
+        from kb.accounts.service import find_user
+
+        for email, role in (("sue@example.mil", "reader"), ("eve@example.mil", "editor"), ("al@example.mil", "admin")):
+            if find_user(email) is None:
+                add_user(hunt_app.extensions["kb.passwords"], email, email.split("@")[0].title(), role, PASSWORD)
+        supervise("sue@example.mil", "rita@example.mil", "test")
+        assign_path(find_user("eve@example.mil"), PATH, [find_user("rita@example.mil").id], None)
+
+
+def test_progress_reports_and_assignments_show_no_planted_word_to_anyone(hunt_app, anonymous, staff):
+    """Anonymous readers and readers who supervise nobody get a 404; supervisors, editors and admins see
+    the report, which names the path and people only (no step, no note): no planted word for any role.
+    Rita's "Assigned to you" names the path and counts only, and no public page shows it."""
+    _progress_people(hunt_app)
+    for url in PROGRESS_URLS:
+        for client in (anonymous, staff):
+            status, text = answer(client, url)
+            assert status == 404 and leaks(text) == [] and "rita@example.mil" not in text, url
+    for email in ("sue@example.mil", "eve@example.mil", "al@example.mil"):
+        client = hunt_app.test_client()
+        assert Auth(client).login(email).status_code == 302
+        for url in PROGRESS_URLS:
+            status, text = answer(client, url)
+            assert status == 200 and leaks(text) == [] and ("rita@example.mil" in text) == (url != "/reports/paths"), (email, url)
+    page = staff.get("/me").get_data(as_text=True)
+    mine = page[page.index('id="assigned-heading"') : page.index("</section>", page.index('id="assigned-heading"'))]
+    assert "Escalation onboarding" in mine and leaks(mine) == []
+    for url in ("/", "/paths", f"/paths/{PATH}", "/feed.atom", "/sitemap.xml"):
+        status, text = answer(anonymous, url)
+        assert status == 200 and "Assigned to you" not in text and "Rita" not in text and leaks(text) == [], url

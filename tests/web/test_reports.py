@@ -89,6 +89,7 @@ def test_the_reports_page_lists_each_report_for_editors_only(reports_app):
         ("/reports/search", "Search gaps"),
         ("/reports/content-errors", "Content errors"),
         ("/reports/feedback", "Feedback"),
+        ("/reports/paths", "Path progress"),
     ]
     assert editor.get("/reports/freshness").status_code == 200
     for reader in (None, Reader(name="Rita", staff=True, role="reader")):
