@@ -196,6 +196,12 @@ SETTINGS: tuple[Setting, ...] = (
         v.rate,
     ),
     Setting(
+        "EXPORT_SIGNING_KEY",
+        "",
+        "Key of the HMAC-SHA256 signature of offline bundles' manifests (manifest.sig); empty: bundles are not signed.",
+        secret=True,
+    ),
+    Setting(
         "FRAME_ANCESTORS",
         "'none'",
         "Who may show the site in a frame (CSP frame-ancestors), e.g. \"'self' https://portal.example.mil\"; default: nobody.",

@@ -27,7 +27,7 @@ def _server_timing(response: Response) -> Response:
 # Every feature's blueprint, in the order their routes are matched.
 BLUEPRINTS = (
     "history", "editing", "moves", "review", "pages", "media", "search", "api", "people", "paths", "path_checks",
-    "feedback", "feedback_queue", "feeds", "sitemap", "hooks", "reports", "accounts", "account", "admin", "errors",
+    "feedback", "feedback_queue", "feeds", "exports", "sitemap", "hooks", "reports", "accounts", "account", "admin", "errors",
 )  # fmt: skip
 
 
