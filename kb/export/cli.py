@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ..access import Reader, levels
 from ..health.checker import check_folder
@@ -31,6 +32,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--with-contacts", is_flag=True, help="People's email, phone and location (--access staff only).")
 @click.option("--since", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Write an update to this older bundle.")
 @click.option("--verify", "verify_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Check a bundle against its manifest.")
+@with_appcontext
 def export_command(access: str, out: Path | None, areas: tuple[str, ...], with_contacts: bool, since: Path | None, verify_file: Path | None) -> None:
     """Write an offline copy of the site (a static, dated ZIP with a manifest), or --verify one.
 
