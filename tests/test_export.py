@@ -208,3 +208,13 @@ def test_an_interrupted_export_leaves_no_partial_file_under_the_final_name(repo_
     process.send_signal(signal.SIGKILL)
     process.communicate()
     assert not out.exists()
+
+
+def test_the_bundle_searches_with_its_own_index(repo_app, tmp_path):
+    search_index = pytest.importorskip("kb.export.search_index")
+    export(repo_app, "--out", str(tmp_path / "public.zip"))
+    site = unzip(tmp_path / "public.zip", tmp_path / "site")
+    assert (site / "search" / "index.js").is_file()
+    assert all((site / "static" / asset).is_file() for asset in search_index.ASSETS)
+    assert "search/index.js" in (site / "search.html").read_text(encoding="utf-8")
+    assert b"Zebra" not in (site / "search" / "index.js").read_bytes()
