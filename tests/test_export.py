@@ -186,7 +186,7 @@ def run_export(app, out: Path, limit: int | None = None) -> subprocess.Popen:
     env = {**os.environ, **{f"KB_{n}": str(app.config[n]) for n in names}, "KB_SECRET_KEY": "test", "KB_INSTANCE_DIR": app.instance_path}
     limited = (lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))) if limit else None
     command = [sys.executable, "-m", "flask", "--app", "kb:create_app", "kb", "export", "--out", str(out)]
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limited)  # noqa: PLW1509
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limited)
 
 
 def test_a_full_disk_is_a_clean_error_and_leaves_no_file(repo_app, tmp_path):

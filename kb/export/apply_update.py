@@ -33,7 +33,7 @@ def apply(update, copy):
     with zipfile.ZipFile(update) as archive:
         facts = json.loads(archive.read(UPDATE))
         if digest((copy / "manifest.json").read_bytes()) != facts["from_manifest"]:
-            return ["this update is for the copy of commit %s; this copy is another edition" % facts["from_commit"]]
+            return [f"this update is for the copy of commit {facts['from_commit']}; this copy is another edition"]
         names = [n for n in archive.namelist() if n != UPDATE and not n.endswith("/")]
         if not all(safe(n) for n in names + facts["removed"]):
             return ["the update names a file outside the copy: refused"]
@@ -59,22 +59,22 @@ def check(copy):
     listed = json.loads((copy / "manifest.json").read_bytes())["files"]
     present = {p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()}
     present -= {"manifest.json", "manifest.sig"}
-    problems = ["%s: missing" % n for n in sorted(set(listed) - present)]
-    problems += ["%s: not in the manifest" % n for n in sorted(present - set(listed))]
-    problems += ["%s: changed" % n for n in sorted(present & set(listed)) if digest((copy / n).read_bytes()) != listed[n]]
+    problems = [f"{n}: missing" for n in sorted(set(listed) - present)]
+    problems += [f"{n}: not in the manifest" for n in sorted(present - set(listed))]
+    problems += [f"{n}: changed" for n in sorted(present & set(listed)) if digest((copy / n).read_bytes()) != listed[n]]
     return problems
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    if len(argv) not in (2, 3):  # the script, the update, and perhaps the copy
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    copy = Path(argv[2] if len(argv) == 3 else Path(__file__).resolve().parent)
+    copy = Path(argv[2]) if argv[2:] else Path(__file__).resolve().parent
     problems = apply(Path(argv[1]), copy)
     for problem in problems:
         print("error: " + problem, file=sys.stderr)
     if not problems:
-        print("updated %s to commit %s" % (copy, json.loads((copy / "manifest.json").read_bytes()).get("commit")))
+        print(f"updated {copy} to commit {json.loads((copy / 'manifest.json').read_bytes()).get('commit')}")
     return 1 if problems else 0
 
 

@@ -90,7 +90,13 @@ def _report_content_problems() -> None:
     content = Path(cfg["CONTENT_DIR"])
     if not content.is_dir():
         return
-    result = check_folder(content, dt.date.today(), max_bytes=cfg["MAX_FILE_BYTES"], stale_after_days=cfg["STALE_AFTER_DAYS"], markings=current_app.extensions["kb.markings"])
+    result = check_folder(
+        content,
+        dt.date.today(),
+        max_bytes=cfg["MAX_FILE_BYTES"],
+        stale_after_days=cfg["STALE_AFTER_DAYS"],
+        markings=current_app.extensions["kb.markings"],
+    )
     for line in problem_lines(result.problems):
         click.echo(line, err=True)
 

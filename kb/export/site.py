@@ -12,6 +12,7 @@ import posixpath
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -106,12 +107,12 @@ class SiteExport:
     def _fetch(self, path: str, raw: Path, found: Crawl) -> Iterator[str]:
         """Fetch one page or file into ``raw``; yields the site paths it links to."""
         response = self._get(path)
-        if response.status_code in (301, 302, 308):
+        if response.status_code in (HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.FOUND, HTTPStatus.PERMANENT_REDIRECT):
             target = urlsplit(response.headers["Location"]).path
             found.aliases[path] = target
             yield target
             return
-        if response.status_code != 200:
+        if response.status_code != HTTPStatus.OK:
             return
         name = page_file(path)
         destination = raw / name
@@ -178,7 +179,9 @@ def copy_assets(folder: Path, static_folder: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         if name.endswith(".css"):
-            beside = (posixpath.normpath(posixpath.join(posixpath.dirname(name), url)) for url in stylesheet_assets(source.read_text(encoding="utf-8")))
+            beside = (
+                posixpath.normpath(posixpath.join(posixpath.dirname(name), url)) for url in stylesheet_assets(source.read_text(encoding="utf-8"))
+            )
             wanted.update(n for n in beside if not n.startswith(".."))
 
 

@@ -34,7 +34,9 @@ def export_app(tmp_path_factory):
     sync(content, index)
     index.close()
     settings = {"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"), "INSTANCE_DIR": str(root / "instance"), "SECRET_KEY": "test"}
-    app = create_app({**settings, "DATABASE_URL": f"sqlite:///{root / 'kb.sqlite3'}", "PASSWORD_PROFILE": "cheapest", "TESTING": True, "SEARCH_LOG_DAYS": 0})
+    app = create_app(
+        {**settings, "DATABASE_URL": f"sqlite:///{root / 'kb.sqlite3'}", "PASSWORD_PROFILE": "cheapest", "TESTING": True, "SEARCH_LOG_DAYS": 0}
+    )
     with app.app_context():
         flask_migrate.upgrade(directory=str(MIGRATIONS))
         add_user(app.extensions["kb.passwords"], "rita@example.mil", "Rita Reader", "reader", SECRET)
