@@ -218,3 +218,15 @@ def test_the_bundle_searches_with_its_own_index(repo_app, tmp_path):
     assert all((site / "static" / asset).is_file() for asset in search_index.ASSETS)
     assert "search/index.js" in (site / "search.html").read_text(encoding="utf-8")
     assert b"Zebra" not in (site / "search" / "index.js").read_bytes()
+
+
+def test_a_site_that_requires_sign_in_still_exports_its_public_pages(repo_app, tmp_path):
+    guarded = make_app(repo_app.config["CONTENT_DIR"], repo_app.config["INDEX_DIR"], tmp_path / "guarded", REQUIRE_LOGIN=True)
+    try:
+        assert guarded.test_client().get("/").status_code == 302  # the site itself: sign in first
+        assert export(guarded, "--out", str(tmp_path / "public.zip")).exit_code == 0
+        with zipfile.ZipFile(tmp_path / "public.zip") as archive:
+            assert b"Letter of Request" in archive.read("articles/fms/letter-of-request.html")
+            assert not any(name.startswith("login") for name in archive.namelist())
+    finally:
+        close_app(guarded)
