@@ -151,6 +151,8 @@ def test_an_update_applied_to_the_older_copy_equals_a_fresh_export(repo_app, tmp
     assert tree(copy) == tree(unzip(tmp_path / "fresh.zip", tmp_path / "fresh"))
     again = subprocess.run([sys.executable, str(copy / "apply_update.py"), str(tmp_path / "update.zip")], capture_output=True, text=True)
     assert again.returncode == 1 and "another edition" in again.stderr
+    other = export(repo_app, "--access", "staff", "--since", str(tmp_path / "old.zip"), "--out", str(tmp_path / "staff-update.zip"))
+    assert other.exit_code == 1 and "export in full instead" in other.output and not (tmp_path / "staff-update.zip").exists()
 
 
 def test_the_same_content_exports_the_same_bytes(repo_app, tmp_path):
