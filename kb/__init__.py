@@ -23,11 +23,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from . import accounts
     from .cli import kb_cli
+    from .export.cli import export_command
     from .health import searchlog
     from .web import register
 
     accounts.init_app(app)
     searchlog.init_app(app)
+    kb_cli.add_command(export_command)  # flask kb export (kb.export sits above the web layer it renders through)
     app.cli.add_command(kb_cli)
     register(app)
     return app

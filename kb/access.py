@@ -20,6 +20,7 @@ class Reader:
     staff: bool = False
     role: str | None = None  # one of ROLES when signed in
     user_id: int | None = None
+    hide_contacts: bool = False  # a staff reader without people's contact data (a staff bundle that does not ask for it)
 
     def has_role(self, role: str) -> bool:
         """``reader.has_role("editor")`` is true for editors and admins."""
@@ -36,4 +37,4 @@ def levels(reader: Reader) -> tuple[str, ...]:
 
 def can_see_contact(reader: Reader) -> bool:
     """Email, phone and location of people are for signed-in staff only."""
-    return reader.staff
+    return reader.staff and not reader.hide_contacts

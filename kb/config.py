@@ -223,6 +223,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_FROM", "kb@localhost", "Sender address of notification emails."),
     Setting("SMTP_STARTTLS", True, "1: encrypt the connection to KB_SMTP_HOST with STARTTLS (0 only for a local relay)."),
     Setting(
+        "EXPORT_SIGNING_KEY",
+        "",
+        "Key of the HMAC-SHA256 signature of offline bundles' manifests (manifest.sig); empty: bundles are not signed.",
+        secret=True,
+    ),
+    Setting(
         "FRAME_ANCESTORS",
         "'none'",
         "Who may show the site in a frame (CSP frame-ancestors), e.g. \"'self' https://portal.example.mil\"; default: nobody.",

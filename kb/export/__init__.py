@@ -1,1 +1,1 @@
-"""The knowledge base as a static bundle for readers without the network (``kb export``)."""
+"""Offline bundles (``flask kb export``): a static, permission-filtered, dated and verifiable copy of the site."""

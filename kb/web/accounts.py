@@ -100,6 +100,8 @@ def _back_here() -> str | None:
 def require_sign_in() -> Response | None:
     """``KB_REQUIRE_LOGIN``: every request but /login, /healthz, static files and the webhook needs sign-in (``before_request``)."""
     if current_app.config["REQUIRE_LOGIN"] and not current_reader().staff and request.endpoint not in OPEN_ENDPOINTS | SELF_GUARDED_ENDPOINTS:
+        if "kb.export.edition" in request.environ:  # a public bundle's pages (kb export), rendered in this process
+            return None
         return _sign_in_required()
     return None
 

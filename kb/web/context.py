@@ -44,8 +44,9 @@ def current_index() -> SearchIndex:
 
 
 def identify_reader() -> None:
-    """Decide once per request who is reading (``before_request``)."""
-    g.reader = current_app.extensions.get("kb.identify", lambda: ANONYMOUS)()
+    """Decide once per request who is reading (``before_request``): an export's pages are read by its edition's reader."""
+    edition = request.environ.get("kb.export.edition")  # kb.web.exports.EDITION_KEY: only code in this process sets it
+    g.reader = edition.reader if edition is not None else current_app.extensions.get("kb.identify", lambda: ANONYMOUS)()
 
 
 def current_reader() -> Reader:
