@@ -18,8 +18,19 @@ import pytest
 
 KB = Path(__file__).resolve().parent.parent / "kb"
 FOUNDATION = 0
-LAYERS = {"index": 1, "queries": 2, "pages": 3, "directory": 4, "search": 5, "health": 6, "repository": 7, "editing": 8, "web": 9, "cli": 9}
-LAYERS["export"] = 10  # offline bundles render through the web layer
+LAYERS = {
+    "index": 1,
+    "queries": 2,
+    "pages": 3,
+    "directory": 4,
+    "search": 5,
+    "health": 6,
+    "repository": 7,
+    "editing": 8,
+    "web": 9,
+    "cli": 9,
+    "export": 10,
+}
 
 
 def unit(module: str) -> str:

@@ -33,7 +33,8 @@ def _node_header(response: Response) -> Response:
 # Every feature's blueprint, in the order their routes are matched.
 BLUEPRINTS = (
     "history", "editing", "moves", "review", "pages", "media", "search", "api", "people", "paths", "path_checks",
-    "feedback", "feedback_queue", "notifications", "feeds", "exports", "sitemap", "hooks", "reports", "progress", "accounts", "account", "admin", "errors",
+    "feedback", "feedback_queue", "notifications", "feeds", "exports", "sitemap", "hooks", "reports", "progress",
+    "accounts", "account", "admin", "errors",
 )  # fmt: skip
 
 

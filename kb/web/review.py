@@ -36,9 +36,9 @@ from ..editing.proposals import (
     reviewable,
     revise,
 )
-from ..notifications.sources import proposal_waiting
 from ..editing.uploads import Upload, UploadError, checked_media, media_markdown
 from ..media import MEDIA_FOLDER
+from ..notifications.sources import proposal_waiting
 from ..repository.publishing import retire
 from .accounts import signed_in_required
 from .caching import keep_private

@@ -322,6 +322,8 @@ def test_the_page_editors_show_no_planted_word_to_anyone_but_editors(anonymous, 
         for method, code in expected.items():
             response = client.open(url, method=method, data={"title": "x", "body": "y"})
             assert response.status_code == code and leaks(response.get_data(as_text=True)) == []
+
+
 # -- path progress reports and assignments (issue 22) ----------------------------------------
 
 PROGRESS_URLS = ("/reports/paths", f"/reports/paths/{PATH}", f"/reports/paths/{PATH}?format=csv", f"/reports/paths/{PATH}?format=json")
