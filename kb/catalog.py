@@ -77,10 +77,15 @@ class Catalog:
         Indexed with the person, so "who knows about CLSSA" finds the people behind the
         CLSSA article; staff-only articles are left out so their words never lead anywhere.
         """
-        if doc.kind != "person":
-            return ()
-        articles = sorted(self._experts_of.get(doc.id, []), key=lambda a: a.id)
-        return tuple(text for a in articles for text in (a.title, *a.get("aliases", ())))
+        return self._evidence.get(doc.id, ()) if doc.kind == "person" else ()
+
+    @cached_property
+    def _evidence(self) -> dict[str, tuple[str, ...]]:
+        """Person id -> ``expert_evidence``, worked out once (an update asks it of every person)."""
+        return {
+            person: tuple(text for a in sorted(articles, key=lambda a: a.id) for text in (a.title, *a.get("aliases", ())))
+            for person, articles in self._experts_of.items()
+        }
 
     @cached_property
     def glossary_expansions(self) -> dict[str, str]:

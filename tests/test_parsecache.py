@@ -114,3 +114,20 @@ def test_two_processes_using_the_cache_at_once_leave_it_sound(content_dir, tmp_p
     # every row that stayed matches its file: a run through the cache reads what a run without it reads
     assert titles(run(content_dir, cache_file)) == titles(load_content(content_dir))
     assert titles(load_content(content_dir))[LOR].startswith("R14 ")
+
+
+def test_a_file_changed_while_it_was_read_is_parsed_again_next_time(content_dir, tmp_path):
+    """The row never pairs the stamp seen before reading with text read after a change."""
+    cache_file, file = tmp_path / "parse-cache.sqlite", content_dir / LOR
+    seen = stamp(file)
+
+    def read_during_a_save():
+        value = file.read_text()
+        file.write_text(value + "\nSaved while being read.\n")  # an editor's save lands mid-read
+        return value
+
+    cache = ParseCache()
+    assert cache.get(LOR, seen, read_during_a_save, lambda: stamp(file)) == (content_dir / LOR).read_text().replace("\nSaved while being read.\n", "")
+    cache.save(cache_file)
+    again = ParseCache.load(cache_file)
+    assert again.get(LOR, stamp(file), lambda: "parsed again", lambda: stamp(file)) == "parsed again"

@@ -23,6 +23,7 @@ BUSY_SECONDS = 30  # another process writing its rows: wait for it rather than f
 SCHEMA = "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, checksum INTEGER, value BLOB)"
 
 Stamp = tuple[int, int]  # (st_mtime_ns, st_size)
+UNMATCHED: Stamp = (0, -1)  # the stamp of a value read while its file changed: no file has it
 log = logging.getLogger(__name__)
 
 
@@ -85,6 +86,8 @@ class ParseCache:
         if after is None or after == stamp:
             self._current[rel] = (stamp, value)
             self._parsed.add(rel)
+        else:  # kept for this run and a watcher's memory, never written: the next look parses it again
+            self._current[rel] = (UNMATCHED, value)
         return value
 
     @classmethod

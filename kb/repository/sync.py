@@ -207,7 +207,20 @@ def _rebuild(index: SearchIndex, recorder: Recorder, sources: list[Pending], tab
     parts = max(processes, -(-len(sources) // PART_DOCUMENTS))
     if processes > 1:
         recorder.history  # noqa: B018 - read the git history once, before the fork
-    return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes, tables)
+    with _frozen_heap():
+        return index.rebuild(lambda part: map(recorder.record, sources[part::parts]), parts, processes, tables)
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """What the parent holds (every document, the catalog) moved out of the cycle collector's sight
+    before it forks: each forked process would otherwise walk all of it at every full collection,
+    and, touching those pages, copy them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -221,7 +234,7 @@ def _records(recorder: Recorder, sources: list[Pending]) -> Iterator[Iterator[Re
         yield map(recorder.record, sources)
         return
     recorder.history  # noqa: B018 - read the git history once, before the fork
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
+    with _frozen_heap(), multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(recorder,)) as pool:
         yield pool.imap(_record_in_worker, sources, chunksize=8)
 
 
