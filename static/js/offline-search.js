@@ -17,7 +17,7 @@
   var MAX_VARIANTS = 8;
   var SNIPPET_WORDS = 30;
   var ASSET_ORDER = ["static/vendor/minisearch/minisearch.js", "static/vendor/snowball-stemmers/snowball-stemmers.js", "search/index.js"];
-  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, terms: new Map(), stemOf: null, loading: null };
+  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, terms: new Map(), known: null, stemOf: null, loading: null };
 
   // --- analysis: the server's analyzer, in the browser ----------------------------------
 
@@ -125,7 +125,7 @@
   function wordQuery(word, prefix) {
     var stem = term(word);
     if (!stem) { return null; }
-    var exact = { queries: [stem], prefix: prefix, fuzzy: false }, known = finds(exact);
+    var exact = { queries: [stem], prefix: prefix, fuzzy: false }, known = prefix ? finds(exact) : state.known.has(stem);
     if (known && !prefix) { return exact; }
     var near = nearStems(fold(word), prefix, !known).filter(function (t) { return t !== stem; });
     var base = known ? exact : { queries: [stem], prefix: prefix, fuzzy: fuzziness(stem) };
@@ -191,6 +191,7 @@
     state.data = data;
     state.stops = new Set(data.stopWords);
     state.stem = window.snowballFactory.newStemmer("english");
+    state.known = new Set(data.index.index.map(function (entry) { return entry[0]; })); // the index's terms
     state.stemOf = new Map(); // each word of the text as the server stemmed it (the rare word Whoosh stems apart too)
     Object.keys(data.vocabulary).forEach(function (stem) { data.vocabulary[stem].forEach(function (word) { state.stemOf.set(word, stem); }); });
     state.acronyms = buildAcronyms(data.glossary, data.acronymRules);
