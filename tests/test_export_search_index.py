@@ -21,9 +21,9 @@ def page_url(doc) -> str:
     return f"{doc.kind}s/{doc.id}.html"
 
 
-def read_index(path: Path) -> dict:
+def read_index(path: Path, name: str = search_index.GLOBAL) -> dict:
     text = path.read_text(encoding="utf-8")
-    prefix = f"window.{search_index.GLOBAL} = JSON.parse('"
+    prefix = f"window.{name} = JSON.parse('"
     assert text.startswith(prefix) and text.endswith("');\n")
     return json.loads(text[len(prefix) : -4].replace("\\'", "'").replace("\\\\", "\\"))
 
@@ -34,7 +34,7 @@ def starter(tmp_path_factory) -> dict:
     public = [d for d in content.documents if d.public]
     path = search_index.write(tmp_path_factory.mktemp("bundle"), public, content.glossary, page_url)
     assert path.name == "index.js" and path.parent.name == "search"
-    return read_index(path)
+    return {**read_index(path), "phrases": read_index(path.parent / "phrases.js", search_index.PHRASES_GLOBAL)}
 
 
 def postings(data: dict, term: str, field: str) -> set[str]:
@@ -89,7 +89,8 @@ def test_the_public_index_of_the_hunt_site_holds_no_planted_staff_word(tmp_path)
     assert STAFF_SLUG not in {d.id for d in public}
     path = search_index.write(tmp_path / "bundle", public, content.glossary, page_url)
     text = path.read_text(encoding="utf-8")
-    assert LEAK.findall(text) == []
+    assert sorted(p.name for p in path.parent.iterdir()) == ["index.js", "phrases.js"]
+    assert LEAK.findall(text + (path.parent / "phrases.js").read_text(encoding="utf-8")) == []
     data = read_index(path)
     ids = set(data["index"]["documentIds"].values())
     assert {f"article:{PUBLIC_SLUG}", f"person:{PERSON}", f"path:{PATH}", "glossary:EPX"} <= ids

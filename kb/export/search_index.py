@@ -4,8 +4,8 @@ written as a script (``search/index.js``) because a page opened from ``file://``
 Terms are analysed here by the server's own analyzer (``kb.index.schema.english_analyzer``: lower
 case, accents folded, stop words out, Snowball English stems), so the browser only analyses the
 query, with the same Snowball stemmer and the stop words and accent folds this index ships.
-Phrases are found through the pairs of consecutive words each document holds (``phrases``), as
-Whoosh's word positions would find them. Only the documents handed in are read: what an access
+Phrases are found through the pairs of consecutive words each document holds (``search/phrases.js``),
+as Whoosh's word positions would find them. Only the documents handed in are read: what an access
 level may not see is never in the file.
 """
 
@@ -35,6 +35,10 @@ ASSETS = ["vendor/minisearch/minisearch.js", "vendor/snowball-stemmers/snowball-
 INDEX_FILE = "search/index.js"
 GLOSSARY_PAGE = "glossary.html"  # the bundle's glossary page; a term is at its anchor there (``glossary_anchor``)
 GLOBAL = "KB_SEARCH_INDEX"  # the global the script assigns (offline-search.js reads it)
+# The phrase pairs, about half the index, apart: loaded only for the first search with a phrase
+# (quoted, or an acronym's expansion), so a search without one starts sooner.
+PHRASES_FILE = "search/phrases.js"
+PHRASES_GLOBAL = "KB_SEARCH_PHRASES"
 FORMAT = 1
 FIELDS = tuple(FIELD_BOOSTS)  # title, aliases, summary, keywords, body
 EXCERPT_CHARS = 1500  # body text kept for snippets; the whole body is searched
@@ -78,12 +82,12 @@ class Entry:
         }
 
 
-def script(data: dict) -> str:
-    """``window.KB_SEARCH_INDEX = JSON.parse('...');``: browsers parse JSON text faster than the
-    same object written as a script."""
+def script(name: str, data: dict) -> str:
+    """``window.NAME = JSON.parse('...');``: browsers parse JSON text faster than the same object
+    written as a script."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     quoted = text.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.{GLOBAL} = JSON.parse('{quoted}');\n"
+    return f"window.{name} = JSON.parse('{quoted}');\n"
 
 
 class Bundled(Catalog):
@@ -109,15 +113,18 @@ class Bundled(Catalog):
 
 
 def write(folder: Path, documents: Iterable[Document], glossary: Iterable[GlossaryEntry], page_url: Callable[[Document], str]) -> Path:
-    """Write ``search/index.js`` under ``folder`` (documents and glossary entries: only those the
-    bundle's access level may see) and return its path."""
+    """Write ``search/index.js`` (and ``search/phrases.js`` beside it) under ``folder``, of the
+    documents and glossary entries the bundle's access level may see, and return the index's path."""
     documents, glossary = tuple(documents), tuple(glossary)
     catalog = Bundled(Content(documents, glossary, "", ()))
     found = [document_entry(doc, catalog, page_url) for doc in documents]
     found += glossary_entries(glossary, GLOSSARY_PAGE)
     path = Path(folder) / INDEX_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(script(index_data(found, glossary, documents)), encoding="utf-8")
+    analysed = [field_terms(entry) for entry in found]
+    path.write_text(script(GLOBAL, index_data(found, [terms for terms, _ in analysed], glossary, documents)), encoding="utf-8")
+    phrases = script(PHRASES_GLOBAL, phrase_pairs([pairs for _, pairs in analysed]))
+    (Path(folder) / PHRASES_FILE).write_text(phrases, encoding="utf-8")
     return path
 
 
@@ -244,9 +251,10 @@ def vocabulary(entries: list[Entry]) -> dict[str, list[str]]:
     return {stem: sorted(found) for stem, found in sorted(words.items())}
 
 
-def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], documents: tuple[Document, ...]) -> dict:
-    """Everything the page's script needs: the index, how to analyse a query, the acronyms, the facet labels."""
-    analysed = [field_terms(entry) for entry in entries]
+def index_data(
+    entries: list[Entry], terms_of: list[dict[str, list[str]]], glossary: tuple[GlossaryEntry, ...], documents: tuple[Document, ...]
+) -> dict:
+    """Everything the page's script needs but the phrase pairs: the index, how to analyse a query, the acronyms, the facet labels."""
     expansions: dict[str, list[str]] = {}
     for entry in glossary:
         if entry.expansion and entry.expansion not in expansions.setdefault(entry.term, []):
@@ -262,6 +270,5 @@ def index_data(entries: list[Entry], glossary: tuple[GlossaryEntry, ...], docume
         "vocabulary": vocabulary(entries),
         "glossary": {term: values for term, values in expansions.items() if values},
         "acronymRules": {"minLoose": MIN_LOOSE_TERM, "minExpansion": MIN_EXPANSION, "common": sorted(_COMMON_WORDS)},
-        "index": minisearch_data(entries, [terms for terms, _ in analysed]),
-        "phrases": phrase_pairs([found for _, found in analysed]),
+        "index": minisearch_data(entries, terms_of),
     }

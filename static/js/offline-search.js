@@ -5,8 +5,8 @@
 // the glossary's acronyms both ways, and searched with phrases ("..."), a prefix on the word
 // being typed and typo tolerance. The results page (search.html?q=...) shows the count in a
 // live region, facets by type and area, and snippets whose matched words are <mark>ed; the
-// search box on every page suggests pages as you type. Untrusted text only ever goes through
-// textContent.
+// search box on every page suggests pages as you type. The phrase pairs (search/phrases.js) are
+// loaded with the first search that has a phrase. Untrusted text only ever goes through textContent.
 (function () {
   "use strict";
 
@@ -17,7 +17,7 @@
   var MAX_VARIANTS = 8;
   var SNIPPET_WORDS = 30;
   var ASSET_ORDER = ["static/vendor/minisearch/minisearch.js", "static/vendor/snowball-stemmers/snowball-stemmers.js", "search/index.js"];
-  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, terms: new Map(), stemOf: null, loading: null };
+  var state = { data: null, engine: null, stem: null, stops: null, acronyms: null, words: null, stems: null, terms: new Map(), known: null, stemOf: null, loading: null };
 
   // --- analysis: the server's analyzer, in the browser ----------------------------------
 
@@ -125,7 +125,7 @@
   function wordQuery(word, prefix) {
     var stem = term(word);
     if (!stem) { return null; }
-    var exact = { queries: [stem], prefix: prefix, fuzzy: false }, known = finds(exact);
+    var exact = { queries: [stem], prefix: prefix, fuzzy: false }, known = prefix ? finds(exact) : state.known.has(stem);
     if (known && !prefix) { return exact; }
     var near = nearStems(fold(word), prefix, !known).filter(function (t) { return t !== stem; });
     var base = known ? exact : { queries: [stem], prefix: prefix, fuzzy: fuzziness(stem) };
@@ -153,7 +153,8 @@
 
   // The ids of the documents that hold every consecutive pair of ``found`` (a phrase's terms).
   function holders(found) {
-    var ids = state.data.index.documentIds, sets = found.slice(1).map(function (t, n) { return state.data.phrases[found[n] + " " + t] || []; });
+    var phrases = window.KB_SEARCH_PHRASES, ids = state.data.index.documentIds;
+    var sets = found.slice(1).map(function (t, n) { return phrases[found[n] + " " + t] || []; });
     var common = sets.reduce(function (kept, next) { var keep = new Set(next); return kept.filter(function (n) { return keep.has(n); }); });
     return new Set(common.map(function (n) { return ids[n]; }));
   }
@@ -190,6 +191,7 @@
     state.data = data;
     state.stops = new Set(data.stopWords);
     state.stem = window.snowballFactory.newStemmer("english");
+    state.known = new Set(data.index.index.map(function (entry) { return entry[0]; })); // the index's terms
     state.stemOf = new Map(); // each word of the text as the server stemmed it (the rare word Whoosh stems apart too)
     Object.keys(data.vocabulary).forEach(function (stem) { data.vocabulary[stem].forEach(function (word) { state.stemOf.set(word, stem); }); });
     state.acronyms = buildAcronyms(data.glossary, data.acronymRules);
@@ -205,6 +207,18 @@
     });
   }
 
+  // Does a search for ``text`` need the phrase pairs (a quoted phrase, or an acronym's expansion)?
+  function needsPhrases(text) {
+    return variants(text).some(function (v) {
+      return Array.from(v.matchAll(/"([^"]*)"/g)).some(function (m) { return terms(m[1]).length > 1; });
+    });
+  }
+
+  // Everything a search for ``text`` needs, loaded: the index, and the phrase pairs when it has a phrase.
+  function prepare(root, text) {
+    return ready(root).then(function () { return needsPhrases(text) ? loadScript(root + "search/phrases.js") : null; });
+  }
+
   // The scripts search needs, loaded once (a page other than search.html loads them on first use).
   function ready(root) {
     if (state.engine) { return Promise.resolve(); }
@@ -217,7 +231,7 @@
   }
 
   function loadScript(src) {
-    var known = { "search/index.js": "KB_SEARCH_INDEX", "minisearch.js": "MiniSearch", "snowball-stemmers.js": "snowballFactory" };
+    var known = { "search/index.js": "KB_SEARCH_INDEX", "search/phrases.js": "KB_SEARCH_PHRASES", "minisearch.js": "MiniSearch", "snowball-stemmers.js": "snowballFactory" };
     var name = Object.keys(known).filter(function (end) { return src.slice(-end.length) === end; })[0];
     if (name && window[known[name]]) { return Promise.resolve(); }
     return new Promise(function (resolve, reject) {
@@ -256,7 +270,7 @@
     return snippet(result.x || "", matched) || snippet(result.s || "", matched) || [document.createTextNode(result.s || "")];
   }
 
-  window.KBOfflineSearch = { ready: ready, search: search, terms: terms, variants: variants, describe: describe, state: state, timings: null };
+  window.KBOfflineSearch = { ready: ready, prepare: prepare, search: search, terms: terms, variants: variants, describe: describe, state: state, timings: null };
 })();
 
 // The results page (search.html?q=...&type=...&area=...) and the search box's suggestions.
@@ -342,7 +356,7 @@
     page.querySelectorAll("input[name=q]").forEach(function (input) { input.value = q; });
     if (!q) { status.textContent = "Type a word, an acronym (like LOA) or a phrase in quotes."; return; }
     status.textContent = "Searching…";
-    engine.ready(page.dataset.root).then(function () { show(page, q, chosen); }, function () {
+    engine.prepare(page.dataset.root, q).then(function () { show(page, q, chosen); }, function () {
       status.textContent = "Search is not available: this copy's search files are missing.";
     });
   }
@@ -385,7 +399,7 @@
     function suggest() {
       var text = input.value.trim();
       if (text.length < 2) { fill([]); return; }
-      engine.ready(root).then(function () {
+      engine.prepare(root, text).then(function () {
         if (input.value.trim() === text && document.activeElement === input) { fill(engine.search(text, true).slice(0, SUGGESTED)); }
       }, function () { fill([]); });
     }

@@ -101,6 +101,10 @@ def test_an_acronym_finds_its_expansion_and_the_expansion_its_acronym(offline, b
     assert offline.locator(".kb-results mark").count() > 0  # the matched words are marked in the snippets
     open_search(offline, bundle, "letter of offer and acceptance")
     assert result_links(offline)[0] == LOA
+    # this article says "LOA", never the phrase: only the rewriting finds it
+    query = '"letter of offer and acceptance"'
+    found = offline.evaluate("q => KBOfflineSearch.prepare('', q).then(() => KBOfflineSearch.search(q).map(r => r.id))", query)
+    assert found[0] == "article:fms/letter-of-offer-and-acceptance" and "article:dcs/dsp-94-fms-export-authority" in found
     check_a11y(offline, "offline-search-results")
     screenshot(offline, "offline-search-results")
 
