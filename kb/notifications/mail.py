@@ -67,7 +67,7 @@ def unsubscribe(user_id: int, kind: str) -> None:
 def _pending(user_id: int) -> list[tuple[Delivery, Event]]:
     query = select(Delivery, Event).join(Event, Delivery.event_id == Event.id)
     query = query.where(Delivery.user_id == user_id, Delivery.mail == "pending").order_by(Delivery.id)
-    return list(db.session.execute(query).tuples())
+    return [(delivery, event) for delivery, event in db.session.execute(query)]
 
 
 def _mark(deliveries: list[Delivery], state: str) -> None:
