@@ -19,6 +19,7 @@ import pytest
 KB = Path(__file__).resolve().parent.parent / "kb"
 FOUNDATION = 0
 LAYERS = {"index": 1, "queries": 2, "pages": 3, "directory": 4, "search": 5, "health": 6, "repository": 7, "editing": 8, "web": 9, "cli": 9}
+LAYERS["notifications"] = 8  # issue 21: beside editing, below web and cli
 
 
 def unit(module: str) -> str:

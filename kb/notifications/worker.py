@@ -14,9 +14,10 @@ from flask import Flask
 
 from ..accounts.models import utcnow
 from ..index import SearchIndex
+from .changes import published_changes
 from .delivery import prune
 from .mail import send_pending
-from .sources import published_changes, review_reminders
+from .sources import review_reminders
 
 
 @dataclass(frozen=True)
