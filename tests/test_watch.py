@@ -135,3 +135,18 @@ def test_the_webhook_wakes_the_watcher_instead_of_starting_a_sync(tmp_path):
         watcher.stop()
         app.extensions["kb.index"].close()
     assert not watcher_running(tmp_path / "index")
+
+
+def test_each_watch_round_tells_watchers_about_the_new_commits(tmp_path):
+    """Notifications (issue 21): a commit that reaches the content is a published change, told from the watch loop."""
+    content = init(tmp_path / "content")
+    commit(content, "maria", "Initial content", SAMPLE)
+    command, options = watch_command(content, tmp_path / "index", tmp_path / "instance", capture_output=True, text=True)
+    migrated = subprocess.run([*command[:-1], "db", "upgrade"], **options)  # flask kb db upgrade over the same folders
+    assert migrated.returncode == 0, migrated.stderr
+    watcher = Watcher(content, tmp_path / "index", tmp_path / "instance")
+    try:
+        commit(content, "john", "LOR: new deadlines", {LOR: body(LOR) + "\nNew deadlines.\n"})
+        assert "notifications: 1 changes" in watcher.wait_for_line("notifications:")
+    finally:
+        watcher.stop()
