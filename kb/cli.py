@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .access import Reader, levels
+from .accounts.feedback import review_reasons
 from .accounts.models import db
 from .directory.people_import import people_cli
 from .health.checker import check_folder
@@ -141,7 +142,13 @@ def freshness_command(fmt: str) -> None:
         articles = index.find(levels(STAFF), type="article")
     except IndexUnavailable as missing:
         raise click.ClickException(f"{missing}: run 'flask kb index' first") from None
-    found = freshness_report(articles, dt.date.today(), cfg["STALE_AFTER_DAYS"])
+    try:
+        reasons = review_reasons()
+    except SQLAlchemyError:
+        reasons = {}
+        db.session.rollback()
+        current_app.logger.warning("freshness report: the feedback database is unavailable, problem reports and ratings are left out")
+    found = freshness_report(articles, dt.date.today(), cfg["STALE_AFTER_DAYS"], reasons)
     click.echo(format_report(found, fmt), nl=False)
 
 

@@ -207,21 +207,6 @@ def changed_paths(content_dir: Path | str, old: str, new: str) -> list[tuple[str
     return changes
 
 
-def commits_since(content_dir: Path | str, old: str, new: str, limit: int = 200) -> list[tuple[Commit, list[str]]]:
-    """The commits after ``old`` up to ``new``, oldest first (at most ``limit``, the newest), with the files each touched."""
-    if not (is_sha(old) and is_sha(new)):
-        return []
-    try:
-        out = _git(content_dir, "log", f"--format={LOG_FORMAT}", "--name-only", "--relative", "--no-renames", f"-n{limit}", f"{old}..{new}", "--")
-    except GitError:
-        return []
-    found: dict[str, tuple[Commit, list[str]]] = {}
-    for path, commits in _parse_log(out).items():
-        for commit in commits:
-            found.setdefault(commit.sha, (commit, []))[1].append(path)
-    return sorted(found.values(), key=lambda pair: pair[0].date)
-
-
 def touched_paths(content_dir: Path | str, old: str, new: str) -> set[str]:
     """Files that any commit between ``old`` and ``new`` touched (their history grew)."""
     if not (is_sha(old) and is_sha(new)):

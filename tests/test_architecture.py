@@ -4,7 +4,7 @@ Layers, lowest first; a module may import its own package and any lower layer, n
 one, and never another package of its own layer:
 
     foundation (the flat modules, content/, accounts/)  <- index  <- queries  <- pages
-    <- directory  <- search  <- health  <- repository  <- editing  <- web, cli  <- export (and the app factory)
+    <- directory  <- search  <- health  <- repository  <- editing, notifications  <- web, cli  <- export (and the app factory)
 
 ``kb/__init__.py`` (the app factory) wires everything and is exempt.
 """
@@ -18,19 +18,8 @@ import pytest
 
 KB = Path(__file__).resolve().parent.parent / "kb"
 FOUNDATION = 0
-LAYERS = {
-    "index": 1,
-    "queries": 2,
-    "pages": 3,
-    "directory": 4,
-    "search": 5,
-    "health": 6,
-    "repository": 7,
-    "editing": 8,
-    "web": 9,
-    "cli": 9,
-    "export": 10,
-}
+LAYERS = {"index": 1, "queries": 2, "pages": 3, "directory": 4, "search": 5, "health": 6, "repository": 7}
+LAYERS |= {"editing": 8, "notifications": 8, "web": 9, "cli": 9, "export": 10}
 
 
 def unit(module: str) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 
+from kb.export import search_index
 from kb.index import SearchIndex
 from kb.repository.sync import sync
 
@@ -213,7 +214,6 @@ def test_an_interrupted_export_leaves_no_partial_file_under_the_final_name(repo_
 
 
 def test_the_bundle_searches_with_its_own_index(repo_app, tmp_path):
-    search_index = pytest.importorskip("kb.export.search_index")
     export(repo_app, "--out", str(tmp_path / "public.zip"))
     site = unzip(tmp_path / "public.zip", tmp_path / "site")
     assert (site / "search" / "index.js").is_file()

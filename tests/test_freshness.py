@@ -10,6 +10,7 @@ import json
 import pytest
 
 from kb import create_app
+from kb.accounts.feedback import Ratio
 from kb.health.freshness import ReviewFacts, flags, format_report, load_sources, parse_sources, report
 from kb.index import Doc, SearchIndex
 from kb.repository.sync import sync
@@ -101,9 +102,18 @@ def test_report_groups_by_area_and_expert():
         doc("eum/c", "C", ("eum",), ("john",), page(review_by="2029-01-01")),
     ]
     found = report(docs, TODAY)
-    assert found.counts() == {"overdue": 1, "due-soon": 1, "source-changed": 0}
+    assert found.counts() == {"overdue": 1, "due-soon": 1, "source-changed": 0, "reports": 0, "low-rating": 0}
     assert [(area, [e.slug for e in entries]) for area, entries in found.grouped("areas")] == [("eum", ["eum/b"]), ("fms", ["fms/a"])]
     assert [(p, [e.slug for e in entries]) for p, entries in found.grouped("experts")] == [("john", ["fms/a"]), ("maria", ["fms/a"]), ("", ["eum/b"])]
+
+
+def test_open_reports_and_a_low_rating_are_reasons_for_review():
+    docs = [doc("fms/a", "A", ("fms",), ("maria",), page(review_by="2029-01-01")), doc("eum/b", "B", ("eum",), (), page(review_by="2029-01-01"))]
+    found = report(docs, TODAY, feedback={"fms/a": (2, Ratio("fms/a", 1, 6)), "eum/b": (0, Ratio("eum/b", 1, 1))})
+    assert [(e.slug, e.status, e.message) for e in found.entries] == [
+        ("fms/a", "reports", "2 open problem reports"),
+        ("fms/a", "low-rating", "Only 1 of 7 readers found it helpful"),
+    ]  # eum/b: 2 votes are too few to call it low
 
 
 @pytest.fixture
@@ -142,7 +152,7 @@ def test_report_command_csv_and_text(runner):
     ).items()
     out = runner.invoke(args=["kb", "report", "freshness"]).output
     assert "fms/letter-of-request\tsource-changed\t2026-01-01\tmaria-delgado\t" in out
-    assert "source changed (as of" in out.splitlines()[-1]
+    assert "source changed, 0 with open problem reports, 0 rated low (as of" in out.splitlines()[-1]
 
 
 def test_article_page_names_the_changed_source(tmp_path):

@@ -158,3 +158,16 @@ def test_a_pull_indexes_the_files_it_brought_once_and_a_later_edit_again(tmp_pat
     finally:
         watcher.stop()
         app.extensions["kb.index"].close()
+def test_each_watch_round_tells_watchers_about_the_new_commits(tmp_path):
+    """Notifications (issue 21): a commit that reaches the content is a published change, told from the watch loop."""
+    content = init(tmp_path / "content")
+    commit(content, "maria", "Initial content", SAMPLE)
+    command, options = watch_command(content, tmp_path / "index", tmp_path / "instance", capture_output=True, text=True)
+    migrated = subprocess.run([*command[:-1], "db", "upgrade"], **options)  # flask kb db upgrade over the same folders
+    assert migrated.returncode == 0, migrated.stderr
+    watcher = Watcher(content, tmp_path / "index", tmp_path / "instance")
+    try:
+        commit(content, "john", "LOR: new deadlines", {LOR: body(LOR) + "\nNew deadlines.\n"})
+        assert "notifications: 1 changes" in watcher.wait_for_line("notifications:")
+    finally:
+        watcher.stop()

@@ -187,6 +187,16 @@ def open_reports(slug: str) -> int:
     return db.session.execute(select(func.count()).select_from(Report).where(Report.slug == slug, Report.state == "open")).scalar_one()
 
 
+def review_reasons() -> dict[str, tuple[int, Ratio | None]]:
+    """Per article with any: (open problem reports, its helpful votes when their ratio is low), for the freshness report."""
+    query = select(Report.slug, func.count()).where(Report.state == "open").group_by(Report.slug)
+    reasons: dict[str, tuple[int, Ratio | None]] = {slug: (count, None) for slug, count in db.session.execute(query)}
+    for slug, ratio in ratios().items():
+        if ratio.low:
+            reasons[slug] = (reasons.get(slug, (0, None))[0], ratio)
+    return reasons
+
+
 def ratios(slugs: Iterable[str] | None = None) -> dict[str, Ratio]:
     """Helpful votes per article (every article with votes when ``slugs`` is None)."""
     query = select(Vote.slug, Vote.helpful, func.count()).group_by(Vote.slug, Vote.helpful)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import shutil
 import subprocess
 import tempfile
@@ -13,8 +12,10 @@ from flask import Flask
 
 from .. import git
 from ..access import levels
+from ..content import load_content
 from ..web.context import document_url
 from ..web.exports import Edition, page_file
+from . import search_index
 from .bundle import write_manifest
 from .site import DOCUMENT_KINDS, SiteExport
 
@@ -60,17 +61,17 @@ def build(app: Flask, edition: Edition, areas: frozenset[str] | None, folder: Pa
 
 
 def write_search(app: Flask, export: SiteExport, folder: Path) -> None:
-    """The search index and its scripts (``kb.export.search_index``), when that module is installed."""
-    try:
-        search_index = importlib.import_module("kb.export.search_index")
-    except ModuleNotFoundError:
-        return
+    """The search index and its scripts (``kb.export.search_index``): of the
+    content files whose pages the bundle holds (the search index reads the parsed files, not the site's index)."""
     static = Path(app.static_folder or "static")
     for asset in search_index.ASSETS:
         (folder / "static" / asset).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(static / asset, folder / "static" / asset)
     with app.test_request_context():
-        documents = [doc for kind in DOCUMENT_KINDS for doc in export.documents(kind)]
-        urls = {(doc.type, doc.id): page_file(document_url(doc.type, doc.id)) for doc in documents}
-        glossary = export.index.find(levels(export.edition.reader), type="glossary")
-    search_index.write(folder, documents, glossary, lambda doc: urls[(doc.type, doc.id)])
+        shown = [doc for kind in DOCUMENT_KINDS for doc in export.documents(kind)]
+        urls = {(doc.type, doc.id): page_file(document_url(doc.type, doc.id)) for doc in shown}
+        terms = {doc.id for doc in export.index.find(levels(export.edition.reader), type="glossary")}
+    content = load_content(app.config["CONTENT_DIR"])
+    documents = [doc for doc in content.documents if (doc.kind, doc.id) in urls]
+    glossary = [entry for entry in content.glossary if entry.term in terms]
+    search_index.write(folder, documents, glossary, lambda doc: urls[(doc.kind, doc.id)])

@@ -3,7 +3,9 @@
 An article is **overdue** when its ``review_by`` date has passed, or, without one, when it
 has not changed for ``stale_after`` days; **due-soon** when that date is within
 ``SOON_DAYS``; **source-changed** when a source it cites (``sources:``) changed, per
-``sources.yml``, after the article was last reviewed (``reviewed:``, else its last change).
+``sources.yml``, after the article was last reviewed (``reviewed:``, else its last change);
+**reports** when readers' problem reports on it are open, and **low-rating** when few readers
+found it helpful (``kb.accounts.feedback``, given to ``report`` by its caller).
 
 Pure: the functions take the article's stored page data and today's date, so the answer
 is always as of the request, never as of the last index update.
@@ -14,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..accounts.feedback import Ratio
 from ..content import Problem, load_yaml_list
 from ..csvfile import csv_text
 from ..index import Doc
@@ -26,7 +29,7 @@ from ..pagedata import ArticleData
 
 SOURCES_FILE = "sources.yml"
 SOON_DAYS = 30
-STATUSES = ("overdue", "due-soon", "source-changed")
+STATUSES = ("overdue", "due-soon", "source-changed", "reports", "low-rating")
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,23 @@ class Report:
         return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
 
 
-def report(articles: Iterable[Doc], today: dt.date, stale_after_days: int = 365) -> Report:
-    """The freshness report over stored article documents (as ``SearchIndex.find`` returns them)."""
+def feedback_flags(said: tuple[int, Ratio | None] | None, today: dt.date) -> list[Flag]:
+    """Readers' reasons for a review: (open problem reports, helpful votes) of one article."""
+    open_reports, ratio = said or (0, None)
+    found = [Flag("reports", today, f"{open_reports} open problem report{'s' if open_reports != 1 else ''}")] if open_reports else []
+    if ratio is not None and ratio.low:
+        found.append(Flag("low-rating", today, f"Only {ratio.yes} of {ratio.total} readers found it helpful"))
+    return found
+
+
+def report(
+    articles: Iterable[Doc], today: dt.date, stale_after_days: int = 365, feedback: Mapping[str, tuple[int, Ratio | None]] | None = None
+) -> Report:
+    """The freshness report over stored article documents (as ``SearchIndex.find`` returns them),
+    with readers' reasons when ``feedback`` (``kb.accounts.feedback.review_reasons``) is given."""
     entries = []
     for doc in articles:
-        for flag in flags(doc.page, doc.updated, today, stale_after_days):
+        for flag in flags(doc.page, doc.updated, today, stale_after_days) + feedback_flags((feedback or {}).get(doc.id), today):
             entries.append(Entry(doc.id, doc.title, flag.status, flag.date, flag.message, doc.experts, doc.areas))
     order = {status: n for n, status in enumerate(STATUSES)}
     return Report(today, tuple(sorted(entries, key=lambda e: (order[e.status], e.date, e.slug))))
@@ -215,6 +230,7 @@ def format_report(found: Report, fmt: str) -> str:
     lines = [f"{e.slug}\t{e.status}\t{e.date.isoformat()}\t{','.join(e.experts) or '-'}\t{e.message}" for e in found.entries]
     counts = found.counts()
     lines.append(
-        f"{counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['source-changed']} source changed (as of {found.today.isoformat()})"
+        f"{counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['source-changed']} source changed, "
+        f"{counts['reports']} with open problem reports, {counts['low-rating']} rated low (as of {found.today.isoformat()})"
     )
     return "\n".join(lines) + "\n"

@@ -33,9 +33,9 @@ def round_or_none() -> Round | None:
     app = current_app._get_current_object()
     try:
         return run(app, app.extensions["kb.index"])
-    except (SQLAlchemyError, smtplib.SMTPException, OSError):
+    except (SQLAlchemyError, smtplib.SMTPException, OSError) as exc:
         db.session.rollback()
-        log.exception("notifications round failed")
+        log.error("notifications round failed: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return None
     finally:
         db.session.remove()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from ..access import levels
 from ..accounts import reader_of
@@ -90,7 +90,3 @@ def prune(keep_days: int, now: dt.datetime | None = None) -> int:
     gone = db.session.execute(delete(Event).where(Event.created_at < before)).rowcount
     db.session.commit()
     return gone
-
-
-def pending_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.mail == "pending")) or 0

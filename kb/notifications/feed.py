@@ -43,10 +43,6 @@ def revoke(user_id: int) -> None:
     db.session.commit()
 
 
-def has_feed(user_id: int) -> bool:
-    return preference(user_id).feed_token_hash is not None
-
-
 def owner(token: str) -> User | None:
     """The active user whose feed this token opens; None for a wrong, revoked or too long one."""
     if not token or len(token) > MAX_TOKEN_CHARS:

@@ -21,7 +21,7 @@ from ..accounts.models import User, db, utcnow
 from ..index import SearchIndex
 from .delivery import Notice, subject_doc
 from .events import KINDS
-from .models import Delivery, Event, Preference
+from .models import DEFAULT_EMAIL_MODE, Delivery, Event, Preference
 
 MAIL_ITEMS = 30
 DIGEST_EVERY = dt.timedelta(days=1)
@@ -50,7 +50,7 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[int, str] | None:
 
 def preference(user_id: int) -> Preference:
     """The user's settings (stored on first change)."""
-    return db.session.get(Preference, user_id) or Preference(user_id=user_id, email_mode="immediate", muted_kinds="")
+    return db.session.get(Preference, user_id) or Preference(user_id=user_id, email_mode=DEFAULT_EMAIL_MODE, muted_kinds="")
 
 
 def unsubscribe(user_id: int, kind: str) -> None:
@@ -67,7 +67,7 @@ def unsubscribe(user_id: int, kind: str) -> None:
 def _pending(user_id: int) -> list[tuple[Delivery, Event]]:
     query = select(Delivery, Event).join(Event, Delivery.event_id == Event.id)
     query = query.where(Delivery.user_id == user_id, Delivery.mail == "pending").order_by(Delivery.id)
-    return list(db.session.execute(query).tuples())
+    return [(delivery, event) for delivery, event in db.session.execute(query)]
 
 
 def _mark(deliveries: list[Delivery], state: str) -> None:

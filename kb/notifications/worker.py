@@ -12,11 +12,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..accounts.models import utcnow
+from ..accounts.models import db, utcnow
 from ..index import SearchIndex
+from .changes import published_changes
 from .delivery import prune
 from .mail import send_pending
-from .sources import published_changes, review_reminders
+from .models import Mark
+from .sources import review_reminders
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,25 @@ class Round:
         return f"notifications: {told}, {self.messages} emails sent, {self.pruned} old events deleted"
 
 
+REMINDERS_EVERY = dt.timedelta(hours=1)  # the review rules read every article: not at each kb watch round
+LAST_REMINDERS = "last-reminders"
+
+
+def _reminders_due(now: dt.datetime) -> bool:
+    """Whether the review reminders' hour has come (and note that it has)."""
+    mark = db.session.get(Mark, LAST_REMINDERS)
+    if mark is not None and now - dt.datetime.fromisoformat(mark.value) < REMINDERS_EVERY:
+        return False
+    db.session.merge(Mark(name=LAST_REMINDERS, value=now.isoformat()))
+    return True
+
+
 def run(app: Flask, index: SearchIndex, now: dt.datetime | None = None) -> Round:
     """One round, in the app's context."""
     now = now or utcnow()
     cfg = app.config
     changes = published_changes(index, Path(cfg["CONTENT_DIR"]))
-    reminders = review_reminders(index, now.date(), cfg["STALE_AFTER_DAYS"])
+    reminders = review_reminders(index, now.date(), cfg["STALE_AFTER_DAYS"]) if _reminders_due(now) else 0
     messages = send_pending(app, index, now)
     pruned = prune(cfg["NOTIFICATIONS_KEEP_DAYS"], now)
     return Round(changes, reminders, messages, pruned)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.feedback import review_reasons
+from ..accounts.models import db
 from ..health import searchreport
 from ..health.freshness import report
 from ..health.problems import PROBLEMS_TABLE, ordered, problems_from_rows
@@ -41,10 +44,20 @@ def index():
     return render_template("reports.html", reports=REPORTS)
 
 
+def readers_reasons() -> dict:
+    """Open problem reports and low helpful ratios per article; none when the database is down (logged)."""
+    try:
+        return review_reasons()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.error("freshness report: the feedback database is unavailable")
+        return {}
+
+
 @bp.get("/freshness")
 def freshness():
     lib = library()
-    found = report(lib.documents("article"), dt.date.today(), current_app.config["STALE_AFTER_DAYS"])
+    found = report(lib.documents("article"), dt.date.today(), current_app.config["STALE_AFTER_DAYS"], readers_reasons())
     experts = lib.people_by_id({person for e in found.entries for person in e.experts})
     return render_template("report_freshness.html", report=found, area_titles=lib.area_titles(), experts=experts)
 

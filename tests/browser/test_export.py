@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
+from urllib.parse import urlencode
 
 import pytest
 
@@ -60,7 +62,27 @@ def test_the_bundle_reads_offline_from_the_file_system(offline, bundle):
     check_a11y(offline, "export-glossary")
 
 
+LOA = "articles/fms/letter-of-offer-and-acceptance.html"
+LOR = "articles/fms/letter-of-request.html"
+
+
+def _search(page, bundle, query: str) -> list[str]:
+    """The result links of ``search.html?q=query``, once the bundle's script has answered."""
+    page.goto((bundle / "search.html").as_uri() + "?" + urlencode({"q": query}))
+    page.wait_for_function("document.querySelector('[data-count]').textContent.includes('result')")
+    return page.locator(".kb-results .usa-collection__heading a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
 def test_the_bundle_searches_offline(offline, bundle):
-    pytest.importorskip("kb.export.search_index")
-    offline.goto((bundle / "search.html").as_uri() + "?q=LOA")
+    """The issue's walk: an acronym and its expansion find the same article, a misspelt half-typed
+    title is suggested from the header box of an article, and a result opens its page."""
+    assert LOA in _search(offline, bundle, "LOA")[:3]
+    assert _search(offline, bundle, "letter of offer and acceptance")[0] == LOA
     check_a11y(offline, "export-search")
+    offline.locator(".kb-results .usa-collection__heading a", has_text="Letter of Offer and Acceptance").first.click()
+    offline.wait_for_url(re.compile(re.escape(LOA) + "$"))
+    box = offline.locator("#site-search")
+    box.fill("leter of requ")
+    offline.locator("#site-search-listbox [role=option]", has_text="Letter of Request").first.click()
+    offline.wait_for_url(re.compile(re.escape(LOR) + "$"))
+    assert offline.locator("h1").inner_text().startswith("Letter of Request")

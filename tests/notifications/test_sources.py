@@ -38,9 +38,9 @@ def told(app, email: str, kinds: tuple[str, ...] = ("changed", "proposal")) -> l
         return [tuple(r) for r in rows.order_by(Delivery.id)]
 
 
-def notify_round(app):
+def notify_round(app, now: dt.datetime | None = None):
     with app.app_context():
-        return run(app, app.extensions["kb.index"])
+        return run(app, app.extensions["kb.index"], now)
 
 
 def test_a_proposal_awaiting_review_reaches_the_articles_expert_and_the_editors(app, client, auth):  # noqa: F811
@@ -107,3 +107,11 @@ def test_a_burst_of_a_thousand_changed_files_is_bounded(app, repo):  # noqa: F81
     page = reader.get("/notifications").get_data(as_text=True)
     assert page.count('class="kb-notification ') <= 50 + 20  # one page of unread, a few read
     assert '<span class="kb-count" aria-label="more than 99 unread">99+</span>' in reader.get("/").get_data(as_text=True)
+
+
+def test_review_reminders_are_read_at_most_hourly_by_the_rounds(app):
+    later = dt.datetime.now() + dt.timedelta(days=3 * 365)  # due everywhere; older events are pruned by then
+    first = notify_round(app, later).reminders
+    assert first >= 1
+    assert notify_round(app, later + dt.timedelta(minutes=10)).reminders == 0  # kb watch rounds in between
+    assert notify_round(app, later + dt.timedelta(hours=2)).reminders == first  # pruned, so told again

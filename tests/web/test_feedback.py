@@ -277,6 +277,20 @@ def test_open_reports_show_a_notice_to_experts_and_editors_only(app, reported, r
     assert "Was this page helpful?" in page
 
 
+def test_the_freshness_report_counts_open_reports_and_low_ratings_as_reasons_for_review(app, reported):
+    for n in range(5):  # five readers, one finds it helpful: below the low ratio
+        with app.app_context():
+            store.vote(OTHER, f"u:{100 + n}", None, n == 0)
+    editor = as_role(app.test_client(), "editor").client
+    page = plain(editor.get("/reports/freshness"))
+    assert "1 with open problem reports" in page and "1 rated low by readers" in page
+    assert "1 open problem report" in page and "Only 1 of 5 readers found it helpful" in page
+    out = app.test_cli_runner().invoke(args=["kb", "report", "freshness"]).output
+    assert f"{LOA}\treports\t" in out and f"{OTHER}\tlow-rating\t" in out
+    editor.post(f"/reports/feedback/{reported}", data={"state": "declined", "note": "dup", "csrf_token": csrf_token(editor, "/reports/feedback")})
+    assert "0 with open problem reports" in plain(editor.get("/reports/freshness"))
+
+
 # --- staff-only articles ---------------------------------------------------------------------
 
 
