@@ -8,7 +8,7 @@ import time
 from flask import Flask, Response, g
 
 from .. import facets, kinds
-from .context import document_url, identify_reader, results_url, site_links
+from .context import document_url, end_index_look, identify_reader, look_at_index_once, results_url, site_links
 
 
 def _start_timer() -> None:
@@ -39,6 +39,8 @@ def register(app: Flask) -> None:
     if app.config["SERVER_TIMING"]:
         app.before_request(_start_timer)
         app.after_request(_server_timing)
+    app.before_request(look_at_index_once)  # one check for index changes per request (kb.index.looks)
+    app.teardown_request(end_index_look)
     app.before_request(identify_reader)
     app.before_request(accounts.require_sign_in)
     caching.register(app)
