@@ -25,9 +25,9 @@ from ..kinds import BY_NAME as KIND_NAMES
 from . import query as queries
 from .building import RecordsOf
 from .limits import TIME_LIMIT, Budget, QueryTooCostly
+from .looks import LookingSearchers
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field, spelling_word
-from .looks import LookingSearchers
 from .spelling import closest, near_prefixes
 from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
