@@ -4,7 +4,12 @@ Serves a scratch copy of content/ (so the run can edit it), drives it from this 
 with keep-alive-free HTTP clients on 127.0.0.1 for the given time, and runs `kb index`
 (an edit every few seconds, then a full `--rebuild`) during the second half.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--clients 8]
+``--distinct S`` first measures searches alone for S seconds each with 6 clients: the judged
+queries repeated (the result cache answers repeats: "cached") and distinct queries, every one
+new (``bench/distinct.py``: 2 to 4 words of the SciFact queries, or of the judged queries
+without SciFact: "uncached").
+
+    .venv/bin/python bench/load.py [--seconds 60] [--clients 8] [--distinct 15]
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.distinct import Supply, distinct_queries, run_clients, vocabulary
 from bench.judged import load_judgements
+from bench.relevance import SCIFACT
 from bench.scale import BIN, ROOT, percentile, start_server
 
 TARGET_RPS = 400  # issue 11: at least 400 requests/s, 0 errors, also while `kb index` runs
@@ -52,6 +59,33 @@ def workload(content: Path) -> list[str]:
     return paths
 
 
+def get(port: int, path: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: {response.status}")
+
+
+def search_throughput(port: int, seconds: float, clients: int = 6) -> dict[str, float]:
+    """Searches per second, the judged queries repeated ("cached") and every query new ("distinct")."""
+    judged = [j.query for j in load_judgements()]
+    source = SCIFACT / "queries.jsonl"
+    words = vocabulary(source) if source.exists() else sorted({w.casefold() for q in judged for w in q.split() if w.isalpha() and len(w) > 2})
+    supply = Supply(distinct_queries(words, int(seconds * 3000) + 1000))
+    turn = [0] * clients
+
+    def repeated(number: int) -> None:
+        turn[number] += 1
+        get(port, "/api/search?q=" + urllib.parse.quote(judged[(turn[number] * clients + number) % len(judged)]))
+
+    cached = run_clients(clients, seconds, repeated)
+    distinct = run_clients(clients, seconds, lambda number: get(port, "/api/search?q=" + urllib.parse.quote(supply.take())))
+    return {"searches/s cached": cached, "searches/s distinct": distinct}
+
+
 def reindex_while_serving(env: dict[str, str], content: Path, stop: threading.Event, log: list[str]) -> None:
     article = next((content / "articles").rglob("*.md"))
     n = 0
@@ -69,6 +103,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=5078)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--distinct", type=float, default=0, help="seconds of each search-only run before the mix (0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         content = Path(scratch) / "content"
@@ -76,6 +111,7 @@ def main() -> None:
         env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(Path(scratch) / "index"), "KB_SECRET_KEY": "bench"}
         subprocess.run([str(BIN / "flask"), "--app", "app", "kb", "index"], cwd=ROOT, env=env, check=True, capture_output=True)
         server = start_server(env, args.port)
+        searches = search_throughput(args.port, args.distinct) if args.distinct else {}
         paths = workload(content)
         latencies: list[tuple[float, float]] = []  # (time since start, ms)
         errors: list[str] = []
@@ -130,6 +166,7 @@ def main() -> None:
         "p95 ms while reindexing": percentile(busy, 95),
         "requests/s before": len(quiet) / half,
         "reindex runs": len(reindex_log),
+        **searches,
     }
     print(
         f"Load: {args.clients} clients for {args.seconds:.0f} s against gunicorn (2 workers), starter content; "

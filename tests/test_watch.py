@@ -158,6 +158,8 @@ def test_a_pull_indexes_the_files_it_brought_once_and_a_later_edit_again(tmp_pat
     finally:
         watcher.stop()
         app.extensions["kb.index"].close()
+
+
 def test_each_watch_round_tells_watchers_about_the_new_commits(tmp_path):
     """Notifications (issue 21): a commit that reaches the content is a published change, told from the watch loop."""
     content = init(tmp_path / "content")

@@ -25,9 +25,9 @@ from ..kinds import BY_NAME as KIND_NAMES
 from . import query as queries
 from .building import RecordsOf
 from .limits import TIME_LIMIT, Budget, QueryTooCostly
+from .looks import LookingSearchers
 from .query import OPERATORS, STOP_WORDS, Hit, ResultSet
 from .schema import SUGGEST_MAX, Doc, Record, facet_value, spell_field, spelling_word
-from .searchers import Searchers
 from .spelling import closest, near_prefixes
 from .store import IndexBusy, IndexUnavailable, Store, Tables
 from .values import FieldValues, build_field_values
@@ -77,7 +77,7 @@ class SearchIndex:
         """``preload``: read the longest posting lists ahead in the background when the first searcher opens;
         ``time_limit``: seconds of CPU one search may use (``limits``)."""
         self.store = Store(directory, writer_timeout)
-        self.searchers = Searchers(self.store, preload)
+        self.searchers = LookingSearchers(self.store, preload)
         self.time_limit = time_limit
         self._parser = queries.make_parser()
 
@@ -110,9 +110,11 @@ class SearchIndex:
     def update(
         self, records: list[Record], deleted: list[str], manifest: dict[str, dict[str, Any]] | None = None, tables: Tables | None = None
     ) -> dict[str, dict[str, Any]]:
+        self.searchers.forget()
         return self.store.update(records, deleted, manifest, tables)
 
     def rebuild(self, records_of: RecordsOf, parts: int = 1, processes: int = 1, tables: Tables | None = None) -> int:
+        self.searchers.forget()
         return self.store.rebuild(records_of, parts, processes, tables)
 
     def table(self, name: str) -> list[dict[str, Any]]:
@@ -120,7 +122,13 @@ class SearchIndex:
         return self.store.table(name)
 
     def optimize(self) -> None:
+        self.searchers.forget()
         self.store.optimize()
+
+    def look(self, once: bool) -> None:
+        """``once``: this thread checks the index for changes at its first call only, until
+        ``look(False)`` (a web request: ``kb.web``); ``looks``."""
+        self.searchers.look(once)
 
     def close(self) -> None:
         self.searchers.close()

@@ -187,7 +187,7 @@ def run(  # noqa: PLR0913 - one call, from SearchIndex.search, which caches the 
 ) -> ResultSet:
     """Match, count facets (ignoring the reader's own filters), filter, then build one page:
     best first, or in ``order`` (each document's position in a sort order) with the best first among equals."""
-    allowed = searcher.mask(searcher.allowed(access))
+    allowed = searcher.visible(tuple(access))  # built once per searcher and access
     scores, matched = matches(searcher, plan, budget)
     matched = matched & allowed
     facets = {name: searcher.counts(matched, FACETS[name].field) for name in counted}

@@ -190,8 +190,7 @@ class Searcher:
     def counts(self, matched: np.ndarray, name: str) -> dict[str, int]:
         """Facet counts: how many ``matched`` documents have each value of field ``name``."""
         found = {}
-        for value in self.whoosh.lexicon(name):
-            value = term_text(value)
+        for value in self.derive(f"lexicon:{name}", lambda: [term_text(v) for v in self.whoosh.lexicon(name)]):  # read once, not per search
             count = int(np.count_nonzero(matched & self.value_mask(name, value)))
             if count:
                 found[value] = count

@@ -8,7 +8,7 @@ import time
 from flask import Flask, Response, current_app, g
 
 from .. import facets, kinds
-from .context import document_url, identify_reader, results_url, site_links
+from .context import document_url, end_index_look, identify_reader, look_at_index_once, results_url, site_links
 
 
 def _start_timer() -> None:
@@ -48,6 +48,8 @@ def register(app: Flask) -> None:
         app.after_request(_server_timing)
     if app.config["NODE_NAME"]:
         app.after_request(_node_header)
+    app.before_request(look_at_index_once)  # one check for index changes per request (kb.index.looks)
+    app.teardown_request(end_index_look)
     app.before_request(identify_reader)
     app.before_request(accounts.require_sign_in)
     caching.register(app)

@@ -43,6 +43,16 @@ def current_index() -> SearchIndex:
     return current_app.extensions["kb.index"]
 
 
+def look_at_index_once() -> None:
+    """A request checks the index for changes once and sees one state of it (``before_request``)."""
+    current_index().look(True)
+
+
+def end_index_look(_error: BaseException | None = None) -> None:
+    """After the request, this worker thread's index calls check for changes again (``teardown_request``)."""
+    current_index().look(False)
+
+
 def identify_reader() -> None:
     """Decide once per request who is reading (``before_request``): an export's pages are read by its edition's reader."""
     edition = request.environ.get("kb.export.edition")  # kb.web.exports.EDITION_KEY: only code in this process sets it

@@ -163,3 +163,19 @@ def test_search_sort_falls_back_to_relevance(dated_client):
         data = dated_client.get(f"/api/search?q=case&sort={bogus}").get_json()
         assert data["sort"] == "relevance" and data["results"] == default["results"], bogus
     assert dated_client.get("/api/search?q=case&sort=Updated").get_json()["sort"] == "updated"
+
+
+def test_a_search_request_checks_the_index_for_changes_once_and_the_next_request_again(site, site_client, monkeypatch):
+    """A results page makes a dozen index calls (spelling, labels, places); the live generation
+    is read at the first only (``kb.index.looks``), and each request reads it again."""
+    index = site.extensions["kb.index"]
+    reads: list[str | None] = []
+    real = index.store.generation
+    site_client.get("/api/search?q=letter")  # what is built once per index state (the place table) is built
+    monkeypatch.setattr(index.store, "generation", lambda: reads.append(real()) or reads[-1])
+    for number in (1, 2):
+        data = site_client.get("/api/search?q=letter+of+request").get_json()
+        assert data["total"] >= 1 and data["facets"]["type"]
+        assert len(reads) == number
+    assert site_client.get("/search?q=lettr+of+offer").status_code == 200
+    assert len(reads) == 3

@@ -363,3 +363,18 @@ def test_progress_reports_and_assignments_show_no_planted_word_to_anyone(hunt_ap
     for url in ("/", "/paths", f"/paths/{PATH}", "/feed.atom", "/sitemap.xml"):
         status, text = answer(anonymous, url)
         assert status == 200 and "Assigned to you" not in text and "Rita" not in text and leaks(text) == [], url
+
+
+def test_anonymous_searches_right_after_staff_ones_in_the_same_worker_thread_find_no_planted_word(anonymous, staff):
+    """The test clients run every request in this one thread, as a worker does: what a staff
+    search kept (the thread's searcher, its pages, masks and facet values, the request's one look
+    at the index) never answers the anonymous search that follows, and the reverse."""
+    for word in ("quantorix", "pelliscrum", "glimmerfax", "zqxv"):
+        for _ in range(2):
+            assert api(staff, word)[1]["total"] >= 1, word
+            found = api(anonymous, word)[1]
+            assert found["total"] == 0 and leaks(json.dumps(found)) == [], word
+    public = api(anonymous, "sales")[1]
+    staff_view = api(staff, "sales")[1]
+    assert staff_view["total"] >= public["total"] >= 10
+    assert api(anonymous, "sales")[1] == public, "the anonymous answer is the same after a staff one"
