@@ -1,4 +1,4 @@
-"""A rendered page made static: forms gone, every link a relative file path or gone.
+"""A rendered page made static: forms gone (but the bundle's own search), every link a relative file path or gone.
 
 Links to pages the bundle holds become relative paths (``../articles/fms/loa.html``) that work
 from ``file://``; links to the site's other pages (history, sign-in, editing, feedback) are
@@ -26,7 +26,7 @@ _TEXT_KEEPING = "kb-body"  # inside an article's column a dropped link keeps its
 def static_page(html: str, bundle_file: str, resolve: Resolve) -> bytes:
     """The page as the bundle holds it (UTF-8 HTML)."""
     tree = lxml.html.document_fromstring(html)
-    for form in tree.xpath("//form"):
+    for form in tree.xpath("//form[not(contains(concat(' ', @class, ' '), ' kb-offline-search '))]"):  # the bundle's own search stays
         form.drop_tree()
     for element in tree.xpath("//*[@data-print-url]"):  # the site's address of a link, for print: not the copy's
         del element.attrib["data-print-url"]
