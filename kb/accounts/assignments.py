@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from blinker import Namespace
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from .models import PathAssignment, Supervision, User, db, utcnow
 from .service import AccountError, get_user
+
+path_assigned = Namespace().signal("path-assigned")  # sent with path_id, assignments=[PathAssignment], assigner=User
 
 
 def supervise(supervisor_email: str, user_email: str, by: str) -> tuple[User, User]:
@@ -77,8 +80,7 @@ def assign_path(assigner: User, path_id: str, user_ids: Iterable[int], due: dt.d
     """Assign the path ``path_id`` (the caller checked it exists for the assigner) to each user, with
     an optional due date: the one place an assignment is made, from the web and anywhere else.
 
-    Each new or changed assignment must emit a "path assigned" notification to its user (issue 21's
-    ``kb.notifications``, wired where both branches meet): call it here, after the commit.
+    Once stored, ``path_assigned`` is sent (``kb.notifications`` tells each assignee).
     """
     allowed = {user.id: user for user in assignable_users(assigner)}
     wanted = list(dict.fromkeys(user_ids))
@@ -98,6 +100,8 @@ def assign_path(assigner: User, path_id: str, user_ids: Iterable[int], due: dt.d
             db.session.rollback()
             if attempt:
                 raise
+    stored = [db.session.get(PathAssignment, (user_id, path_id)) for user_id in wanted]
+    path_assigned.send(assign_path, path_id=path_id, assignments=stored, assigner=assigner)
     return [allowed[user_id] for user_id in wanted]
 
 

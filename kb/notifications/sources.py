@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..accounts import feedback
+from ..accounts import assignments, feedback
 from ..accounts.models import User, db
 from ..directory.accounts import EVERY_LEVEL, expert_accounts
 from ..health.freshness import flags
@@ -83,13 +83,27 @@ def on_state(sender, report: feedback.Report, **_) -> None:
 
 
 @_safely
-def proposal_waiting(sender, proposal, **_) -> None:
-    """A proposed change (or its revision) waiting for review: told to the article's experts and the editors."""
+def proposal_waiting(sender, proposal, area: str | None = None, **_) -> None:
+    """A proposed change (or its revision) waiting for review: told to the article's experts and the editors.
+    A proposed new article (``area``) has no page and no experts yet: it is about its area, told to the editors."""
     index = _index()
-    editors = db.session.scalars(select(User.id).where(User.role.in_(("editor", "admin")), User.active))
-    recipients = {*_experts(index, proposal.slug), *editors}
+    editors = set(db.session.scalars(select(User.id).where(User.role.in_(("editor", "admin")), User.active)))
     text = f"Proposal {proposal.id}: {proposal.message}"
+    if area is not None:
+        notify(index, "proposal", "area", area, text=text, actor_id=proposal.proposer_id, recipients=editors)
+        return
+    recipients = {*_experts(index, proposal.slug), *editors}
     notify(index, "proposal", "article", proposal.slug, text=text, actor_id=proposal.proposer_id, recipients=recipients)
+
+
+@_safely
+def on_assigned(sender, path_id: str, assignments: list, assigner: User, **_) -> None:
+    """A path assigned (or its due date changed): told to each assignee, once per path and due date."""
+    for assignment in assignments:
+        due = f", due {assignment.due:%-d %B %Y}" if assignment.due else ""
+        text = f"{assigner.name} assigned this path to you{due}."
+        key = key_of("assigned", path_id, assignment.user_id, assignment.due)
+        notify(_index(), "assigned", "path", path_id, text=text, actor_id=assigner.id, recipients=[assignment.user_id], key=key)
 
 
 def connect() -> None:
@@ -97,6 +111,7 @@ def connect() -> None:
     feedback.reported.connect(on_report)
     feedback.voted.connect(on_vote)
     feedback.state_changed.connect(on_state)
+    assignments.path_assigned.connect(on_assigned)
 
 
 def review_reminders(index: SearchIndex, today: dt.date, stale_after_days: int) -> int:

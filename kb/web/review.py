@@ -129,6 +129,7 @@ def _new_proposal_sent(area, heading: str):
         return _with_upload(edit, heading, f"{area.id}/{slug}", None)
     outcome, proposal = propose(workspace(), edit, f"{area.id}/{slug}", _user(), dt.date.today())
     if proposal is not None:
+        proposal_waiting(None, proposal=proposal, area=area.id)  # notifications (issue 21)
         flash("Your new article was sent for review. You can follow it on your page (My progress).", "success")
         _send()
         return redirect(document_url("area", area.id))

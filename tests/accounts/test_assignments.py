@@ -37,7 +37,7 @@ def test_migration_0009_adds_supervisions_and_assignments_and_goes_back(app):
     with app.app_context():
         columns = {c["name"] for c in inspect(db.engine).get_columns("path_assignments")}
         assert columns == {"user_id", "path_id", "due", "assigned_by", "assigned_at"}
-        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0007")
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0008")
         db.session.remove()
         tables = set(inspect(db.engine).get_table_names())
         assert not {"supervisions", "path_assignments"} & tables and "path_completions" in tables

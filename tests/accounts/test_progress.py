@@ -120,6 +120,18 @@ def test_an_editor_assigns_and_the_assignee_sees_it_on_me_and_home(people):
         assert "Assigned to you" in page and "New to Security Cooperation" in page and "0 of 3 steps done" in page and "Overdue" not in page
 
 
+def test_an_assignment_is_told_to_each_assignee_once_per_due_date(people):
+    """Notifications (issue 21): "Assigned to you" on the assignee's notifications page; assigning
+    again with the same date tells nothing new, a changed due date is told again."""
+    editor = signed_in(people, "ed@example.mil")
+    for due in (NEXT_WEEK, NEXT_WEEK, NEXT_WEEK + dt.timedelta(days=1)):
+        assert assign(editor, ["olga@example.mil"], due.isoformat()).status_code == 303
+    page = plain(signed_in(people, "olga@example.mil").get("/notifications"))
+    assert page.count("assigned this path to you") == 2 and "Assigned to you" in page and "New to Security Cooperation" in page
+    assert f"due {NEXT_WEEK.day} {NEXT_WEEK:%B %Y}." in page
+    assert "assigned this path to you" not in plain(signed_in(people, "sam@example.mil").get("/notifications"))
+
+
 def test_overdue_assignments_are_marked(people):
     with people.app_context():
         nora = find_user("nora@example.mil")

@@ -16,7 +16,7 @@ from kb.repository.sync import sync
 
 from ..accounts.conftest import Auth
 from ..gitrepo import commit
-from ..web.test_review import act, auth, client, propose, repo  # noqa: F401
+from ..web.test_review import act, auth, client, propose, propose_new, repo  # noqa: F401
 from ..web.test_review import app as review_app  # noqa: F401 - the fixtures of the review tests
 
 LOR = "fms/letter-of-request"  # its expert: maria-delgado
@@ -51,6 +51,15 @@ def test_a_proposal_awaiting_review_reaches_the_articles_expert_and_the_editors(
     auth.login(MARIA)
     page = client.get("/notifications").get_data(as_text=True)
     assert "Proposed change awaiting your review" in page and 'href="/review"' in page
+
+
+def test_a_proposed_new_article_is_told_to_the_editors_about_its_area(app, client, auth):  # noqa: F811
+    """A new article has no page and no experts yet: its proposal is about its area, for the editors."""
+    assert propose_new(client, auth).status_code == 302
+    assert told(app, "ed@example.mil") == [("proposal", "fms", "Proposal 1: Add Wombat sales", None)]
+    assert told(app, MARIA) == [] and told(app, "rita@example.mil") == []
+    auth.login("ed@example.mil")
+    assert "Proposal 1: Add Wombat sales" in client.get("/notifications").get_data(as_text=True)
 
 
 def test_an_approved_proposal_is_a_published_change_for_the_watchers_with_its_diff(app, client, auth, repo):  # noqa: F811
