@@ -75,17 +75,21 @@ def edit(doc_id: str):
     return render(edit_form, page.doc.title)
 
 
-PAGE_KINDS = {"areas": "area", "paths": "path"}  # edited as files too; people: through git (their profile's structured fields)
+PAGE_KINDS = {"areas": "area", "paths": "path", "people": "person"}  # pages edited as files too
+# What the page editor's form takes of each; the rest of the frontmatter (an area's order, a path's steps, a
+# profile's name, contacts, expertise, languages...) is kept exactly as written (edited through git).
+PAGE_FIELDS = {"areas": ("title", "summary"), "paths": ("title", "summary"), "people": ("title",)}
+PAGE_FORMS = {"people": {"legend": "About the person", "field_labels": {"title": "Position"}}}
 PAGE_SECOND_PERSON = (
     "This page is staff-only, and every change to it needs a second person (KB_REVIEW_SECOND_PERSON): "
     "propose the change as a merge request in the content repository."
 )
-PAGE_FIELDS = ("title", "summary")  # the rest of their frontmatter (order, audience, steps, access) is kept as it is
 
 
-@bp.route("/<any(areas, paths):folder>/<doc_id>/-/edit", methods=["GET", "POST"])
+@bp.route("/<any(areas, paths, people):folder>/<doc_id>/-/edit", methods=["GET", "POST"])
 def edit_page(folder: str, doc_id: str):
-    """An area's or onboarding path's page: its title, summary and text, checked and saved as an article's."""
+    """An area's, onboarding path's or person's page: its title (a person's position), summary and text,
+    checked and saved as an article's."""
     kind = PAGE_KINDS[folder]
     doc = current_index().get(f"{kind}:{doc_id}", levels(current_reader()))
     rel = f"{folder}/{doc_id}.md"
@@ -96,12 +100,13 @@ def edit_page(folder: str, doc_id: str):
         off = PAGE_SECOND_PERSON
     if off:
         return render_template("editing/off.html", reason=off, back=document_url(kind, doc.id)), HTTPStatus.CONFLICT
-    extra = {"fields": PAGE_FIELDS, "area": doc.id if kind == "area" else folder}  # where its uploads go: from the address
+    fields = PAGE_FIELDS[folder]
+    extra = {"fields": fields, "area": doc.id if kind == "area" else folder, **PAGE_FORMS.get(folder, {})}  # uploads go by the address
     if request.method == "POST":
-        return _sent(submitted(rel, fields=PAGE_FIELDS), doc.title, **extra)
+        return _sent(submitted(rel, fields=fields), doc.title, **extra)
     text, head = current(workspace().content_dir, rel)
     values, body = form_values(text or "")
-    return render(Edit(rel, head, {name: values[name] for name in PAGE_FIELDS}, body, f"Update {doc.title}"), doc.title, **extra)
+    return render(Edit(rel, head, {name: values[name] for name in fields}, body, f"Update {doc.title}"), doc.title, **extra)
 
 
 @bp.route("/areas/<doc_id>/-/new", methods=["GET", "POST"])

@@ -22,8 +22,8 @@ from ..gitrepo import git as run_git
 
 EDIT = "/articles/fms/letter-of-request/-/edit"
 NEW = "/areas/fms/-/new"
-AREA_EDIT, PATH_EDIT = "/areas/fms/-/edit", "/paths/new-to-sc/-/edit"
-ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)] + [(m, u) for u in (AREA_EDIT, PATH_EDIT) for m in ("GET", "POST")]
+AREA_EDIT, PATH_EDIT, PERSON_EDIT = "/areas/fms/-/edit", "/paths/new-to-sc/-/edit", "/people/maria-delgado/-/edit"
+ROUTES = [("GET", EDIT), ("POST", EDIT), ("GET", NEW), ("POST", NEW)] + [(m, u) for u in (AREA_EDIT, PATH_EDIT, PERSON_EDIT) for m in ("GET", "POST")]
 BASE = re.compile(r'name="base" value="([0-9a-f]*)"')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -371,6 +371,31 @@ def test_an_editor_edits_a_paths_page_and_its_steps_are_kept(client, auth, repo)
     assert "title: New to SC" in after and "note: Staff only step." in after and "audience: Newcomers" in after
     missing = client.post(PATH_EDIT.replace("new-to-sc", "nowhere"), data={**data, "body": "x", "action": "save"})
     assert missing.status_code == 404
+
+
+def test_an_editor_edits_a_persons_page_and_the_profile_fields_stay_as_they_were(client, auth, repo):
+    """A profile's position and text from the browser; the name, contacts, expertise and languages
+    are the profile's structured fields, kept exactly as written."""
+    auth.login("ed@example.mil")
+    assert f'href="{PERSON_EDIT}"' in client.get("/people/maria-delgado").get_data(as_text=True)
+    page = client.get(PERSON_EDIT).get_data(as_text=True)
+    assert "About the person" in page and ">Position</label>" in page and 'value="Country Program Director"' in page
+    assert 'name="summary"' not in page and 'name="areas"' not in page
+    data = {"csrf_token": TOKEN.search(page).group(1), "base": BASE.search(page).group(1), "title": "Deputy Director"}
+    response = client.post(PERSON_EDIT, data={**data, "body": "Maria leads the wombat cases.\n", "action": "save"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/people/maria-delgado")
+    after = (repo / "people/maria-delgado.md").read_text()
+    assert "title: Deputy Director" in after and "Maria leads the wombat cases." in after
+    for kept in (
+        "name: Maria Delgado",
+        "email: maria.delgado@example.mil",
+        'phone: "+1 555 0101"',
+        "expertise: [LOA development]",
+        "languages: [Spanish]",
+    ):
+        assert kept in after, kept
+    shown = client.get("/people/maria-delgado").get_data(as_text=True)
+    assert "Deputy Director" in shown and "Maria leads the wombat cases." in shown
 
 
 def test_a_page_edit_without_a_csrf_token_comes_back_with_the_text(client, auth, repo):
