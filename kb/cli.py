@@ -84,6 +84,7 @@ def sync_command(if_idle: bool, lock_fd: int | None) -> None:
     except UpdaterBusy as busy:
         click.echo(f"{busy}: it will pick up this request", err=True)
         return
+    _settle_proposals(outcome)
     if outcome.report is not None:
         echo_problems(outcome.report.problems)
     click.echo(outcome.summary(), err=not outcome.ok)
@@ -115,7 +116,26 @@ def _watch_report(result, paths: tuple[str, ...]) -> None:
     echo_problems(p for p in getattr(report, "problems", ()) if changed is None or p.path in changed)
     which = f" [{', '.join(paths[:PATHS_NAMED])}{' …' if len(paths) > PATHS_NAMED else ''}]" if paths else ""
     click.echo(result.summary() + which, err=not getattr(result, "ok", True))
+    if hasattr(result, "pulled"):  # a pull's Outcome
+        _settle_proposals(result)
     _notify_round()
+
+
+def _settle_proposals(outcome) -> None:
+    """After a pull: proposals merged in the central repository (on GitLab) are marked approved there
+    (``kb.editing.proposals.settle_merged``); a database or git failure is only told."""
+    from .editing.proposals import settle_merged
+    from .git import GitError, is_repository
+
+    content_dir = current_app.config["CONTENT_DIR"]
+    if not outcome.ok or not is_repository(content_dir):
+        return
+    try:
+        for proposal in settle_merged(content_dir):
+            click.echo(f"proposal {proposal.id} was merged in the central repository: marked approved", err=True)
+    except (SQLAlchemyError, GitError) as exc:
+        db.session.rollback()
+        click.echo(f"proposals not settled: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
 
 
 def _notify_round() -> None:

@@ -101,14 +101,36 @@ def push_proposals(content_dir: Path | str, remote: str) -> None:
         _remote(content_dir, "push", "--quiet", remote, f"{PROPOSAL_REFS}:{PROPOSAL_REFS}")
 
 
-def adopt_remote_revisions(content_dir: Path | str, remote: str) -> None:
-    """Fetch the remote's proposal branches and move ours on to theirs where theirs only adds commits (a
-    revision pushed to the merge request on GitLab, say); a branch that diverged stays as it is."""
-    _remote(content_dir, "fetch", "--quiet", remote, f"+{PROPOSAL_REFS}:refs/remotes/{remote}/proposals/*")
-    for ref, ours in _local_proposals(content_dir).items():
-        theirs = _verified(content_dir, f"refs/remotes/{remote}/{ref.removeprefix('refs/heads/')}")
-        if theirs and theirs != ours and merge_base(content_dir, ours, theirs) == ours:
-            _git(content_dir, "update-ref", "-m", "kb proposal: the remote's revision", ref, theirs, ours)
+def receive_proposals(content_dir: Path | str, remote: str) -> tuple[str, ...]:
+    """Fetch the remote's proposal branches (those deleted there are forgotten as remote branches here) and take
+    each up where nothing is lost: one this clone lacks is created (unless the main branch has it merged), one
+    the remote only added commits to is moved on (a revision pushed to the merge request, or made on another
+    server); one with commits the remote lacks stays, and the next push sends them. Returns the diverged ones."""
+    _remote(content_dir, "fetch", "--quiet", "--prune", remote, f"+{PROPOSAL_REFS}:refs/remotes/{remote}/proposals/*")
+    ours, main, diverged = _local_proposals(content_dir), head(content_dir) or "", []
+    for ref, theirs in _proposals_of(content_dir, f"refs/remotes/{remote}/proposals/").items():
+        local = ours.get(ref)
+        if local is None and _PROPOSAL_BRANCH.fullmatch(ref.removeprefix("refs/heads/")) and not _merged(content_dir, theirs, main):
+            _git(content_dir, "update-ref", "-m", "kb proposal: from the remote", ref, theirs, "0" * 40)
+        elif local is not None and local != theirs and _merged(content_dir, local, theirs):
+            _git(content_dir, "update-ref", "-m", "kb proposal: the remote's revision", ref, theirs, local)
+        elif local is not None and not _merged(content_dir, theirs, local):
+            diverged.append(ref.removeprefix("refs/heads/"))
+    return tuple(diverged)
+
+
+def merged_proposals(content_dir: Path | str, remote: str | None) -> set[str]:
+    """The proposal branches, here or on ``remote`` as last fetched, that the main branch has merged
+    (their tips are its ancestors): approved on another server, or merged on GitLab."""
+    main = head(content_dir) or ""
+    branches = _local_proposals(content_dir)
+    if remote is not None:
+        branches |= _proposals_of(content_dir, f"refs/remotes/{remote}/proposals/")
+    return {ref.removeprefix("refs/heads/") for ref, tip in branches.items() if main and _merged(content_dir, tip, main)}
+
+
+def _merged(content_dir: Path | str, tip: str, into: str) -> bool:
+    return merge_base(content_dir, tip, into) == tip
 
 
 def retire_branch(content_dir: Path | str, branch: str, remote: str | None) -> None:
@@ -120,8 +142,14 @@ def retire_branch(content_dir: Path | str, branch: str, remote: str | None) -> N
 
 
 def _local_proposals(content_dir: Path | str) -> dict[str, str]:
-    listing = _git(content_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/proposals/", timeout=10)
-    return dict(line.split(" ", 1) for line in listing.splitlines() if line.strip())
+    return _proposals_of(content_dir, "refs/heads/proposals/")
+
+
+def _proposals_of(content_dir: Path | str, prefix: str) -> dict[str, str]:
+    """``refs/heads/proposals/<name>`` -> tip, for the branches under ``prefix`` (here, or a remote's)."""
+    listing = _git(content_dir, "for-each-ref", "--format=%(refname) %(objectname)", prefix, timeout=10)
+    pairs = (line.split(" ", 1) for line in listing.splitlines() if line.strip())
+    return {f"refs/heads/proposals/{ref.removeprefix(prefix)}": tip for ref, tip in pairs}
 
 
 def _verified(content_dir: Path | str, ref: str) -> str | None:

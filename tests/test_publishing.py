@@ -8,13 +8,17 @@ import re
 import pytest
 
 from kb import gitbranches
+from kb.accounts.models import db
 from kb.accounts.service import add_user
+from kb.editing.proposals import Proposal
+from kb.index import SearchIndex
 from kb.repository import publishing
+from kb.repository.sync import sync as index_sync
 
-from .accounts.conftest import PASSWORD, Auth
+from .accounts.conftest import PASSWORD, Auth, close_app, make_app
 from .conftest import SAMPLE, body
 from .gitrepo import commit, git, init
-from .web.test_editing import EDIT, build, close_app, form_of
+from .web.test_editing import EDIT, build, form_of
 from .web.test_review import BRANCH as PROPOSAL
 from .web.test_review import act, propose
 
@@ -180,3 +184,127 @@ def test_a_revision_pushed_to_the_merge_request_is_taken_up_and_a_diverged_one_i
     state = publishing.send(server, tmp_path / "index", kb)
     assert state is not None and not state.ok and state.unpushed == 1 and "rejected" in state.error
     assert remote_branch(origin) == git(expert, "rev-parse", "HEAD") and git(server, "rev-parse", PROPOSAL) == local  # never forced
+
+
+@pytest.fixture
+def two_servers(tmp_path, central):
+    """Servers A (the ``central`` server's clone) and B (a clone of its own, its own index and instance folder), one SQLite
+    database: (A's client, A's auth, B's client, B's auth, A's app, B's clone)."""
+    origin = central[0]
+    app_a = build(tmp_path, central[1])
+    with app_a.app_context():
+        add_user(app_a.extensions["kb.passwords"], "maria.delgado@example.mil", "Maria Delgado", "reader", PASSWORD)
+    clone_b = tmp_path / "server-b"
+    git(tmp_path, "clone", "-q", str(origin), str(clone_b))
+    index_b = SearchIndex(tmp_path / "b" / "index")
+    index_sync(clone_b, index_b)
+    index_b.close()
+    app_b = make_app(tmp_path / "b", clone_b, tmp_path / "b" / "index", app_a.config["SQLALCHEMY_DATABASE_URI"])
+    client_a, client_b = app_a.test_client(), app_b.test_client()
+    yield client_a, Auth(client_a), client_b, Auth(client_b), app_a, clone_b
+    close_app(app_b)
+    close_app(app_a)
+
+
+def kb_sync(app):
+    result = app.test_cli_runner().invoke(args=["kb", "sync"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_proposal_made_on_one_server_is_approved_on_another_and_the_first_shows_it_published(two_servers, central):
+    client_a, auth_a, client_b, auth_b, app_a, clone_b = two_servers
+    origin, server, _ = central
+    assert propose(client_a, auth_a).status_code == 302
+    assert git(clone_b, "branch", "--list", "proposals/*") == ""  # B's clone has never seen it
+    auth_b.login("ed@example.mil")
+    queue = client_b.get("/review").get_data(as_text=True)
+    assert f"Branch <code>{PROPOSAL}</code>" in queue and "Wombat" in queue  # the diff, from the fetched branch
+    assert "missing from the content repository" not in queue
+    auth_b.logout()
+    assert act(client_b, auth_b, "ed@example.mil", "approve").status_code == 303
+    message = git(origin, "log", "-1", "--format=%B", "main")
+    assert "Proposed-by: Rita Reader" in message and "Approved-by: Ed Editor" in message
+    assert git(origin, "rev-parse", "main") == git(clone_b, "rev-parse", "HEAD") and remote_branch(origin) == ""
+    assert "Wombat funding" not in client_a.get("/articles/fms/letter-of-request").get_data(as_text=True)
+    kb_sync(app_a)
+    assert git(server, "rev-parse", "HEAD") == git(origin, "rev-parse", "main")
+    assert "Wombat funding" in client_a.get("/articles/fms/letter-of-request").get_data(as_text=True)
+    assert git(server, "branch", "--list", "proposals/*") == ""  # merged: gone here too, so no push brings it back
+    auth_a.login("rita@example.mil")
+    assert "approved and published" in client_a.get("/me").get_data(as_text=True)
+
+
+def test_a_revision_made_on_one_server_reaches_the_others_sync_and_a_diverged_branch_is_kept_and_reported(two_servers, central, tmp_path):
+    client_a, auth_a, client_b, _auth_b, _app_a, clone_b = two_servers
+    _origin, server, _ = central
+    propose(client_a, auth_a)
+    kb = publishing.git.Identity("KB", "kb@localhost")
+    assert publishing.receive(clone_b, tmp_path / "b" / "index") == ()
+    first = git(clone_b, "rev-parse", PROPOSAL)
+    revised = gitbranches.commit_to_branch(server, PROPOSAL, first, {LOR: "Revised on A.\n"}, "revision", (kb, kb))
+    assert publishing.send(server, tmp_path / "index", kb).ok
+    assert publishing.receive(clone_b, tmp_path / "b" / "index") == () and git(clone_b, "rev-parse", PROPOSAL) == revised
+    ours = gitbranches.commit_to_branch(clone_b, PROPOSAL, revised, {LOR: "On B.\n"}, "here", (kb, kb))
+    gitbranches.commit_to_branch(server, PROPOSAL, revised, {LOR: "On A again.\n"}, "there", (kb, kb))
+    assert publishing.send(server, tmp_path / "index", kb).ok
+    assert publishing.receive(clone_b, tmp_path / "b" / "index") == (PROPOSAL,)
+    assert git(clone_b, "rev-parse", PROPOSAL) == ours  # never overwritten
+    state = client_b.get("/healthz").get_json()["content_push"]
+    assert state["ok"] is False and state["unpushed"] == 1
+
+
+def test_an_unreachable_central_repository_is_told_and_nothing_is_approved(two_servers, central, tmp_path):
+    client_a, auth_a, _client_b, auth_b, _app_a, clone_b = two_servers
+    propose(client_a, auth_a)
+    git(clone_b, "remote", "set-url", "origin", f"https://kb:s3cret-token@{tmp_path.name}.invalid/content.git")
+    auth_b.login("ed@example.mil")
+    response = auth_b.post("/review/1/approve", page="/review", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "the central repository could not be reached" in page and "s3cret" not in page
+    assert "Published proposal" not in page and git(clone_b, "branch", "--list", "proposals/*") == ""
+
+
+def merge_on_gitlab(expert, delete_branch: bool) -> str:
+    """What a merge request's Merge button does: a merge commit on main, pushed; the branch deleted or kept."""
+    git(expert, "fetch", "-q", "origin", f"{PROPOSAL}:{PROPOSAL}")
+    git(expert, "pull", "-q", "--no-rebase", "origin", "main")
+    git(expert, "-c", "user.name=John", "-c", "user.email=john@example.mil", "merge", "-q", "--no-ff", "-m", "Merge branch", PROPOSAL)
+    git(expert, "push", "-q", "origin", "main")
+    if delete_branch:
+        git(expert, "push", "-q", "origin", f":{PROPOSAL}")
+    return git(expert, "rev-parse", "HEAD")
+
+
+@pytest.mark.parametrize("delete_branch", [True, False])
+def test_a_proposal_merged_on_gitlab_is_published_at_the_next_sync(review_client, central, delete_branch):
+    client, auth = review_client
+    _origin, server, expert = central
+    propose(client, auth)
+    merged = merge_on_gitlab(expert, delete_branch)
+    app = client.application
+    assert "merged in the central repository: marked approved" in kb_sync(app)
+    assert git(server, "rev-parse", "HEAD") == merged and git(server, "branch", "--list", "proposals/*") == ""
+    with app.app_context():
+        assert db.session.get(Proposal, 1).state == "approved"
+    auth.login("rita@example.mil")
+    mine = client.get("/me").get_data(as_text=True)
+    assert "approved and published" in mine and "Merged in the central repository." in mine
+    auth.logout()
+    auth.login("ed@example.mil")
+    assert "No proposed changes wait for your review." in client.get("/review").get_data(as_text=True)
+    kb_sync(app)
+    assert git(server, "branch", "--list", "proposals/*") == ""  # a branch kept on GitLab is not taken up again
+
+
+def test_a_proposal_whose_branch_was_deleted_unmerged_on_gitlab_stays_open(review_client, central):
+    client, auth = review_client
+    _origin, server, expert = central
+    propose(client, auth)
+    git(expert, "push", "-q", "origin", f":{PROPOSAL}")
+    kb_sync(client.application)
+    with client.application.app_context():
+        assert db.session.get(Proposal, 1).state == "open"
+    assert git(server, "rev-parse", PROPOSAL)  # kept here: only a person declines it
+    auth.login("ed@example.mil")
+    assert f"Branch <code>{PROPOSAL}</code>" in client.get("/review").get_data(as_text=True)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 STATES = ("open", "changes_requested", "approved", "declined")
 PENDING = ("open", "changes_requested")
 MAX_COMMENT_CHARS = 2000
+MERGED_ELSEWHERE = "Merged in the central repository."
 
 
 class Proposal(db.Model):
@@ -178,6 +179,24 @@ def approve(workspace: Workspace, proposal: Proposal, approver: User, today: dt.
     _comment(proposal, approver, "approved", f"Approved and published by {approver.name}.")
     db.session.commit()
     return "published"
+
+
+def settle_merged(content_dir) -> list[Proposal]:
+    """After a pull: the pending proposals whose branches the main branch has merged (a merge request merged on
+    GitLab) become approved, "merged in the central repository"; every merged branch is then deleted here, so
+    that no later push brings back one another server approved. A branch deleted unmerged changes nothing."""
+    target = git.upstream(content_dir)
+    merged = gitbranches.merged_proposals(content_dir, target.remote if target is not None else None)
+    if not merged:
+        return []
+    settled = list(db.session.scalars(select(Proposal).where(Proposal.branch.in_(sorted(merged)), Proposal.state.in_(PENDING))))
+    for proposal in settled:
+        _set_state(proposal, "approved")
+        db.session.add(ProposalComment(proposal_id=proposal.id, author_name="The central repository", kind="approved", text=MERGED_ELSEWHERE))
+    db.session.commit()
+    for branch in merged:
+        gitbranches.retire_branch(content_dir, branch, None)
+    return settled
 
 
 def review(proposal: Proposal, reviewer: User, state: str, comment: str) -> None:

@@ -61,8 +61,23 @@ def _send_proposals(content_dir: Path, remote: str) -> None:
         gitbranches.push_proposals(content_dir, remote)
     except git.GitError as first:
         log.warning("publishing: proposal branches refused or not sent (%s); fetching them", first)
-        gitbranches.adopt_remote_revisions(content_dir, remote)
+        gitbranches.receive_proposals(content_dir, remote)
         gitbranches.push_proposals(content_dir, remote)
+
+
+def receive(content_dir: Path, index_dir: Path) -> tuple[str, ...]:
+    """Take up the remote's proposal branches (callers hold the updater's lock), so that this server reviews
+    proposals made on another one; the diverged ones are reported as a failed push is. Raises GitError
+    when the remote cannot be reached; () when there is no remote."""
+    target = git.upstream(content_dir)
+    if target is None:
+        return ()
+    diverged = gitbranches.receive_proposals(content_dir, target.remote)
+    if diverged:
+        error = f"proposal branches diverged from the remote, kept as they are here: {', '.join(diverged)}"
+        log.error("publishing: %s", error)
+        write_state(index_dir, PushState(False, git.unpushed(content_dir, target), error))
+    return diverged
 
 
 def retire(content_dir: Path, branch: str) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from .. import git
 from ..index import SearchIndex
 from ..locks import claim, file_lock, inherited_lock
-from .publishing import send
+from .publishing import receive, send
 from .sync import Memory, SyncReport, sync
 
 STATUS_FILE = "content-sync.json"
@@ -153,9 +153,19 @@ def _pull(content_dir: Path, index_dir: Path) -> git.PullResult:
     if target is None:
         return git.pull(content_dir)
     result = git.fetch_and_merge(content_dir, target, SYNC_COMMITTER)
+    _receive_proposals(content_dir, index_dir)
     if git.unpushed(content_dir, target):
         send(content_dir, index_dir, SYNC_COMMITTER)
     return git.PullResult(result.old, git.head(content_dir), pulled=True)
+
+
+def _receive_proposals(content_dir: Path, index_dir: Path) -> None:
+    """The proposal branches made or revised on other servers or on GitLab; a failure leaves them as they
+    were and does not fail the pull (the review actions fetch a missing branch again)."""
+    try:
+        receive(content_dir, index_dir)
+    except git.GitError as exc:
+        log.warning("content sync: proposal branches not fetched: %s", exc)
 
 
 def write_status(index_dir: Path, outcome: Outcome) -> None:

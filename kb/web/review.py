@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from .. import git
+from .. import git, gitbranches
 from ..access import levels
 from ..accounts import csrf
 from ..accounts.models import User, db
@@ -37,9 +37,11 @@ from ..editing.proposals import (
     revise,
 )
 from ..editing.uploads import Upload, UploadError, checked_media, media_markdown
+from ..locks import file_lock
 from ..media import MEDIA_FOLDER
 from ..notifications.sources import proposal_waiting
-from ..repository.publishing import retire
+from ..repository.publishing import receive, retire
+from ..repository.updater import LOCK_FILE
 from .accounts import signed_in_required
 from .caching import keep_private
 from .context import current_index, current_reader, document_url, library
@@ -140,11 +142,9 @@ def _new_proposal_sent(area, heading: str):
 @signed_in_required
 def queue():
     keep_private()
-    today = dt.date.today()
-    items = [
-        (p, change_of(workspace(), p, today), _doc(p.slug), db.session.get(User, p.proposer_id), comments_of(p))
-        for p in reviewable(current_index(), current_reader(), _second_person())
-    ]
+    today, pending = dt.date.today(), reviewable(current_index(), current_reader(), _second_person())
+    _fetched(pending)
+    items = [(p, change_of(workspace(), p, today), _doc(p.slug), db.session.get(User, p.proposer_id), comments_of(p)) for p in pending]
     return render_template("review/queue.html", items=items, now=dt.datetime.now(dt.UTC).replace(tzinfo=None), max_comment=MAX_COMMENT_CHARS)
 
 
@@ -152,6 +152,8 @@ def queue():
 @signed_in_required
 def approve_one(proposal_id: int):
     proposal = _reviewable(proposal_id)
+    if not _fetched([proposal]):
+        return redirect(url_for("review.queue"), HTTPStatus.SEE_OTHER)
     result = approve(workspace(), proposal, _user(), dt.date.today())
     if result == "published":
         flash(f"Published proposal {proposal.id}.", "success")
@@ -192,6 +194,8 @@ def revise_one(proposal_id: int):
     if proposal is None or proposal.proposer_id != current_reader().user_id or proposal.state not in PENDING:
         abort(HTTPStatus.NOT_FOUND)
     heading = f"Revise your proposal {proposal.id}"
+    if not _fetched([proposal]):
+        return redirect(url_for("paths.me"), HTTPStatus.SEE_OTHER)
     if request.method == "GET":
         tip = change_of(workspace(), proposal, dt.date.today()).tip
         values, body = form_values(_text_at(tip, proposal.path))
@@ -241,6 +245,25 @@ def _send(retired: Proposal | None = None) -> None:
         flash(note, "error")
     if retired is not None:
         retire(workspace().content_dir, retired.branch)
+
+
+def _fetched(proposals: list[Proposal]) -> bool:
+    """The branches of ``proposals`` made on another server (missing from this server's clone) fetched from the
+    central repository, under the updater's lock; False, with a message, when it cannot be reached."""
+    content_dir, index_dir = workspace().content_dir, workspace().index.directory
+    if all(gitbranches.branch_head(content_dir, p.branch) is not None for p in proposals):
+        return True
+    try:
+        with file_lock(index_dir / LOCK_FILE):
+            receive(content_dir, index_dir)
+    except git.GitError:
+        flash(
+            "A proposal was made on another server and its branch is not in this server's copy of the content "
+            "repository; the central repository could not be reached to fetch it. Nothing was changed: try again later.",
+            "error",
+        )
+        return False
+    return True
 
 
 def _reviewable(proposal_id: int) -> Proposal:
