@@ -96,9 +96,12 @@ def merge_branch(content_dir: Path | str, branch: str, message: str, who: tuple[
 
 
 def push_proposals(content_dir: Path | str, remote: str) -> None:
-    """Push every proposal branch to ``remote`` under the same name, never forced; GitError when one is refused."""
-    if _local_proposals(content_dir):
-        _remote(content_dir, "push", "--quiet", remote, f"{PROPOSAL_REFS}:{PROPOSAL_REFS}")
+    """Push every proposal branch to ``remote`` under the same name, never forced; GitError when one is refused.
+    Those the main branch has merged are left out: approved on another server, whose deletion there must last."""
+    main = head(content_dir) or ""
+    refs = [ref for ref, tip in _local_proposals(content_dir).items() if not (main and _merged(content_dir, tip, main))]
+    if refs:
+        _remote(content_dir, "push", "--quiet", remote, *(f"{ref}:{ref}" for ref in refs))
 
 
 def receive_proposals(content_dir: Path | str, remote: str) -> tuple[str, ...]:

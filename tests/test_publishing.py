@@ -308,3 +308,15 @@ def test_a_proposal_whose_branch_was_deleted_unmerged_on_gitlab_stays_open(revie
     assert git(server, "rev-parse", PROPOSAL)  # kept here: only a person declines it
     auth.login("ed@example.mil")
     assert f"Branch <code>{PROPOSAL}</code>" in client.get("/review").get_data(as_text=True)
+
+
+def test_a_branch_approved_on_another_server_is_not_pushed_back_by_the_next_save(two_servers, central):
+    client_a, auth_a, client_b, auth_b, _app_a, _clone_b = two_servers
+    origin, server, _ = central
+    propose(client_a, auth_a)
+    assert act(client_b, auth_b, "ed@example.mil", "approve").status_code == 303
+    assert remote_branch(origin) == "" and git(server, "rev-parse", PROPOSAL)  # A has not synced yet
+    commit(server, "ed", "unrelated", {SENTRY: body(SENTRY) + "\nLocal.\n"})  # a save on A: refused, merged, pushed
+    assert publishing.send(server, server.parent / "index", publishing.git.Identity("KB", "kb@localhost")).ok
+    assert "Approved-by: Ed Editor" in git(origin, "log", "--format=%B", "main")
+    assert remote_branch(origin) == ""  # not brought back
