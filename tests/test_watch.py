@@ -173,3 +173,37 @@ def test_each_watch_round_tells_watchers_about_the_new_commits(tmp_path):
         assert "notifications: 1 changes" in watcher.wait_for_line("notifications:")
     finally:
         watcher.stop()
+
+
+def test_a_proposal_merged_in_the_central_repository_is_marked_approved_by_the_watchers_pull(tmp_path):
+    """A merge request merged on GitLab: the watcher's next pull marks the proposal approved (issue 20)."""
+    from kb.accounts.models import db
+    from kb.accounts.service import add_user
+    from kb.editing.proposals import Proposal
+    from kb.repository.updater import request_update
+
+    branch = "proposals/1-fms-letter-of-request"
+    origin = init(tmp_path / "origin")
+    commit(origin, "maria", "Initial content", SAMPLE)
+    git(origin, "checkout", "-q", "-b", branch)
+    commit(origin, "john", "Mention wombats", {LOR: body(LOR) + "\nWombat funding.\n"})
+    git(origin, "checkout", "-q", "main")
+    clone = tmp_path / "server"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    command, options = watch_command(clone, tmp_path / "index", tmp_path / "instance", capture_output=True, text=True)
+    assert subprocess.run([*command[:-1], "db", "upgrade"], **options).returncode == 0
+    app = make_app(clone, tmp_path / "index", tmp_path / "instance")
+    with app.app_context():
+        rita = add_user(app.extensions["kb.passwords"], "rita@example.mil", "Rita Reader", "reader", "correct horse battery staple")
+        db.session.add(Proposal(branch=branch, slug="fms/letter-of-request", path=LOR, proposer_id=rita.id, message="Mention wombats"))
+        db.session.commit()
+    watcher = Watcher(clone, tmp_path / "index", tmp_path / "instance")
+    try:
+        git(origin, "-c", "user.name=John", "-c", "user.email=john@example.mil", "merge", "-q", "--no-ff", "-m", "Merge", branch)
+        request_update(tmp_path / "index")  # what the webhook does
+        assert "proposal 1 was merged in the central repository" in watcher.wait_for_line("merged in the central repository", 60)
+        with app.app_context():
+            assert db.session.get(Proposal, 1).state == "approved"
+    finally:
+        watcher.stop()
+        app.extensions["kb.index"].close()
