@@ -320,3 +320,17 @@ def test_a_branch_approved_on_another_server_is_not_pushed_back_by_the_next_save
     assert publishing.send(server, server.parent / "index", publishing.git.Identity("KB", "kb@localhost")).ok
     assert "Approved-by: Ed Editor" in git(origin, "log", "--format=%B", "main")
     assert remote_branch(origin) == ""  # not brought back
+
+
+def test_the_proposer_revises_on_another_server_than_the_one_that_took_the_proposal(two_servers, central):
+    client_a, auth_a, client_b, auth_b, _app_a, clone_b = two_servers
+    origin = central[0]
+    propose(client_a, auth_a)
+    act(client_b, auth_b, "maria.delgado@example.mil", "changes", "Say who pays.")
+    auth_b.login("rita@example.mil")
+    page = client_b.get("/review/1/revise").get_data(as_text=True)
+    assert "Wombat funding" in page  # the branch's text, fetched for B
+    data = form_of(page, body="Wombat funding, paid by the partner.\n", message="Who pays", action="save")
+    assert client_b.post("/review/1/revise", data=data).status_code == 302
+    assert remote_branch(origin) == git(clone_b, "rev-parse", PROPOSAL)
+    assert git(origin, "rev-list", "--count", f"main..{PROPOSAL}") == "2"
