@@ -356,3 +356,17 @@ def test_migration_0008_makes_the_notification_tables_and_goes_back(tmp_path, co
             assert tables <= set(inspect(db.engine).get_table_names())
     finally:
         close_app(app)
+
+
+@pytest.mark.parametrize(
+    "url", ["/notifications/{}/read", "/review/{}/approve", "/review/{}/decline", "/reports/feedback/{}", "/admin/users/{}", "/admin/users/{}/person"]
+)
+def test_an_id_larger_than_any_database_integer_is_a_404_not_an_overflow(app, url):
+    """``<int:…>`` ids go to the database: 10**30 (or 2**31, past PostgreSQL's integer) is no id of ours."""
+    client = app.test_client()
+    as_role(client, "admin")
+    token = csrf_token(client, "/notifications")
+    for number in (10**30, 2**31):
+        assert client.post(url.format(number), data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/admin/users/{2**31 - 1}/password").status_code == 404
+    assert client.post("/notifications/1/read", data={"csrf_token": token}).status_code == 303
