@@ -106,7 +106,7 @@ def compose(app: Flask, user: User, notices: list[Notice], daily: bool) -> Email
     more = max(0, len(notices) - MAIL_ITEMS)
     values = {"user": user, "notices": notices[:MAIL_ITEMS], "more": more, "links": links, "every": every, "labels": KINDS, "daily": daily}
     message = EmailMessage()
-    message["Subject"] = _subject(app.config["SITE_NAME"], notices, daily)
+    message["Subject"] = " ".join(_subject(app.config["SITE_NAME"], notices, daily).split())  # a title may hold a line break
     message["From"], message["To"] = app.config["SMTP_FROM"], user.email
     message["List-Unsubscribe"] = f"<{links[kinds[0]] if len(kinds) == 1 else every}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
