@@ -178,3 +178,13 @@ def test_a_title_with_a_line_break_is_mailed_on_one_subject_line_and_stops_no_ot
     (message,) = inbox.to(RITA)
     assert message["Subject"].endswith("Published change: Letter of Bcc: x@evil.example") and message["Bcc"] is None
     assert len(inbox.to(MARIA)) == 1
+
+
+def test_an_address_the_mail_server_refuses_stops_no_other_mail(app, inbox):
+    """One account with a dead address made every round fail for everyone (``SMTPRecipientsRefused``)."""
+    inbox.refused.add(RITA)
+    tell(app, RITA)
+    tell(app, MARIA)
+    assert notify_round(app).messages == 1
+    assert len(inbox.to(MARIA)) == 1 and inbox.to(RITA) == []
+    assert notify_round(app).messages == 0  # the refused mail is not tried at every round
