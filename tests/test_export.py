@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -16,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 
-from kb.export import search_index
+from kb.export import apply_update, search_index
 from kb.index import SearchIndex
 from kb.repository.sync import sync
 
@@ -234,3 +235,19 @@ def test_a_site_that_requires_sign_in_still_exports_its_public_pages(repo_app, t
             assert not any(name.startswith("login") for name in archive.namelist())
     finally:
         close_app(guarded)
+
+
+@pytest.mark.parametrize("name", ["C:evil.html", "C:/Users/Public/evil.html", "index.html:hidden"])
+def test_an_update_naming_a_windows_drive_or_stream_is_refused_and_writes_nothing(tmp_path, name):
+    """On Windows ``copy / "C:evil.html"`` is on drive C, outside the copy (zip-slip): such a name is refused."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "manifest.json").write_text('{"files": {}}\n')
+    update = tmp_path / "update.zip"
+    with zipfile.ZipFile(update, "w") as archive:
+        facts = {"from_manifest": apply_update.digest((copy / "manifest.json").read_bytes()), "from_commit": "abc", "removed": []}
+        archive.writestr("update.json", json.dumps(facts))
+        archive.writestr(name, "<p>planted</p>")
+    assert apply_update.apply(update, copy) == ["the update names a file outside the copy: refused"]
+    assert sorted(p.name for p in copy.iterdir()) == ["manifest.json"]
+    assert apply_update.safe("articles/fms/letter-of-request.html")

@@ -23,9 +23,10 @@ def digest(data):
 
 
 def safe(name):
-    """A member name that stays inside the copy."""
+    """A member name that stays inside the copy on any system: no root, no "..", no backslash, and
+    no colon (on Windows ``C:x`` is on drive C whatever the copy's folder, ``x:y`` a hidden stream)."""
     parts = Path(name).parts
-    return bool(parts) and not Path(name).is_absolute() and ".." not in parts and "\\" not in name
+    return bool(parts) and not Path(name).is_absolute() and ".." not in parts and not any(c in name for c in "\\:")
 
 
 def apply(update, copy):

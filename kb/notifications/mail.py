@@ -10,6 +10,7 @@ message as a whole). Without ``KB_SMTP_HOST`` nothing is sent and pending mail i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 from email.message import EmailMessage
 
@@ -27,6 +28,7 @@ MAIL_ITEMS = 30
 DIGEST_EVERY = dt.timedelta(days=1)
 EVERY_KIND = "all"  # unsubscribing from it turns email off
 SALT = "kb-notifications-unsubscribe"
+log = logging.getLogger(__name__)
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -106,7 +108,7 @@ def compose(app: Flask, user: User, notices: list[Notice], daily: bool) -> Email
     more = max(0, len(notices) - MAIL_ITEMS)
     values = {"user": user, "notices": notices[:MAIL_ITEMS], "more": more, "links": links, "every": every, "labels": KINDS, "daily": daily}
     message = EmailMessage()
-    message["Subject"] = _subject(app.config["SITE_NAME"], notices, daily)
+    message["Subject"] = " ".join(_subject(app.config["SITE_NAME"], notices, daily).split())  # a title may hold a line break
     message["From"], message["To"] = app.config["SMTP_FROM"], user.email
     message["List-Unsubscribe"] = f"<{links[kinds[0]] if len(kinds) == 1 else every}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -156,7 +158,13 @@ def _send_to(app: Flask, index: SearchIndex, smtp: smtplib.SMTP, user: User, now
         db.session.commit()
         return 0
     pref = preference(user.id)
-    smtp.send_message(compose(app, user, notices, pref.email_mode == "daily"))
+    try:
+        smtp.send_message(compose(app, user, notices, pref.email_mode == "daily"))
+    except smtplib.SMTPRecipientsRefused:  # this address only: everyone else's mail goes on
+        log.warning("notification email to %s refused by the mail server: not sent", user.email)
+        _mark([n.delivery for n in notices], "skipped")
+        db.session.commit()
+        return 0
     _mark([n.delivery for n in notices], "sent")
     if pref.email_mode == "daily":
         pref.last_digest_at = now

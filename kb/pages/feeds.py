@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,13 @@ from feedgen.feed import FeedGenerator
 from ..index import Doc
 
 FEED_SIZE = 20
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML may not hold: a title's control character (a YAML ``"\\v"``)
+    made lxml refuse the whole feed (a 500)."""
+    return _NOT_XML.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -37,18 +45,18 @@ def atom(title: str, feed_url: str, site_url: str, entries: list[FeedEntry]) -> 
     """The Atom document (UTF-8 bytes). ``updated`` is the newest entry's time."""
     fg = FeedGenerator()
     fg.id(feed_url)
-    fg.title(title)
+    fg.title(xml_text(title))
     fg.link(href=site_url, rel="alternate")
     fg.link(href=feed_url, rel="self")
     fg.updated(entries[0].updated if entries else dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     for item in reversed(entries):  # feedgen puts each new entry first
         entry = fg.add_entry()
         entry.id(item.id)
-        entry.title(item.title)
+        entry.title(xml_text(item.title))
         entry.link(href=item.url, rel="alternate")
         entry.updated(item.updated)
         if item.summary:
-            entry.summary(item.summary)
+            entry.summary(xml_text(item.summary))
         if item.author:
-            entry.author(name=item.author)
+            entry.author(name=xml_text(item.author))
     return fg.atom_str(pretty=True)

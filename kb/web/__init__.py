@@ -6,6 +6,7 @@ import importlib
 import time
 
 from flask import Flask, Response, current_app, g
+from werkzeug.routing import IntegerConverter
 
 from .. import facets, kinds
 from .context import document_url, end_index_look, identify_reader, look_at_index_once, results_url, site_links
@@ -38,9 +39,17 @@ BLUEPRINTS = (
 )  # fmt: skip
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in an address: a number no database integer column holds is no id (404), not an overflow (500)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, *args, **{"max": 2**31 - 1, **kwargs})
+
+
 def register(app: Flask) -> None:
     from . import accounts, caching, dates, people, printing, security  # when the app is built, as the blueprints
 
+    app.url_map.converters["int"] = DatabaseId  # before any rule is added
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
     if app.config["SERVER_TIMING"]:

@@ -14,6 +14,7 @@ from kb.notifications import notify
 from kb.notifications.mail import preference
 from kb.notifications.models import Delivery
 from kb.notifications.worker import run
+from kb.repository.sync import sync
 
 from ..accounts.conftest import close_app
 from ..web.test_feedback import LOA, MARIA, as_role, build, send_report
@@ -163,3 +164,27 @@ def test_without_smtp_nothing_is_sent_and_nothing_piles_up(tmp_path, content_dir
             assert {d.mail for d in db.session.query(Delivery)} == {"skipped"}
     finally:
         close_app(app)
+
+
+def test_a_title_with_a_line_break_is_mailed_on_one_subject_line_and_stops_no_other_mail(app, inbox, content_dir):
+    """A header may not hold a line break: a title with one (``"…\\r\\nBcc: …"``) stopped the whole round."""
+    article = content_dir / "articles" / f"{LOA}.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(re.sub(r"(?m)^title: .*$", lambda _: r'title: "Letter of\r\nBcc: x@evil.example"', text, count=1), encoding="utf-8")
+    sync(content_dir, app.extensions["kb.index"])
+    tell(app, RITA)
+    tell(app, MARIA)
+    assert notify_round(app).messages == 2
+    (message,) = inbox.to(RITA)
+    assert message["Subject"].endswith("Published change: Letter of Bcc: x@evil.example") and message["Bcc"] is None
+    assert len(inbox.to(MARIA)) == 1
+
+
+def test_an_address_the_mail_server_refuses_stops_no_other_mail(app, inbox):
+    """One account with a dead address made every round fail for everyone (``SMTPRecipientsRefused``)."""
+    inbox.refused.add(RITA)
+    tell(app, RITA)
+    tell(app, MARIA)
+    assert notify_round(app).messages == 1
+    assert len(inbox.to(MARIA)) == 1 and inbox.to(RITA) == []
+    assert notify_round(app).messages == 0  # the refused mail is not tried at every round

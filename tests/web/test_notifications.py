@@ -21,6 +21,7 @@ from kb.accounts.models import User, db
 from kb.notifications import notify
 from kb.notifications.delivery import prune
 from kb.notifications.models import Delivery, Event, Watch
+from kb.repository.sync import sync
 
 from ..accounts.conftest import PASSWORD, Auth, close_app, csrf_token, postgres_server  # noqa: F401 (a fixture)
 from .test_account_pages import ROLE_EMAILS, plain, text
@@ -356,3 +357,32 @@ def test_migration_0008_makes_the_notification_tables_and_goes_back(tmp_path, co
             assert tables <= set(inspect(db.engine).get_table_names())
     finally:
         close_app(app)
+
+
+@pytest.mark.parametrize(
+    "url", ["/notifications/{}/read", "/review/{}/approve", "/review/{}/decline", "/reports/feedback/{}", "/admin/users/{}", "/admin/users/{}/person"]
+)
+def test_an_id_larger_than_any_database_integer_is_a_404_not_an_overflow(app, url):
+    """``<int:…>`` ids go to the database: 10**30 (or 2**31, past PostgreSQL's integer) is no id of ours."""
+    client = app.test_client()
+    as_role(client, "admin")
+    token = csrf_token(client, "/notifications")
+    for number in (10**30, 2**31):
+        assert client.post(url.format(number), data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/admin/users/{2**31 - 1}/password").status_code == 404
+    assert client.post("/notifications/1/read", data={"csrf_token": token}).status_code == 303
+
+
+def test_a_title_with_a_control_character_is_fed_without_it(app, content_dir):
+    """XML may not hold ``\\v`` or ``\\x01`` (a YAML escape in a title): lxml refused the whole feed, a 500."""
+    article = content_dir / "articles" / f"{LOA}.md"
+    source = article.read_text(encoding="utf-8")
+    article.write_text(re.sub(r"(?m)^title: .*$", lambda _: r'title: "Letter\vof\x01offer"', source, count=1), encoding="utf-8")
+    sync(content_dir, app.extensions["kb.index"])
+    client = app.test_client()
+    as_role(client, "reader")
+    with app.app_context():
+        notify(app.extensions["kb.index"], "changed", "article", LOA, text="Zebra step added", recipients=[user_id(app, ROLE_EMAILS["reader"])])
+    for url in (feed_url(client), "/feed.atom", "/areas/fms/feed.atom"):
+        response = app.test_client().get(url)
+        assert response.status_code == 200 and "Letterofoffer" in text(response), url
