@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.access import ANONYMOUS, Reader
+from kb.access import ANONYMOUS, Reader, levels
 from kb.content import load_content
 from kb.directory import FACETS, Directory, DirectoryRequest, analyse, concept_score, glossary_maps, stems
 from kb.facets import fold, fold_all
@@ -290,3 +290,18 @@ def test_a_name_is_found_with_or_without_its_accents(directory, people_index, q)
     assert ids(directory.search(DirectoryRequest(q=q)))[0] == "chloe-kone"
     page = search(people_index, ANONYMOUS, SearchRequest(q=q), directory)
     assert f"{page.hits[0].type}:{page.hits[0].id}" == "person:chloe-kone" and page.suggestion is None
+
+
+def test_ask_an_expert_on_an_index_without_people_answers_nobody_without_scoring_a_word(tmp_path):
+    """A collection with no profiles (or none this reader may see): the side column's ranking
+    would score every title word over every document only to keep none of them (issue 24)."""
+    content = write_tree(tmp_path / "content", {k: v for k, v in DIRECTORY_SAMPLE.items() if not k.startswith("people/")})
+    index = SearchIndex(tmp_path / "index")
+    sync(content, index)
+    try:
+        directory = Directory(index, ANONYMOUS, read_places(content))
+        assert directory.ask_an_expert(["eum"], ["pricing"], "End-Use Monitoring") == []
+        assert len(index.searchers.current().scores) == 0  # no word's BM25F was computed
+        assert index.search(["monitoring"], levels(ANONYMOUS), ()).total > 0  # the words are there to score
+    finally:
+        index.close()

@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import DateRange, NumericRange, Term
 
 from kb.index import whoosh_internals as internals
-from kb.index.schema import Record, build_schema, index_fields, spell_field
+from kb.index.schema import FIELD_BOOSTS, Record, build_schema, index_fields, spell_field
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ["cooperation", "security", "case", "partner", "delivery", "training"]
@@ -123,6 +123,19 @@ def test_block_docs_and_weights_are_the_postings_whoosh_reads(leaf, name, text):
     assert docs.dtype == np.int64 and weights.dtype == np.float32
     if text in ("letter", "offer"):
         assert len(blocks) > 2, "the test needs posting lists of several blocks"
+
+
+def test_prefix_words_are_the_words_whoosh_expands_a_prefix_to(leaf):
+    """Every prefix of every word of each text field, and prefixes before and after them all."""
+    sample = internals.term_key_sample(leaf)
+    assert sample is not None and len(sample) > 2, "term_key_sample: the test needs a term table of several samples"
+    for name in FIELD_BOOSTS:
+        words = [word.decode("utf-8") for word in leaf.lexicon(name)]
+        prefixes = {"", "0", "zzzz", "\uffff", *(word[:end] for word in words for end in range(1, len(word) + 1))}
+        for prefix in sorted(prefixes):
+            found = list(internals.prefix_words(leaf, name, prefix, sample))
+            assert found == list(leaf.expand_prefix(name, prefix)), f"prefix_words: {name}:{prefix}* finds other words than Whoosh"
+    assert list(internals.prefix_words(leaf, "body", "secur", sample)) == [b"secur"]
 
 
 def test_position_gaps_unpickle_to_the_positions_whoosh_decodes(leaf):

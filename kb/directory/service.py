@@ -131,7 +131,7 @@ class Directory:
         analysis = self.analyse(plain)
         variants = self._acronyms().variants(analysis.text) if analysis.text else []
         bm25, visible = self.index.kind_scores(variants, self.access, "person")
-        if plain.split() != text.split() and not analysis.text:
+        if not visible.any() or (plain.split() != text.split() and not analysis.text):  # nobody to rank
             return np.zeros(len(visible), dtype=np.float32), visible
         score = W_TEXT * normalised(bm25)
         if analysis.concepts:

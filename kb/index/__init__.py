@@ -286,6 +286,8 @@ class SearchIndex:
         visible = searcher.derive(
             f"visible:{','.join(access)}:{kind}", lambda: searcher.mask(searcher.allowed(access)) & searcher.value_mask("type", kind)
         )
+        if not visible.any():  # none of that kind to rank (no people in the index): score nothing
+            return np.zeros(len(visible), dtype=np.float32), visible.copy()
         scores, _ = queries.matches(searcher, queries.plan(self._parser, variants), Budget(self.time_limit, access))
         return scores * visible, visible.copy()
 

@@ -23,6 +23,7 @@ ignored, as the plain word path always did.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import numpy as np
 from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Not, NullQuery, NumericRange, Or, Phrase, Prefix, Require, Term, TermRange
@@ -31,7 +32,7 @@ from .. import ranking
 from .limits import Budget, QueryTooCostly
 from .schema import FIELD_BOOSTS
 from .searchers import Searcher
-from .whoosh_internals import numeric_range_parts
+from .whoosh_internals import numeric_range_parts, prefix_words, segment_key, term_key_sample
 
 Result = tuple[np.ndarray, np.ndarray]  # (score of every document, mask of the documents that match)
 
@@ -175,7 +176,7 @@ def _expansion(searcher: Searcher, query, budget: Budget) -> Result:
         mask = budget.known[query] = np.zeros(searcher.n_docs, dtype=bool)
         visible = searcher.visible(budget.access)
         for leaf, offset in searcher.leaves:
-            for _, word in query.expanded_terms(leaf):  # the segment's words in order, read one at a time
+            for word in _expanded(searcher, leaf, query):  # the segment's words in order, read one at a time
                 text = word.decode("utf-8") if query.fieldname in FIELD_BOOSTS else word
                 docs = searcher.segments.postings(leaf, query.fieldname, text)[0] + offset
                 if visible is not None and not visible[docs].any():
@@ -184,6 +185,16 @@ def _expansion(searcher: Searcher, query, budget: Budget) -> Result:
                 budget.expand(pattern, word)
                 mask[docs] = True
     return _constant(mask, query.boost)
+
+
+def _expanded(searcher: Searcher, leaf, query) -> Iterable[bytes]:
+    """The segment's words a prefix or range stands for; a text field's prefix is found through
+    a sample of the segment's term table kept per searcher (``whoosh_internals.prefix_words``)."""
+    if isinstance(query, Prefix) and query.fieldname in FIELD_BOOSTS:
+        sample = searcher.derive(f"key-sample:{segment_key(leaf)}", lambda: term_key_sample(leaf))
+        if sample is not None:
+            return prefix_words(leaf, query.fieldname, query.text, sample)
+    return (word for _, word in query.expanded_terms(leaf))
 
 
 def _label(query) -> str:

@@ -15,8 +15,9 @@ posting, so the wrapping costs nothing measurable.
 
 from __future__ import annotations
 
+import bisect
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,48 @@ def unchanging(name: str) -> bool:
     write lock (``WRITE_LOCK``) is opened again in place.
     """
     return name != WRITE_LOCK
+
+
+# -- prefixes: the words of a field that start with some letters --------------------------
+
+KEY_SAMPLE = 64  # every 64th key of a segment's term table is kept in memory
+
+
+def term_key_sample(leaf) -> list[bytes] | None:
+    """Every ``KEY_SAMPLE``-th key of the segment's sorted term table (None: another format),
+    so that finding a prefix reads about 6 keys from the file, not the 17 of a whole binary search.
+
+    Relies on Whoosh 2.7.4's W3 codec: ``leaf._terms._tindex`` is an ``OrderedHashReader`` whose
+    index array (``indexbase``, ``indexlen``, ``indexsize``, ``_get_pos``) holds the positions of
+    its keys in sorted order, a key being the field's number (2 bytes) then the word's bytes.
+    """
+    table = getattr(getattr(leaf, "_terms", None), "_tindex", None)
+    if not hasattr(table, "indexbase"):
+        return None
+    return [_key(table, i) for i in range(0, table.indexlen, KEY_SAMPLE)]
+
+
+def _key(table, number: int) -> bytes:
+    return table.key_at(table._get_pos(table.indexbase + number * table.indexsize))
+
+
+def prefix_words(leaf, name: str, prefix: str, sample: list[bytes]) -> Iterator[bytes]:
+    """The words of text field ``name`` starting with ``prefix``, in order: what Whoosh's
+    ``expand_prefix`` yields, its binary search narrowed by ``sample`` (``term_key_sample``)."""
+    table = leaf._terms._tindex
+    wanted = leaf._terms._keycoder(name, prefix.encode("utf-8"))
+    above = bisect.bisect_left(sample, wanted)  # sample[above - 1] < wanted <= sample[above]
+    low, high = max(0, (above - 1) * KEY_SAMPLE + 1), min(above * KEY_SAMPLE, table.indexlen)
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if _key(table, middle) < wanted else (low, middle)
+    if low == table.indexlen:
+        return
+    for keypos, keylen, _, _ in table._ranges(pos=table._get_pos(table.indexbase + low * table.indexsize)):
+        key = table.dbfile.get(keypos, keylen)
+        if not key.startswith(wanted):
+            return
+        yield key[2:]
 
 
 # -- posting lists, a block at a time ----------------------------------------------------

@@ -378,3 +378,14 @@ def test_anonymous_searches_right_after_staff_ones_in_the_same_worker_thread_fin
     staff_view = api(staff, "sales")[1]
     assert staff_view["total"] >= public["total"] >= 10
     assert api(anonymous, "sales")[1] == public, "the anonymous answer is the same after a staff one"
+
+
+def test_anonymous_prefix_searches_right_after_staff_ones_in_the_same_worker_thread_find_no_planted_word(anonymous, staff):
+    """The searcher keeps a sample of every segment's term table for prefixes (words of staff-only
+    pages among them): an anonymous prefix still stands only for words of pages it may see."""
+    for prefix in ("quantor*", "pellisc*", "glimmerf*"):
+        for _ in range(2):
+            assert api(staff, prefix)[1]["total"] >= 1, prefix
+            found = api(anonymous, prefix)[1]
+            assert found["total"] == 0 and leaks(json.dumps(found)) == [], prefix
+    assert api(anonymous, "sal*")[1]["total"] >= 10
