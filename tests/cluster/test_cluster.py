@@ -101,14 +101,22 @@ def webhook(node: Node) -> int:
         return response.status
 
 
+def _served_me(cluster) -> set[str]:
+    log = (cluster.nginx.folder / "access.log").read_text()
+    return set(re.findall(r'"GET /me HTTP/1\.1" 200 \d+ upstream=(\S+)', log))
+
+
 def test_a_sign_in_holds_whichever_server_answers(cluster):
     browser = cluster.signed_in(READER)
     seen = until_both_answered(lambda: browser.request("/me"), NODES)
     for node, answers in seen.items():
         assert all(a.status == 200 and "Rita Reader" in a.body and 'name="password"' not in a.body for a in answers), node
-    log = (cluster.nginx.folder / "access.log").read_text()  # nginx's own record agrees: both upstreams served /me
-    served = set(re.findall(r'"GET /me HTTP/1\.1" 200 \d+ upstream=(\S+)', log))
-    assert served == {f"127.0.0.1:{node.port}" for node in cluster.nodes}
+    # nginx's own record agrees: both upstreams served /me (it logs a request once the answer is sent: wait for the last)
+    wanted = {f"127.0.0.1:{node.port}" for node in cluster.nodes}
+    deadline = time.monotonic() + 5
+    while (served := _served_me(cluster)) != wanted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert served == wanted
 
 
 def test_a_step_marked_on_one_server_is_seen_from_the_other(cluster):
